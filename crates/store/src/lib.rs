@@ -1,0 +1,316 @@
+//! Quayside's storage engine: one SQLite database (WAL) per process, schema migrations owned
+//! by each service, and one writer thread that commits many callers' changes in one
+//! transaction (group commit). It knows nothing of AWS: services bring their own tables and
+//! domain verbs, written as functions over a [`rusqlite::Transaction`].
+//!
+//! A caller's change is acknowledged only after the transaction that holds it has committed,
+//! so a 200 sent after `write(..).await` survives `kill -9`.
+
+pub mod clock;
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::thread;
+use tokio::sync::oneshot;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use rusqlite;
+
+/// Errors of the store. They carry no AWS meaning; services map them to an internal error.
+#[derive(Debug)]
+pub enum Error {
+    /// SQLite said no (I/O, corruption, constraint).
+    Sqlite(rusqlite::Error),
+    /// The writer thread is gone (the process is shutting down).
+    Closed,
+    /// A migration could not be applied.
+    Migration(String),
+    /// The group commit that held this change failed; the change is not stored.
+    Commit(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Sqlite(e) => write!(f, "sqlite: {e}"),
+            Error::Closed => write!(f, "the store is closed"),
+            Error::Migration(m) => write!(f, "migration: {m}"),
+            Error::Commit(m) => write!(f, "commit failed: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Sqlite(e)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// One schema step of one service. Steps of a service run in `version` order, once each.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub service: &'static str,
+    pub version: u32,
+    pub sql: &'static str,
+}
+
+/// How hard a commit insists on reaching the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// WAL with `synchronous=NORMAL`: a committed change survives the process being killed
+    /// (it is in the WAL file, in the OS's hands); a power cut may lose the last commits.
+    #[default]
+    Process,
+    /// `synchronous=FULL`: every commit is fsynced; survives a power cut too.
+    Power,
+}
+
+/// A job runs against the open transaction and returns what to do once the commit is known:
+/// its caller hears of its result only after the whole group is durable.
+type Done = Box<dyn FnOnce(Option<&str>) + Send>;
+type Job = Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> Done + Send>;
+
+/// The handle services use. Cheap to clone; every clone talks to the same writer thread.
+#[derive(Clone)]
+pub struct Store {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// Jobs committed together at most; bounds the latency a large burst adds to its first caller.
+const MAX_GROUP: usize = 512;
+
+impl Store {
+    /// Opens (creating if absent) the database at `path`, or an in-memory one for `None`,
+    /// applies pending migrations and starts the writer thread.
+    ///
+    /// Errors: the file cannot be opened or a migration fails.
+    pub fn open(
+        path: Option<&Path>,
+        durability: Durability,
+        migrations: &[Migration],
+    ) -> Result<Store> {
+        let conn = match path {
+            Some(p) => rusqlite::Connection::open(p)?,
+            None => rusqlite::Connection::open_in_memory()?,
+        };
+        let sync = match durability {
+            Durability::Process => "NORMAL",
+            Durability::Power => "FULL",
+        };
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=OFF; \
+             PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"
+        ))?;
+        migrate(&conn, migrations)?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        thread::Builder::new()
+            .name("quayside-store".into())
+            .spawn(move || writer(conn, rx))
+            .map_err(|e| Error::Migration(format!("cannot start the writer thread: {e}")))?;
+        Ok(Store { jobs: tx })
+    }
+
+    /// Queues `f` for the next group commit and returns a receiver for its result. Jobs run in
+    /// the order they were submitted, so a caller that submits under its own lock keeps its
+    /// in-memory order and the database's order the same.
+    ///
+    /// `f` runs inside a savepoint: if it fails, only its own changes are rolled back.
+    pub fn submit<R, F>(&self, f: F) -> Pending<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<R> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |txn| {
+            let r = run_in_savepoint(txn, f);
+            Box::new(move |commit_error: Option<&str>| {
+                let r = match commit_error {
+                    Some(e) => Err(Error::Commit(e.to_string())),
+                    None => r,
+                };
+                let _ = tx.send(r);
+            })
+        });
+        if let Err(mpsc::SendError(job)) = self.jobs.send(job) {
+            drop(job); // drops tx: the receiver resolves to Closed
+        }
+        Pending { rx }
+    }
+
+    /// Runs `f` in the next group commit and waits until that commit is durable.
+    pub async fn write<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<R> + Send + 'static,
+    {
+        self.submit(f).await
+    }
+
+    /// Runs a read on the writer's connection (sees every committed and queued change) and
+    /// waits for it. Used at start-up and for reads that must follow earlier writes.
+    pub fn read_blocking<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<R> + Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let job: Job = Box::new(move |txn| {
+            let _ = tx.send(f(txn));
+            Box::new(|_: Option<&str>| {})
+        });
+        self.jobs.send(job).map_err(|_| Error::Closed)?;
+        rx.recv().map_err(|_| Error::Closed)?
+    }
+}
+
+/// A submitted job's outcome, resolved once its group has committed.
+pub struct Pending<R> {
+    rx: oneshot::Receiver<Result<R>>,
+}
+
+impl<R> std::future::Future for Pending<R> {
+    type Output = Result<R>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match std::pin::Pin::new(&mut self.rx).poll(cx) {
+            std::task::Poll::Ready(Ok(r)) => std::task::Poll::Ready(r),
+            std::task::Poll::Ready(Err(_)) => std::task::Poll::Ready(Err(Error::Closed)),
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    }
+}
+
+fn run_in_savepoint<R>(
+    txn: &rusqlite::Transaction<'_>,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<R>,
+) -> Result<R> {
+    txn.execute_batch("SAVEPOINT job")?;
+    match f(txn) {
+        Ok(r) => {
+            txn.execute_batch("RELEASE job")?;
+            Ok(r)
+        }
+        Err(e) => {
+            let _ = txn.execute_batch("ROLLBACK TO job; RELEASE job");
+            Err(e)
+        }
+    }
+}
+
+/// The writer loop: take one job, then every job already waiting (up to `MAX_GROUP`), run
+/// them in one transaction, commit, and only then let their callers see their results.
+fn writer(mut conn: rusqlite::Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(j) => group.push(j),
+                Err(_) => break,
+            }
+        }
+        let txn = match conn.transaction() {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!("store: cannot begin a transaction: {e}");
+                continue; // dropping the jobs resolves their callers with Closed
+            }
+        };
+        let done: Vec<Done> = group.into_iter().map(|job| job(&txn)).collect();
+        let commit_error = txn.commit().err().map(|e| {
+            tracing::error!("store: commit failed: {e}");
+            e.to_string()
+        });
+        for d in done {
+            d(commit_error.as_deref());
+        }
+    }
+}
+
+fn migrate(conn: &rusqlite::Connection, migrations: &[Migration]) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (service TEXT NOT NULL, version INTEGER NOT NULL, \
+         PRIMARY KEY (service, version))",
+    )?;
+    let mut sorted: Vec<&Migration> = migrations.iter().collect();
+    sorted.sort_by_key(|m| (m.service, m.version));
+    for m in sorted {
+        let done: bool = conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE service = ?1 AND version = ?2)",
+            rusqlite::params![m.service, m.version],
+            |r| r.get(0),
+        )?;
+        if done {
+            continue;
+        }
+        let apply = format!(
+            "BEGIN; {}; INSERT INTO schema_migrations (service, version) VALUES ('{}', {}); COMMIT;",
+            m.sql,
+            m.service.replace('\'', "''"),
+            m.version
+        );
+        if let Err(e) = conn.execute_batch(&apply) {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(Error::Migration(format!(
+                "{} v{}: {e}",
+                m.service, m.version
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M: &[Migration] = &[Migration {
+        service: "t",
+        version: 1,
+        sql: "CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)",
+    }];
+
+    #[tokio::test]
+    async fn group_commit_and_savepoint_isolation() {
+        let s = Store::open(None, Durability::Process, M).unwrap();
+        let a = s.submit(|t| Ok(t.execute("INSERT INTO kv VALUES ('a', 1)", [])?));
+        // A failing job rolls back only itself.
+        let b = s.submit(|t| {
+            t.execute("INSERT INTO kv VALUES ('b', 1)", [])?;
+            t.execute("INSERT INTO kv VALUES ('a', 2)", [])?; // primary key violation
+            Ok(())
+        });
+        let c = s.submit(|t| Ok(t.execute("INSERT INTO kv VALUES ('c', 3)", [])?));
+        assert_eq!(a.await.unwrap(), 1);
+        assert!(b.await.is_err());
+        assert_eq!(c.await.unwrap(), 1);
+        let keys = s
+            .read_blocking(|t| {
+                let mut st = t.prepare("SELECT k FROM kv ORDER BY k")?;
+                let v = st
+                    .query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(v)
+            })
+            .unwrap();
+        assert_eq!(keys, vec!["a", "c"]);
+    }
+
+    #[test]
+    fn migrations_run_once() {
+        let dir = std::env::temp_dir().join(format!("quayside-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.db");
+        let _ = std::fs::remove_file(&path);
+        drop(Store::open(Some(&path), Durability::Process, M).unwrap());
+        // Opening again must not re-run the CREATE TABLE (which would fail).
+        drop(Store::open(Some(&path), Durability::Process, M).unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
