@@ -1,1 +1,199 @@
+//! Amazon SQS for Quayside: every operation of the 2012-11-05 API, over the shared store.
+//!
+//! The service takes a typed request context and a JSON-protocol-shaped input (the emulator
+//! converts query requests into the same shape) and returns the JSON output or an
+//! [`SqsError`]. It never sees HTTP.
 
+pub mod attributes;
+pub mod error;
+pub mod index;
+pub mod limits;
+pub mod message;
+pub mod model;
+pub mod persist;
+pub mod wire;
+
+mod engine;
+mod input;
+mod ops;
+mod queue;
+mod receipt;
+mod registry;
+mod tasks;
+
+pub use engine::{EnqueueRequest, EnqueueResult};
+pub use error::{SqsError, SqsResult};
+pub use queue::Queue;
+
+use aws_protocol::RequestContext;
+use parking_lot::{Mutex, RwLock};
+use queue::QueueKey;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use store::{Clock, Store};
+
+/// Behaviour switches (`--limits strict|relaxed` in the emulator).
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Enforce AWS's limits that test suites commonly trip over on an emulator: the
+    /// 60-second block on re-creating a just-deleted queue's name.
+    pub strict: bool,
+}
+
+/// The SQS service: all queues of all accounts and regions in this process.
+#[derive(Clone)]
+pub struct Sqs {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: Config,
+    queues: RwLock<HashMap<QueueKey, Arc<Queue>>>,
+    next_message_id: AtomicI64,
+    next_queue_id: AtomicI64,
+    /// Names deleted recently, for QueueDeletedRecently (strict mode).
+    deleted: Mutex<HashMap<QueueKey, i64>>,
+    tasks: Mutex<tasks::Tasks>,
+}
+
+impl Sqs {
+    /// Loads every queue, message index entry, de-duplication entry and move task from the
+    /// store. The store must have been opened with [`persist::MIGRATIONS`].
+    ///
+    /// Errors: the store cannot be read.
+    pub fn open(store: Store, clock: Arc<dyn Clock>, config: Config) -> store::Result<Sqs> {
+        let now = clock.now_ms();
+        let (queues, max_id, dedup, tasks) = store.read_blocking(move |t| {
+            let queues = persist::load_queues(t)?;
+            let max_id = persist::max_message_id(t)?;
+            let dedup = persist::load_dedup(t, now)?;
+            let tasks = persist::load_tasks(t)?;
+            Ok((queues, max_id, dedup, tasks))
+        })?;
+        let mut by_id = HashMap::new();
+        let mut map = HashMap::new();
+        let mut max_queue = 0;
+        for row in queues {
+            max_queue = max_queue.max(row.id);
+            let q = Arc::new(Queue::from_row(row));
+            by_id.insert(q.id, q.clone());
+            map.insert(q.key(), q);
+        }
+        store.read_blocking({
+            let by_id = by_id.clone();
+            move |t| {
+                persist::load_index(t, |r| {
+                    if let Some(q) = by_id.get(&r.queue_id) {
+                        q.load_message(r, now);
+                    }
+                })
+            }
+        })?;
+        for (queue_id, key, message_id, seq, expires) in dedup {
+            if let Some(q) = by_id.get(&queue_id) {
+                q.load_dedup(key, message_id, seq, expires);
+            }
+        }
+        let sqs = Sqs {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                config,
+                queues: RwLock::new(map),
+                next_message_id: AtomicI64::new(max_id + 1),
+                next_queue_id: AtomicI64::new(max_queue + 1),
+                deleted: Mutex::new(HashMap::new()),
+                tasks: Mutex::new(tasks::Tasks::load(&tasks)),
+            }),
+        };
+        Ok(sqs)
+    }
+
+    /// Runs one SQS operation. `from_query` says the input came from the query protocol (its
+    /// scalars are strings until checked against the model).
+    ///
+    /// Errors: whatever AWS would answer, as an [`SqsError`].
+    pub async fn dispatch(&self, ctx: &RequestContext, operation: &str, mut input: Value, from_query: bool) -> SqsResult<Value> {
+        if !model::operations().contains(&operation) {
+            return Err(SqsError::Common {
+                code: "InvalidAction",
+                status: 400,
+                message: format!("The action {operation} is not valid for this endpoint."),
+            });
+        }
+        model::check_input(operation, &mut input, from_query)?;
+        ops::dispatch(self, ctx, operation, input).await
+    }
+
+    /// The current time of the injected clock, in milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    /// Wakes every long poll (after the virtual clock moved, so timers are re-checked).
+    pub fn wake_all(&self) {
+        for q in self.all_queues() {
+            q.notify.notify_waiters();
+        }
+    }
+
+    /// Periodic housekeeping: retention expiry, de-duplication window, message move tasks.
+    /// The emulator calls it about once a second (and after the virtual clock moves).
+    pub async fn tick(&self) {
+        engine::housekeeping(self).await;
+        tasks::run(self).await;
+    }
+
+    /// Every queue, in no particular order.
+    pub fn all_queues(&self) -> Vec<Arc<Queue>> {
+        self.inner.queues.read().values().cloned().collect()
+    }
+
+    /// Forgets every queue and message (admin reset). The store tables are wiped too.
+    pub async fn reset(&self) -> SqsResult<()> {
+        let queues: Vec<Arc<Queue>> = self.inner.queues.write().drain().map(|(_, q)| q).collect();
+        for q in &queues {
+            q.mark_deleted();
+        }
+        self.inner.deleted.lock().clear();
+        *self.inner.tasks.lock() = tasks::Tasks::default();
+        self.inner.store.write(persist::reset).await?;
+        Ok(())
+    }
+
+    /// Queue and message counts (for health and the developer endpoints).
+    pub fn stats(&self) -> (usize, usize) {
+        let queues = self.all_queues();
+        let messages = queues.iter().map(|q| q.message_count()).sum();
+        (queues.len(), messages)
+    }
+
+    fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    fn next_message_id(&self) -> i64 {
+        self.inner.next_message_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn lookup(&self, key: &QueueKey) -> Option<Arc<Queue>> {
+        self.inner.queues.read().get(key).cloned()
+    }
+
+    /// The queue an ARN names (`arn:aws:sqs:region:account:name`).
+    pub fn queue_by_arn(&self, arn: &str) -> Option<Arc<Queue>> {
+        self.lookup(&QueueKey::from_arn(arn)?)
+    }
+
+    /// The queue a QueueUrl names, in the request's region unless the URL names another.
+    ///
+    /// Errors: `QueueDoesNotExist` (also for URLs that name no queue).
+    pub fn queue_by_url(&self, ctx: &RequestContext, url: &str) -> SqsResult<Arc<Queue>> {
+        let key = QueueKey::from_url(url, ctx).ok_or_else(SqsError::queue_does_not_exist)?;
+        self.lookup(&key).ok_or_else(SqsError::queue_does_not_exist)
+    }
+}

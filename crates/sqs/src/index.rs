@@ -1,0 +1,389 @@
+//! The in-memory scheduling index of one queue: which messages are visible, delayed or in
+//! flight, when each timer fires, and for FIFO queues the order and blocking of message groups.
+//! Bodies stay in SQLite; an entry here is a few dozen bytes.
+//!
+//! Timers are a heap of deadlines checked lazily ([`Index::promote`]) whenever the queue is
+//! touched; a generation counter per message makes superseded timer and ready entries stale
+//! instead of requiring their removal.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::sync::Arc;
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Visible,
+    /// Sent with a delay and not yet visible.
+    Delayed,
+    /// Received and within its visibility timeout.
+    Inflight,
+}
+
+/// The scheduling facts of one message.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    pub sent_ms: i64,
+    pub visible_ms: i64,
+    /// When it was last received (the 12-hour visibility ceiling counts from here).
+    pub received_ms: i64,
+    pub receive_count: u32,
+    /// The nonce in the current receipt handle.
+    pub receipt: u32,
+    pub state: State,
+    pub group: Option<Arc<str>>,
+    gen: u32,
+}
+
+#[derive(Debug, Default)]
+struct Group {
+    ids: VecDeque<i64>,
+    inflight: u32,
+    listed: Option<i64>,
+}
+
+/// One queue's index.
+#[derive(Debug, Default)]
+pub struct Index {
+    fifo: bool,
+    msgs: BTreeMap<i64, Meta>,
+    ready: VecDeque<(i64, u32)>,
+    timers: BinaryHeap<Reverse<(i64, i64, u32)>>,
+    groups: HashMap<Arc<str>, Group>,
+    /// FIFO groups that are not blocked, by the id of their first message.
+    available: BTreeSet<(i64, Arc<str>)>,
+    inflight: usize,
+    delayed: usize,
+}
+
+impl Index {
+    pub fn new(fifo: bool) -> Self {
+        Index { fifo, ..Default::default() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.msgs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.msgs.is_empty()
+    }
+
+    pub fn get(&self, id: i64) -> Option<&Meta> {
+        self.msgs.get(&id)
+    }
+
+    /// (visible, in flight, delayed), after promoting due timers.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (self.msgs.len() - self.inflight - self.delayed, self.inflight, self.delayed)
+    }
+
+    /// The interned group name (one allocation per group, shared by its messages).
+    pub fn intern(&mut self, group: &str) -> Arc<str> {
+        match self.groups.get_key_value(group) {
+            Some((k, _)) => k.clone(),
+            None => Arc::from(group),
+        }
+    }
+
+    /// Adds a message. `received_ms`/`receive_count`/`receipt` are non-zero when it is
+    /// loaded from the store or moved between queues.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert(
+        &mut self,
+        id: i64,
+        sent_ms: i64,
+        visible_ms: i64,
+        received_ms: i64,
+        receive_count: u32,
+        receipt: u32,
+        group: Option<Arc<str>>,
+        now: i64,
+    ) {
+        let state = if visible_ms <= now {
+            State::Visible
+        } else if receive_count > 0 && received_ms > 0 {
+            State::Inflight
+        } else {
+            State::Delayed
+        };
+        let meta = Meta { sent_ms, visible_ms, received_ms, receive_count, receipt, state, group: group.clone(), gen: 0 };
+        match state {
+            State::Visible => {}
+            State::Delayed => self.delayed += 1,
+            State::Inflight => self.inflight += 1,
+        }
+        if state != State::Visible {
+            self.timers.push(Reverse((visible_ms, id, 0)));
+        }
+        self.msgs.insert(id, meta);
+        if self.fifo {
+            let g = group.unwrap_or_else(|| Arc::from(""));
+            let entry = self.groups.entry(g.clone()).or_default();
+            entry.ids.push_back(id);
+            if state == State::Inflight {
+                entry.inflight += 1;
+            }
+            self.refresh_group(&g);
+        } else if state == State::Visible {
+            self.ready.push_back((id, 0));
+        }
+    }
+
+    /// Makes every message whose timer is due visible.
+    pub fn promote(&mut self, now: i64) {
+        while let Some(Reverse((deadline, id, gen))) = self.timers.peek().copied() {
+            if deadline > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(m) = self.msgs.get_mut(&id) else { continue };
+            if m.gen != gen || m.state == State::Visible || m.visible_ms > now {
+                continue;
+            }
+            let was = m.state;
+            m.state = State::Visible;
+            let group = m.group.clone();
+            self.became_visible(id, gen, was, group);
+        }
+    }
+
+    fn became_visible(&mut self, id: i64, gen: u32, was: State, group: Option<Arc<str>>) {
+        match was {
+            State::Delayed => self.delayed -= 1,
+            State::Inflight => self.inflight -= 1,
+            State::Visible => {}
+        }
+        if self.fifo {
+            let g = group.unwrap_or_else(|| Arc::from(""));
+            if let Some(entry) = self.groups.get_mut(&g) {
+                if was == State::Inflight {
+                    entry.inflight = entry.inflight.saturating_sub(1);
+                }
+            }
+            self.refresh_group(&g);
+        } else {
+            self.ready.push_back((id, gen));
+        }
+    }
+
+    /// The earliest pending timer, if any (may be stale: a wake-up hint, not a promise).
+    pub fn next_deadline(&self) -> Option<i64> {
+        self.timers.peek().map(|Reverse((d, _, _))| *d)
+    }
+
+    /// Up to `max` visible messages in delivery order, without changing them: for standard
+    /// queues the oldest ready ones; for FIFO queues whole runs from the unblocked groups,
+    /// oldest group first. The caller must then receive or remove every id returned.
+    pub fn pick(&mut self, max: usize) -> Vec<i64> {
+        let mut out = Vec::with_capacity(max);
+        if self.fifo {
+            for (_, g) in &self.available {
+                let Some(group) = self.groups.get(g) else { continue };
+                for id in &group.ids {
+                    if out.len() == max {
+                        break;
+                    }
+                    match self.msgs.get(id) {
+                        Some(m) if m.state == State::Visible => out.push(*id),
+                        _ => break,
+                    }
+                }
+                if out.len() == max {
+                    break;
+                }
+            }
+        } else {
+            while out.len() < max {
+                let Some((id, gen)) = self.ready.pop_front() else { break };
+                match self.msgs.get(&id) {
+                    Some(m) if m.gen == gen && m.state == State::Visible => out.push(id),
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// Puts ids returned by [`pick`](Self::pick) back at the front (standard queues), for
+    /// when a receive turns out to take fewer than picked.
+    pub fn unpick(&mut self, ids: &[i64]) {
+        if self.fifo {
+            return;
+        }
+        for id in ids.iter().rev() {
+            if let Some(m) = self.msgs.get(id) {
+                self.ready.push_front((*id, m.gen));
+            }
+        }
+    }
+
+    /// Marks a picked message in flight until `visible_ms` with a new receipt nonce.
+    pub fn receive(&mut self, id: i64, now: i64, visible_ms: i64, receipt: u32) -> Option<&Meta> {
+        let m = self.msgs.get_mut(&id)?;
+        if m.state != State::Visible {
+            return None;
+        }
+        m.state = State::Inflight;
+        m.visible_ms = visible_ms;
+        m.received_ms = now;
+        m.receive_count += 1;
+        m.receipt = receipt;
+        m.gen = m.gen.wrapping_add(1);
+        let gen = m.gen;
+        let group = m.group.clone();
+        self.inflight += 1;
+        self.timers.push(Reverse((visible_ms, id, gen)));
+        if self.fifo {
+            let g = group.unwrap_or_else(|| Arc::from(""));
+            if let Some(entry) = self.groups.get_mut(&g) {
+                entry.inflight += 1;
+            }
+            self.refresh_group(&g);
+        }
+        self.msgs.get(&id)
+    }
+
+    /// Changes an in-flight message's visibility deadline; at or before `now` it is visible
+    /// at once.
+    pub fn set_visible_at(&mut self, id: i64, visible_ms: i64, now: i64) {
+        let Some(m) = self.msgs.get_mut(&id) else { return };
+        if m.state != State::Inflight {
+            return;
+        }
+        m.visible_ms = visible_ms;
+        m.gen = m.gen.wrapping_add(1);
+        let gen = m.gen;
+        if visible_ms <= now {
+            m.state = State::Visible;
+            let group = m.group.clone();
+            self.became_visible(id, gen, State::Inflight, group);
+        } else {
+            self.timers.push(Reverse((visible_ms, id, gen)));
+        }
+    }
+
+    /// Removes a message (deleted, expired or moved).
+    pub fn remove(&mut self, id: i64) -> Option<Meta> {
+        let m = self.msgs.remove(&id)?;
+        match m.state {
+            State::Visible => {}
+            State::Delayed => self.delayed -= 1,
+            State::Inflight => self.inflight -= 1,
+        }
+        if self.fifo {
+            let g = m.group.clone().unwrap_or_else(|| Arc::from(""));
+            let mut empty = false;
+            if let Some(entry) = self.groups.get_mut(&g) {
+                if let Some(pos) = entry.ids.iter().position(|x| *x == id) {
+                    entry.ids.remove(pos);
+                }
+                if m.state == State::Inflight {
+                    entry.inflight = entry.inflight.saturating_sub(1);
+                }
+                empty = entry.ids.is_empty();
+            }
+            self.refresh_group(&g);
+            if empty {
+                self.groups.remove(&g);
+            }
+        }
+        Some(m)
+    }
+
+    /// Ids of messages sent at or before `cutoff_ms`, oldest first (retention expiry).
+    pub fn sent_before(&self, cutoff_ms: i64, limit: usize) -> Vec<i64> {
+        self.msgs.iter().take_while(|(_, m)| m.sent_ms <= cutoff_ms).take(limit).map(|(id, _)| *id).collect()
+    }
+
+    /// Every id, oldest first.
+    pub fn ids(&self) -> Vec<i64> {
+        self.msgs.keys().copied().collect()
+    }
+
+    /// Empties the index (purge).
+    pub fn clear(&mut self) {
+        let fifo = self.fifo;
+        *self = Index::new(fifo);
+    }
+
+    fn refresh_group(&mut self, g: &Arc<str>) {
+        let Some(entry) = self.groups.get_mut(g) else { return };
+        if let Some(head) = entry.listed.take() {
+            self.available.remove(&(head, g.clone()));
+        }
+        if entry.inflight == 0 {
+            if let Some(&head) = entry.ids.front() {
+                entry.listed = Some(head);
+                self.available.insert((head, g.clone()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(s: &str) -> Option<Arc<str>> {
+        Some(Arc::from(s))
+    }
+
+    #[test]
+    fn standard_visibility_cycle() {
+        let mut ix = Index::new(false);
+        ix.insert(1, 0, 0, 0, 0, 0, None, 0);
+        ix.insert(2, 0, 100, 0, 0, 0, None, 0); // delayed
+        assert_eq!(ix.counts(), (1, 0, 1));
+        let p = ix.pick(10);
+        assert_eq!(p, vec![1]);
+        ix.receive(1, 0, 50, 7);
+        assert_eq!(ix.counts(), (0, 1, 1));
+        ix.promote(60);
+        assert_eq!(ix.counts(), (1, 0, 1));
+        ix.promote(100);
+        assert_eq!(ix.counts(), (2, 0, 0));
+        assert_eq!(ix.pick(10), vec![1, 2]);
+    }
+
+    #[test]
+    fn stale_timers_are_ignored() {
+        let mut ix = Index::new(false);
+        ix.insert(1, 0, 0, 0, 0, 0, None, 0);
+        ix.pick(1);
+        ix.receive(1, 0, 50, 1);
+        ix.set_visible_at(1, 500, 10); // extended: the timer at 50 is stale
+        ix.promote(60);
+        assert_eq!(ix.counts(), (0, 1, 0));
+        ix.set_visible_at(1, 10, 10); // visible now
+        assert_eq!(ix.pick(5), vec![1]);
+    }
+
+    #[test]
+    fn fifo_groups_block_while_in_flight() {
+        let mut ix = Index::new(true);
+        ix.insert(1, 0, 0, 0, 0, 0, g("a"), 0);
+        ix.insert(2, 0, 0, 0, 0, 0, g("a"), 0);
+        ix.insert(3, 0, 0, 0, 0, 0, g("b"), 0);
+        assert_eq!(ix.pick(1), vec![1]);
+        ix.receive(1, 0, 30, 1);
+        // group a is blocked; b is next
+        assert_eq!(ix.pick(10), vec![3]);
+        ix.receive(3, 0, 30, 1);
+        assert!(ix.pick(10).is_empty());
+        ix.remove(1);
+        assert_eq!(ix.pick(10), vec![2]);
+        // visibility expiry of 3 unblocks b with 3 first again
+        ix.promote(31);
+        assert_eq!(ix.pick(10), vec![2, 3]);
+    }
+
+    #[test]
+    fn fifo_pick_takes_runs_in_order() {
+        let mut ix = Index::new(true);
+        for i in 1..=4 {
+            ix.insert(i, 0, 0, 0, 0, 0, g(if i % 2 == 0 { "x" } else { "y" }), 0);
+        }
+        assert_eq!(ix.pick(10), vec![1, 3, 2, 4]);
+    }
+}

@@ -1,0 +1,23 @@
+use crate::error::SqsResult;
+use crate::input::{str_req, string_map};
+use crate::ops::create_queue::check_dead_letter_target;
+use crate::Sqs;
+use aws_protocol::RequestContext;
+use serde_json::{json, Value};
+
+pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<Value> {
+    let q = sqs.queue_by_url(ctx, str_req(&input, "QueueUrl")?)?;
+    let given = string_map(&input, "Attributes");
+    let mut attrs = q.state.lock().attrs.clone();
+    for (k, v) in &given {
+        attrs.apply(k, v, false)?;
+    }
+    attrs.check_consistency()?;
+    if given.iter().any(|(k, v)| k == "RedrivePolicy" && !v.is_empty()) {
+        if let Some(r) = &attrs.redrive_policy {
+            check_dead_letter_target(sqs, r, q.fifo, &q.arn, &given)?;
+        }
+    }
+    sqs.update_queue(&q, |st| st.attrs = attrs).await?;
+    Ok(json!({}))
+}

@@ -1,0 +1,360 @@
+//! SQS's tables and the domain verbs over them. All SQL of the service lives here; handlers
+//! call these through [`store::Store`] jobs, so every change is committed before it is
+//! acknowledged.
+
+use std::collections::BTreeMap;
+use store::rusqlite::{params, OptionalExtension, Transaction};
+use store::{Migration, Result};
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    service: "sqs",
+    version: 1,
+    sql: "
+CREATE TABLE sqs_queues (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    name TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    created_s INTEGER NOT NULL,
+    modified_s INTEGER NOT NULL,
+    UNIQUE (account, region, name)
+);
+CREATE TABLE sqs_messages (
+    id INTEGER PRIMARY KEY,
+    queue_id INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attributes TEXT,
+    trace_header TEXT,
+    md5_body TEXT NOT NULL,
+    group_id TEXT,
+    dedup_id TEXT,
+    sender_id TEXT NOT NULL,
+    sent_ms INTEGER NOT NULL,
+    visible_ms INTEGER NOT NULL,
+    received_ms INTEGER NOT NULL DEFAULT 0,
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    first_receive_ms INTEGER,
+    receipt INTEGER NOT NULL DEFAULT 0,
+    dlq_source_arn TEXT
+);
+CREATE INDEX sqs_messages_queue ON sqs_messages (queue_id, id);
+CREATE TABLE sqs_dedup (
+    queue_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    sequence_number TEXT,
+    expires_ms INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, key)
+);
+CREATE TABLE sqs_move_tasks (
+    handle TEXT PRIMARY KEY,
+    source_arn TEXT NOT NULL,
+    started_ms INTEGER NOT NULL,
+    task TEXT NOT NULL
+);
+",
+}];
+
+/// A queue as stored.
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    pub id: i64,
+    pub account: String,
+    pub region: String,
+    pub name: String,
+    pub attributes: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+    pub created_s: i64,
+    pub modified_s: i64,
+}
+
+/// A message as sent; what `insert_message` stores.
+#[derive(Debug, Clone)]
+pub struct MessageRow {
+    pub id: i64,
+    pub queue_id: i64,
+    pub message_id: String,
+    pub body: String,
+    /// Message attributes in their wire JSON form, if any.
+    pub attributes: Option<String>,
+    pub trace_header: Option<String>,
+    pub md5_body: String,
+    pub group_id: Option<String>,
+    pub dedup_id: Option<String>,
+    pub sender_id: String,
+    pub sent_ms: i64,
+    pub visible_ms: i64,
+}
+
+/// What a receive reads back besides the in-memory index.
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub message_id: String,
+    pub body: String,
+    pub attributes: Option<String>,
+    pub trace_header: Option<String>,
+    pub md5_body: String,
+    pub group_id: Option<String>,
+    pub dedup_id: Option<String>,
+    pub sender_id: String,
+    pub sent_ms: i64,
+    pub first_receive_ms: Option<i64>,
+    pub receive_count: i64,
+    pub dlq_source_arn: Option<String>,
+}
+
+/// The scheduling facts of a message, loaded at start-up to rebuild the in-memory index.
+#[derive(Debug, Clone)]
+pub struct IndexRow {
+    pub id: i64,
+    pub queue_id: i64,
+    pub sent_ms: i64,
+    pub visible_ms: i64,
+    pub received_ms: i64,
+    pub receive_count: i64,
+    pub receipt: i64,
+    pub group_id: Option<String>,
+}
+
+fn json_map(s: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+fn to_json(m: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(m).unwrap_or_else(|_| "{}".into())
+}
+
+pub fn insert_queue(t: &Transaction<'_>, q: &QueueRow) -> Result<()> {
+    t.prepare_cached(
+        "INSERT INTO sqs_queues (id, account, region, name, attributes, tags, created_s, modified_s) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![q.id, q.account, q.region, q.name, to_json(&q.attributes), to_json(&q.tags), q.created_s, q.modified_s])?;
+    Ok(())
+}
+
+pub fn update_queue(
+    t: &Transaction<'_>,
+    id: i64,
+    attributes: &BTreeMap<String, String>,
+    tags: &BTreeMap<String, String>,
+    modified_s: i64,
+) -> Result<()> {
+    t.prepare_cached("UPDATE sqs_queues SET attributes = ?2, tags = ?3, modified_s = ?4 WHERE id = ?1")?
+        .execute(params![id, to_json(attributes), to_json(tags), modified_s])?;
+    Ok(())
+}
+
+/// Deletes a queue with its messages and de-duplication entries.
+pub fn delete_queue(t: &Transaction<'_>, id: i64) -> Result<()> {
+    t.execute("DELETE FROM sqs_messages WHERE queue_id = ?1", [id])?;
+    t.execute("DELETE FROM sqs_dedup WHERE queue_id = ?1", [id])?;
+    t.execute("DELETE FROM sqs_queues WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub fn load_queues(t: &Transaction<'_>) -> Result<Vec<QueueRow>> {
+    let mut st = t.prepare("SELECT id, account, region, name, attributes, tags, created_s, modified_s FROM sqs_queues")?;
+    let rows = st.query_map([], |r| {
+        Ok(QueueRow {
+            id: r.get(0)?,
+            account: r.get(1)?,
+            region: r.get(2)?,
+            name: r.get(3)?,
+            attributes: json_map(&r.get::<_, String>(4)?),
+            tags: json_map(&r.get::<_, String>(5)?),
+            created_s: r.get(6)?,
+            modified_s: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// Calls `f` for every stored message, in id (send) order.
+pub fn load_index(t: &Transaction<'_>, mut f: impl FnMut(IndexRow)) -> Result<()> {
+    let mut st = t.prepare(
+        "SELECT id, queue_id, sent_ms, visible_ms, received_ms, receive_count, receipt, group_id FROM sqs_messages ORDER BY id",
+    )?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        f(IndexRow {
+            id: r.get(0)?,
+            queue_id: r.get(1)?,
+            sent_ms: r.get(2)?,
+            visible_ms: r.get(3)?,
+            received_ms: r.get(4)?,
+            receive_count: r.get(5)?,
+            receipt: r.get(6)?,
+            group_id: r.get(7)?,
+        });
+    }
+    Ok(())
+}
+
+pub fn max_message_id(t: &Transaction<'_>) -> Result<i64> {
+    Ok(t.query_row("SELECT COALESCE(MAX(id), 0) FROM sqs_messages", [], |r| r.get(0))?)
+}
+
+pub fn insert_message(t: &Transaction<'_>, m: &MessageRow) -> Result<()> {
+    t.prepare_cached(
+        "INSERT INTO sqs_messages (id, queue_id, message_id, body, attributes, trace_header, md5_body, group_id, \
+         dedup_id, sender_id, sent_ms, visible_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        m.id,
+        m.queue_id,
+        m.message_id,
+        m.body,
+        m.attributes,
+        m.trace_header,
+        m.md5_body,
+        m.group_id,
+        m.dedup_id,
+        m.sender_id,
+        m.sent_ms,
+        m.visible_ms
+    ])?;
+    Ok(())
+}
+
+/// Records a receive and reads the message back.
+pub fn receive(
+    t: &Transaction<'_>,
+    id: i64,
+    now_ms: i64,
+    visible_ms: i64,
+    receive_count: i64,
+    receipt: i64,
+) -> Result<Option<StoredMessage>> {
+    t.prepare_cached(
+        "UPDATE sqs_messages SET visible_ms = ?2, received_ms = ?3, receive_count = ?4, receipt = ?5, \
+         first_receive_ms = COALESCE(first_receive_ms, ?3) WHERE id = ?1",
+    )?
+    .execute(params![id, visible_ms, now_ms, receive_count, receipt])?;
+    read(t, id)
+}
+
+/// Reads a message without changing it.
+pub fn read(t: &Transaction<'_>, id: i64) -> Result<Option<StoredMessage>> {
+    Ok(t.prepare_cached(
+        "SELECT id, message_id, body, attributes, trace_header, md5_body, group_id, dedup_id, sender_id, sent_ms, \
+         first_receive_ms, receive_count, dlq_source_arn FROM sqs_messages WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(StoredMessage {
+            id: r.get(0)?,
+            message_id: r.get(1)?,
+            body: r.get(2)?,
+            attributes: r.get(3)?,
+            trace_header: r.get(4)?,
+            md5_body: r.get(5)?,
+            group_id: r.get(6)?,
+            dedup_id: r.get(7)?,
+            sender_id: r.get(8)?,
+            sent_ms: r.get(9)?,
+            first_receive_ms: r.get(10)?,
+            receive_count: r.get(11)?,
+            dlq_source_arn: r.get(12)?,
+        })
+    })
+    .optional()?)
+}
+
+pub fn set_visible_at(t: &Transaction<'_>, id: i64, visible_ms: i64) -> Result<()> {
+    t.prepare_cached("UPDATE sqs_messages SET visible_ms = ?2 WHERE id = ?1")?.execute(params![id, visible_ms])?;
+    Ok(())
+}
+
+pub fn delete_message(t: &Transaction<'_>, id: i64) -> Result<()> {
+    t.prepare_cached("DELETE FROM sqs_messages WHERE id = ?1")?.execute([id])?;
+    Ok(())
+}
+
+/// Moves a message to another queue under a new id (its place at the end of that queue),
+/// visible at `visible_ms`. A redrive to a dead-letter queue records `dlq_source_arn` and keeps
+/// the receive count; a move task sending it back (`dlq_source_arn` None) starts it afresh.
+pub fn move_message(
+    t: &Transaction<'_>,
+    id: i64,
+    new_id: i64,
+    queue_id: i64,
+    visible_ms: i64,
+    dlq_source_arn: Option<&str>,
+) -> Result<()> {
+    let sql = if dlq_source_arn.is_some() {
+        "UPDATE sqs_messages SET id = ?2, queue_id = ?3, visible_ms = ?4, dlq_source_arn = ?5 WHERE id = ?1"
+    } else {
+        "UPDATE sqs_messages SET id = ?2, queue_id = ?3, visible_ms = ?4, dlq_source_arn = ?5, receive_count = 0, \
+         received_ms = 0, first_receive_ms = NULL, receipt = 0 WHERE id = ?1"
+    };
+    t.prepare_cached(sql)?.execute(params![id, new_id, queue_id, visible_ms, dlq_source_arn])?;
+    Ok(())
+}
+
+/// The queue each message was redriven from (for move tasks without a destination).
+pub fn dlq_sources(t: &Transaction<'_>, ids: &[i64]) -> Result<Vec<Option<String>>> {
+    let mut st = t.prepare_cached("SELECT dlq_source_arn FROM sqs_messages WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(st.query_row([id], |r| r.get::<_, Option<String>>(0)).optional()?.flatten());
+    }
+    Ok(out)
+}
+
+pub fn purge(t: &Transaction<'_>, queue_id: i64) -> Result<()> {
+    t.execute("DELETE FROM sqs_messages WHERE queue_id = ?1", [queue_id])?;
+    Ok(())
+}
+
+pub fn insert_dedup(
+    t: &Transaction<'_>,
+    queue_id: i64,
+    key: &str,
+    message_id: &str,
+    sequence_number: Option<&str>,
+    expires_ms: i64,
+) -> Result<()> {
+    t.prepare_cached(
+        "INSERT OR REPLACE INTO sqs_dedup (queue_id, key, message_id, sequence_number, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![queue_id, key, message_id, sequence_number, expires_ms])?;
+    Ok(())
+}
+
+/// De-duplication entries still in their window: (queue id, key, message id, sequence
+/// number, expiry).
+pub type DedupRow = (i64, String, String, Option<String>, i64);
+
+pub fn load_dedup(t: &Transaction<'_>, now_ms: i64) -> Result<Vec<DedupRow>> {
+    t.execute("DELETE FROM sqs_dedup WHERE expires_ms <= ?1", [now_ms])?;
+    let mut st = t.prepare("SELECT queue_id, key, message_id, sequence_number, expires_ms FROM sqs_dedup ORDER BY expires_ms")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+pub fn expire_dedup(t: &Transaction<'_>, now_ms: i64) -> Result<()> {
+    t.prepare_cached("DELETE FROM sqs_dedup WHERE expires_ms <= ?1")?.execute([now_ms])?;
+    Ok(())
+}
+
+pub fn save_task(t: &Transaction<'_>, handle: &str, source_arn: &str, started_ms: i64, task: &str) -> Result<()> {
+    t.prepare_cached("INSERT OR REPLACE INTO sqs_move_tasks (handle, source_arn, started_ms, task) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![handle, source_arn, started_ms, task])?;
+    Ok(())
+}
+
+pub fn load_tasks(t: &Transaction<'_>) -> Result<Vec<String>> {
+    let mut st = t.prepare("SELECT task FROM sqs_move_tasks ORDER BY started_ms")?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// Wipes every SQS table (the admin reset).
+pub fn reset(t: &Transaction<'_>) -> Result<()> {
+    t.execute_batch("DELETE FROM sqs_messages; DELETE FROM sqs_dedup; DELETE FROM sqs_queues; DELETE FROM sqs_move_tasks;")?;
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! One queue: identity (account, region, name, ARN, URL), settable state and its in-memory
+//! index, behind one lock; plus the notification long polls wait on.
+
+use crate::attributes::QueueAttributes;
+use crate::index::Index;
+use crate::persist::{IndexRow, QueueRow};
+use aws_protocol::RequestContext;
+use parking_lot::Mutex;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use tokio::sync::Notify;
+
+/// (account, region, name).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QueueKey {
+    pub account: String,
+    pub region: String,
+    pub name: String,
+}
+
+impl QueueKey {
+    /// Parses `arn:aws:sqs:<region>:<account>:<name>`.
+    pub fn from_arn(arn: &str) -> Option<QueueKey> {
+        let mut p = arn.splitn(6, ':');
+        let (Some("arn"), Some(_partition), Some("sqs"), Some(region), Some(account), Some(name)) =
+            (p.next(), p.next(), p.next(), p.next(), p.next(), p.next())
+        else {
+            return None;
+        };
+        if region.is_empty() || account.is_empty() || name.is_empty() {
+            return None;
+        }
+        Some(QueueKey { account: account.into(), region: region.into(), name: name.into() })
+    }
+
+    /// Parses a queue URL in any of the forms clients use: `http://host:port/<account>/<name>`
+    /// (ours, LocalStack's, ElasticMQ's), `https://sqs.<region>.amazonaws.com/<account>/<name>`
+    /// (AWS's, whose host names the region), `.../queue/<name>`, or a bare queue name.
+    pub fn from_url(url: &str, ctx: &RequestContext) -> Option<QueueKey> {
+        let (host, path) = match url.split_once("://") {
+            Some((_, rest)) => match rest.split_once('/') {
+                Some((h, p)) => (h, p),
+                None => (rest, ""),
+            },
+            None => ("", url.trim_start_matches('/')),
+        };
+        let path = path.split(['?', '#']).next().unwrap_or("");
+        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let (account, name) = match segs.as_slice() {
+            [name] => (ctx.account.as_str(), *name),
+            ["queue", name] => (ctx.account.as_str(), *name),
+            [account, name] => (*account, *name),
+            _ => return None,
+        };
+        let region = region_from_host(host).unwrap_or(&ctx.region);
+        Some(QueueKey { account: account.into(), region: region.into(), name: name.into() })
+    }
+
+    pub fn arn(&self) -> String {
+        format!("arn:aws:sqs:{}:{}:{}", self.region, self.account, self.name)
+    }
+}
+
+fn region_from_host(host: &str) -> Option<&str> {
+    let host = host.split(':').next()?;
+    let parts: Vec<&str> = host.split('.').collect();
+    match parts.as_slice() {
+        ["sqs", region, ..] if region.contains('-') => Some(region),
+        [region, "queue", "amazonaws", ..] if region.contains('-') => Some(region),
+        _ => None,
+    }
+}
+
+/// A remembered FIFO de-duplication id.
+#[derive(Debug, Clone)]
+pub(crate) struct DedupEntry {
+    pub message_id: String,
+    pub sequence_number: Option<String>,
+    pub expires_ms: i64,
+}
+
+/// A remembered ReceiveRequestAttemptId: what that receive returned.
+#[derive(Debug, Clone)]
+pub(crate) struct Attempt {
+    pub expires_ms: i64,
+    pub received: Vec<(i64, u32)>,
+}
+
+/// Everything about a queue that changes, behind the queue's lock.
+pub(crate) struct QueueState {
+    pub attrs: QueueAttributes,
+    pub tags: BTreeMap<String, String>,
+    pub created_s: i64,
+    pub modified_s: i64,
+    pub index: Index,
+    pub dedup: HashMap<String, DedupEntry>,
+    pub dedup_order: VecDeque<(i64, String)>,
+    pub attempts: HashMap<String, Attempt>,
+    pub last_purge_ms: Option<i64>,
+    pub deleted: bool,
+}
+
+impl QueueState {
+    /// Forgets de-duplication ids whose 5-minute window has passed.
+    pub fn expire_dedup(&mut self, now: i64) {
+        while self.dedup_order.front().is_some_and(|(e, _)| *e <= now) {
+            if let Some((e, k)) = self.dedup_order.pop_front() {
+                if self.dedup.get(&k).is_some_and(|d| d.expires_ms == e) {
+                    self.dedup.remove(&k);
+                }
+            }
+        }
+    }
+}
+
+/// One SQS queue.
+pub struct Queue {
+    pub id: i64,
+    pub account: String,
+    pub region: String,
+    pub name: String,
+    pub arn: String,
+    pub fifo: bool,
+    pub(crate) state: Mutex<QueueState>,
+    pub(crate) notify: Notify,
+}
+
+impl Queue {
+    pub(crate) fn new(id: i64, key: QueueKey, attrs: QueueAttributes, tags: BTreeMap<String, String>, now_s: i64) -> Queue {
+        let fifo = attrs.fifo_queue;
+        Queue {
+            id,
+            arn: key.arn(),
+            account: key.account,
+            region: key.region,
+            name: key.name,
+            fifo,
+            state: Mutex::new(QueueState {
+                attrs,
+                tags,
+                created_s: now_s,
+                modified_s: now_s,
+                index: Index::new(fifo),
+                dedup: HashMap::new(),
+                dedup_order: VecDeque::new(),
+                attempts: HashMap::new(),
+                last_purge_ms: None,
+                deleted: false,
+            }),
+            notify: Notify::new(),
+        }
+    }
+
+    pub(crate) fn from_row(row: QueueRow) -> Queue {
+        let attrs = QueueAttributes::from_map(&row.attributes);
+        let key = QueueKey { account: row.account, region: row.region, name: row.name };
+        let q = Queue::new(row.id, key, attrs, row.tags, row.created_s);
+        q.state.lock().modified_s = row.modified_s;
+        q
+    }
+
+    pub(crate) fn to_row(&self, st: &QueueState) -> QueueRow {
+        QueueRow {
+            id: self.id,
+            account: self.account.clone(),
+            region: self.region.clone(),
+            name: self.name.clone(),
+            attributes: st.attrs.to_map().into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            tags: st.tags.clone(),
+            created_s: st.created_s,
+            modified_s: st.modified_s,
+        }
+    }
+
+    pub(crate) fn load_message(&self, r: IndexRow, now: i64) {
+        let mut st = self.state.lock();
+        let group = r.group_id.as_deref().map(|g| st.index.intern(g));
+        st.index.insert(
+            r.id,
+            r.sent_ms,
+            r.visible_ms,
+            r.received_ms,
+            r.receive_count.max(0) as u32,
+            r.receipt as u32,
+            group,
+            now,
+        );
+    }
+
+    pub(crate) fn load_dedup(&self, key: String, message_id: String, sequence_number: Option<String>, expires_ms: i64) {
+        let mut st = self.state.lock();
+        st.dedup_order.push_back((expires_ms, key.clone()));
+        st.dedup.insert(key, DedupEntry { message_id, sequence_number, expires_ms });
+    }
+
+    pub(crate) fn mark_deleted(&self) {
+        self.state.lock().deleted = true;
+        self.notify.notify_waiters();
+    }
+
+    pub fn key(&self) -> QueueKey {
+        QueueKey { account: self.account.clone(), region: self.region.clone(), name: self.name.clone() }
+    }
+
+    /// The queue's URL as seen by a client that reached us at `ctx.host`.
+    pub fn url(&self, ctx: &RequestContext) -> String {
+        format!("http://{}/{}/{}", ctx.host, self.account, self.name)
+    }
+
+    /// Messages stored in the queue (all states).
+    pub fn message_count(&self) -> usize {
+        self.state.lock().index.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_forms() {
+        let ctx = RequestContext::new("000000000000", "us-east-1", "localhost:4566");
+        let k = QueueKey::from_url("http://localhost:4566/123456789012/q1", &ctx).unwrap();
+        assert_eq!((k.account.as_str(), k.region.as_str(), k.name.as_str()), ("123456789012", "us-east-1", "q1"));
+        let k = QueueKey::from_url("https://sqs.eu-west-1.amazonaws.com/123456789012/q1", &ctx).unwrap();
+        assert_eq!(k.region, "eu-west-1");
+        let k = QueueKey::from_url("q2", &ctx).unwrap();
+        assert_eq!((k.account.as_str(), k.name.as_str()), ("000000000000", "q2"));
+        assert!(QueueKey::from_url("http://h/a/b/c", &ctx).is_none());
+        let k = QueueKey::from_arn("arn:aws:sqs:us-west-2:111122223333:x.fifo").unwrap();
+        assert_eq!(k.arn(), "arn:aws:sqs:us-west-2:111122223333:x.fifo");
+        assert!(QueueKey::from_arn("arn:aws:sns:us-west-2:1:x").is_none());
+    }
+}
