@@ -58,7 +58,10 @@ pub struct Index {
 
 impl Index {
     pub fn new(fifo: bool) -> Self {
-        Index { fifo, ..Default::default() }
+        Index {
+            fifo,
+            ..Default::default()
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -75,7 +78,11 @@ impl Index {
 
     /// (visible, in flight, delayed), after promoting due timers.
     pub fn counts(&self) -> (usize, usize, usize) {
-        (self.msgs.len() - self.inflight - self.delayed, self.inflight, self.delayed)
+        (
+            self.msgs.len() - self.inflight - self.delayed,
+            self.inflight,
+            self.delayed,
+        )
     }
 
     /// The interned group name (one allocation per group, shared by its messages).
@@ -107,7 +114,16 @@ impl Index {
         } else {
             State::Delayed
         };
-        let meta = Meta { sent_ms, visible_ms, received_ms, receive_count, receipt, state, group: group.clone(), gen: 0 };
+        let meta = Meta {
+            sent_ms,
+            visible_ms,
+            received_ms,
+            receive_count,
+            receipt,
+            state,
+            group: group.clone(),
+            gen: 0,
+        };
         match state {
             State::Visible => {}
             State::Delayed => self.delayed += 1,
@@ -137,7 +153,9 @@ impl Index {
                 break;
             }
             self.timers.pop();
-            let Some(m) = self.msgs.get_mut(&id) else { continue };
+            let Some(m) = self.msgs.get_mut(&id) else {
+                continue;
+            };
             if m.gen != gen || m.state == State::Visible || m.visible_ms > now {
                 continue;
             }
@@ -179,7 +197,9 @@ impl Index {
         let mut out = Vec::with_capacity(max);
         if self.fifo {
             for (_, g) in &self.available {
-                let Some(group) = self.groups.get(g) else { continue };
+                let Some(group) = self.groups.get(g) else {
+                    continue;
+                };
                 for id in &group.ids {
                     if out.len() == max {
                         break;
@@ -195,7 +215,9 @@ impl Index {
             }
         } else {
             while out.len() < max {
-                let Some((id, gen)) = self.ready.pop_front() else { break };
+                let Some((id, gen)) = self.ready.pop_front() else {
+                    break;
+                };
                 match self.msgs.get(&id) {
                     Some(m) if m.gen == gen && m.state == State::Visible => out.push(id),
                     _ => {}
@@ -247,7 +269,9 @@ impl Index {
     /// Changes an in-flight message's visibility deadline; at or before `now` it is visible
     /// at once.
     pub fn set_visible_at(&mut self, id: i64, visible_ms: i64, now: i64) {
-        let Some(m) = self.msgs.get_mut(&id) else { return };
+        let Some(m) = self.msgs.get_mut(&id) else {
+            return;
+        };
         if m.state != State::Inflight {
             return;
         }
@@ -293,7 +317,12 @@ impl Index {
 
     /// Ids of messages sent at or before `cutoff_ms`, oldest first (retention expiry).
     pub fn sent_before(&self, cutoff_ms: i64, limit: usize) -> Vec<i64> {
-        self.msgs.iter().take_while(|(_, m)| m.sent_ms <= cutoff_ms).take(limit).map(|(id, _)| *id).collect()
+        self.msgs
+            .iter()
+            .take_while(|(_, m)| m.sent_ms <= cutoff_ms)
+            .take(limit)
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     /// Every id, oldest first.
@@ -308,7 +337,9 @@ impl Index {
     }
 
     fn refresh_group(&mut self, g: &Arc<str>) {
-        let Some(entry) = self.groups.get_mut(g) else { return };
+        let Some(entry) = self.groups.get_mut(g) else {
+            return;
+        };
         if let Some(head) = entry.listed.take() {
             self.available.remove(&(head, g.clone()));
         }

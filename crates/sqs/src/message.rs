@@ -29,7 +29,10 @@ impl AttributeValue {
             m.insert("StringValue".into(), Value::String(s.clone()));
         }
         if let Some(b) = &self.binary_value {
-            m.insert("BinaryValue".into(), Value::String(base64::engine::general_purpose::STANDARD.encode(b)));
+            m.insert(
+                "BinaryValue".into(),
+                Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
+            );
         }
         Value::Object(m)
     }
@@ -44,7 +47,12 @@ impl AttributeValue {
 
 /// Attributes to their wire form.
 pub fn attributes_to_json(attrs: &Attributes) -> Value {
-    Value::Object(attrs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+    Value::Object(
+        attrs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect(),
+    )
 }
 
 /// Parses stored or received attributes, validating as AWS does.
@@ -52,7 +60,9 @@ pub fn attributes_to_json(attrs: &Attributes) -> Value {
 /// Errors: `InvalidParameterValue` for too many attributes, bad names, types or values.
 pub fn parse_attributes(v: Option<&Value>, system: bool) -> SqsResult<Attributes> {
     let mut out = Attributes::new();
-    let Some(Value::Object(map)) = v else { return Ok(out) };
+    let Some(Value::Object(map)) = v else {
+        return Ok(out);
+    };
     if !system && map.len() > MAX_MESSAGE_ATTRIBUTES {
         return Err(SqsError::invalid_parameter_value(format!(
             "Number of message attributes [{}] exceeds the allowed maximum [{MAX_MESSAGE_ATTRIBUTES}].",
@@ -76,7 +86,9 @@ pub fn parse_attributes(v: Option<&Value>, system: bool) -> SqsResult<Attributes
             )));
         }
         let base = data_type.split('.').next().unwrap_or("");
-        if !matches!(base, "String" | "Number" | "Binary") || data_type.len() > MAX_ATTRIBUTE_NAME_LEN {
+        if !matches!(base, "String" | "Number" | "Binary")
+            || data_type.len() > MAX_ATTRIBUTE_NAME_LEN
+        {
             return Err(SqsError::invalid_parameter_value(format!(
                 "The type of message (user) attribute '{name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String."
             )));
@@ -86,18 +98,29 @@ pub fn parse_attributes(v: Option<&Value>, system: bool) -> SqsResult<Attributes
                 "The message system attribute '{name}' must use the String data type."
             )));
         }
-        let string_value = value.get("StringValue").and_then(|v| v.as_str()).map(str::to_string);
+        let string_value = value
+            .get("StringValue")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
         let binary_value = match value.get("BinaryValue").and_then(|v| v.as_str()) {
-            Some(b64) => Some(base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| {
-                SqsError::invalid_parameter_value(format!(
+            Some(b64) => Some(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .map_err(|_| {
+                        SqsError::invalid_parameter_value(format!(
                     "The message attribute '{name}' contains an invalid Base64 binary value."
                 ))
-            })?),
+                    })?,
+            ),
             None => None,
         };
         let attr = match base {
             "Binary" => match binary_value {
-                Some(b) if !b.is_empty() => AttributeValue { data_type: data_type.into(), string_value: None, binary_value: Some(b) },
+                Some(b) if !b.is_empty() => AttributeValue {
+                    data_type: data_type.into(),
+                    string_value: None,
+                    binary_value: Some(b),
+                },
                 _ => {
                     return Err(SqsError::invalid_parameter_value(format!(
                         "The message attribute '{name}' with type 'Binary' must use field 'Binary'."
@@ -117,7 +140,11 @@ pub fn parse_attributes(v: Option<&Value>, system: bool) -> SqsResult<Attributes
                             "Can't cast the value of message (user) attribute '{name}' to a number."
                         )));
                     }
-                    AttributeValue { data_type: data_type.into(), string_value: Some(s), binary_value: None }
+                    AttributeValue {
+                        data_type: data_type.into(),
+                        string_value: Some(s),
+                        binary_value: None,
+                    }
                 }
                 _ => {
                     return Err(SqsError::invalid_parameter_value(format!(
@@ -135,7 +162,9 @@ fn validate_attribute_name(name: &str) -> SqsResult<()> {
     let lower = name.to_ascii_lowercase();
     let ok = !name.is_empty()
         && name.len() <= MAX_ATTRIBUTE_NAME_LEN
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
         && !name.starts_with('.')
         && !name.ends_with('.')
         && !name.contains("..")
@@ -162,7 +191,12 @@ fn is_number(s: &str) -> bool {
 pub fn invalid_char(s: &str) -> Option<char> {
     s.chars().find(|&c| {
         let u = c as u32;
-        !(u == 0x9 || u == 0xA || u == 0xD || (0x20..=0xD7FF).contains(&u) || (0xE000..=0xFFFD).contains(&u) || u >= 0x10000)
+        !(u == 0x9
+            || u == 0xA
+            || u == 0xD
+            || (0x20..=0xD7FF).contains(&u)
+            || (0xE000..=0xFFFD).contains(&u)
+            || u >= 0x10000)
     })
 }
 
@@ -236,7 +270,10 @@ pub fn select_attributes(attrs: &Attributes, names: &[String]) -> Attributes {
         .iter()
         .filter(|(k, _)| {
             names.iter().any(|n| {
-                n == "All" || n == ".*" || n == *k || (n.ends_with(".*") && k.starts_with(&n[..n.len() - 1]))
+                n == "All"
+                    || n == ".*"
+                    || n == *k
+                    || (n.ends_with(".*") && k.starts_with(&n[..n.len() - 1]))
             })
         })
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -245,7 +282,9 @@ pub fn select_attributes(attrs: &Attributes, names: &[String]) -> Attributes {
 
 /// Stored attribute JSON back into attributes (already validated when sent).
 pub fn attributes_from_stored(v: &Value) -> Attributes {
-    parse_attributes(Some(v), false).or_else(|_| parse_attributes(Some(v), true)).unwrap_or_default()
+    parse_attributes(Some(v), false)
+        .or_else(|_| parse_attributes(Some(v), true))
+        .unwrap_or_default()
 }
 
 /// An empty JSON object, for messages without attributes.
@@ -281,14 +320,32 @@ mod tests {
     #[test]
     fn attribute_validation() {
         let bad = |v: Value| parse_attributes(Some(&v), false).unwrap_err().code();
-        assert_eq!(bad(json!({"AWS.x": {"DataType": "String", "StringValue": "a"}})), "InvalidParameterValue");
-        assert_eq!(bad(json!({"a": {"DataType": "Str", "StringValue": "a"}})), "InvalidParameterValue");
-        assert_eq!(bad(json!({"a": {"DataType": "Number", "StringValue": "x1"}})), "InvalidParameterValue");
-        assert_eq!(bad(json!({"a": {"DataType": "String"}})), "InvalidParameterValue");
-        let ok = parse_attributes(Some(&json!({"a": {"DataType": "Number.int", "StringValue": "-1.5e3"}})), false);
+        assert_eq!(
+            bad(json!({"AWS.x": {"DataType": "String", "StringValue": "a"}})),
+            "InvalidParameterValue"
+        );
+        assert_eq!(
+            bad(json!({"a": {"DataType": "Str", "StringValue": "a"}})),
+            "InvalidParameterValue"
+        );
+        assert_eq!(
+            bad(json!({"a": {"DataType": "Number", "StringValue": "x1"}})),
+            "InvalidParameterValue"
+        );
+        assert_eq!(
+            bad(json!({"a": {"DataType": "String"}})),
+            "InvalidParameterValue"
+        );
+        let ok = parse_attributes(
+            Some(&json!({"a": {"DataType": "Number.int", "StringValue": "-1.5e3"}})),
+            false,
+        );
         assert!(ok.is_ok());
         assert!(check_body("ok\t\n").is_ok());
-        assert_eq!(check_body("bad\u{1}").unwrap_err().code(), "InvalidMessageContents");
+        assert_eq!(
+            check_body("bad\u{1}").unwrap_err().code(),
+            "InvalidMessageContents"
+        );
     }
 
     #[test]

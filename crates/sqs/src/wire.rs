@@ -20,13 +20,29 @@ pub fn query_member(name: &str) -> QueryMember {
         "TagKey" => QueryMember::List("TagKeys"),
         "AWSAccountId" => QueryMember::List("AWSAccountIds"),
         "ActionName" => QueryMember::List("Actions"),
-        "SendMessageBatchRequestEntry" | "DeleteMessageBatchRequestEntry" | "ChangeMessageVisibilityBatchRequestEntry" => {
-            QueryMember::List("Entries")
-        }
-        "Attribute" => QueryMember::Map { json: "Attributes", key: "Name", value: "Value" },
-        "MessageAttribute" => QueryMember::Map { json: "MessageAttributes", key: "Name", value: "Value" },
-        "MessageSystemAttribute" => QueryMember::Map { json: "MessageSystemAttributes", key: "Name", value: "Value" },
-        "Tag" => QueryMember::Map { json: "Tags", key: "Key", value: "Value" },
+        "SendMessageBatchRequestEntry"
+        | "DeleteMessageBatchRequestEntry"
+        | "ChangeMessageVisibilityBatchRequestEntry" => QueryMember::List("Entries"),
+        "Attribute" => QueryMember::Map {
+            json: "Attributes",
+            key: "Name",
+            value: "Value",
+        },
+        "MessageAttribute" => QueryMember::Map {
+            json: "MessageAttributes",
+            key: "Name",
+            value: "Value",
+        },
+        "MessageSystemAttribute" => QueryMember::Map {
+            json: "MessageSystemAttributes",
+            key: "Name",
+            value: "Value",
+        },
+        "Tag" => QueryMember::Map {
+            json: "Tags",
+            key: "Key",
+            value: "Value",
+        },
         _ => QueryMember::Plain,
     }
 }
@@ -43,9 +59,21 @@ pub fn xml_member(operation: &str, name: &str) -> XmlMember {
             "DeleteMessageBatch" => XmlMember::FlatList("DeleteMessageBatchResultEntry"),
             _ => XmlMember::FlatList("ChangeMessageVisibilityBatchResultEntry"),
         },
-        "Attributes" => XmlMember::FlatMap { elem: "Attribute", key: "Name", value: "Value" },
-        "MessageAttributes" => XmlMember::FlatMap { elem: "MessageAttribute", key: "Name", value: "Value" },
-        "Tags" => XmlMember::FlatMap { elem: "Tag", key: "Key", value: "Value" },
+        "Attributes" => XmlMember::FlatMap {
+            elem: "Attribute",
+            key: "Name",
+            value: "Value",
+        },
+        "MessageAttributes" => XmlMember::FlatMap {
+            elem: "MessageAttribute",
+            key: "Name",
+            value: "Value",
+        },
+        "Tags" => XmlMember::FlatMap {
+            elem: "Tag",
+            key: "Key",
+            value: "Value",
+        },
         _ => XmlMember::Plain,
     }
 }

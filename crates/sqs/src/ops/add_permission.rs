@@ -7,7 +7,10 @@ use serde_json::{json, Value};
 
 /// Labels: up to 80 alphanumerics, hyphens and underscores.
 pub(crate) fn valid_label(l: &str) -> bool {
-    !l.is_empty() && l.len() <= 80 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !l.is_empty()
+        && l.len() <= 80
+        && l.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<Value> {
@@ -16,7 +19,11 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let accounts = strings(&input, "AWSAccountIds");
     let actions = strings(&input, "Actions");
     if !valid_label(label) {
-        return Err(SqsError::invalid_value(label, "Label", "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"));
+        return Err(SqsError::invalid_value(
+            label,
+            "Label",
+            "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
+        ));
     }
     if accounts.is_empty() {
         return Err(SqsError::missing_parameter("AWSAccountIds"));
@@ -38,7 +45,10 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     if statements.iter().any(|s| s["Sid"] == label) {
         return Err(SqsError::invalid_value(label, "Label", "Already exists."));
     }
-    let principals: Vec<String> = accounts.iter().map(|a| format!("arn:aws:iam::{a}:root")).collect();
+    let principals: Vec<String> = accounts
+        .iter()
+        .map(|a| format!("arn:aws:iam::{a}:root"))
+        .collect();
     let actions: Vec<String> = actions.iter().map(|a| format!("SQS:{a}")).collect();
     let mut statements = statements;
     statements.push(json!({
@@ -50,6 +60,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     }));
     policy["Statement"] = Value::Array(statements);
     let text = policy.to_string();
-    sqs.update_queue(&q, |st| st.attrs.policy = Some(text)).await?;
+    sqs.update_queue(&q, |st| st.attrs.policy = Some(text))
+        .await?;
     Ok(json!({}))
 }

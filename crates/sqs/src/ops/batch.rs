@@ -11,7 +11,10 @@ use std::collections::HashSet;
 ///
 /// Errors: `EmptyBatchRequest`, `TooManyEntriesInBatchRequest`, `InvalidBatchEntryId`,
 /// `BatchEntryIdsNotDistinct`, in that order, as AWS checks them.
-pub fn check_entries<'a>(input: &'a Value, entry_name: &str) -> SqsResult<Vec<(&'a str, &'a Value)>> {
+pub fn check_entries<'a>(
+    input: &'a Value,
+    entry_name: &str,
+) -> SqsResult<Vec<(&'a str, &'a Value)>> {
     let entries = input::entries(input);
     if entries.is_empty() {
         return Err(SqsError::empty_batch(entry_name));
@@ -25,7 +28,9 @@ pub fn check_entries<'a>(input: &'a Value, entry_name: &str) -> SqsResult<Vec<(&
         let id = input::str_opt(e, "Id").unwrap_or("");
         let ok = !id.is_empty()
             && id.len() <= MAX_BATCH_ID_LEN
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !ok {
             return Err(SqsError::invalid_batch_entry_id());
         }

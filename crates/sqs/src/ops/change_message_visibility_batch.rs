@@ -11,7 +11,12 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     // An entry without VisibilityTimeout keeps AWS's behaviour of treating it as 0.
     let changes: Vec<(&str, i64)> = entries
         .iter()
-        .map(|(_, e)| (str_opt(e, "ReceiptHandle").unwrap_or(""), int_opt(e, "VisibilityTimeout").unwrap_or(0)))
+        .map(|(_, e)| {
+            (
+                str_opt(e, "ReceiptHandle").unwrap_or(""),
+                int_opt(e, "VisibilityTimeout").unwrap_or(0),
+            )
+        })
         .collect();
     let results = sqs.change_visibility_many(&q, &changes).await?;
     let mut ok = Vec::new();

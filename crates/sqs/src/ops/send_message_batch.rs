@@ -15,7 +15,12 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
         .filter_map(|r| r.as_ref().ok())
         .map(|r| crate::message::message_size(&r.body, &r.attributes))
         .sum();
-    let limit = q.state.lock().attrs.maximum_message_size.max(crate::limits::MAX_MESSAGE_SIZE) as usize;
+    let limit = q
+        .state
+        .lock()
+        .attrs
+        .maximum_message_size
+        .max(crate::limits::MAX_MESSAGE_SIZE) as usize;
     if total > limit {
         return Err(SqsError::batch_request_too_long(limit, total));
     }

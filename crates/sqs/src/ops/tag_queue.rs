@@ -14,7 +14,10 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let mut merged = q.state.lock().tags.clone();
     merged.extend(tags);
     if merged.len() > MAX_TAGS {
-        return Err(SqsError::invalid_parameter_value(format!("Too many tags: {}. The maximum is {MAX_TAGS}.", merged.len())));
+        return Err(SqsError::invalid_parameter_value(format!(
+            "Too many tags: {}. The maximum is {MAX_TAGS}.",
+            merged.len()
+        )));
     }
     sqs.update_queue(&q, |st| st.tags = merged).await?;
     Ok(json!({}))

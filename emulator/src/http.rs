@@ -1,0 +1,106 @@
+//! The HTTP/1.1 listener: one task per connection, one spawned task per request so a panic in a
+//! handler becomes a 500 instead of a dead server, and request bodies read up to the limit.
+
+use crate::router;
+use crate::App;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_LENGTH};
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// A request as the router sees it: head and the whole body.
+pub(crate) struct IncomingRequest {
+    pub method: hyper::Method,
+    pub path: String,
+    pub query: String,
+    pub headers: hyper::HeaderMap,
+    pub body: Bytes,
+}
+
+pub(crate) type Reply = Response<Full<Bytes>>;
+
+pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stop.changed() => return,
+        };
+        let (stream, _) = match accepted {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("accept: {e}");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        tokio::spawn(async move {
+            let svc = service_fn(move |req| handle(app.clone(), req));
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), svc)
+                .await
+            {
+                tracing::debug!("connection: {e}");
+            }
+        });
+    }
+}
+
+async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallible> {
+    let (parts, body) = req.into_parts();
+    let limit = app.config.max_body_bytes;
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Ok(router::too_large(limit));
+    }
+    let body = match Limited::new(body, limit).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                return Ok(router::too_large(limit));
+            }
+            return Ok(router::plain(400, "could not read the request body"));
+        }
+    };
+    let request = IncomingRequest {
+        method: parts.method,
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or("").to_string(),
+        headers: parts.headers,
+        body,
+    };
+    let started = std::time::Instant::now();
+    let method = request.method.clone();
+    let path = request.path.clone();
+    let task = tokio::spawn(router::route(app, request));
+    let mut reply = match task.await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("handler panicked: {e}");
+            router::internal_error()
+        }
+    };
+    reply
+        .headers_mut()
+        .insert("server", HeaderValue::from_static("quayside"));
+    tracing::debug!(
+        "{method} {path} -> {} in {:?}",
+        reply.status().as_u16(),
+        started.elapsed()
+    );
+    Ok(reply)
+}
