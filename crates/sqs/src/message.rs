@@ -318,6 +318,23 @@ mod tests {
     }
 
     #[test]
+    fn md5_of_attributes_matches_published_vectors() {
+        // Vectors from AWS's documentation and from emulators verified against AWS.
+        let cases = [
+            (json!({"SellerName": {"DataType": "String", "StringValue": "Example Store"}}), "cd28f3b68aeee4b2eac9c66f2f694b58"),
+            (json!({"timestamp": {"DataType": "Number", "StringValue": "1493147359900"}}), "235c5c510d26fb653d073faed50ae77c"),
+            (
+                json!({"ordinal": {"DataType": "Number", "StringValue": "1"}, "category": {"DataType": "String", "StringValue": "test"}}),
+                "d21ae90c49061e927f57df5f5d72be1f",
+            ),
+        ];
+        for (v, want) in cases {
+            let attrs = parse_attributes(Some(&v), false).unwrap();
+            assert_eq!(md5_of_attributes(&attrs).unwrap(), want, "{v}");
+        }
+    }
+
+    #[test]
     fn attribute_validation() {
         let bad = |v: Value| parse_attributes(Some(&v), false).unwrap_err().code();
         assert_eq!(

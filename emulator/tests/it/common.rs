@@ -1,0 +1,141 @@
+use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_sqs::Client;
+use quayside::{Config, Running};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub struct Env {
+    pub running: Running,
+    pub client: Client,
+}
+
+impl Env {
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.running.addr)
+    }
+
+    /// Advances the virtual clock (the emulator must run with one).
+    pub async fn advance(&self, seconds: i64) {
+        assert!(self.running.advance_clock(seconds).await, "virtual clock not enabled");
+    }
+
+    pub async fn queue(&self, name: &str) -> String {
+        self.client.create_queue().queue_name(name).send().await.unwrap().queue_url.unwrap()
+    }
+
+    pub async fn fifo_queue(&self, name: &str, content_dedup: bool) -> String {
+        let mut req = self
+            .client
+            .create_queue()
+            .queue_name(name)
+            .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true");
+        if content_dedup {
+            req = req.attributes(aws_sdk_sqs::types::QueueAttributeName::ContentBasedDeduplication, "true");
+        }
+        req.send().await.unwrap().queue_url.unwrap()
+    }
+
+    pub async fn attribute(&self, url: &str, name: &str) -> Option<String> {
+        let out = self
+            .client
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::from(name))
+            .send()
+            .await
+            .unwrap();
+        out.attributes.and_then(|m| m.get(&aws_sdk_sqs::types::QueueAttributeName::from(name)).cloned())
+    }
+}
+
+pub async fn start() -> Env {
+    start_with(Config::for_tests()).await
+}
+
+pub async fn start_virtual() -> Env {
+    let mut c = Config::for_tests();
+    c.virtual_clock = true;
+    start_with(c).await
+}
+
+pub async fn start_with(config: Config) -> Env {
+    let running = quayside::start(config).await.expect("emulator starts");
+    let client = client(&format!("http://{}", running.addr), "test");
+    Env { running, client }
+}
+
+/// An SDK client with the given access key id (a 12-digit one selects that account).
+pub fn client(endpoint: &str, access_key: &str) -> Client {
+    client_in(endpoint, access_key, "us-east-1")
+}
+
+pub fn client_in(endpoint: &str, access_key: &str, region: &str) -> Client {
+    let http = aws_smithy_http_client::Builder::new().build_http();
+    let conf = aws_sdk_sqs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .credentials_provider(Credentials::new(access_key, "secret", None, None, "test"))
+        .endpoint_url(endpoint)
+        .http_client(http)
+        .build();
+    Client::from_conf(conf)
+}
+
+/// A raw HTTP/1.1 exchange (Connection: close), for pinning wire details.
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl RawResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+pub async fn raw(addr: std::net::SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> RawResponse {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    s.write_all(body).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .collect();
+    RawResponse { status, headers, body: body.to_string() }
+}
+
+/// A JSON-protocol SQS call over raw HTTP.
+pub async fn sqs_json(addr: std::net::SocketAddr, op: &str, body: &str) -> RawResponse {
+    raw(
+        addr,
+        "POST",
+        "/",
+        &[("X-Amz-Target", &format!("AmazonSQS.{op}")), ("Content-Type", "application/x-amz-json-1.0")],
+        body.as_bytes(),
+    )
+    .await
+}
+
+/// A query-protocol call over raw HTTP (form POST to `path`).
+pub async fn query(addr: std::net::SocketAddr, path: &str, form: &str) -> RawResponse {
+    raw(addr, "POST", path, &[("Content-Type", "application/x-www-form-urlencoded")], form.as_bytes()).await
+}
+
+/// The error code the SDK saw.
+pub fn code<E: aws_sdk_sqs::error::ProvideErrorMetadata>(e: &E) -> String {
+    e.code().unwrap_or("").to_string()
+}

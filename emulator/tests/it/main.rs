@@ -1,0 +1,12 @@
+//! Integration tests: the emulator in-process on 127.0.0.1:0, driven by the official
+//! `aws-sdk-sqs` crate and by raw HTTP where a wire detail must be pinned down; plus a process
+//! test of the built binary (kill -9 and restart).
+
+mod common;
+mod http_protocols;
+mod process;
+mod sqs_dlq;
+mod sqs_errors;
+mod sqs_fifo;
+mod sqs_messages;
+mod sqs_queues;
