@@ -1,1 +1,240 @@
-fn main() {}
+//! `quayside-bench`: a load generator (raw HTTP/1.1) that can be pointed at any SQS endpoint,
+//! a fixed-answer HTTP server for the ceiling, and `suite`, which runs both against a fresh
+//! Quayside and prints every figure beside the ceiling.
+
+mod ceiling;
+mod client;
+mod scenarios;
+
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(name = "quayside-bench")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the fixed-answer ceiling server.
+    CeilingServer {
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// One scenario against an endpoint (host:port): send, batch or e2e.
+    Load {
+        #[arg(long)]
+        endpoint: String,
+        #[arg(long, default_value = "send")]
+        scenario: String,
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 1024)]
+        body_bytes: usize,
+    },
+    /// Everything: start-up, memory, the three scenarios beside the ceiling, and a queue of
+    /// a million messages.
+    Suite {
+        /// Path of the quayside binary.
+        #[arg(long)]
+        quayside: String,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        /// Messages for the large-queue test (0 skips it).
+        #[arg(long, default_value_t = 1_000_000)]
+        million: u64,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    match cli.cmd {
+        Cmd::CeilingServer { port } => {
+            if let Err(e) = rt.block_on(ceiling::serve(port)) {
+                eprintln!("ceiling: {e}");
+                std::process::exit(1);
+            }
+        }
+        Cmd::Load { endpoint, scenario, connections, seconds, body_bytes } => rt.block_on(async {
+            let url = scenarios::create_queue(&endpoint, "bench-load").await;
+            let d = Duration::from_secs(seconds);
+            let s = match scenario.as_str() {
+                "batch" => scenarios::closed_loop(&endpoint, connections, d, scenarios::batch_request(&endpoint, &url, body_bytes), 10).await,
+                "e2e" => scenarios::end_to_end(&endpoint, &url, connections / 2, connections / 2, d, body_bytes).await,
+                _ => scenarios::closed_loop(&endpoint, connections, d, scenarios::send_request(&endpoint, &url, body_bytes), 1).await,
+            };
+            println!(
+                "{scenario}: {:.0} requests/s, {:.0} messages/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",
+                s.rps(),
+                s.items_per_s(),
+                s.percentile_ms(0.5),
+                s.percentile_ms(0.99),
+                s.errors
+            );
+        }),
+        Cmd::Suite { quayside, seconds, connections, million } => rt.block_on(suite(&quayside, seconds, connections, million)),
+    }
+}
+
+struct Proc {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a process and waits for its "listening on http://ADDR" line.
+fn spawn(cmd: &mut Command) -> Proc {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let addr = loop {
+        let line = lines.next().expect("a listening line").expect("read");
+        if let Some(i) = line.find("listening on http://") {
+            break line[i + "listening on http://".len()..].split_whitespace().next().unwrap_or("").to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Proc { child, addr }
+}
+
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+async fn first_answer(addr: &str) -> bool {
+    let Ok(mut c) = client::Conn::connect(addr).await else { return false };
+    let req = format!("GET /_quayside/health HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    matches!(c.send(req.as_bytes()).await, Ok((200, _)))
+}
+
+async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
+    let d = Duration::from_secs(seconds);
+    let data = std::env::temp_dir().join(format!("quayside-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    println!("machine: {} cores; {} connections; 1 KiB bodies; {seconds} s per scenario; durable store (WAL) in {}", num_cpus(), conns, data.display());
+
+    // Start-up: spawn to first answered request, polling the port.
+    let port = free_port();
+    let t = Instant::now();
+    let child = Command::new(quayside)
+        .args(["serve", "--port", &port.to_string(), "--log-level", "warn", "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn quayside");
+    let addr = format!("127.0.0.1:{port}");
+    while !first_answer(&addr).await {
+        if t.elapsed() > Duration::from_secs(10) {
+            panic!("quayside did not answer within 10 s");
+        }
+        tokio::time::sleep(Duration::from_micros(500)).await;
+    }
+    let startup_ms = t.elapsed().as_secs_f64() * 1000.0;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let idle_mb = rss_mb(child.id());
+    let q = Proc { child, addr };
+
+    let ceiling = spawn(Command::new(std::env::current_exe().expect("exe")).args(["ceiling-server", "--port", "0"]));
+
+    println!("\nstart to first answered request: {startup_ms:.1} ms (target < 50 ms)");
+    println!("idle resident memory:            {idle_mb:.1} MB (target < 20 MB)\n");
+    println!("{:<44} {:>12} {:>12} {:>8} {:>9} {:>9}", "scenario", "quayside/s", "ceiling/s", "ratio", "p50 ms", "p99 ms");
+
+    let send_q = scenarios::create_queue(&q.addr, "bench-send").await;
+    let s = scenarios::closed_loop(&q.addr, conns, d, scenarios::send_request(&q.addr, &send_q, 1024), 1).await;
+    let c = scenarios::closed_loop(&ceiling.addr, conns, d, scenarios::send_request(&ceiling.addr, &send_q, 1024), 1).await;
+    row("SendMessage (requests)", &s, s.rps(), c.rps());
+
+    let batch_q = scenarios::create_queue(&q.addr, "bench-batch").await;
+    let s = scenarios::closed_loop(&q.addr, conns, d, scenarios::batch_request(&q.addr, &batch_q, 1024), 10).await;
+    let c = scenarios::closed_loop(&ceiling.addr, conns, d, scenarios::batch_request(&ceiling.addr, &batch_q, 1024), 1).await;
+    row("SendMessageBatch of 10 (messages)", &s, s.items_per_s(), c.rps() * 10.0);
+
+    let e2e_q = scenarios::create_queue(&q.addr, "bench-e2e").await;
+    let s = scenarios::end_to_end(&q.addr, &e2e_q, conns / 2, conns / 2, d, 1024).await;
+    row("end to end: batch send + receive 10 + delete", &s, s.items_per_s(), c.rps() * 10.0);
+    println!("(end to end ceiling column: the batch-request ceiling x 10)");
+
+    if million > 0 {
+        let big = scenarios::create_queue(&q.addr, "bench-million").await;
+        let small = scenarios::create_queue(&q.addr, "bench-small").await;
+        let fill_reqs = million / 10;
+        let t = Instant::now();
+        fill(&q.addr, &big, fill_reqs, conns).await;
+        let fill_s = t.elapsed().as_secs_f64();
+        fill(&q.addr, &small, 5_000, conns).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let rss = rss_mb(q.child.id());
+        let short = Duration::from_secs(seconds.min(5));
+        let small_rate = scenarios::drain(&q.addr, &small, conns, short).await;
+        let big_rate = scenarios::drain(&q.addr, &big, conns, short).await;
+        println!("\n{million} messages of 1 KiB queued in {fill_s:.1} s ({:.0} messages/s)", million as f64 / fill_s);
+        println!("resident memory with them queued: {rss:.1} MB (target < 300 MB)");
+        println!(
+            "receive 10 + delete, 50,000-message queue: {:.0} messages/s; {million}-message queue: {:.0} messages/s",
+            small_rate.items_per_s(),
+            big_rate.items_per_s()
+        );
+    }
+    drop(q);
+    drop(ceiling);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+fn row(name: &str, s: &scenarios::Stats, ours: f64, ceiling: f64) {
+    println!(
+        "{name:<44} {ours:>12.0} {ceiling:>12.0} {:>8.2} {:>9.2} {:>9.2}{}",
+        ours / ceiling.max(1.0),
+        s.percentile_ms(0.5),
+        s.percentile_ms(0.99),
+        if s.errors > 0 { format!("  ({} errors)", s.errors) } else { String::new() }
+    );
+}
+
+async fn fill(addr: &str, url: &str, requests: u64, conns: usize) {
+    let req = std::sync::Arc::new(scenarios::batch_request(addr, url, 1024));
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let (req, next, addr) = (req.clone(), next.clone(), addr.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut c = client::Conn::connect(&addr).await.expect("connect");
+            while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < requests {
+                let _ = c.send(&req).await;
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(45666)
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
