@@ -42,9 +42,18 @@ fn body_of(bytes: usize) -> String {
 /// Creates a queue through the JSON protocol and returns its URL.
 pub async fn create_queue(addr: &str, name: &str) -> String {
     let mut c = Conn::connect(addr).await.expect("connect");
-    let req = json_request(addr, "AmazonSQS.CreateQueue", &json!({"QueueName": name}).to_string());
+    let req = json_request(
+        addr,
+        "AmazonSQS.CreateQueue",
+        &json!({"QueueName": name}).to_string(),
+    );
     let (status, body) = c.send(&req).await.expect("CreateQueue");
-    assert_eq!(status, 200, "CreateQueue: {}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        status,
+        200,
+        "CreateQueue: {}",
+        String::from_utf8_lossy(&body)
+    );
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     v["QueueUrl"].as_str().unwrap_or_default().to_string()
 }
@@ -58,13 +67,25 @@ pub fn send_request(addr: &str, queue_url: &str, body_bytes: usize) -> Vec<u8> {
 }
 
 pub fn batch_request(addr: &str, queue_url: &str, body_bytes: usize) -> Vec<u8> {
-    let entries: Vec<Value> = (0..10).map(|i| json!({"Id": format!("m{i}"), "MessageBody": body_of(body_bytes)})).collect();
-    json_request(addr, "AmazonSQS.SendMessageBatch", &json!({"QueueUrl": queue_url, "Entries": entries}).to_string())
+    let entries: Vec<Value> = (0..10)
+        .map(|i| json!({"Id": format!("m{i}"), "MessageBody": body_of(body_bytes)}))
+        .collect();
+    json_request(
+        addr,
+        "AmazonSQS.SendMessageBatch",
+        &json!({"QueueUrl": queue_url, "Entries": entries}).to_string(),
+    )
 }
 
 /// Sends the same request over `conns` connections for `duration`; each 200 counts
 /// `items_per_ok` items.
-pub async fn closed_loop(addr: &str, conns: usize, duration: Duration, req: Vec<u8>, items_per_ok: u64) -> Stats {
+pub async fn closed_loop(
+    addr: &str,
+    conns: usize,
+    duration: Duration,
+    req: Vec<u8>,
+    items_per_ok: u64,
+) -> Stats {
     let req = Arc::new(req);
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
@@ -85,7 +106,8 @@ pub async fn closed_loop(addr: &str, conns: usize, duration: Duration, req: Vec<
                     Ok((200, _)) => {
                         s.requests += 1;
                         s.items += items_per_ok;
-                        s.latencies_us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                        s.latencies_us
+                            .push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
                     }
                     Ok(_) => s.errors += 1,
                     Err(_) => {
@@ -114,7 +136,14 @@ pub async fn closed_loop(addr: &str, conns: usize, duration: Duration, req: Vec<
 
 /// Producers send batches of 10; consumers receive up to 10 with long polling and delete
 /// what they got in one DeleteMessageBatch. Counts messages deleted (delivered end to end).
-pub async fn end_to_end(addr: &str, queue_url: &str, producers: usize, consumers: usize, duration: Duration, body_bytes: usize) -> Stats {
+pub async fn end_to_end(
+    addr: &str,
+    queue_url: &str,
+    producers: usize,
+    consumers: usize,
+    duration: Duration,
+    body_bytes: usize,
+) -> Stats {
     let stop = Arc::new(AtomicBool::new(false));
     let delivered = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
@@ -122,9 +151,12 @@ pub async fn end_to_end(addr: &str, queue_url: &str, producers: usize, consumers
     let mut tasks = Vec::new();
     let send = Arc::new(batch_request(addr, queue_url, body_bytes));
     for _ in 0..producers {
-        let (stop, errors, send, addr) = (stop.clone(), errors.clone(), send.clone(), addr.to_string());
+        let (stop, errors, send, addr) =
+            (stop.clone(), errors.clone(), send.clone(), addr.to_string());
         tasks.push(tokio::spawn(async move {
-            let Ok(mut c) = Conn::connect(&addr).await else { return };
+            let Ok(mut c) = Conn::connect(&addr).await else {
+                return;
+            };
             while !stop.load(Ordering::Relaxed) {
                 if !matches!(c.send(&send).await, Ok((200, _))) {
                     errors.fetch_add(1, Ordering::Relaxed);
@@ -135,11 +167,17 @@ pub async fn end_to_end(addr: &str, queue_url: &str, producers: usize, consumers
     let receive = Arc::new(json_request(
         addr,
         "AmazonSQS.ReceiveMessage",
-        &json!({"QueueUrl": queue_url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1}).to_string(),
+        &json!({"QueueUrl": queue_url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1})
+            .to_string(),
     ));
     for _ in 0..consumers {
-        let (stop, errors, delivered, receive, addr) =
-            (stop.clone(), errors.clone(), delivered.clone(), receive.clone(), addr.to_string());
+        let (stop, errors, delivered, receive, addr) = (
+            stop.clone(),
+            errors.clone(),
+            delivered.clone(),
+            receive.clone(),
+            addr.to_string(),
+        );
         let queue_url = queue_url.to_string();
         tasks.push(tokio::spawn(async move {
             let Ok(mut c) = Conn::connect(&addr).await else { return };
@@ -178,7 +216,13 @@ pub async fn end_to_end(addr: &str, queue_url: &str, producers: usize, consumers
     for t in tasks {
         let _ = t.await;
     }
-    Stats { requests: 0, items, errors: errors.load(Ordering::Relaxed), seconds: measured, latencies_us: Vec::new() }
+    Stats {
+        requests: 0,
+        items,
+        errors: errors.load(Ordering::Relaxed),
+        seconds: measured,
+        latencies_us: Vec::new(),
+    }
 }
 
 /// Consumers only: receive 10 and delete them, for `duration` (the queue must hold enough).

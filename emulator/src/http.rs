@@ -86,13 +86,9 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallib
     let started = std::time::Instant::now();
     let method = request.method.clone();
     let path = request.path.clone();
-    let task = tokio::spawn(router::route(app, request));
-    let mut reply = match task.await {
+    let mut reply = match CatchUnwind(Box::pin(router::route(app, request))).await {
         Ok(r) => r,
-        Err(e) => {
-            tracing::error!("handler panicked: {e}");
-            router::internal_error()
-        }
+        Err(()) => router::internal_error(),
     };
     reply
         .headers_mut()
@@ -103,4 +99,32 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallib
         started.elapsed()
     );
     Ok(reply)
+}
+
+/// Runs a future and turns a panic inside it into `Err(())`, so one bad request gets a 500 and
+/// the connection and server carry on (without a task spawn per request).
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
+    type Output = Result<F::Output, ()>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let fut = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(e) => {
+                let what = e
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| e.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!("handler panicked: {what}");
+                std::task::Poll::Ready(Err(()))
+            }
+        }
+    }
 }

@@ -642,6 +642,7 @@ fn hex_sha256(data: &[u8]) -> String {
 pub(crate) async fn housekeeping(sqs: &Sqs) {
     let now = sqs.now_ms();
     let mut expired: Vec<i64> = Vec::new();
+    let mut dedup_expired = false;
     for q in sqs.all_queues() {
         let mut st = q.state.lock();
         st.index.promote(now);
@@ -650,8 +651,11 @@ pub(crate) async fn housekeeping(sqs: &Sqs) {
             st.index.remove(id);
             expired.push(id);
         }
-        st.expire_dedup(now);
+        dedup_expired |= st.expire_dedup(now);
         st.attempts.retain(|_, a| a.expires_ms > now);
+    }
+    if expired.is_empty() && !dedup_expired {
+        return;
     }
     let r = sqs
         .store()

@@ -129,10 +129,10 @@ impl Index {
             State::Delayed => self.delayed += 1,
             State::Inflight => self.inflight += 1,
         }
-        if state != State::Visible {
-            self.timers.push(Reverse((visible_ms, id, 0)));
-        }
         self.msgs.insert(id, meta);
+        if state != State::Visible {
+            self.push_timer(visible_ms, id, 0);
+        }
         if self.fifo {
             let g = group.unwrap_or_else(|| Arc::from(""));
             let entry = self.groups.entry(g.clone()).or_default();
@@ -240,6 +240,24 @@ impl Index {
         }
     }
 
+    /// Pushes a timer, first dropping superseded ones when they outnumber the live ones
+    /// (deleted in-flight messages leave their timers behind until the deadline; with long
+    /// visibility timeouts that could be hours).
+    fn push_timer(&mut self, deadline: i64, id: i64, gen: u32) {
+        if self.timers.len() > 2 * (self.inflight + self.delayed) + 1024 {
+            let msgs = &self.msgs;
+            let live: Vec<Reverse<(i64, i64, u32)>> = std::mem::take(&mut self.timers)
+                .into_iter()
+                .filter(|Reverse((_, id, gen))| {
+                    msgs.get(id)
+                        .is_some_and(|m| m.gen == *gen && m.state != State::Visible)
+                })
+                .collect();
+            self.timers = BinaryHeap::from(live);
+        }
+        self.timers.push(Reverse((deadline, id, gen)));
+    }
+
     /// Marks a picked message in flight until `visible_ms` with a new receipt nonce.
     pub fn receive(&mut self, id: i64, now: i64, visible_ms: i64, receipt: u32) -> Option<&Meta> {
         let m = self.msgs.get_mut(&id)?;
@@ -255,7 +273,7 @@ impl Index {
         let gen = m.gen;
         let group = m.group.clone();
         self.inflight += 1;
-        self.timers.push(Reverse((visible_ms, id, gen)));
+        self.push_timer(visible_ms, id, gen);
         if self.fifo {
             let g = group.unwrap_or_else(|| Arc::from(""));
             if let Some(entry) = self.groups.get_mut(&g) {
@@ -283,7 +301,7 @@ impl Index {
             let group = m.group.clone();
             self.became_visible(id, gen, State::Inflight, group);
         } else {
-            self.timers.push(Reverse((visible_ms, id, gen)));
+            self.push_timer(visible_ms, id, gen);
         }
     }
 
@@ -388,6 +406,18 @@ mod tests {
         assert_eq!(ix.counts(), (0, 1, 0));
         ix.set_visible_at(1, 10, 10); // visible now
         assert_eq!(ix.pick(5), vec![1]);
+    }
+
+    #[test]
+    fn superseded_timers_are_compacted() {
+        let mut ix = Index::new(false);
+        for id in 0..5000 {
+            ix.insert(id, 0, 0, 0, 0, 0, None, 0);
+            ix.pick(1);
+            ix.receive(id, 0, 1_000_000, 1);
+            ix.remove(id);
+        }
+        assert!(ix.timers.len() <= 1025, "{}", ix.timers.len());
     }
 
     #[test]

@@ -108,8 +108,9 @@ pub(crate) struct QueueState {
 }
 
 impl QueueState {
-    /// Forgets de-duplication ids whose 5-minute window has passed.
-    pub fn expire_dedup(&mut self, now: i64) {
+    /// Forgets de-duplication ids whose 5-minute window has passed; true if any did.
+    pub fn expire_dedup(&mut self, now: i64) -> bool {
+        let before = self.dedup_order.len();
         while self.dedup_order.front().is_some_and(|(e, _)| *e <= now) {
             if let Some((e, k)) = self.dedup_order.pop_front() {
                 if self.dedup.get(&k).is_some_and(|d| d.expires_ms == e) {
@@ -117,6 +118,7 @@ impl QueueState {
                 }
             }
         }
+        self.dedup_order.len() != before
     }
 }
 

@@ -105,11 +105,30 @@ impl Store {
             "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=OFF; \
              PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"
         ))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         migrate(&conn, migrations)?;
+        // The writer holds `alive`; when it exits, the checkpoint thread sees the channel close.
+        let (alive, alive_rx) = mpsc::channel::<()>();
+        if let Some(p) = path {
+            // Checkpoints run on their own thread and connection, so the writer never copies
+            // WAL pages into the database file (nor fsyncs it) while callers wait.
+            conn.execute_batch("PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;")?;
+            let checkpointer = rusqlite::Connection::open(p)?;
+            checkpointer.busy_timeout(std::time::Duration::from_secs(10))?;
+            thread::Builder::new()
+                .name("quayside-checkpoint".into())
+                .spawn(move || checkpoint_loop(checkpointer, alive_rx))
+                .map_err(|e| {
+                    Error::Migration(format!("cannot start the checkpoint thread: {e}"))
+                })?;
+        }
         let (tx, rx) = mpsc::channel::<Job>();
         thread::Builder::new()
             .name("quayside-store".into())
-            .spawn(move || writer(conn, rx))
+            .spawn(move || {
+                writer(conn, rx);
+                drop(alive);
+            })
             .map_err(|e| Error::Migration(format!("cannot start the writer thread: {e}")))?;
         Ok(Store { jobs: tx })
     }
@@ -231,6 +250,35 @@ fn writer(mut conn: rusqlite::Connection, rx: mpsc::Receiver<Job>) {
             d(commit_error.as_deref());
         }
     }
+}
+
+/// WAL frames beyond which a checkpoint waits for the writer to let it finish (a bound on the
+/// WAL file's growth under sustained load; about 64 MiB of 4 KiB pages).
+const WAL_FRAMES_HARD_LIMIT: i64 = 16_384;
+
+/// Copies committed WAL frames into the database file in the background. Passive checkpoints
+/// never block the writer; if the WAL still grows past the hard limit, a RESTART checkpoint
+/// briefly holds the writer back so the file can be reused from the start.
+fn checkpoint_loop(conn: rusqlite::Connection, alive: mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) =
+        alive.recv_timeout(std::time::Duration::from_millis(100))
+    {
+        let r: rusqlite::Result<(i64, i64, i64)> =
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            });
+        match r {
+            Ok((_, log, _)) if log > WAL_FRAMES_HARD_LIMIT => {
+                let _ = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!("store: checkpoint: {e}");
+                thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
+    }
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
 }
 
 fn migrate(conn: &rusqlite::Connection, migrations: &[Migration]) -> Result<()> {
