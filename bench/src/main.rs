@@ -25,7 +25,8 @@ enum Cmd {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
-    /// One scenario against an endpoint (host:port): send, batch or e2e.
+    /// One scenario against an endpoint (host:port): send, batch, e2e (a quarter of the
+    /// connections produce, the rest consume) or drain (consume only).
     Load {
         #[arg(long)]
         endpoint: String,
@@ -72,7 +73,8 @@ fn main() {
             let d = Duration::from_secs(seconds);
             let s = match scenario.as_str() {
                 "batch" => scenarios::closed_loop(&endpoint, connections, d, scenarios::batch_request(&endpoint, &url, body_bytes), 10).await,
-                "e2e" => scenarios::end_to_end(&endpoint, &url, connections / 2, connections / 2, d, body_bytes).await,
+                "e2e" => scenarios::end_to_end(&endpoint, &url, connections / 4, connections - connections / 4, d, body_bytes).await,
+                "drain" => scenarios::drain(&endpoint, &url, connections, d).await,
                 _ => scenarios::closed_loop(&endpoint, connections, d, scenarios::send_request(&endpoint, &url, body_bytes), 1).await,
             };
             println!(
@@ -233,14 +235,14 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
     );
 
     let e2e_q = scenarios::create_queue(&q.addr, "bench-e2e").await;
-    let s = scenarios::end_to_end(&q.addr, &e2e_q, conns / 2, conns / 2, d, 1024).await;
+    let s = scenarios::end_to_end(&q.addr, &e2e_q, conns / 4, conns - conns / 4, d, 1024).await;
     row(
         "end to end: batch send + receive 10 + delete",
         &s,
         s.items_per_s(),
         c.rps() * 10.0,
     );
-    println!("(end to end ceiling column: the batch-request ceiling x 10)");
+    println!("(end to end: {} producer and {} consumer connections; ceiling column: the batch-request ceiling x 10)", conns / 4, conns - conns / 4);
 
     drop(q);
     if million > 0 {
