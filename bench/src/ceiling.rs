@@ -21,15 +21,11 @@ pub async fn serve(port: u16) -> std::io::Result<()> {
                 let mut r = hyper::Response::new(Full::new(Bytes::from_static(
                     br#"{"MD5OfMessageBody":"00000000000000000000000000000000","MessageId":"00000000-0000-0000-0000-000000000000"}"#,
                 )));
-                r.headers_mut().insert(
-                    "content-type",
-                    hyper::header::HeaderValue::from_static("application/x-amz-json-1.0"),
-                );
+                r.headers_mut()
+                    .insert("content-type", hyper::header::HeaderValue::from_static("application/x-amz-json-1.0"));
                 Ok::<_, Infallible>(r)
             });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await;
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
         });
     }
 }

@@ -15,10 +15,7 @@ impl Conn {
     pub async fn connect(addr: &str) -> io::Result<Conn> {
         let s = TcpStream::connect(addr).await?;
         s.set_nodelay(true)?;
-        Ok(Conn {
-            stream: BufReader::with_capacity(64 * 1024, s),
-            line: String::new(),
-        })
+        Ok(Conn { stream: BufReader::with_capacity(64 * 1024, s), line: String::new() })
     }
 
     /// Sends `req` (a complete request) and reads one response: (status, body).
@@ -26,21 +23,13 @@ impl Conn {
         self.stream.get_mut().write_all(req).await?;
         self.line.clear();
         self.stream.read_line(&mut self.line).await?;
-        let status = self
-            .line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
+        let status = self.line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
         let mut len = 0usize;
         loop {
             self.line.clear();
             let n = self.stream.read_line(&mut self.line).await?;
             if n == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "connection closed",
-                ));
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed"));
             }
             let l = self.line.trim_end();
             if l.is_empty() {

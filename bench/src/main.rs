@@ -57,10 +57,7 @@ enum Cmd {
 
 fn main() {
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     match cli.cmd {
         Cmd::CeilingServer { port } => {
             if let Err(e) = rt.block_on(ceiling::serve(port)) {
@@ -72,10 +69,38 @@ fn main() {
             let url = scenarios::create_queue(&endpoint, "bench-load").await;
             let d = Duration::from_secs(seconds);
             let s = match scenario.as_str() {
-                "batch" => scenarios::closed_loop(&endpoint, connections, d, scenarios::batch_request(&endpoint, &url, body_bytes), 10).await,
-                "e2e" => scenarios::end_to_end(&endpoint, &url, connections / 4, connections - connections / 4, d, body_bytes).await,
+                "batch" => {
+                    scenarios::closed_loop(
+                        &endpoint,
+                        connections,
+                        d,
+                        scenarios::batch_request(&endpoint, &url, body_bytes),
+                        10,
+                    )
+                    .await
+                }
+                "e2e" => {
+                    scenarios::end_to_end(
+                        &endpoint,
+                        &url,
+                        connections / 4,
+                        connections - connections / 4,
+                        d,
+                        body_bytes,
+                    )
+                    .await
+                }
                 "drain" => scenarios::drain(&endpoint, &url, connections, d).await,
-                _ => scenarios::closed_loop(&endpoint, connections, d, scenarios::send_request(&endpoint, &url, body_bytes), 1).await,
+                _ => {
+                    scenarios::closed_loop(
+                        &endpoint,
+                        connections,
+                        d,
+                        scenarios::send_request(&endpoint, &url, body_bytes),
+                        1,
+                    )
+                    .await
+                }
             };
             println!(
                 "{scenario}: {:.0} requests/s, {:.0} messages/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",
@@ -86,7 +111,9 @@ fn main() {
                 s.errors
             );
         }),
-        Cmd::Suite { quayside, seconds, connections, million } => rt.block_on(suite(&quayside, seconds, connections, million)),
+        Cmd::Suite { quayside, seconds, connections, million } => {
+            rt.block_on(suite(&quayside, seconds, connections, million))
+        }
     }
 }
 
@@ -104,20 +131,12 @@ impl Drop for Proc {
 
 /// Starts a process and waits for its "listening on http://ADDR" line.
 fn spawn(cmd: &mut Command) -> Proc {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let addr = loop {
         let line = lines.next().expect("a listening line").expect("read");
         if let Some(i) = line.find("listening on http://") {
-            break line[i + "listening on http://".len()..]
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_string();
+            break line[i + "listening on http://".len()..].split_whitespace().next().unwrap_or("").to_string();
         }
     };
     std::thread::spawn(move || for _ in lines {});
@@ -147,20 +166,18 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
     let d = Duration::from_secs(seconds);
     let data = std::env::temp_dir().join(format!("quayside-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
-    println!("machine: {} cores; {} connections; 1 KiB bodies; {seconds} s per scenario; durable store (WAL) in {}", num_cpus(), conns, data.display());
+    println!(
+        "machine: {} cores; {} connections; 1 KiB bodies; {seconds} s per scenario; durable store (WAL) in {}",
+        num_cpus(),
+        conns,
+        data.display()
+    );
 
     // Start-up: spawn to first answered request, polling the port.
     let port = free_port();
     let t = Instant::now();
     let child = Command::new(quayside)
-        .args([
-            "serve",
-            "--port",
-            &port.to_string(),
-            "--log-level",
-            "warn",
-            "--data-dir",
-        ])
+        .args(["serve", "--port", &port.to_string(), "--log-level", "warn", "--data-dir"])
         .arg(&data)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -178,11 +195,7 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
     let idle_mb = rss_mb(child.id());
     let q = Proc { child, addr };
 
-    let ceiling = spawn(Command::new(std::env::current_exe().expect("exe")).args([
-        "ceiling-server",
-        "--port",
-        "0",
-    ]));
+    let ceiling = spawn(Command::new(std::env::current_exe().expect("exe")).args(["ceiling-server", "--port", "0"]));
 
     println!("\nstart to first answered request: {startup_ms:.1} ms (target < 50 ms)");
     println!("idle resident memory:            {idle_mb:.1} MB (target < 20 MB)\n");
@@ -192,66 +205,32 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
     );
 
     let send_q = scenarios::create_queue(&q.addr, "bench-send").await;
-    let s = scenarios::closed_loop(
-        &q.addr,
-        conns,
-        d,
-        scenarios::send_request(&q.addr, &send_q, 1024),
-        1,
-    )
-    .await;
-    let c = scenarios::closed_loop(
-        &ceiling.addr,
-        conns,
-        d,
-        scenarios::send_request(&ceiling.addr, &send_q, 1024),
-        1,
-    )
-    .await;
+    let s = scenarios::closed_loop(&q.addr, conns, d, scenarios::send_request(&q.addr, &send_q, 1024), 1).await;
+    let c =
+        scenarios::closed_loop(&ceiling.addr, conns, d, scenarios::send_request(&ceiling.addr, &send_q, 1024), 1).await;
     row("SendMessage (requests)", &s, s.rps(), c.rps());
 
     let batch_q = scenarios::create_queue(&q.addr, "bench-batch").await;
-    let s = scenarios::closed_loop(
-        &q.addr,
-        conns,
-        d,
-        scenarios::batch_request(&q.addr, &batch_q, 1024),
-        10,
-    )
-    .await;
-    let c = scenarios::closed_loop(
-        &ceiling.addr,
-        conns,
-        d,
-        scenarios::batch_request(&ceiling.addr, &batch_q, 1024),
-        1,
-    )
-    .await;
-    row(
-        "SendMessageBatch of 10 (messages)",
-        &s,
-        s.items_per_s(),
-        c.rps() * 10.0,
-    );
+    let s = scenarios::closed_loop(&q.addr, conns, d, scenarios::batch_request(&q.addr, &batch_q, 1024), 10).await;
+    let c = scenarios::closed_loop(&ceiling.addr, conns, d, scenarios::batch_request(&ceiling.addr, &batch_q, 1024), 1)
+        .await;
+    row("SendMessageBatch of 10 (messages)", &s, s.items_per_s(), c.rps() * 10.0);
 
     let e2e_q = scenarios::create_queue(&q.addr, "bench-e2e").await;
     let s = scenarios::end_to_end(&q.addr, &e2e_q, conns / 4, conns - conns / 4, d, 1024).await;
-    row(
-        "end to end: batch send + receive 10 + delete",
-        &s,
-        s.items_per_s(),
-        c.rps() * 10.0,
+    row("end to end: batch send + receive 10 + delete", &s, s.items_per_s(), c.rps() * 10.0);
+    println!(
+        "(end to end: {} producer and {} consumer connections; ceiling column: the batch-request ceiling x 10)",
+        conns / 4,
+        conns - conns / 4
     );
-    println!("(end to end: {} producer and {} consumer connections; ceiling column: the batch-request ceiling x 10)", conns / 4, conns - conns / 4);
 
     drop(q);
     if million > 0 {
         // A fresh process, so the queues of the scenarios above do not count.
         let _ = std::fs::remove_dir_all(&data);
         let q = spawn(
-            Command::new(quayside)
-                .args(["serve", "--port", "0", "--log-level", "info", "--data-dir"])
-                .arg(&data),
+            Command::new(quayside).args(["serve", "--port", "0", "--log-level", "info", "--data-dir"]).arg(&data),
         );
         let big = scenarios::create_queue(&q.addr, "bench-million").await;
         let small = scenarios::create_queue(&q.addr, "bench-small").await;
@@ -265,10 +244,7 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
         let short = Duration::from_secs(3);
         let small_rate = scenarios::drain(&q.addr, &small, conns, short).await;
         let big_rate = scenarios::drain(&q.addr, &big, conns, short).await;
-        println!(
-            "\n{million} messages of 1 KiB queued in {fill_s:.1} s ({:.0} messages/s)",
-            million as f64 / fill_s
-        );
+        println!("\n{million} messages of 1 KiB queued in {fill_s:.1} s ({:.0} messages/s)", million as f64 / fill_s);
         println!("resident memory with them queued: {rss:.1} MB (target < 300 MB)");
         println!(
             "receive 10 + delete batch: {:.0} messages/s from a 200,000-message queue, {:.0} messages/s from the {million}-message queue",
@@ -286,11 +262,7 @@ fn row(name: &str, s: &scenarios::Stats, ours: f64, ceiling: f64) {
         ours / ceiling.max(1.0),
         s.percentile_ms(0.5),
         s.percentile_ms(0.99),
-        if s.errors > 0 {
-            format!("  ({} errors)", s.errors)
-        } else {
-            String::new()
-        }
+        if s.errors > 0 { format!("  ({} errors)", s.errors) } else { String::new() }
     );
 }
 
@@ -313,14 +285,9 @@ async fn fill(addr: &str, url: &str, requests: u64, conns: usize) {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(45666)
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(45666)
 }
 
 fn num_cpus() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }

@@ -42,18 +42,9 @@ fn body_of(bytes: usize) -> String {
 /// Creates a queue through the JSON protocol and returns its URL.
 pub async fn create_queue(addr: &str, name: &str) -> String {
     let mut c = Conn::connect(addr).await.expect("connect");
-    let req = json_request(
-        addr,
-        "AmazonSQS.CreateQueue",
-        &json!({"QueueName": name}).to_string(),
-    );
+    let req = json_request(addr, "AmazonSQS.CreateQueue", &json!({"QueueName": name}).to_string());
     let (status, body) = c.send(&req).await.expect("CreateQueue");
-    assert_eq!(
-        status,
-        200,
-        "CreateQueue: {}",
-        String::from_utf8_lossy(&body)
-    );
+    assert_eq!(status, 200, "CreateQueue: {}", String::from_utf8_lossy(&body));
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     v["QueueUrl"].as_str().unwrap_or_default().to_string()
 }
@@ -67,25 +58,14 @@ pub fn send_request(addr: &str, queue_url: &str, body_bytes: usize) -> Vec<u8> {
 }
 
 pub fn batch_request(addr: &str, queue_url: &str, body_bytes: usize) -> Vec<u8> {
-    let entries: Vec<Value> = (0..10)
-        .map(|i| json!({"Id": format!("m{i}"), "MessageBody": body_of(body_bytes)}))
-        .collect();
-    json_request(
-        addr,
-        "AmazonSQS.SendMessageBatch",
-        &json!({"QueueUrl": queue_url, "Entries": entries}).to_string(),
-    )
+    let entries: Vec<Value> =
+        (0..10).map(|i| json!({"Id": format!("m{i}"), "MessageBody": body_of(body_bytes)})).collect();
+    json_request(addr, "AmazonSQS.SendMessageBatch", &json!({"QueueUrl": queue_url, "Entries": entries}).to_string())
 }
 
 /// Sends the same request over `conns` connections for `duration`; each 200 counts
 /// `items_per_ok` items.
-pub async fn closed_loop(
-    addr: &str,
-    conns: usize,
-    duration: Duration,
-    req: Vec<u8>,
-    items_per_ok: u64,
-) -> Stats {
+pub async fn closed_loop(addr: &str, conns: usize, duration: Duration, req: Vec<u8>, items_per_ok: u64) -> Stats {
     let req = Arc::new(req);
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
@@ -106,8 +86,7 @@ pub async fn closed_loop(
                     Ok((200, _)) => {
                         s.requests += 1;
                         s.items += items_per_ok;
-                        s.latencies_us
-                            .push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                        s.latencies_us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
                     }
                     Ok(_) => s.errors += 1,
                     Err(_) => {
@@ -151,8 +130,7 @@ pub async fn end_to_end(
     let mut tasks = Vec::new();
     let send = Arc::new(batch_request(addr, queue_url, body_bytes));
     for _ in 0..producers {
-        let (stop, errors, send, addr) =
-            (stop.clone(), errors.clone(), send.clone(), addr.to_string());
+        let (stop, errors, send, addr) = (stop.clone(), errors.clone(), send.clone(), addr.to_string());
         tasks.push(tokio::spawn(async move {
             let Ok(mut c) = Conn::connect(&addr).await else {
                 return;
@@ -167,17 +145,11 @@ pub async fn end_to_end(
     let receive = Arc::new(json_request(
         addr,
         "AmazonSQS.ReceiveMessage",
-        &json!({"QueueUrl": queue_url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1})
-            .to_string(),
+        &json!({"QueueUrl": queue_url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1}).to_string(),
     ));
     for _ in 0..consumers {
-        let (stop, errors, delivered, receive, addr) = (
-            stop.clone(),
-            errors.clone(),
-            delivered.clone(),
-            receive.clone(),
-            addr.to_string(),
-        );
+        let (stop, errors, delivered, receive, addr) =
+            (stop.clone(), errors.clone(), delivered.clone(), receive.clone(), addr.to_string());
         let queue_url = queue_url.to_string();
         tasks.push(tokio::spawn(async move {
             let Ok(mut c) = Conn::connect(&addr).await else { return };
@@ -216,13 +188,7 @@ pub async fn end_to_end(
     for t in tasks {
         let _ = t.await;
     }
-    Stats {
-        requests: 0,
-        items,
-        errors: errors.load(Ordering::Relaxed),
-        seconds: measured,
-        latencies_us: Vec::new(),
-    }
+    Stats { requests: 0, items, errors: errors.load(Ordering::Relaxed), seconds: measured, latencies_us: Vec::new() }
 }
 
 /// Consumers only: receive 10 and delete them, for `duration` (the queue must hold enough).

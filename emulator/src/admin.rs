@@ -14,17 +14,12 @@ pub(crate) async fn route(app: &App, req: &IncomingRequest) -> Option<Reply> {
     let m = &req.method;
     Some(match (m, req.path.as_str()) {
         (&Method::GET | &Method::HEAD, "/_quayside/health") => json_reply(200, &health(app)),
-        (&Method::POST, "/_quayside/reset") | (&Method::POST, "/moto-api/reset") => {
-            reset(app).await
-        }
-        (&Method::GET | &Method::HEAD, "/_localstack/health") => {
-            json_reply(200, &localstack_health())
-        }
+        (&Method::POST, "/_quayside/reset") | (&Method::POST, "/moto-api/reset") => reset(app).await,
+        (&Method::GET | &Method::HEAD, "/_localstack/health") => json_reply(200, &localstack_health()),
         (&Method::POST, "/_quayside/clock/advance") => clock_advance(app, &req.body).await,
-        (&Method::GET, "/_quayside/clock") => json_reply(
-            200,
-            &json!({"now_ms": app.sqs.now_ms(), "virtual": app.manual_clock.is_some()}),
-        ),
+        (&Method::GET, "/_quayside/clock") => {
+            json_reply(200, &json!({"now_ms": app.sqs.now_ms(), "virtual": app.manual_clock.is_some()}))
+        }
         (&Method::GET | &Method::POST, "/_aws/sqs/messages") => sqs_messages(app, req).await,
         _ => return None,
     })
@@ -76,21 +71,11 @@ pub(crate) async fn advance(app: &App, ms: i64) -> bool {
 
 async fn clock_advance(app: &App, body: &[u8]) -> Reply {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let Some(seconds) = v
-        .get("seconds")
-        .and_then(|s| s.as_f64())
-        .filter(|s| *s >= 0.0)
-    else {
-        return json_reply(
-            400,
-            &json!({"error": "expected a JSON body {\"seconds\": N} with N >= 0"}),
-        );
+    let Some(seconds) = v.get("seconds").and_then(|s| s.as_f64()).filter(|s| *s >= 0.0) else {
+        return json_reply(400, &json!({"error": "expected a JSON body {\"seconds\": N} with N >= 0"}));
     };
     if !advance(app, (seconds * 1000.0) as i64).await {
-        return json_reply(
-            400,
-            &json!({"error": "the clock is not virtual: start quayside with --virtual-clock"}),
-        );
+        return json_reply(400, &json!({"error": "the clock is not virtual: start quayside with --virtual-clock"}));
     }
     json_reply(200, &json!({"now_ms": app.sqs.now_ms()}))
 }
@@ -105,28 +90,13 @@ async fn sqs_messages(app: &App, req: &IncomingRequest) -> Reply {
         let e = sqs::SqsError::missing_parameter("QueueUrl").to_aws();
         return reply(&ctx, e.to_query_response(sqs::wire::XMLNS, &ctx.request_id));
     };
-    let wants_json = req
-        .headers
-        .get("accept")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("json"));
+    let wants_json = req.headers.get("accept").and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("json"));
     match app.sqs.peek_all(&ctx, &url).await {
         Ok(v) if wants_json => reply(&ctx, Response::ok("application/json", v.to_string())),
-        Ok(v) => reply(
-            &ctx,
-            Response::ok(
-                "text/xml",
-                crate::sqs_api::query_xml("ReceiveMessage", &v, &ctx.request_id),
-            ),
-        ),
-        Err(e) if wants_json => reply(
-            &ctx,
-            e.to_aws().to_json_response(sqs::wire::JSON_NAMESPACE, true),
-        ),
-        Err(e) => reply(
-            &ctx,
-            e.to_aws()
-                .to_query_response(sqs::wire::XMLNS, &ctx.request_id),
-        ),
+        Ok(v) => {
+            reply(&ctx, Response::ok("text/xml", crate::sqs_api::query_xml("ReceiveMessage", &v, &ctx.request_id)))
+        }
+        Err(e) if wants_json => reply(&ctx, e.to_aws().to_json_response(sqs::wire::JSON_NAMESPACE, true)),
+        Err(e) => reply(&ctx, e.to_aws().to_query_response(sqs::wire::XMLNS, &ctx.request_id)),
     }
 }

@@ -67,11 +67,7 @@ impl Config {
     /// Derives the fields that depend on others (call after parsing).
     pub fn finish(mut self) -> Self {
         self.strict = self.limits == "strict";
-        self.durability = if self.fsync {
-            store::Durability::Power
-        } else {
-            store::Durability::Process
-        };
+        self.durability = if self.fsync { store::Durability::Power } else { store::Durability::Process };
         self
     }
 

@@ -57,20 +57,14 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch:
 async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallible> {
     let (parts, body) = req.into_parts();
     let limit = app.config.max_body_bytes;
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared = parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Ok(router::too_large(limit));
     }
     let body = match Limited::new(body, limit).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
+            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
                 return Ok(router::too_large(limit));
             }
             return Ok(router::plain(400, "could not read the request body"));
@@ -90,14 +84,8 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallib
         Ok(r) => r,
         Err(()) => router::internal_error(),
     };
-    reply
-        .headers_mut()
-        .insert("server", HeaderValue::from_static("quayside"));
-    tracing::debug!(
-        "{method} {path} -> {} in {:?}",
-        reply.status().as_u16(),
-        started.elapsed()
-    );
+    reply.headers_mut().insert("server", HeaderValue::from_static("quayside"));
+    tracing::debug!("{method} {path} -> {} in {:?}", reply.status().as_u16(), started.elapsed());
     Ok(reply)
 }
 
@@ -108,10 +96,7 @@ struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
 impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
     type Output = Result<F::Output, ()>;
 
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
         let fut = self.0.as_mut();
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),

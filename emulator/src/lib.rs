@@ -68,9 +68,7 @@ impl std::error::Error for StartError {}
 ///
 /// Errors: the data directory or database cannot be opened, or the address cannot be bound.
 pub async fn start(config: Config) -> Result<Running, StartError> {
-    let manual_clock = config
-        .virtual_clock
-        .then(|| Arc::new(ManualClock::starting_now()));
+    let manual_clock = config.virtual_clock.then(|| Arc::new(ManualClock::starting_now()));
     let clock: Arc<dyn Clock> = match &manual_clock {
         Some(c) => c.clone(),
         None => Arc::new(SystemClock),
@@ -82,35 +80,15 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         Some(config.data_dir.join("quayside.db"))
     };
     let migrations: Vec<store::Migration> = sqs::persist::MIGRATIONS.to_vec();
-    let store = store::Store::open(path.as_deref(), config.durability, &migrations)
-        .map_err(StartError::Store)?;
-    let sqs = sqs::Sqs::open(
-        store,
-        clock,
-        sqs::Config {
-            strict: config.strict,
-        },
-    )
-    .map_err(StartError::Store)?;
-    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
-        .await
-        .map_err(StartError::Io)?;
+    let store = store::Store::open(path.as_deref(), config.durability, &migrations).map_err(StartError::Store)?;
+    let sqs = sqs::Sqs::open(store, clock, sqs::Config { strict: config.strict }).map_err(StartError::Store)?;
+    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await.map_err(StartError::Io)?;
     let addr = listener.local_addr().map_err(StartError::Io)?;
-    let app = Arc::new(App {
-        config,
-        sqs,
-        manual_clock,
-        started: Instant::now(),
-    });
+    let app = Arc::new(App { config, sqs, manual_clock, started: Instant::now() });
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn(http::serve(listener, app.clone(), rx.clone()));
     tokio::spawn(housekeeping(app.clone(), rx));
-    Ok(Running {
-        addr,
-        shutdown: tx,
-        task,
-        app,
-    })
+    Ok(Running { addr, shutdown: tx, task, app })
 }
 
 async fn housekeeping(app: Arc<App>, mut stop: watch::Receiver<bool>) {

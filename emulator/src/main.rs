@@ -8,10 +8,7 @@ async fn main() {
     let config = config.finish();
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
     let running = match quayside::start(config.clone()).await {
         Ok(r) => r,
         Err(e) => {
@@ -23,11 +20,7 @@ async fn main() {
         "quayside {} listening on http://{} ({})",
         env!("CARGO_PKG_VERSION"),
         running.addr,
-        if config.in_memory {
-            "in memory".to_string()
-        } else {
-            format!("data in {}", config.data_dir.display())
-        }
+        if config.in_memory { "in memory".to_string() } else { format!("data in {}", config.data_dir.display()) }
     );
     shutdown_signal().await;
     tracing::info!("quayside: shutting down");
@@ -38,14 +31,13 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -15,9 +15,7 @@ use std::sync::Arc;
 pub(crate) fn context(app: &App, req: &IncomingRequest) -> (RequestContext, Option<String>) {
     let header = |n: &str| req.headers.get(n).and_then(|v| v.to_str().ok());
     let host = header("host").unwrap_or("localhost:4566").to_string();
-    let query_cred = QueryParams::parse(req.query.as_bytes())
-        .get("X-Amz-Credential")
-        .map(str::to_string);
+    let query_cred = QueryParams::parse(req.query.as_bytes()).get("X-Amz-Credential").map(str::to_string);
     let scope_source = header("authorization").map(str::to_string).or(query_cred);
     let mut ctx = RequestContext::new(&app.config.account_id, &app.config.region, host);
     let mut service = None;
@@ -44,11 +42,7 @@ pub(crate) async fn route(app: Arc<App>, req: IncomingRequest) -> Reply {
         return reply;
     }
     let (ctx, scope_service) = context(&app, &req);
-    if let Some(target) = req
-        .headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(target) = req.headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
         let Some((prefix, op)) = split_target(target) else {
             return json_error(&ctx, &AwsError::new("UnknownOperationException", 400, ""));
         };
@@ -84,8 +78,7 @@ pub(crate) async fn route(app: Arc<App>, req: IncomingRequest) -> Reply {
 /// Turns a protocol response into HTTP, with the request id.
 pub(crate) fn reply(ctx: &RequestContext, r: Response) -> Reply {
     let mut out = hyper::Response::new(Full::new(r.body));
-    *out.status_mut() =
-        hyper::StatusCode::from_u16(r.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *out.status_mut() = hyper::StatusCode::from_u16(r.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let h = out.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(r.content_type));
     if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
@@ -110,17 +103,14 @@ pub(crate) fn query_error(ctx: &RequestContext, xmlns: &str, e: &AwsError) -> Re
 pub(crate) fn json_reply(status: u16, v: &serde_json::Value) -> Reply {
     let mut out = hyper::Response::new(Full::new(Bytes::from(v.to_string())));
     *out.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::OK);
-    out.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    out.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     out
 }
 
 pub(crate) fn plain(status: u16, text: &'static str) -> Reply {
     let mut out = hyper::Response::new(Full::new(Bytes::from_static(text.as_bytes())));
-    *out.status_mut() =
-        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
-    out.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    *out.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
+    out.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     out
 }
 

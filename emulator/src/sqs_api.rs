@@ -20,38 +20,23 @@ pub(crate) async fn json(app: &App, ctx: &RequestContext, op: &str, body: &[u8])
         Err(e) => return reply(ctx, e.to_json_response(JSON_NAMESPACE, true)),
     };
     match app.sqs.dispatch(ctx, op, input, false).await {
-        Ok(v) => reply(
-            ctx,
-            Response::ok("application/x-amz-json-1.0", v.to_string()),
-        ),
+        Ok(v) => reply(ctx, Response::ok("application/x-amz-json-1.0", v.to_string())),
         Err(e) => reply(ctx, e.to_aws().to_json_response(JSON_NAMESPACE, true)),
     }
 }
 
-pub(crate) async fn query(
-    app: &App,
-    ctx: &RequestContext,
-    op: &str,
-    params: QueryParams,
-    path: &str,
-) -> Reply {
+pub(crate) async fn query(app: &App, ctx: &RequestContext, op: &str, params: QueryParams, path: &str) -> Reply {
     let mut input = params.to_json(&sqs::wire::query_member);
     if let Value::Object(m) = &mut input {
         m.retain(|k, _| !matches!(k.as_str(), "Action" | "Version") && !k.starts_with("X-Amz-"));
         // Older SDKs post to the queue URL itself instead of sending QueueUrl.
         let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         if !m.contains_key("QueueUrl") && segs.len() == 2 {
-            m.insert(
-                "QueueUrl".into(),
-                Value::String(format!("http://{}{}", ctx.host, path)),
-            );
+            m.insert("QueueUrl".into(), Value::String(format!("http://{}{}", ctx.host, path)));
         }
     }
     match app.sqs.dispatch(ctx, op, input, true).await {
-        Ok(v) => reply(
-            ctx,
-            Response::ok("text/xml", query_xml(op, &v, &ctx.request_id)),
-        ),
+        Ok(v) => reply(ctx, Response::ok("text/xml", query_xml(op, &v, &ctx.request_id))),
         Err(e) => reply(ctx, e.to_aws().to_query_response(XMLNS, &ctx.request_id)),
     }
 }

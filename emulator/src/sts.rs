@@ -10,11 +10,7 @@ pub(crate) const TARGET_PREFIX: &str = "AWSSecurityTokenServiceV20110615";
 const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 fn not_implemented(op: &str) -> AwsError {
-    AwsError::new(
-        "NotImplemented",
-        501,
-        format!("The STS operation {op} is not implemented by Quayside."),
-    )
+    AwsError::new("NotImplemented", 501, format!("The STS operation {op} is not implemented by Quayside."))
 }
 
 pub(crate) fn query(ctx: &RequestContext, action: &str) -> Reply {
@@ -37,18 +33,12 @@ pub(crate) fn query(ctx: &RequestContext, action: &str) -> Reply {
 
 pub(crate) fn json(ctx: &RequestContext, op: &str) -> Reply {
     if op != "GetCallerIdentity" {
-        return reply(
-            ctx,
-            not_implemented(op).to_json_response("com.amazonaws.sts", false),
-        );
+        return reply(ctx, not_implemented(op).to_json_response("com.amazonaws.sts", false));
     }
     let body = serde_json::json!({
         "Arn": format!("arn:aws:iam::{}:root", ctx.account),
         "UserId": ctx.account,
         "Account": ctx.account,
     });
-    reply(
-        ctx,
-        Response::ok("application/x-amz-json-1.0", body.to_string()),
-    )
+    reply(ctx, Response::ok("application/x-amz-json-1.0", body.to_string()))
 }

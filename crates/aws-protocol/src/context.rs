@@ -15,11 +15,7 @@ pub struct RequestContext {
 
 impl RequestContext {
     /// A context with a fresh request id.
-    pub fn new(
-        account: impl Into<String>,
-        region: impl Into<String>,
-        host: impl Into<String>,
-    ) -> Self {
+    pub fn new(account: impl Into<String>, region: impl Into<String>, host: impl Into<String>) -> Self {
         RequestContext {
             account: account.into(),
             region: region.into(),

@@ -32,11 +32,7 @@ impl AwsError {
 
     /// `MissingParameter` (400): a required member is absent.
     pub fn missing_parameter(name: &str) -> Self {
-        Self::new(
-            "MissingParameter",
-            400,
-            format!("The request must contain the parameter {name}."),
-        )
+        Self::new("MissingParameter", 400, format!("The request must contain the parameter {name}."))
     }
 
     /// `InvalidParameterValue` (400) with a free-form message.
@@ -46,11 +42,7 @@ impl AwsError {
 
     /// `InvalidAction` (400): the operation is not known to the service.
     pub fn invalid_action(action: &str) -> Self {
-        Self::new(
-            "InvalidAction",
-            400,
-            format!("The action {action} is not valid for this endpoint."),
-        )
+        Self::new("InvalidAction", 400, format!("The action {action} is not valid for this endpoint."))
     }
 
     /// `InternalFailure` (500).
@@ -65,26 +57,14 @@ impl AwsError {
         let mut w = XmlWriter::new();
         w.open_ns("ErrorResponse", xmlns);
         w.open("Error");
-        w.leaf(
-            "Type",
-            if self.sender_fault {
-                "Sender"
-            } else {
-                "Receiver"
-            },
-        );
+        w.leaf("Type", if self.sender_fault { "Sender" } else { "Receiver" });
         w.leaf("Code", &self.code);
         w.leaf("Message", &self.message);
         w.empty("Detail");
         w.close("Error");
         w.leaf("RequestId", request_id);
         w.close("ErrorResponse");
-        Response {
-            status: self.status,
-            content_type: "text/xml",
-            headers: Vec::new(),
-            body: w.finish().into(),
-        }
+        Response { status: self.status, content_type: "text/xml", headers: Vec::new(), body: w.finish().into() }
     }
 
     /// The AWS JSON 1.0 error body; with `query_compatible`, the `x-amzn-query-error` header
@@ -96,11 +76,7 @@ impl AwsError {
         });
         let mut headers = Vec::new();
         if query_compatible {
-            let fault = if self.sender_fault {
-                "Sender"
-            } else {
-                "Receiver"
-            };
+            let fault = if self.sender_fault { "Sender" } else { "Receiver" };
             headers.push(("x-amzn-query-error", format!("{};{fault}", self.code)));
         }
         Response {
@@ -141,10 +117,7 @@ mod tests {
         let r = e.to_json_response("com.amazonaws.sqs", true);
         assert_eq!(
             r.headers,
-            vec![(
-                "x-amzn-query-error",
-                "AWS.SimpleQueueService.NonExistentQueue;Sender".to_string()
-            )]
+            vec![("x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender".to_string())]
         );
         let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(v["__type"], "com.amazonaws.sqs#QueueDoesNotExist");

@@ -11,16 +11,10 @@ pub fn parse_body(body: &[u8]) -> Result<Value, AwsError> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(v @ Value::Object(_)) => Ok(v),
-        Ok(_) => Err(AwsError::new(
-            "SerializationException",
-            400,
-            "Start of structure or map found where not expected.",
-        )),
-        Err(e) => Err(AwsError::new(
-            "SerializationException",
-            400,
-            format!("Invalid JSON: {e}"),
-        )),
+        Ok(_) => {
+            Err(AwsError::new("SerializationException", 400, "Start of structure or map found where not expected."))
+        }
+        Err(e) => Err(AwsError::new("SerializationException", 400, format!("Invalid JSON: {e}"))),
     }
 }
 
@@ -32,10 +26,7 @@ mod tests {
     fn bodies() {
         assert!(parse_body(b"").unwrap().as_object().unwrap().is_empty());
         assert!(parse_body(b"{\"a\":1}").is_ok());
-        assert_eq!(
-            parse_body(b"[1]").unwrap_err().code,
-            "SerializationException"
-        );
+        assert_eq!(parse_body(b"[1]").unwrap_err().code, "SerializationException");
         assert_eq!(parse_body(b"{").unwrap_err().code, "SerializationException");
     }
 }

@@ -28,11 +28,6 @@ pub struct Response {
 impl Response {
     /// A 200 response with the given content type and body.
     pub fn ok(content_type: &'static str, body: impl Into<bytes::Bytes>) -> Self {
-        Response {
-            status: 200,
-            content_type,
-            headers: Vec::new(),
-            body: body.into(),
-        }
+        Response { status: 200, content_type, headers: Vec::new(), body: body.into() }
     }
 }

@@ -15,11 +15,7 @@ impl QueryParams {
     /// Parses a form body or URL query string. Invalid percent-escapes decode lossily, as
     /// form parsers do; the service then rejects any value that is not what it expects.
     pub fn parse(bytes: &[u8]) -> Self {
-        QueryParams {
-            pairs: form_urlencoded::parse(bytes)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        }
+        QueryParams { pairs: form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect() }
     }
 
     /// Adds the parameters of another source (the URL query of a form POST).
@@ -29,10 +25,7 @@ impl QueryParams {
 
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Removes `name` and returns its first value.
@@ -73,11 +66,7 @@ pub enum QueryMember {
     /// `Prefix.N=v` or `Prefix.N.Field=..`: a list named `json`.
     List(&'static str),
     /// `Prefix.N.<key>=k&Prefix.N.<value>=v`: a map named `json`.
-    Map {
-        json: &'static str,
-        key: &'static str,
-        value: &'static str,
-    },
+    Map { json: &'static str, key: &'static str, value: &'static str },
 }
 
 #[derive(Debug, Default)]
@@ -95,11 +84,7 @@ impl Node {
                     out.insert(name.clone(), child.to_value(rule));
                 }
                 QueryMember::List(json) => {
-                    let items = child
-                        .indexed()
-                        .into_iter()
-                        .map(|n| n.to_value(rule))
-                        .collect();
+                    let items = child.indexed().into_iter().map(|n| n.to_value(rule)).collect();
                     out.insert(json.to_string(), Value::Array(items));
                 }
                 QueryMember::Map { json, key, value } => {
@@ -128,11 +113,8 @@ impl Node {
 
     /// Children with numeric names, in numeric order (`.1`, `.2`, .. `.10`).
     fn indexed(&self) -> Vec<&Node> {
-        let mut v: Vec<(u64, &Node)> = self
-            .children
-            .iter()
-            .filter_map(|(k, n)| k.parse::<u64>().ok().map(|i| (i, n)))
-            .collect();
+        let mut v: Vec<(u64, &Node)> =
+            self.children.iter().filter_map(|(k, n)| k.parse::<u64>().ok().map(|i| (i, n))).collect();
         v.sort_by_key(|(i, _)| *i);
         v.into_iter().map(|(_, n)| n).collect()
     }
@@ -146,11 +128,7 @@ mod tests {
     fn rule(name: &str) -> QueryMember {
         match name {
             "AttributeName" => QueryMember::List("AttributeNames"),
-            "Attribute" => QueryMember::Map {
-                json: "Attributes",
-                key: "Name",
-                value: "Value",
-            },
+            "Attribute" => QueryMember::Map { json: "Attributes", key: "Name", value: "Value" },
             "Entry" => QueryMember::List("Entries"),
             _ => QueryMember::Plain,
         }

@@ -5,10 +5,7 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Protocol {
     /// AWS JSON 1.0/1.1: `X-Amz-Target: <prefix>.<Operation>`.
-    Json {
-        target_prefix: String,
-        operation: String,
-    },
+    Json { target_prefix: String, operation: String },
     /// AWS query: form POST or GET with `Action=`.
     Query,
 }
@@ -58,31 +55,16 @@ mod tests {
     #[test]
     fn scope() {
         let h = "AWS4-HMAC-SHA256 Credential=123456789012/20240101/eu-west-1/sqs/aws4_request, SignedHeaders=host, Signature=abc";
-        assert_eq!(
-            credential_scope(h),
-            Some(("123456789012".into(), "eu-west-1".into()))
-        );
+        assert_eq!(credential_scope(h), Some(("123456789012".into(), "eu-west-1".into())));
         assert_eq!(credential_scope("garbage"), None);
-        assert_eq!(
-            account_for_key("123456789012", "000000000000"),
-            "123456789012"
-        );
-        assert_eq!(
-            account_for_key("AKIDEXAMPLE", "000000000000"),
-            "000000000000"
-        );
+        assert_eq!(account_for_key("123456789012", "000000000000"), "123456789012");
+        assert_eq!(account_for_key("AKIDEXAMPLE", "000000000000"), "000000000000");
     }
 
     #[test]
     fn targets() {
-        assert_eq!(
-            split_target("AmazonSQS.SendMessage"),
-            Some(("AmazonSQS", "SendMessage"))
-        );
-        assert_eq!(
-            split_target("Kinesis_20131202.PutRecord"),
-            Some(("Kinesis_20131202", "PutRecord"))
-        );
+        assert_eq!(split_target("AmazonSQS.SendMessage"), Some(("AmazonSQS", "SendMessage")));
+        assert_eq!(split_target("Kinesis_20131202.PutRecord"), Some(("Kinesis_20131202", "PutRecord")));
         assert_eq!(split_target("nodot"), None);
     }
 }

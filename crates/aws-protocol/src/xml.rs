@@ -11,9 +11,7 @@ pub struct XmlWriter {
 impl XmlWriter {
     /// A document that starts with the XML declaration.
     pub fn new() -> Self {
-        XmlWriter {
-            out: String::from("<?xml version=\"1.0\"?>"),
-        }
+        XmlWriter { out: String::from("<?xml version=\"1.0\"?>") }
     }
 
     pub fn open(&mut self, name: &str) {
@@ -83,11 +81,7 @@ pub enum XmlMember {
     /// A flattened list: each item is its own `<elem>` element.
     FlatList(&'static str),
     /// A flattened map: each entry is `<elem><key>k</key><value>v</value></elem>`.
-    FlatMap {
-        elem: &'static str,
-        key: &'static str,
-        value: &'static str,
-    },
+    FlatMap { elem: &'static str, key: &'static str, value: &'static str },
     /// Not rendered.
     Skip,
 }
@@ -152,11 +146,7 @@ mod tests {
         let mut w = XmlWriter::new();
         render_members(&mut w, &v, &|n| match n {
             "QueueUrls" => XmlMember::FlatList("QueueUrl"),
-            "Attributes" => XmlMember::FlatMap {
-                elem: "Attribute",
-                key: "Name",
-                value: "Value",
-            },
+            "Attributes" => XmlMember::FlatMap { elem: "Attribute", key: "Name", value: "Value" },
             _ => XmlMember::Plain,
         });
         assert_eq!(

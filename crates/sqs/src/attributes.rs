@@ -79,19 +79,12 @@ impl QueueAttributes {
             "ReceiveMessageWaitTimeSeconds" => {
                 self.receive_message_wait_time_seconds = int_in(name, value, 0, MAX_WAIT_SECONDS)?
             }
-            "VisibilityTimeout" => {
-                self.visibility_timeout = int_in(name, value, 0, MAX_VISIBILITY_TIMEOUT)?
-            }
+            "VisibilityTimeout" => self.visibility_timeout = int_in(name, value, 0, MAX_VISIBILITY_TIMEOUT)?,
             "KmsDataKeyReusePeriodSeconds" => {
-                self.kms_data_key_reuse_period_seconds =
-                    int_in(name, value, MIN_KMS_REUSE, MAX_KMS_REUSE)?
+                self.kms_data_key_reuse_period_seconds = int_in(name, value, MIN_KMS_REUSE, MAX_KMS_REUSE)?
             }
             "KmsMasterKeyId" => {
-                self.kms_master_key_id = if value.is_empty() {
-                    None
-                } else {
-                    Some(value.to_string())
-                };
+                self.kms_master_key_id = if value.is_empty() { None } else { Some(value.to_string()) };
                 if self.kms_master_key_id.is_some() {
                     self.sqs_managed_sse_enabled = false;
                 }
@@ -111,11 +104,7 @@ impl QueueAttributes {
                 }
             }
             "RedrivePolicy" => {
-                self.redrive_policy = if value.is_empty() {
-                    None
-                } else {
-                    Some(parse_redrive_policy(value)?)
-                }
+                self.redrive_policy = if value.is_empty() { None } else { Some(parse_redrive_policy(value)?) }
             }
             "RedriveAllowPolicy" => {
                 if value.is_empty() {
@@ -128,14 +117,10 @@ impl QueueAttributes {
             "FifoQueue" => {
                 let fifo = bool_value(name, value)?;
                 if !creating {
-                    return Err(SqsError::invalid_attribute_name(format!(
-                        "Unknown Attribute {name}."
-                    )));
+                    return Err(SqsError::invalid_attribute_name(format!("Unknown Attribute {name}.")));
                 }
                 if fifo != self.fifo_queue {
-                    return Err(SqsError::invalid_attribute_value(format!(
-                        "Invalid value for the parameter {name}."
-                    )));
+                    return Err(SqsError::invalid_attribute_value(format!("Invalid value for the parameter {name}.")));
                 }
             }
             "ContentBasedDeduplication" if self.fifo_queue => {
@@ -149,20 +134,14 @@ impl QueueAttributes {
                 "perQueue" | "perMessageGroupId" => self.fifo_throughput_limit = value.to_string(),
                 _ => return Err(invalid_value(name)),
             },
-            _ => {
-                return Err(SqsError::invalid_attribute_name(format!(
-                    "Unknown Attribute {name}."
-                )))
-            }
+            _ => return Err(SqsError::invalid_attribute_name(format!("Unknown Attribute {name}."))),
         }
         Ok(())
     }
 
     /// Checks combinations that only make sense together, after all attributes are applied.
     pub fn check_consistency(&self) -> SqsResult<()> {
-        if self.fifo_throughput_limit == "perMessageGroupId"
-            && self.deduplication_scope != "messageGroup"
-        {
+        if self.fifo_throughput_limit == "perMessageGroupId" && self.deduplication_scope != "messageGroup" {
             return Err(SqsError::invalid_attribute_value(
                 "Invalid value for the parameter FifoThroughputLimit. Reason: You can specify perMessageGroupId only when DeduplicationScope is set to messageGroup.",
             ));
@@ -175,19 +154,10 @@ impl QueueAttributes {
         let mut m = BTreeMap::new();
         m.insert("DelaySeconds", self.delay_seconds.to_string());
         m.insert("MaximumMessageSize", self.maximum_message_size.to_string());
-        m.insert(
-            "MessageRetentionPeriod",
-            self.message_retention_period.to_string(),
-        );
-        m.insert(
-            "ReceiveMessageWaitTimeSeconds",
-            self.receive_message_wait_time_seconds.to_string(),
-        );
+        m.insert("MessageRetentionPeriod", self.message_retention_period.to_string());
+        m.insert("ReceiveMessageWaitTimeSeconds", self.receive_message_wait_time_seconds.to_string());
         m.insert("VisibilityTimeout", self.visibility_timeout.to_string());
-        m.insert(
-            "SqsManagedSseEnabled",
-            self.sqs_managed_sse_enabled.to_string(),
-        );
+        m.insert("SqsManagedSseEnabled", self.sqs_managed_sse_enabled.to_string());
         if let Some(r) = &self.redrive_policy {
             m.insert("RedrivePolicy", r.to_json());
         }
@@ -199,17 +169,11 @@ impl QueueAttributes {
         }
         if let Some(k) = &self.kms_master_key_id {
             m.insert("KmsMasterKeyId", k.clone());
-            m.insert(
-                "KmsDataKeyReusePeriodSeconds",
-                self.kms_data_key_reuse_period_seconds.to_string(),
-            );
+            m.insert("KmsDataKeyReusePeriodSeconds", self.kms_data_key_reuse_period_seconds.to_string());
         }
         if self.fifo_queue {
             m.insert("FifoQueue", "true".into());
-            m.insert(
-                "ContentBasedDeduplication",
-                self.content_based_deduplication.to_string(),
-            );
+            m.insert("ContentBasedDeduplication", self.content_based_deduplication.to_string());
             m.insert("DeduplicationScope", self.deduplication_scope.clone());
             m.insert("FifoThroughputLimit", self.fifo_throughput_limit.clone());
         }
@@ -221,10 +185,7 @@ impl QueueAttributes {
         let fifo = map.get("FifoQueue").map(|v| v == "true").unwrap_or(false);
         let mut a = QueueAttributes::new(fifo);
         // Order matters for the KMS pair: the key id wins over the SSE flag, as it was stored.
-        for (k, v) in map
-            .iter()
-            .filter(|(k, _)| k.as_str() != "FifoQueue" && k.as_str() != "KmsMasterKeyId")
-        {
+        for (k, v) in map.iter().filter(|(k, _)| k.as_str() != "FifoQueue" && k.as_str() != "KmsMasterKeyId") {
             let _ = a.apply(k, v, true);
         }
         if let Some(k) = map.get("KmsMasterKeyId") {
@@ -282,11 +243,7 @@ fn bool_value(name: &str, value: &str) -> SqsResult<bool> {
 fn json_object(name: &str, value: &str) -> SqsResult<serde_json::Map<String, serde_json::Value>> {
     match serde_json::from_str::<serde_json::Value>(value) {
         Ok(serde_json::Value::Object(m)) => Ok(m),
-        _ => Err(SqsError::invalid_value(
-            value,
-            name,
-            &format!("Invalid value for {name}: not a valid JSON object."),
-        )),
+        _ => Err(SqsError::invalid_value(value, name, &format!("Invalid value for {name}: not a valid JSON object."))),
     }
 }
 
@@ -347,9 +304,9 @@ impl RedrivePolicy {
         };
         match v["redrivePermission"].as_str() {
             Some("denyAll") => false,
-            Some("byQueue") => v["sourceQueueArns"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|s| s.as_str() == Some(source_arn))),
+            Some("byQueue") => {
+                v["sourceQueueArns"].as_array().is_some_and(|a| a.iter().any(|s| s.as_str() == Some(source_arn)))
+            }
             _ => true,
         }
     }
@@ -363,24 +320,12 @@ mod tests {
     fn ranges_and_names() {
         let mut a = QueueAttributes::new(false);
         a.apply("DelaySeconds", "900", true).unwrap();
-        assert_eq!(
-            a.apply("DelaySeconds", "901", true).unwrap_err().code(),
-            "InvalidAttributeValue"
-        );
-        assert_eq!(
-            a.apply("Nope", "1", true).unwrap_err().code(),
-            "InvalidAttributeName"
-        );
-        assert_eq!(
-            a.apply("ContentBasedDeduplication", "true", true)
-                .unwrap_err()
-                .code(),
-            "InvalidAttributeName"
-        );
+        assert_eq!(a.apply("DelaySeconds", "901", true).unwrap_err().code(), "InvalidAttributeValue");
+        assert_eq!(a.apply("Nope", "1", true).unwrap_err().code(), "InvalidAttributeName");
+        assert_eq!(a.apply("ContentBasedDeduplication", "true", true).unwrap_err().code(), "InvalidAttributeName");
         let mut f = QueueAttributes::new(true);
         f.apply("ContentBasedDeduplication", "true", true).unwrap();
-        f.apply("FifoThroughputLimit", "perMessageGroupId", true)
-            .unwrap();
+        f.apply("FifoThroughputLimit", "perMessageGroupId", true).unwrap();
         assert!(f.check_consistency().is_err());
         f.apply("DeduplicationScope", "messageGroup", true).unwrap();
         f.check_consistency().unwrap();
@@ -389,28 +334,22 @@ mod tests {
     #[test]
     fn redrive_policy_normalized_and_round_trips() {
         let mut a = QueueAttributes::new(false);
-        a.apply("RedrivePolicy", r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:d","maxReceiveCount":"3"}"#, true)
-            .unwrap();
+        a.apply(
+            "RedrivePolicy",
+            r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:d","maxReceiveCount":"3"}"#,
+            true,
+        )
+        .unwrap();
         assert_eq!(
             a.to_map()["RedrivePolicy"],
             r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:d","maxReceiveCount":3}"#
         );
-        let e = a
-            .apply(
-                "RedrivePolicy",
-                r#"{"deadLetterTargetArn":"x","maxReceiveCount":0}"#,
-                true,
-            )
-            .unwrap_err();
-        assert!(e.message().ends_with(
-            "Invalid value for maxReceiveCount: 0, valid values are from 1 to 1000 both inclusive."
-        ));
+        let e = a.apply("RedrivePolicy", r#"{"deadLetterTargetArn":"x","maxReceiveCount":0}"#, true).unwrap_err();
+        assert!(e
+            .message()
+            .ends_with("Invalid value for maxReceiveCount: 0, valid values are from 1 to 1000 both inclusive."));
         a.apply("KmsMasterKeyId", "alias/aws/sqs", true).unwrap();
-        let stored: BTreeMap<String, String> = a
-            .to_map()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+        let stored: BTreeMap<String, String> = a.to_map().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         assert_eq!(QueueAttributes::from_map(&stored), a);
     }
 }

@@ -61,11 +61,7 @@ fn system_attributes(trace: &Option<String>) -> Attributes {
     if let Some(t) = trace {
         a.insert(
             "AWSTraceHeader".into(),
-            message::AttributeValue {
-                data_type: "String".into(),
-                string_value: Some(t.clone()),
-                binary_value: None,
-            },
+            message::AttributeValue { data_type: "String".into(), string_value: Some(t.clone()), binary_value: None },
         );
     }
     a
@@ -74,9 +70,7 @@ fn system_attributes(trace: &Option<String>) -> Attributes {
 fn check_id(value: &str, name: &str) -> SqsResult<()> {
     let ok = !value.is_empty()
         && value.len() <= MAX_GROUP_ID_LEN
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b.is_ascii_punctuation());
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b.is_ascii_punctuation());
     if ok {
         Ok(())
     } else {
@@ -89,11 +83,7 @@ fn check_id(value: &str, name: &str) -> SqsResult<()> {
 }
 
 /// Checks a message against its queue, in AWS's order.
-fn validate(
-    q: &Queue,
-    attrs: &crate::attributes::QueueAttributes,
-    r: &EnqueueRequest,
-) -> SqsResult<()> {
+fn validate(q: &Queue, attrs: &crate::attributes::QueueAttributes, r: &EnqueueRequest) -> SqsResult<()> {
     if r.body.is_empty() {
         return Err(SqsError::missing_parameter("MessageBody"));
     }
@@ -107,11 +97,7 @@ fn validate(
     }
     if let Some(d) = r.delay_seconds {
         if !(0..=MAX_DELAY_SECONDS).contains(&d) {
-            return Err(SqsError::invalid_value(
-                d,
-                "DelaySeconds",
-                "DelaySeconds must be >= 0 and <= 900.",
-            ));
+            return Err(SqsError::invalid_value(d, "DelaySeconds", "DelaySeconds must be >= 0 and <= 900."));
         }
         if q.fifo && d != 0 {
             return Err(SqsError::invalid_value(
@@ -181,14 +167,10 @@ impl Sqs {
                 };
                 let md5_of_body = message::md5_hex(r.body.as_bytes());
                 let md5_of_attributes = message::md5_of_attributes(&r.attributes);
-                let md5_of_system_attributes =
-                    message::md5_of_attributes(&system_attributes(&r.trace_header));
+                let md5_of_system_attributes = message::md5_of_attributes(&system_attributes(&r.trace_header));
                 let mut dedup_key = None;
                 let dedup_id = if queue.fifo {
-                    let d = r
-                        .dedup_id
-                        .clone()
-                        .unwrap_or_else(|| hex_sha256(r.body.as_bytes()));
+                    let d = r.dedup_id.clone().unwrap_or_else(|| hex_sha256(r.body.as_bytes()));
                     let key = if st.attrs.deduplication_scope == "messageGroup" {
                         format!("{}\u{0}{d}", r.group_id.as_deref().unwrap_or(""))
                     } else {
@@ -214,11 +196,7 @@ impl Sqs {
                 let sequence_number = queue.fifo.then(|| format!("{:020}", id));
                 let delay = r.delay_seconds.unwrap_or(st.attrs.delay_seconds);
                 let visible_ms = now + delay * 1000;
-                let group = if queue.fifo {
-                    r.group_id.as_deref().map(|g| st.index.intern(g))
-                } else {
-                    None
-                };
+                let group = if queue.fifo { r.group_id.as_deref().map(|g| st.index.intern(g)) } else { None };
                 st.index.insert(id, now, visible_ms, 0, 0, 0, group, now);
                 if let Some(key) = dedup_key {
                     let expires_ms = now + DEDUP_WINDOW_MS;
@@ -279,28 +257,15 @@ impl Sqs {
     /// SQS (SNS). Returns once the message is committed.
     ///
     /// Errors: `QueueDoesNotExist`, or the validation error SendMessage would give.
-    pub async fn enqueue(
-        &self,
-        queue_arn: &str,
-        request: EnqueueRequest,
-    ) -> SqsResult<EnqueueResult> {
-        let queue = self
-            .queue_by_arn(queue_arn)
-            .ok_or_else(SqsError::queue_does_not_exist)?;
+    pub async fn enqueue(&self, queue_arn: &str, request: EnqueueRequest) -> SqsResult<EnqueueResult> {
+        let queue = self.queue_by_arn(queue_arn).ok_or_else(SqsError::queue_does_not_exist)?;
         let mut r = self.send_many(&queue, vec![Ok(request)]).await?;
-        r.pop()
-            .unwrap_or_else(|| Err(SqsError::Internal("no result".into())))
+        r.pop().unwrap_or_else(|| Err(SqsError::Internal("no result".into())))
     }
 
     /// ReceiveMessage's engine: long polls until a message is there or the wait is over.
-    pub(crate) async fn receive(
-        &self,
-        queue: &Arc<Queue>,
-        req: &ReceiveRequest,
-    ) -> SqsResult<Vec<Received>> {
-        let wait = req
-            .wait_seconds
-            .unwrap_or_else(|| queue.state.lock().attrs.receive_message_wait_time_seconds);
+    pub(crate) async fn receive(&self, queue: &Arc<Queue>, req: &ReceiveRequest) -> SqsResult<Vec<Received>> {
+        let wait = req.wait_seconds.unwrap_or_else(|| queue.state.lock().attrs.receive_message_wait_time_seconds);
         let deadline = Instant::now() + Duration::from_secs(wait.max(0) as u64);
         loop {
             let notified = queue.notify.notified();
@@ -323,11 +288,7 @@ impl Sqs {
         }
     }
 
-    async fn try_receive(
-        &self,
-        queue: &Arc<Queue>,
-        req: &ReceiveRequest,
-    ) -> SqsResult<Vec<Received>> {
+    async fn try_receive(&self, queue: &Arc<Queue>, req: &ReceiveRequest) -> SqsResult<Vec<Received>> {
         let now = self.now_ms();
         let mut delivered: Vec<(i64, i64, u32, u32)> = Vec::new();
         let mut moves: Vec<(i64, i64, Meta)> = Vec::new();
@@ -354,9 +315,7 @@ impl Sqs {
                 .as_ref()
                 .and_then(|r| self.queue_by_arn(&r.dead_letter_target_arn))
                 .filter(|d| d.id != queue.id);
-            let vt = req
-                .visibility_timeout
-                .unwrap_or(st.attrs.visibility_timeout);
+            let vt = req.visibility_timeout.unwrap_or(st.attrs.visibility_timeout);
             for _ in 0..16 {
                 if delivered.len() >= req.max {
                     break;
@@ -402,8 +361,7 @@ impl Sqs {
                 return Ok(Vec::new());
             }
             let jobs_delivered = delivered.clone();
-            let jobs_moves: Vec<(i64, i64)> =
-                moves.iter().map(|(old, new, _)| (*old, *new)).collect();
+            let jobs_moves: Vec<(i64, i64)> = moves.iter().map(|(old, new, _)| (*old, *new)).collect();
             let dlq_id = dlq.as_ref().map(|d| d.id).unwrap_or(0);
             let source_arn = queue.arn.clone();
             let jobs_expired = expired.clone();
@@ -416,9 +374,7 @@ impl Sqs {
                 }
                 let mut out = Vec::with_capacity(jobs_delivered.len());
                 for (id, visible, count, nonce) in &jobs_delivered {
-                    if let Some(m) =
-                        persist::receive(t, *id, now, *visible, *count as i64, *nonce as i64)?
-                    {
+                    if let Some(m) = persist::receive(t, *id, now, *visible, *count as i64, *nonce as i64)? {
                         out.push(m);
                     }
                 }
@@ -428,21 +384,8 @@ impl Sqs {
         if let (Some(dlq), false) = (&dlq, moves.is_empty()) {
             let mut st = dlq.state.lock();
             for (_, new_id, meta) in &moves {
-                let group = meta
-                    .group
-                    .as_deref()
-                    .filter(|_| dlq.fifo)
-                    .map(|g| st.index.intern(g));
-                st.index.insert(
-                    *new_id,
-                    meta.sent_ms,
-                    now,
-                    meta.received_ms,
-                    meta.receive_count,
-                    0,
-                    group,
-                    now,
-                );
+                let group = meta.group.as_deref().filter(|_| dlq.fifo).map(|g| st.index.intern(g));
+                st.index.insert(*new_id, meta.sent_ms, now, meta.received_ms, meta.receive_count, 0, group, now);
             }
             drop(st);
             dlq.notify.notify_waiters();
@@ -477,11 +420,7 @@ impl Sqs {
             .iter()
             .filter_map(|(id, nonce)| {
                 let m = st.index.get(*id)?;
-                (m.state == State::Inflight && m.receipt == *nonce).then_some((
-                    *id,
-                    *nonce,
-                    m.receive_count,
-                ))
+                (m.state == State::Inflight && m.receipt == *nonce).then_some((*id, *nonce, m.receive_count))
             })
             .collect();
         if still.is_empty() {
@@ -513,15 +452,12 @@ impl Sqs {
     }
 
     /// Deletes messages by receipt handle. Per handle: `Ok(())`, or `ReceiptHandleIsInvalid`
-    /// for a handle that is not this queue's. A stale handle (the message was received again
-    /// since) succeeds without deleting, as AWS documents; a deleted message's handle succeeds.
+    /// for a handle that is not this queue's. On standard queues a stale handle (the message
+    /// was received again since) succeeds without deleting, as AWS documents; on FIFO queues it
+    /// is refused as expired. A deleted message's handle succeeds.
     ///
     /// Errors: `QueueDoesNotExist` for the whole call.
-    pub(crate) async fn delete_many(
-        &self,
-        queue: &Arc<Queue>,
-        handles: &[&str],
-    ) -> SqsResult<Vec<SqsResult<()>>> {
+    pub(crate) async fn delete_many(&self, queue: &Arc<Queue>, handles: &[&str]) -> SqsResult<Vec<SqsResult<()>>> {
         let mut results = Vec::with_capacity(handles.len());
         let mut ids = Vec::new();
         let pending = {
@@ -531,13 +467,21 @@ impl Sqs {
             }
             for h in handles {
                 match receipt::decode(h) {
-                    Some((qid, id, nonce)) if qid == queue.id => {
-                        if st.index.get(id).is_some_and(|m| m.receipt == nonce) {
+                    Some((qid, id, nonce)) if qid == queue.id => match st.index.get(id) {
+                        Some(m) if m.receipt == nonce && (!queue.fifo || m.state == State::Inflight) => {
                             st.index.remove(id);
                             ids.push(id);
+                            results.push(Ok(()));
                         }
-                        results.push(Ok(()));
-                    }
+                        // FIFO receipt handles expire with their visibility timeout or the
+                        // next receive; AWS then refuses them.
+                        Some(_) if queue.fifo => results.push(Err(SqsError::invalid_value(
+                            h,
+                            "ReceiptHandle",
+                            "The receipt handle has expired.",
+                        ))),
+                        _ => results.push(Ok(())),
+                    },
                     _ => results.push(Err(SqsError::receipt_handle_is_invalid(h))),
                 }
             }
@@ -583,8 +527,7 @@ impl Sqs {
                             "VisibilityTimeout must be an integer between 0 and 43200",
                         ));
                     }
-                    let (qid, id, nonce) =
-                        receipt::decode(h).ok_or_else(|| SqsError::receipt_handle_is_invalid(h))?;
+                    let (qid, id, nonce) = receipt::decode(h).ok_or_else(|| SqsError::receipt_handle_is_invalid(h))?;
                     if qid != queue.id {
                         return Err(SqsError::receipt_handle_is_invalid(h));
                     }
@@ -632,10 +575,7 @@ impl Sqs {
 }
 
 fn hex_sha256(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Retention expiry, de-duplication window and attempt-id expiry for every queue.

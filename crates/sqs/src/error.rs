@@ -10,16 +10,9 @@ use std::sync::OnceLock;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SqsError {
     /// A shape from the SQS model; the code and status are looked up in the error table.
-    Modeled {
-        shape: &'static str,
-        message: String,
-    },
+    Modeled { shape: &'static str, message: String },
     /// A common error (same code and shape name) with its own status.
-    Common {
-        code: &'static str,
-        status: u16,
-        message: String,
-    },
+    Common { code: &'static str, status: u16, message: String },
     /// Something broke inside Quayside (the store failed); a 500.
     Internal(String),
 }
@@ -34,22 +27,13 @@ struct ErrorFacts {
 fn table() -> &'static HashMap<String, ErrorFacts> {
     static T: OnceLock<HashMap<String, ErrorFacts>> = OnceLock::new();
     T.get_or_init(|| {
-        let v: serde_json::Value =
-            serde_json::from_str(include_str!("../../../fixtures/models/sqs-errors.json"))
-                .expect("fixtures/models/sqs-errors.json is valid JSON (checked by a unit test)");
+        let v: serde_json::Value = serde_json::from_str(include_str!("../../../fixtures/models/sqs-errors.json"))
+            .expect("fixtures/models/sqs-errors.json is valid JSON (checked by a unit test)");
         let mut m = HashMap::new();
         if let Some(obj) = v.as_object() {
             for (shape, facts) in obj {
-                if let (Some(code), Some(status)) =
-                    (facts["code"].as_str(), facts["status"].as_u64())
-                {
-                    m.insert(
-                        shape.clone(),
-                        ErrorFacts {
-                            code: code.to_string(),
-                            status: status as u16,
-                        },
-                    );
+                if let (Some(code), Some(status)) = (facts["code"].as_str(), facts["status"].as_u64()) {
+                    m.insert(shape.clone(), ErrorFacts { code: code.to_string(), status: status as u16 });
                 }
             }
         }
@@ -59,10 +43,7 @@ fn table() -> &'static HashMap<String, ErrorFacts> {
 
 impl SqsError {
     fn modeled(shape: &'static str, message: impl Into<String>) -> Self {
-        SqsError::Modeled {
-            shape,
-            message: message.into(),
-        }
+        SqsError::Modeled { shape, message: message.into() }
     }
 
     pub fn queue_does_not_exist() -> Self {
@@ -84,10 +65,7 @@ impl SqsError {
         )
     }
     pub fn message_not_inflight() -> Self {
-        Self::modeled(
-            "MessageNotInflight",
-            "Message does not exist or is not available for visibility timeout change.",
-        )
+        Self::modeled("MessageNotInflight", "Message does not exist or is not available for visibility timeout change.")
     }
     pub fn invalid_attribute_name(message: impl Into<String>) -> Self {
         Self::modeled("InvalidAttributeName", message)
@@ -99,16 +77,10 @@ impl SqsError {
         Self::modeled("InvalidMessageContents", message)
     }
     pub fn invalid_address(address: &str) -> Self {
-        Self::modeled(
-            "InvalidAddress",
-            format!("The address {address} is not valid for this endpoint."),
-        )
+        Self::modeled("InvalidAddress", format!("The address {address} is not valid for this endpoint."))
     }
     pub fn empty_batch(entry: &str) -> Self {
-        Self::modeled(
-            "EmptyBatchRequest",
-            format!("There should be at least one {entry} in the request."),
-        )
+        Self::modeled("EmptyBatchRequest", format!("There should be at least one {entry} in the request."))
     }
     pub fn too_many_entries(n: usize) -> Self {
         Self::modeled(
@@ -128,9 +100,7 @@ impl SqsError {
     pub fn batch_request_too_long(limit: usize, sent: usize) -> Self {
         Self::modeled(
             "BatchRequestTooLong",
-            format!(
-                "Batch requests cannot be longer than {limit} bytes. You have sent {sent} bytes."
-            ),
+            format!("Batch requests cannot be longer than {limit} bytes. You have sent {sent} bytes."),
         )
     }
     pub fn purge_in_progress(queue: &str) -> Self {
@@ -157,24 +127,14 @@ impl SqsError {
         }
     }
     pub fn invalid_parameter_value(message: impl Into<String>) -> Self {
-        SqsError::Common {
-            code: "InvalidParameterValue",
-            status: 400,
-            message: message.into(),
-        }
+        SqsError::Common { code: "InvalidParameterValue", status: 400, message: message.into() }
     }
     /// `Value {value} for parameter {name} is invalid. Reason: {reason}` — AWS's usual wording.
     pub fn invalid_value(value: impl std::fmt::Display, name: &str, reason: &str) -> Self {
-        Self::invalid_parameter_value(format!(
-            "Value {value} for parameter {name} is invalid. Reason: {reason}"
-        ))
+        Self::invalid_parameter_value(format!("Value {value} for parameter {name} is invalid. Reason: {reason}"))
     }
     pub fn serialization(message: impl Into<String>) -> Self {
-        SqsError::Common {
-            code: "SerializationException",
-            status: 400,
-            message: message.into(),
-        }
+        SqsError::Common { code: "SerializationException", status: 400, message: message.into() }
     }
 
     /// The wire code (for batch result entries, which carry the code but no envelope).
@@ -185,9 +145,9 @@ impl SqsError {
     /// The human message.
     pub fn message(&self) -> &str {
         match self {
-            SqsError::Modeled { message, .. }
-            | SqsError::Common { message, .. }
-            | SqsError::Internal(message) => message,
+            SqsError::Modeled { message, .. } | SqsError::Common { message, .. } | SqsError::Internal(message) => {
+                message
+            }
         }
     }
 
@@ -207,11 +167,7 @@ impl SqsError {
                     message: message.clone(),
                 }
             }
-            SqsError::Common {
-                code,
-                status,
-                message,
-            } => AwsError::new(code, *status, message.clone()),
+            SqsError::Common { code, status, message } => AwsError::new(code, *status, message.clone()),
             SqsError::Internal(m) => AwsError::internal(m.clone()),
         }
     }
@@ -238,24 +194,14 @@ mod tests {
 
     #[test]
     fn every_model_error_has_facts() {
-        let model: serde_json::Value =
-            serde_json::from_str(include_str!("../../../fixtures/models/sqs.json")).unwrap();
+        let model: serde_json::Value = serde_json::from_str(include_str!("../../../fixtures/models/sqs.json")).unwrap();
         for (name, shape) in model["shapes"].as_object().unwrap() {
             if shape.get("exception").is_some() {
-                assert!(
-                    table().contains_key(name),
-                    "{name} has no entry in sqs-errors.json"
-                );
+                assert!(table().contains_key(name), "{name} has no entry in sqs-errors.json");
             }
         }
         let e = SqsError::queue_does_not_exist().to_aws();
-        assert_eq!(
-            (e.code.as_str(), e.status),
-            ("AWS.SimpleQueueService.NonExistentQueue", 400)
-        );
-        assert_eq!(
-            SqsError::receipt_handle_is_invalid("x").to_aws().status,
-            404
-        );
+        assert_eq!((e.code.as_str(), e.status), ("AWS.SimpleQueueService.NonExistentQueue", 400));
+        assert_eq!(SqsError::receipt_handle_is_invalid("x").to_aws().status, 404);
     }
 }

@@ -58,10 +58,7 @@ pub struct Index {
 
 impl Index {
     pub fn new(fifo: bool) -> Self {
-        Index {
-            fifo,
-            ..Default::default()
-        }
+        Index { fifo, ..Default::default() }
     }
 
     pub fn len(&self) -> usize {
@@ -78,11 +75,7 @@ impl Index {
 
     /// (visible, in flight, delayed), after promoting due timers.
     pub fn counts(&self) -> (usize, usize, usize) {
-        (
-            self.msgs.len() - self.inflight - self.delayed,
-            self.inflight,
-            self.delayed,
-        )
+        (self.msgs.len() - self.inflight - self.delayed, self.inflight, self.delayed)
     }
 
     /// The interned group name (one allocation per group, shared by its messages).
@@ -114,16 +107,8 @@ impl Index {
         } else {
             State::Delayed
         };
-        let meta = Meta {
-            sent_ms,
-            visible_ms,
-            received_ms,
-            receive_count,
-            receipt,
-            state,
-            group: group.clone(),
-            gen: 0,
-        };
+        let meta =
+            Meta { sent_ms, visible_ms, received_ms, receive_count, receipt, state, group: group.clone(), gen: 0 };
         match state {
             State::Visible => {}
             State::Delayed => self.delayed += 1,
@@ -249,8 +234,7 @@ impl Index {
             let live: Vec<Reverse<(i64, i64, u32)>> = std::mem::take(&mut self.timers)
                 .into_iter()
                 .filter(|Reverse((_, id, gen))| {
-                    msgs.get(id)
-                        .is_some_and(|m| m.gen == *gen && m.state != State::Visible)
+                    msgs.get(id).is_some_and(|m| m.gen == *gen && m.state != State::Visible)
                 })
                 .collect();
             self.timers = BinaryHeap::from(live);
@@ -335,12 +319,7 @@ impl Index {
 
     /// Ids of messages sent at or before `cutoff_ms`, oldest first (retention expiry).
     pub fn sent_before(&self, cutoff_ms: i64, limit: usize) -> Vec<i64> {
-        self.msgs
-            .iter()
-            .take_while(|(_, m)| m.sent_ms <= cutoff_ms)
-            .take(limit)
-            .map(|(id, _)| *id)
-            .collect()
+        self.msgs.iter().take_while(|(_, m)| m.sent_ms <= cutoff_ms).take(limit).map(|(id, _)| *id).collect()
     }
 
     /// Every id, oldest first.

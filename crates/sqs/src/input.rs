@@ -21,28 +21,17 @@ pub fn int_opt(v: &Value, name: &str) -> Option<i64> {
 pub fn strings(v: &Value, name: &str) -> Vec<String> {
     v.get(name)
         .and_then(|x| x.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
 }
 
 pub fn string_map(v: &Value, name: &str) -> Vec<(String, String)> {
     v.get(name)
         .and_then(|x| x.as_object())
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
         .unwrap_or_default()
 }
 
 pub fn entries(v: &Value) -> &[Value] {
-    v.get("Entries")
-        .and_then(|x| x.as_array())
-        .map(|a| a.as_slice())
-        .unwrap_or(&[])
+    v.get("Entries").and_then(|x| x.as_array()).map(|a| a.as_slice()).unwrap_or(&[])
 }

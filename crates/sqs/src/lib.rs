@@ -236,17 +236,9 @@ impl Sqs {
             .zip(entries)
             .filter_map(|(s, (id, nonce, count))| {
                 let s = s?;
-                let handle = if nonce != 0 {
-                    receipt::encode(q.id, id, nonce)
-                } else {
-                    String::new()
-                };
+                let handle = if nonce != 0 { receipt::encode(q.id, id, nonce) } else { String::new() };
                 Some(ops::render_message(
-                    &engine::Received {
-                        stored: s,
-                        receipt_handle: handle,
-                        receive_count: count,
-                    },
+                    &engine::Received { stored: s, receipt_handle: handle, receive_count: count },
                     &["All".to_string()],
                     &["All".to_string()],
                 ))

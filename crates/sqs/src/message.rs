@@ -29,10 +29,7 @@ impl AttributeValue {
             m.insert("StringValue".into(), Value::String(s.clone()));
         }
         if let Some(b) = &self.binary_value {
-            m.insert(
-                "BinaryValue".into(),
-                Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
-            );
+            m.insert("BinaryValue".into(), Value::String(base64::engine::general_purpose::STANDARD.encode(b)));
         }
         Value::Object(m)
     }
@@ -47,12 +44,7 @@ impl AttributeValue {
 
 /// Attributes to their wire form.
 pub fn attributes_to_json(attrs: &Attributes) -> Value {
-    Value::Object(
-        attrs
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_json()))
-            .collect(),
-    )
+    Value::Object(attrs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
 }
 
 /// Parses stored or received attributes, validating as AWS does.
@@ -86,9 +78,7 @@ pub fn parse_attributes(v: Option<&Value>, system: bool) -> SqsResult<Attributes
             )));
         }
         let base = data_type.split('.').next().unwrap_or("");
-        if !matches!(base, "String" | "Number" | "Binary")
-            || data_type.len() > MAX_ATTRIBUTE_NAME_LEN
-        {
+        if !matches!(base, "String" | "Number" | "Binary") || data_type.len() > MAX_ATTRIBUTE_NAME_LEN {
             return Err(SqsError::invalid_parameter_value(format!(
                 "The type of message (user) attribute '{name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String."
             )));
@@ -98,29 +88,20 @@ pub fn parse_attributes(v: Option<&Value>, system: bool) -> SqsResult<Attributes
                 "The message system attribute '{name}' must use the String data type."
             )));
         }
-        let string_value = value
-            .get("StringValue")
-            .and_then(|v| v.as_str())
-            .map(str::to_string);
+        let string_value = value.get("StringValue").and_then(|v| v.as_str()).map(str::to_string);
         let binary_value = match value.get("BinaryValue").and_then(|v| v.as_str()) {
-            Some(b64) => Some(
-                base64::engine::general_purpose::STANDARD
-                    .decode(b64.trim())
-                    .map_err(|_| {
-                        SqsError::invalid_parameter_value(format!(
+            Some(b64) => Some(base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| {
+                SqsError::invalid_parameter_value(format!(
                     "The message attribute '{name}' contains an invalid Base64 binary value."
                 ))
-                    })?,
-            ),
+            })?),
             None => None,
         };
         let attr = match base {
             "Binary" => match binary_value {
-                Some(b) if !b.is_empty() => AttributeValue {
-                    data_type: data_type.into(),
-                    string_value: None,
-                    binary_value: Some(b),
-                },
+                Some(b) if !b.is_empty() => {
+                    AttributeValue { data_type: data_type.into(), string_value: None, binary_value: Some(b) }
+                }
                 _ => {
                     return Err(SqsError::invalid_parameter_value(format!(
                         "The message attribute '{name}' with type 'Binary' must use field 'Binary'."
@@ -140,11 +121,7 @@ pub fn parse_attributes(v: Option<&Value>, system: bool) -> SqsResult<Attributes
                             "Can't cast the value of message (user) attribute '{name}' to a number."
                         )));
                     }
-                    AttributeValue {
-                        data_type: data_type.into(),
-                        string_value: Some(s),
-                        binary_value: None,
-                    }
+                    AttributeValue { data_type: data_type.into(), string_value: Some(s), binary_value: None }
                 }
                 _ => {
                     return Err(SqsError::invalid_parameter_value(format!(
@@ -162,9 +139,7 @@ fn validate_attribute_name(name: &str) -> SqsResult<()> {
     let lower = name.to_ascii_lowercase();
     let ok = !name.is_empty()
         && name.len() <= MAX_ATTRIBUTE_NAME_LEN
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
         && !name.starts_with('.')
         && !name.ends_with('.')
         && !name.contains("..")
@@ -194,9 +169,7 @@ pub fn invalid_char(s: &str) -> Option<char> {
     let b = s.as_bytes();
     // A branch-free scan first (it vectorizes); only bodies with a control byte or an EF lead
     // byte take the exact look.
-    let suspicious = b
-        .iter()
-        .fold(false, |acc, &c| acc | (c < 0x20) | (c == 0xEF));
+    let suspicious = b.iter().fold(false, |acc, &c| acc | (c < 0x20) | (c == 0xEF));
     if !suspicious {
         return None;
     }
@@ -280,12 +253,9 @@ pub fn select_attributes(attrs: &Attributes, names: &[String]) -> Attributes {
     attrs
         .iter()
         .filter(|(k, _)| {
-            names.iter().any(|n| {
-                n == "All"
-                    || n == ".*"
-                    || n == *k
-                    || (n.ends_with(".*") && k.starts_with(&n[..n.len() - 1]))
-            })
+            names
+                .iter()
+                .any(|n| n == "All" || n == ".*" || n == *k || (n.ends_with(".*") && k.starts_with(&n[..n.len() - 1])))
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
@@ -293,9 +263,7 @@ pub fn select_attributes(attrs: &Attributes, names: &[String]) -> Attributes {
 
 /// Stored attribute JSON back into attributes (already validated when sent).
 pub fn attributes_from_stored(v: &Value) -> Attributes {
-    parse_attributes(Some(v), false)
-        .or_else(|_| parse_attributes(Some(v), true))
-        .unwrap_or_default()
+    parse_attributes(Some(v), false).or_else(|_| parse_attributes(Some(v), true)).unwrap_or_default()
 }
 
 /// An empty JSON object, for messages without attributes.
@@ -311,11 +279,8 @@ mod tests {
     fn md5_matches_aws_examples() {
         // Values published in AWS's and the SDKs' checksum tests.
         assert_eq!(md5_hex(b"hello world"), "5eb63bbbe01eeed093cb22bb8f5acdc3");
-        let attrs = parse_attributes(
-            Some(&json!({"foo": {"DataType": "String", "StringValue": "bar"}})),
-            false,
-        )
-        .unwrap();
+        let attrs =
+            parse_attributes(Some(&json!({"foo": {"DataType": "String", "StringValue": "bar"}})), false).unwrap();
         // MD5 of 00000003 'foo' 00000006 'String' 01 00000003 'bar'
         let mut raw = Vec::new();
         raw.extend_from_slice(&3u32.to_be_bytes());
@@ -354,32 +319,14 @@ mod tests {
     #[test]
     fn attribute_validation() {
         let bad = |v: Value| parse_attributes(Some(&v), false).unwrap_err().code();
-        assert_eq!(
-            bad(json!({"AWS.x": {"DataType": "String", "StringValue": "a"}})),
-            "InvalidParameterValue"
-        );
-        assert_eq!(
-            bad(json!({"a": {"DataType": "Str", "StringValue": "a"}})),
-            "InvalidParameterValue"
-        );
-        assert_eq!(
-            bad(json!({"a": {"DataType": "Number", "StringValue": "x1"}})),
-            "InvalidParameterValue"
-        );
-        assert_eq!(
-            bad(json!({"a": {"DataType": "String"}})),
-            "InvalidParameterValue"
-        );
-        let ok = parse_attributes(
-            Some(&json!({"a": {"DataType": "Number.int", "StringValue": "-1.5e3"}})),
-            false,
-        );
+        assert_eq!(bad(json!({"AWS.x": {"DataType": "String", "StringValue": "a"}})), "InvalidParameterValue");
+        assert_eq!(bad(json!({"a": {"DataType": "Str", "StringValue": "a"}})), "InvalidParameterValue");
+        assert_eq!(bad(json!({"a": {"DataType": "Number", "StringValue": "x1"}})), "InvalidParameterValue");
+        assert_eq!(bad(json!({"a": {"DataType": "String"}})), "InvalidParameterValue");
+        let ok = parse_attributes(Some(&json!({"a": {"DataType": "Number.int", "StringValue": "-1.5e3"}})), false);
         assert!(ok.is_ok());
         assert!(check_body("ok\t\n").is_ok());
-        assert_eq!(
-            check_body("bad\u{1}").unwrap_err().code(),
-            "InvalidMessageContents"
-        );
+        assert_eq!(check_body("bad\u{1}").unwrap_err().code(), "InvalidMessageContents");
         assert_eq!(invalid_char("ok \u{FFFE}"), Some('\u{FFFE}'));
         assert_eq!(invalid_char("ok \u{FFFD} \u{10000} \u{e9}"), None);
     }

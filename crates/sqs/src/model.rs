@@ -16,10 +16,7 @@ fn model() -> &'static Value {
 
 /// Every operation the SQS API has.
 pub fn operations() -> Vec<&'static str> {
-    model()["operations"]
-        .as_object()
-        .map(|o| o.keys().map(|k| k.as_str()).collect())
-        .unwrap_or_default()
+    model()["operations"].as_object().map(|o| o.keys().map(|k| k.as_str()).collect()).unwrap_or_default()
 }
 
 /// Whether the operation has an output structure (query responses then carry a `<..Result>`).
@@ -83,11 +80,7 @@ fn check(shape_name: &str, v: &mut Value, from_query: bool, path: &str) -> Resul
                     match s.trim().parse::<i64>() {
                         Ok(n) => *v = Value::from(n),
                         Err(_) => {
-                            return Err(SqsError::invalid_value(
-                                s.clone(),
-                                path,
-                                "Must be an integer.",
-                            ));
+                            return Err(SqsError::invalid_value(s.clone(), path, "Must be an integer."));
                         }
                     }
                 }
@@ -103,13 +96,7 @@ fn check(shape_name: &str, v: &mut Value, from_query: bool, path: &str) -> Resul
                     match s.as_str() {
                         "true" => *v = Value::Bool(true),
                         "false" => *v = Value::Bool(false),
-                        _ => {
-                            return Err(SqsError::invalid_value(
-                                s.clone(),
-                                path,
-                                "Must be a boolean.",
-                            ))
-                        }
+                        _ => return Err(SqsError::invalid_value(s.clone(), path, "Must be a boolean.")),
                     }
                 }
             }
@@ -126,11 +113,7 @@ fn check(shape_name: &str, v: &mut Value, from_query: bool, path: &str) -> Resul
     }
 }
 
-fn check_structure(
-    shape: &Value,
-    obj: &mut Map<String, Value>,
-    from_query: bool,
-) -> Result<(), SqsError> {
+fn check_structure(shape: &Value, obj: &mut Map<String, Value>, from_query: bool) -> Result<(), SqsError> {
     if let Some(required) = shape["required"].as_array() {
         for r in required.iter().filter_map(|r| r.as_str()) {
             if obj.get(r).is_none_or(|v| v.is_null()) {
@@ -144,10 +127,7 @@ fn check_structure(
             continue;
         }
         // Unknown members are ignored, as AWS's JSON and query endpoints do.
-        if let Some(target) = members
-            .and_then(|m| m.get(name))
-            .and_then(|m| m["shape"].as_str())
-        {
+        if let Some(target) = members.and_then(|m| m.get(name)).and_then(|m| m["shape"].as_str()) {
             check(target, value, from_query, name)?;
         }
     }
@@ -178,24 +158,12 @@ mod tests {
         check_input("SendMessage", &mut v, true).unwrap();
         assert_eq!(v["DelaySeconds"], 5);
         let mut v = json!({"QueueUrl": "u"});
-        assert_eq!(
-            check_input("SendMessage", &mut v, false)
-                .unwrap_err()
-                .code(),
-            "MissingParameter"
-        );
+        assert_eq!(check_input("SendMessage", &mut v, false).unwrap_err().code(), "MissingParameter");
         let mut v = json!({"QueueUrl": "u", "MessageBody": "b", "DelaySeconds": "x"});
-        assert_eq!(
-            check_input("SendMessage", &mut v, false)
-                .unwrap_err()
-                .code(),
-            "SerializationException"
-        );
+        assert_eq!(check_input("SendMessage", &mut v, false).unwrap_err().code(), "SerializationException");
         let mut v = json!({"QueueUrl": "u", "Entries": [{"Id": "a"}]});
         assert_eq!(
-            check_input("SendMessageBatch", &mut v, false)
-                .unwrap_err()
-                .message(),
+            check_input("SendMessageBatch", &mut v, false).unwrap_err().message(),
             "The request must contain the parameter MessageBody."
         );
     }

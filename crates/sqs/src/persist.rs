@@ -133,7 +133,16 @@ pub fn insert_queue(t: &Transaction<'_>, q: &QueueRow) -> Result<()> {
         "INSERT INTO sqs_queues (id, account, region, name, attributes, tags, created_s, modified_s) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![q.id, q.account, q.region, q.name, to_json(&q.attributes), to_json(&q.tags), q.created_s, q.modified_s])?;
+    .execute(params![
+        q.id,
+        q.account,
+        q.region,
+        q.name,
+        to_json(&q.attributes),
+        to_json(&q.tags),
+        q.created_s,
+        q.modified_s
+    ])?;
     Ok(())
 }
 
@@ -144,10 +153,8 @@ pub fn update_queue(
     tags: &BTreeMap<String, String>,
     modified_s: i64,
 ) -> Result<()> {
-    t.prepare_cached(
-        "UPDATE sqs_queues SET attributes = ?2, tags = ?3, modified_s = ?4 WHERE id = ?1",
-    )?
-    .execute(params![id, to_json(attributes), to_json(tags), modified_s])?;
+    t.prepare_cached("UPDATE sqs_queues SET attributes = ?2, tags = ?3, modified_s = ?4 WHERE id = ?1")?
+        .execute(params![id, to_json(attributes), to_json(tags), modified_s])?;
     Ok(())
 }
 
@@ -160,9 +167,8 @@ pub fn delete_queue(t: &Transaction<'_>, id: i64) -> Result<()> {
 }
 
 pub fn load_queues(t: &Transaction<'_>) -> Result<Vec<QueueRow>> {
-    let mut st = t.prepare(
-        "SELECT id, account, region, name, attributes, tags, created_s, modified_s FROM sqs_queues",
-    )?;
+    let mut st =
+        t.prepare("SELECT id, account, region, name, attributes, tags, created_s, modified_s FROM sqs_queues")?;
     let rows = st.query_map([], |r| {
         Ok(QueueRow {
             id: r.get(0)?,
@@ -200,11 +206,7 @@ pub fn load_index(t: &Transaction<'_>, mut f: impl FnMut(IndexRow)) -> Result<()
 }
 
 pub fn max_message_id(t: &Transaction<'_>) -> Result<i64> {
-    Ok(
-        t.query_row("SELECT COALESCE(MAX(id), 0) FROM sqs_messages", [], |r| {
-            r.get(0)
-        })?,
-    )
+    Ok(t.query_row("SELECT COALESCE(MAX(id), 0) FROM sqs_messages", [], |r| r.get(0))?)
 }
 
 pub fn insert_message(t: &Transaction<'_>, m: &MessageRow) -> Result<()> {
@@ -273,14 +275,12 @@ pub fn read(t: &Transaction<'_>, id: i64) -> Result<Option<StoredMessage>> {
 }
 
 pub fn set_visible_at(t: &Transaction<'_>, id: i64, visible_ms: i64) -> Result<()> {
-    t.prepare_cached("UPDATE sqs_messages SET visible_ms = ?2 WHERE id = ?1")?
-        .execute(params![id, visible_ms])?;
+    t.prepare_cached("UPDATE sqs_messages SET visible_ms = ?2 WHERE id = ?1")?.execute(params![id, visible_ms])?;
     Ok(())
 }
 
 pub fn delete_message(t: &Transaction<'_>, id: i64) -> Result<()> {
-    t.prepare_cached("DELETE FROM sqs_messages WHERE id = ?1")?
-        .execute([id])?;
+    t.prepare_cached("DELETE FROM sqs_messages WHERE id = ?1")?.execute([id])?;
     Ok(())
 }
 
@@ -301,8 +301,7 @@ pub fn move_message(
         "UPDATE sqs_messages SET id = ?2, queue_id = ?3, visible_ms = ?4, dlq_source_arn = ?5, receive_count = 0, \
          received_ms = 0, first_receive_ms = NULL, receipt = 0 WHERE id = ?1"
     };
-    t.prepare_cached(sql)?
-        .execute(params![id, new_id, queue_id, visible_ms, dlq_source_arn])?;
+    t.prepare_cached(sql)?.execute(params![id, new_id, queue_id, visible_ms, dlq_source_arn])?;
     Ok(())
 }
 
@@ -311,11 +310,7 @@ pub fn dlq_sources(t: &Transaction<'_>, ids: &[i64]) -> Result<Vec<Option<String
     let mut st = t.prepare_cached("SELECT dlq_source_arn FROM sqs_messages WHERE id = ?1")?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        out.push(
-            st.query_row([id], |r| r.get::<_, Option<String>>(0))
-                .optional()?
-                .flatten(),
-        );
+        out.push(st.query_row([id], |r| r.get::<_, Option<String>>(0)).optional()?.flatten());
     }
     Ok(out)
 }
@@ -346,28 +341,22 @@ pub type DedupRow = (i64, String, String, Option<String>, i64);
 
 pub fn load_dedup(t: &Transaction<'_>, now_ms: i64) -> Result<Vec<DedupRow>> {
     t.execute("DELETE FROM sqs_dedup WHERE expires_ms <= ?1", [now_ms])?;
-    let mut st = t.prepare("SELECT queue_id, key, message_id, sequence_number, expires_ms FROM sqs_dedup ORDER BY expires_ms")?;
-    let rows = st.query_map([], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-    })?;
+    let mut st =
+        t.prepare("SELECT queue_id, key, message_id, sequence_number, expires_ms FROM sqs_dedup ORDER BY expires_ms")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
 pub fn expire_dedup(t: &Transaction<'_>, now_ms: i64) -> Result<()> {
-    t.prepare_cached("DELETE FROM sqs_dedup WHERE expires_ms <= ?1")?
-        .execute([now_ms])?;
+    t.prepare_cached("DELETE FROM sqs_dedup WHERE expires_ms <= ?1")?.execute([now_ms])?;
     Ok(())
 }
 
-pub fn save_task(
-    t: &Transaction<'_>,
-    handle: &str,
-    source_arn: &str,
-    started_ms: i64,
-    task: &str,
-) -> Result<()> {
-    t.prepare_cached("INSERT OR REPLACE INTO sqs_move_tasks (handle, source_arn, started_ms, task) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![handle, source_arn, started_ms, task])?;
+pub fn save_task(t: &Transaction<'_>, handle: &str, source_arn: &str, started_ms: i64, task: &str) -> Result<()> {
+    t.prepare_cached(
+        "INSERT OR REPLACE INTO sqs_move_tasks (handle, source_arn, started_ms, task) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![handle, source_arn, started_ms, task])?;
     Ok(())
 }
 
@@ -379,6 +368,8 @@ pub fn load_tasks(t: &Transaction<'_>) -> Result<Vec<String>> {
 
 /// Wipes every SQS table (the admin reset).
 pub fn reset(t: &Transaction<'_>) -> Result<()> {
-    t.execute_batch("DELETE FROM sqs_messages; DELETE FROM sqs_dedup; DELETE FROM sqs_queues; DELETE FROM sqs_move_tasks;")?;
+    t.execute_batch(
+        "DELETE FROM sqs_messages; DELETE FROM sqs_dedup; DELETE FROM sqs_queues; DELETE FROM sqs_move_tasks;",
+    )?;
     Ok(())
 }

@@ -29,11 +29,7 @@ impl QueueKey {
         if region.is_empty() || account.is_empty() || name.is_empty() {
             return None;
         }
-        Some(QueueKey {
-            account: account.into(),
-            region: region.into(),
-            name: name.into(),
-        })
+        Some(QueueKey { account: account.into(), region: region.into(), name: name.into() })
     }
 
     /// Parses a queue URL in any of the forms clients use: `http://host:port/<account>/<name>`
@@ -56,11 +52,7 @@ impl QueueKey {
             _ => return None,
         };
         let region = region_from_host(host).unwrap_or(&ctx.region);
-        Some(QueueKey {
-            account: account.into(),
-            region: region.into(),
-            name: name.into(),
-        })
+        Some(QueueKey { account: account.into(), region: region.into(), name: name.into() })
     }
 
     pub fn arn(&self) -> String {
@@ -168,11 +160,7 @@ impl Queue {
 
     pub(crate) fn from_row(row: QueueRow) -> Queue {
         let attrs = QueueAttributes::from_map(&row.attributes);
-        let key = QueueKey {
-            account: row.account,
-            region: row.region,
-            name: row.name,
-        };
+        let key = QueueKey { account: row.account, region: row.region, name: row.name };
         let q = Queue::new(row.id, key, attrs, row.tags, row.created_s);
         q.state.lock().modified_s = row.modified_s;
         q
@@ -184,12 +172,7 @@ impl Queue {
             account: self.account.clone(),
             region: self.region.clone(),
             name: self.name.clone(),
-            attributes: st
-                .attrs
-                .to_map()
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
+            attributes: st.attrs.to_map().into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
             tags: st.tags.clone(),
             created_s: st.created_s,
             modified_s: st.modified_s,
@@ -211,23 +194,10 @@ impl Queue {
         );
     }
 
-    pub(crate) fn load_dedup(
-        &self,
-        key: String,
-        message_id: String,
-        sequence_number: Option<String>,
-        expires_ms: i64,
-    ) {
+    pub(crate) fn load_dedup(&self, key: String, message_id: String, sequence_number: Option<String>, expires_ms: i64) {
         let mut st = self.state.lock();
         st.dedup_order.push_back((expires_ms, key.clone()));
-        st.dedup.insert(
-            key,
-            DedupEntry {
-                message_id,
-                sequence_number,
-                expires_ms,
-            },
-        );
+        st.dedup.insert(key, DedupEntry { message_id, sequence_number, expires_ms });
     }
 
     pub(crate) fn mark_deleted(&self) {
@@ -236,11 +206,7 @@ impl Queue {
     }
 
     pub fn key(&self) -> QueueKey {
-        QueueKey {
-            account: self.account.clone(),
-            region: self.region.clone(),
-            name: self.name.clone(),
-        }
+        QueueKey { account: self.account.clone(), region: self.region.clone(), name: self.name.clone() }
     }
 
     /// The queue's URL as seen by a client that reached us at `ctx.host`.
@@ -262,18 +228,11 @@ mod tests {
     fn url_forms() {
         let ctx = RequestContext::new("000000000000", "us-east-1", "localhost:4566");
         let k = QueueKey::from_url("http://localhost:4566/123456789012/q1", &ctx).unwrap();
-        assert_eq!(
-            (k.account.as_str(), k.region.as_str(), k.name.as_str()),
-            ("123456789012", "us-east-1", "q1")
-        );
-        let k = QueueKey::from_url("https://sqs.eu-west-1.amazonaws.com/123456789012/q1", &ctx)
-            .unwrap();
+        assert_eq!((k.account.as_str(), k.region.as_str(), k.name.as_str()), ("123456789012", "us-east-1", "q1"));
+        let k = QueueKey::from_url("https://sqs.eu-west-1.amazonaws.com/123456789012/q1", &ctx).unwrap();
         assert_eq!(k.region, "eu-west-1");
         let k = QueueKey::from_url("q2", &ctx).unwrap();
-        assert_eq!(
-            (k.account.as_str(), k.name.as_str()),
-            ("000000000000", "q2")
-        );
+        assert_eq!((k.account.as_str(), k.name.as_str()), ("000000000000", "q2"));
         assert!(QueueKey::from_url("http://h/a/b/c", &ctx).is_none());
         let k = QueueKey::from_arn("arn:aws:sqs:us-west-2:111122223333:x.fifo").unwrap();
         assert_eq!(k.arn(), "arn:aws:sqs:us-west-2:111122223333:x.fifo");

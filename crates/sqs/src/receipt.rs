@@ -13,9 +13,7 @@ pub fn encode(queue_id: i64, message: i64, nonce: u32) -> String {
 
 /// Decodes a handle into (queue id, message id, nonce); `None` if it is not one of ours.
 pub fn decode(handle: &str) -> Option<(i64, i64, u32)> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(handle.trim())
-        .ok()?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(handle.trim()).ok()?;
     let s = String::from_utf8(raw).ok()?;
     let mut p = s.split(':');
     if p.next()? != PREFIX {
@@ -33,12 +31,7 @@ pub fn decode(handle: &str) -> Option<(i64, i64, u32)> {
 /// A fresh non-zero nonce.
 pub fn nonce() -> u32 {
     let b = uuid::Uuid::new_v4();
-    let n = u32::from_le_bytes([
-        b.as_bytes()[0],
-        b.as_bytes()[1],
-        b.as_bytes()[2],
-        b.as_bytes()[3],
-    ]);
+    let n = u32::from_le_bytes([b.as_bytes()[0], b.as_bytes()[1], b.as_bytes()[2], b.as_bytes()[3]]);
     n.max(1)
 }
 

@@ -56,19 +56,10 @@ impl Sqs {
                     continue; // created meanwhile: compare attributes against it
                 }
                 let id = self.inner.next_queue_id.fetch_add(1, Ordering::Relaxed);
-                let q = Arc::new(Queue::new(
-                    id,
-                    key.clone(),
-                    attrs.clone(),
-                    tags.clone(),
-                    now / 1000,
-                ));
+                let q = Arc::new(Queue::new(id, key.clone(), attrs.clone(), tags.clone(), now / 1000));
                 let row = q.to_row(&q.state.lock());
                 queues.insert(key.clone(), q.clone());
-                (
-                    q,
-                    self.store().submit(move |t| persist::insert_queue(t, &row)),
-                )
+                (q, self.store().submit(move |t| persist::insert_queue(t, &row)))
             };
             pending.1.await?;
             return Ok(pending.0);
@@ -78,11 +69,7 @@ impl Sqs {
     /// Applies `f` to the queue's state and stores the result; LastModifiedTimestamp moves.
     ///
     /// Errors: `QueueDoesNotExist` if the queue was deleted meanwhile.
-    pub(crate) async fn update_queue(
-        &self,
-        q: &Arc<Queue>,
-        f: impl FnOnce(&mut QueueState),
-    ) -> SqsResult<()> {
+    pub(crate) async fn update_queue(&self, q: &Arc<Queue>, f: impl FnOnce(&mut QueueState)) -> SqsResult<()> {
         let pending = {
             let mut st = q.state.lock();
             if st.deleted {
@@ -91,9 +78,7 @@ impl Sqs {
             f(&mut st);
             st.modified_s = self.now_ms() / 1000;
             let row = q.to_row(&st);
-            self.store().submit(move |t| {
-                persist::update_queue(t, row.id, &row.attributes, &row.tags, row.modified_s)
-            })
+            self.store().submit(move |t| persist::update_queue(t, row.id, &row.attributes, &row.tags, row.modified_s))
         };
         pending.await?;
         Ok(())
@@ -126,10 +111,7 @@ impl Sqs {
             if st.deleted {
                 return Err(SqsError::queue_does_not_exist());
             }
-            if st
-                .last_purge_ms
-                .is_some_and(|t| now - t < PURGE_INTERVAL_MS)
-            {
+            if st.last_purge_ms.is_some_and(|t| now - t < PURGE_INTERVAL_MS) {
                 return Err(SqsError::purge_in_progress(url));
             }
             st.last_purge_ms = Some(now);

@@ -40,10 +40,7 @@ impl MoveTask {
             m.insert("MaxNumberOfMessagesPerSecond".into(), r.into());
         }
         m.insert("ApproximateNumberOfMessagesMoved".into(), self.moved.into());
-        m.insert(
-            "ApproximateNumberOfMessagesToMove".into(),
-            self.to_move.into(),
-        );
+        m.insert("ApproximateNumberOfMessagesToMove".into(), self.to_move.into());
         if let Some(f) = &self.failure_reason {
             m.insert("FailureReason".into(), f.clone().into());
         }
@@ -60,34 +57,20 @@ pub struct Tasks {
 
 impl Tasks {
     pub fn load(rows: &[String]) -> Tasks {
-        Tasks {
-            list: rows
-                .iter()
-                .filter_map(|r| serde_json::from_str(r).ok())
-                .collect(),
-        }
+        Tasks { list: rows.iter().filter_map(|r| serde_json::from_str(r).ok()).collect() }
     }
 }
 
 async fn save(sqs: &Sqs, task: MoveTask) -> SqsResult<()> {
     let text = serde_json::to_string(&task).unwrap_or_default();
-    sqs.store()
-        .write(move |t| {
-            persist::save_task(t, &task.handle, &task.source_arn, task.started_ms, &text)
-        })
-        .await?;
+    sqs.store().write(move |t| persist::save_task(t, &task.handle, &task.source_arn, task.started_ms, &text)).await?;
     Ok(())
 }
 
 fn is_dead_letter_queue(sqs: &Sqs, arn: &str) -> bool {
-    sqs.all_queues().iter().any(|q| {
-        q.state
-            .lock()
-            .attrs
-            .redrive_policy
-            .as_ref()
-            .is_some_and(|r| r.dead_letter_target_arn == arn)
-    })
+    sqs.all_queues()
+        .iter()
+        .any(|q| q.state.lock().attrs.redrive_policy.as_ref().is_some_and(|r| r.dead_letter_target_arn == arn))
 }
 
 /// StartMessageMoveTask.
@@ -113,16 +96,10 @@ pub(crate) async fn start(
         }
     }
     if let Some(r) = rate.filter(|r| !(1..=MAX_MOVE_RATE).contains(r)) {
-        return Err(SqsError::invalid_value(
-            r,
-            "MaxNumberOfMessagesPerSecond",
-            "Value must be between 1 and 500.",
-        ));
+        return Err(SqsError::invalid_value(r, "MaxNumberOfMessagesPerSecond", "Value must be between 1 and 500."));
     }
     if !is_dead_letter_queue(sqs, source_arn) {
-        return Err(SqsError::invalid_parameter_value(
-            "Source queue must be configured as a Dead Letter Queue.",
-        ));
+        return Err(SqsError::invalid_parameter_value("Source queue must be configured as a Dead Letter Queue."));
     }
     let now = sqs.now_ms();
     let to_move = {
@@ -132,11 +109,7 @@ pub(crate) async fn start(
     };
     let task = {
         let mut tasks = sqs.inner.tasks.lock();
-        if tasks
-            .list
-            .iter()
-            .any(|t| t.source_arn == source_arn && t.status == "RUNNING")
-        {
+        if tasks.list.iter().any(|t| t.source_arn == source_arn && t.status == "RUNNING") {
             return Err(SqsError::invalid_parameter_value(
                 "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
             ));
@@ -166,18 +139,33 @@ pub(crate) async fn start(
 
 /// CancelMessageMoveTask: returns the number moved so far.
 ///
-/// Errors: `ResourceNotFoundException` for an unknown handle; `InvalidParameterValue` for a
-/// task that is no longer running.
+/// Errors: `InvalidParameterValue` for a handle that is not a task handle;
+/// `ResourceNotFoundException` for a handle naming no queue or no task (AWS's recorded
+/// answers); `InvalidParameterValue` for a task that is no longer running.
 pub(crate) async fn cancel(sqs: &Sqs, handle: &str) -> SqsResult<i64> {
+    let decoded: Option<Value> = base64::engine::general_purpose::STANDARD
+        .decode(handle.trim())
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let Some(source) = decoded
+        .as_ref()
+        .and_then(|v| v["sourceArn"].as_str())
+        .filter(|_| decoded.as_ref().is_some_and(|v| v["taskId"].is_string()))
+    else {
+        return Err(SqsError::invalid_parameter_value("Value for parameter TaskHandle is invalid."));
+    };
+    if sqs.queue_by_arn(source).is_none() {
+        return Err(SqsError::resource_not_found(
+            "The resource that you specified for the SourceArn parameter doesn't exist.",
+        ));
+    }
     let task = {
         let mut tasks = sqs.inner.tasks.lock();
         let Some(t) = tasks.list.iter_mut().find(|t| t.handle == handle) else {
             return Err(SqsError::resource_not_found("Task does not exist."));
         };
         if t.status != "RUNNING" {
-            return Err(SqsError::invalid_parameter_value(
-                "Only active tasks can be cancelled.",
-            ));
+            return Err(SqsError::invalid_parameter_value("Only active tasks can be cancelled."));
         }
         t.status = "CANCELLED".into();
         t.clone()
@@ -195,27 +183,13 @@ pub(crate) fn list(sqs: &Sqs, source_arn: &str, max: usize) -> SqsResult<Vec<Val
         ));
     }
     let tasks = sqs.inner.tasks.lock();
-    Ok(tasks
-        .list
-        .iter()
-        .rev()
-        .filter(|t| t.source_arn == source_arn)
-        .take(max)
-        .map(|t| t.to_json())
-        .collect())
+    Ok(tasks.list.iter().rev().filter(|t| t.source_arn == source_arn).take(max).map(|t| t.to_json()).collect())
 }
 
 /// Moves what each running task may move now.
 pub(crate) async fn run(sqs: &Sqs) {
-    let running: Vec<MoveTask> = sqs
-        .inner
-        .tasks
-        .lock()
-        .list
-        .iter()
-        .filter(|t| t.status == "RUNNING")
-        .cloned()
-        .collect();
+    let running: Vec<MoveTask> =
+        sqs.inner.tasks.lock().list.iter().filter(|t| t.status == "RUNNING").cloned().collect();
     for task in running {
         if let Err(e) = step(sqs, task).await {
             tracing::warn!("sqs move task: {e}");
@@ -227,9 +201,7 @@ async fn step(sqs: &Sqs, mut task: MoveTask) -> SqsResult<()> {
     let now = sqs.now_ms();
     let rate = task.rate.unwrap_or(DEFAULT_MOVE_RATE);
     let elapsed_ms = (now - task.last_ms).clamp(0, 10_000);
-    let allowance = ((rate * elapsed_ms) / 1000)
-        .max(1)
-        .min(task.to_move - task.moved) as usize;
+    let allowance = ((rate * elapsed_ms) / 1000).max(1).min(task.to_move - task.moved) as usize;
     let Some(source) = sqs.queue_by_arn(&task.source_arn) else {
         task.status = "FAILED".into();
         task.failure_reason = Some("AWS.SimpleQueueService.NonExistentQueue".into());
@@ -241,27 +213,18 @@ async fn step(sqs: &Sqs, mut task: MoveTask) -> SqsResult<()> {
         let mut st = source.state.lock();
         st.index.promote(now);
         let ids = st.index.pick(allowance);
-        ids.into_iter()
-            .filter_map(|id| st.index.remove(id).map(|m| (id, m)))
-            .collect()
+        ids.into_iter().filter_map(|id| st.index.remove(id).map(|m| (id, m))).collect()
     };
     if picked.is_empty() {
         task.status = "COMPLETED".into();
         return finish(sqs, task).await;
     }
     let ids: Vec<i64> = picked.iter().map(|(id, _)| *id).collect();
-    let sources = sqs
-        .store()
-        .write(move |t| persist::dlq_sources(t, &ids))
-        .await?;
+    let sources = sqs.store().write(move |t| persist::dlq_sources(t, &ids)).await?;
     let mut moves = Vec::new();
     let mut put_back = Vec::new();
     for ((id, meta), origin) in picked.into_iter().zip(sources) {
-        let dest = task
-            .destination_arn
-            .clone()
-            .or(origin)
-            .and_then(|arn| sqs.queue_by_arn(&arn));
+        let dest = task.destination_arn.clone().or(origin).and_then(|arn| sqs.queue_by_arn(&arn));
         match dest {
             Some(d) => moves.push((id, sqs.next_message_id(), meta, d)),
             None => put_back.push((id, meta)),
@@ -270,24 +233,12 @@ async fn step(sqs: &Sqs, mut task: MoveTask) -> SqsResult<()> {
     if !put_back.is_empty() {
         let mut st = source.state.lock();
         for (id, m) in put_back {
-            st.index.insert(
-                id,
-                m.sent_ms,
-                now,
-                m.received_ms,
-                m.receive_count,
-                m.receipt,
-                m.group,
-                now,
-            );
+            st.index.insert(id, m.sent_ms, now, m.received_ms, m.receive_count, m.receipt, m.group, now);
         }
         task.status = "FAILED".into();
         task.failure_reason = Some("AWS.SimpleQueueService.NonExistentQueue".into());
     }
-    let jobs: Vec<(i64, i64, i64)> = moves
-        .iter()
-        .map(|(id, new, _, d)| (*id, *new, d.id))
-        .collect();
+    let jobs: Vec<(i64, i64, i64)> = moves.iter().map(|(id, new, _, d)| (*id, *new, d.id)).collect();
     sqs.store()
         .write(move |t| {
             for (id, new, dest) in &jobs {
@@ -298,13 +249,8 @@ async fn step(sqs: &Sqs, mut task: MoveTask) -> SqsResult<()> {
         .await?;
     for (_, new_id, meta, dest) in &moves {
         let mut st = dest.state.lock();
-        let group = meta
-            .group
-            .as_deref()
-            .filter(|_| dest.fifo)
-            .map(|g| st.index.intern(g));
-        st.index
-            .insert(*new_id, meta.sent_ms, now, 0, 0, 0, group, now);
+        let group = meta.group.as_deref().filter(|_| dest.fifo).map(|g| st.index.intern(g));
+        st.index.insert(*new_id, meta.sent_ms, now, 0, 0, 0, group, now);
         drop(st);
         dest.notify.notify_waiters();
     }

@@ -23,26 +23,10 @@ pub fn query_member(name: &str) -> QueryMember {
         "SendMessageBatchRequestEntry"
         | "DeleteMessageBatchRequestEntry"
         | "ChangeMessageVisibilityBatchRequestEntry" => QueryMember::List("Entries"),
-        "Attribute" => QueryMember::Map {
-            json: "Attributes",
-            key: "Name",
-            value: "Value",
-        },
-        "MessageAttribute" => QueryMember::Map {
-            json: "MessageAttributes",
-            key: "Name",
-            value: "Value",
-        },
-        "MessageSystemAttribute" => QueryMember::Map {
-            json: "MessageSystemAttributes",
-            key: "Name",
-            value: "Value",
-        },
-        "Tag" => QueryMember::Map {
-            json: "Tags",
-            key: "Key",
-            value: "Value",
-        },
+        "Attribute" => QueryMember::Map { json: "Attributes", key: "Name", value: "Value" },
+        "MessageAttribute" => QueryMember::Map { json: "MessageAttributes", key: "Name", value: "Value" },
+        "MessageSystemAttribute" => QueryMember::Map { json: "MessageSystemAttributes", key: "Name", value: "Value" },
+        "Tag" => QueryMember::Map { json: "Tags", key: "Key", value: "Value" },
         _ => QueryMember::Plain,
     }
 }
@@ -59,21 +43,9 @@ pub fn xml_member(operation: &str, name: &str) -> XmlMember {
             "DeleteMessageBatch" => XmlMember::FlatList("DeleteMessageBatchResultEntry"),
             _ => XmlMember::FlatList("ChangeMessageVisibilityBatchResultEntry"),
         },
-        "Attributes" => XmlMember::FlatMap {
-            elem: "Attribute",
-            key: "Name",
-            value: "Value",
-        },
-        "MessageAttributes" => XmlMember::FlatMap {
-            elem: "MessageAttribute",
-            key: "Name",
-            value: "Value",
-        },
-        "Tags" => XmlMember::FlatMap {
-            elem: "Tag",
-            key: "Key",
-            value: "Value",
-        },
+        "Attributes" => XmlMember::FlatMap { elem: "Attribute", key: "Name", value: "Value" },
+        "MessageAttributes" => XmlMember::FlatMap { elem: "MessageAttribute", key: "Name", value: "Value" },
+        "Tags" => XmlMember::FlatMap { elem: "Tag", key: "Key", value: "Value" },
         _ => XmlMember::Plain,
     }
 }

@@ -17,9 +17,7 @@ fn open(path: Option<&std::path::Path>, clock: Arc<ManualClock>) -> Sqs {
 }
 
 async fn call(s: &Sqs, op: &str, input: Value) -> Value {
-    s.dispatch(&ctx(), op, input, false)
-        .await
-        .unwrap_or_else(|e| panic!("{op}: {e}"))
+    s.dispatch(&ctx(), op, input, false).await.unwrap_or_else(|e| panic!("{op}: {e}"))
 }
 
 #[tokio::test]
@@ -37,10 +35,7 @@ async fn every_model_operation_is_dispatched() {
             }
         }
     }
-    let e = s
-        .dispatch(&ctx(), "Nope", json!({}), false)
-        .await
-        .unwrap_err();
+    let e = s.dispatch(&ctx(), "Nope", json!({}), false).await.unwrap_err();
     assert_eq!(e.code(), "InvalidAction");
 }
 
@@ -48,36 +43,17 @@ async fn every_model_operation_is_dispatched() {
 async fn visibility_and_delay_follow_the_manual_clock() {
     let clock = Arc::new(ManualClock::new(1_700_000_000_000));
     let s = open(None, clock.clone());
-    let url = call(&s, "CreateQueue", json!({"QueueName": "q"})).await["QueueUrl"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    call(
-        &s,
-        "SendMessage",
-        json!({"QueueUrl": url, "MessageBody": "later", "DelaySeconds": 60}),
-    )
-    .await;
+    let url = call(&s, "CreateQueue", json!({"QueueName": "q"})).await["QueueUrl"].as_str().unwrap().to_string();
+    call(&s, "SendMessage", json!({"QueueUrl": url, "MessageBody": "later", "DelaySeconds": 60})).await;
     let r = call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await;
     assert!(r.get("Messages").is_none());
     clock.advance_ms(60_000);
-    let r = call(
-        &s,
-        "ReceiveMessage",
-        json!({"QueueUrl": url, "VisibilityTimeout": 100}),
-    )
-    .await;
+    let r = call(&s, "ReceiveMessage", json!({"QueueUrl": url, "VisibilityTimeout": 100})).await;
     assert_eq!(r["Messages"][0]["Body"], "later");
     clock.advance_ms(99_999);
-    assert!(call(&s, "ReceiveMessage", json!({"QueueUrl": url}))
-        .await
-        .get("Messages")
-        .is_none());
+    assert!(call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await.get("Messages").is_none());
     clock.advance_ms(1);
-    assert_eq!(
-        call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await["Messages"][0]["Body"],
-        "later"
-    );
+    assert_eq!(call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await["Messages"][0]["Body"], "later");
 }
 
 #[tokio::test]
@@ -90,59 +66,41 @@ async fn reopening_the_store_rebuilds_every_state() {
     let url;
     {
         let s = open(Some(&path), clock.clone());
-        url = call(&s, "CreateQueue", json!({"QueueName": "q", "Attributes": {"VisibilityTimeout": "50"}, "tags": {"a": "b"}}))
-            .await["QueueUrl"]
+        url = call(
+            &s,
+            "CreateQueue",
+            json!({"QueueName": "q", "Attributes": {"VisibilityTimeout": "50"}, "tags": {"a": "b"}}),
+        )
+        .await["QueueUrl"]
             .as_str()
             .unwrap()
             .to_string();
         for (body, delay) in [("visible", 0), ("inflight", 0), ("delayed", 30)] {
-            call(
-                &s,
-                "SendMessage",
-                json!({"QueueUrl": url, "MessageBody": body, "DelaySeconds": delay}),
-            )
-            .await;
+            call(&s, "SendMessage", json!({"QueueUrl": url, "MessageBody": body, "DelaySeconds": delay})).await;
         }
         let r = call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await;
         assert_eq!(r["Messages"][0]["Body"], "visible");
-        handle = r["Messages"][0]["ReceiptHandle"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        handle = r["Messages"][0]["ReceiptHandle"].as_str().unwrap().to_string();
         let r = call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await;
         assert_eq!(r["Messages"][0]["Body"], "inflight");
-        call(
-            &s,
-            "DeleteMessage",
-            json!({"QueueUrl": url, "ReceiptHandle": handle}),
-        )
-        .await;
+        call(&s, "DeleteMessage", json!({"QueueUrl": url, "ReceiptHandle": handle})).await;
     }
     // Wait for the first store's writer thread to let go of the file.
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let s = open(Some(&path), clock.clone());
-    let attrs = call(
-        &s,
-        "GetQueueAttributes",
-        json!({"QueueUrl": url, "AttributeNames": ["All"]}),
-    )
-    .await;
+    let attrs = call(&s, "GetQueueAttributes", json!({"QueueUrl": url, "AttributeNames": ["All"]})).await;
     assert_eq!(attrs["Attributes"]["VisibilityTimeout"], "50");
     assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessages"], "0");
-    assert_eq!(
-        attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"],
-        "1"
-    );
-    assert_eq!(
-        attrs["Attributes"]["ApproximateNumberOfMessagesDelayed"],
-        "1"
-    );
-    assert_eq!(
-        call(&s, "ListQueueTags", json!({"QueueUrl": url})).await["Tags"]["a"],
-        "b"
-    );
+    assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"], "1");
+    assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessagesDelayed"], "1");
+    assert_eq!(call(&s, "ListQueueTags", json!({"QueueUrl": url})).await["Tags"]["a"], "b");
     clock.advance_ms(50_000);
-    let r = call(&s, "ReceiveMessage", json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "AttributeNames": ["ApproximateReceiveCount"]})).await;
+    let r = call(
+        &s,
+        "ReceiveMessage",
+        json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "AttributeNames": ["ApproximateReceiveCount"]}),
+    )
+    .await;
     // Standard queues deliver in the order messages became visible (the delayed one first).
     let msgs = r["Messages"].as_array().unwrap();
     let bodies: Vec<&str> = msgs.iter().map(|m| m["Body"].as_str().unwrap()).collect();

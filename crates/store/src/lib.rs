@@ -88,11 +88,7 @@ impl Store {
     /// applies pending migrations and starts the writer thread.
     ///
     /// Errors: the file cannot be opened or a migration fails.
-    pub fn open(
-        path: Option<&Path>,
-        durability: Durability,
-        migrations: &[Migration],
-    ) -> Result<Store> {
+    pub fn open(path: Option<&Path>, durability: Durability, migrations: &[Migration]) -> Result<Store> {
         let conn = match path {
             Some(p) => rusqlite::Connection::open(p)?,
             None => rusqlite::Connection::open_in_memory()?,
@@ -118,9 +114,7 @@ impl Store {
             thread::Builder::new()
                 .name("quayside-checkpoint".into())
                 .spawn(move || checkpoint_loop(checkpointer, alive_rx))
-                .map_err(|e| {
-                    Error::Migration(format!("cannot start the checkpoint thread: {e}"))
-                })?;
+                .map_err(|e| Error::Migration(format!("cannot start the checkpoint thread: {e}")))?;
         }
         let (tx, rx) = mpsc::channel::<Job>();
         thread::Builder::new()
@@ -194,10 +188,7 @@ pub struct Pending<R> {
 impl<R> std::future::Future for Pending<R> {
     type Output = Result<R>;
 
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
         match std::pin::Pin::new(&mut self.rx).poll(cx) {
             std::task::Poll::Ready(Ok(r)) => std::task::Poll::Ready(r),
             std::task::Poll::Ready(Err(_)) => std::task::Poll::Ready(Err(Error::Closed)),
@@ -260,13 +251,9 @@ const WAL_FRAMES_HARD_LIMIT: i64 = 16_384;
 /// never block the writer; if the WAL still grows past the hard limit, a RESTART checkpoint
 /// briefly holds the writer back so the file can be reused from the start.
 fn checkpoint_loop(conn: rusqlite::Connection, alive: mpsc::Receiver<()>) {
-    while let Err(mpsc::RecvTimeoutError::Timeout) =
-        alive.recv_timeout(std::time::Duration::from_millis(100))
-    {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = alive.recv_timeout(std::time::Duration::from_millis(100)) {
         let r: rusqlite::Result<(i64, i64, i64)> =
-            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            });
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)));
         match r {
             Ok((_, log, _)) if log > WAL_FRAMES_HARD_LIMIT => {
                 let _ = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()));
@@ -305,10 +292,7 @@ fn migrate(conn: &rusqlite::Connection, migrations: &[Migration]) -> Result<()> 
         );
         if let Err(e) = conn.execute_batch(&apply) {
             let _ = conn.execute_batch("ROLLBACK");
-            return Err(Error::Migration(format!(
-                "{} v{}: {e}",
-                m.service, m.version
-            )));
+            return Err(Error::Migration(format!("{} v{}: {e}", m.service, m.version)));
         }
     }
     Ok(())
@@ -318,11 +302,8 @@ fn migrate(conn: &rusqlite::Connection, migrations: &[Migration]) -> Result<()> 
 mod tests {
     use super::*;
 
-    const M: &[Migration] = &[Migration {
-        service: "t",
-        version: 1,
-        sql: "CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)",
-    }];
+    const M: &[Migration] =
+        &[Migration { service: "t", version: 1, sql: "CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)" }];
 
     #[tokio::test]
     async fn group_commit_and_savepoint_isolation() {
@@ -341,9 +322,7 @@ mod tests {
         let keys = s
             .read_blocking(|t| {
                 let mut st = t.prepare("SELECT k FROM kv ORDER BY k")?;
-                let v = st
-                    .query_map([], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                let v = st.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
                 Ok(v)
             })
             .unwrap();

@@ -15,21 +15,11 @@ impl Env {
 
     /// Advances the virtual clock (the emulator must run with one).
     pub async fn advance(&self, seconds: i64) {
-        assert!(
-            self.running.advance_clock(seconds).await,
-            "virtual clock not enabled"
-        );
+        assert!(self.running.advance_clock(seconds).await, "virtual clock not enabled");
     }
 
     pub async fn queue(&self, name: &str) -> String {
-        self.client
-            .create_queue()
-            .queue_name(name)
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap()
+        self.client.create_queue().queue_name(name).send().await.unwrap().queue_url.unwrap()
     }
 
     pub async fn fifo_queue(&self, name: &str, content_dedup: bool) -> String {
@@ -39,10 +29,7 @@ impl Env {
             .queue_name(name)
             .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true");
         if content_dedup {
-            req = req.attributes(
-                aws_sdk_sqs::types::QueueAttributeName::ContentBasedDeduplication,
-                "true",
-            );
+            req = req.attributes(aws_sdk_sqs::types::QueueAttributeName::ContentBasedDeduplication, "true");
         }
         req.send().await.unwrap().queue_url.unwrap()
     }
@@ -56,10 +43,7 @@ impl Env {
             .send()
             .await
             .unwrap();
-        out.attributes.and_then(|m| {
-            m.get(&aws_sdk_sqs::types::QueueAttributeName::from(name))
-                .cloned()
-        })
+        out.attributes.and_then(|m| m.get(&aws_sdk_sqs::types::QueueAttributeName::from(name)).cloned())
     }
 }
 
@@ -105,10 +89,7 @@ pub struct RawResponse {
 
 impl RawResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -124,10 +105,8 @@ pub async fn raw(
     body: &[u8],
 ) -> RawResponse {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -139,22 +118,10 @@ pub async fn raw(
     let text = String::from_utf8_lossy(&buf).to_string();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| {
-            l.split_once(':')
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        })
-        .collect();
-    RawResponse {
-        status,
-        headers,
-        body: body.to_string(),
-    }
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let headers =
+        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
+    RawResponse { status, headers, body: body.to_string() }
 }
 
 /// A JSON-protocol SQS call over raw HTTP.
@@ -163,10 +130,7 @@ pub async fn sqs_json(addr: std::net::SocketAddr, op: &str, body: &str) -> RawRe
         addr,
         "POST",
         "/",
-        &[
-            ("X-Amz-Target", &format!("AmazonSQS.{op}")),
-            ("Content-Type", "application/x-amz-json-1.0"),
-        ],
+        &[("X-Amz-Target", &format!("AmazonSQS.{op}")), ("Content-Type", "application/x-amz-json-1.0")],
         body.as_bytes(),
     )
     .await
@@ -174,14 +138,7 @@ pub async fn sqs_json(addr: std::net::SocketAddr, op: &str, body: &str) -> RawRe
 
 /// A query-protocol call over raw HTTP (form POST to `path`).
 pub async fn query(addr: std::net::SocketAddr, path: &str, form: &str) -> RawResponse {
-    raw(
-        addr,
-        "POST",
-        path,
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        form.as_bytes(),
-    )
-    .await
+    raw(addr, "POST", path, &[("Content-Type", "application/x-www-form-urlencoded")], form.as_bytes()).await
 }
 
 /// The error code the SDK saw.

@@ -12,13 +12,13 @@ async fn query_protocol_round_trip_in_xml() {
     assert_eq!(r.header("content-type"), Some("text/xml"));
     let url = format!("http://{addr}/000000000000/xq");
     assert!(
-        r.body.contains(&format!(
-            "<CreateQueueResult><QueueUrl>{url}</QueueUrl></CreateQueueResult>"
-        )),
+        r.body.contains(&format!("<CreateQueueResult><QueueUrl>{url}</QueueUrl></CreateQueueResult>")),
         "{}",
         r.body
     );
-    assert!(r.body.starts_with("<?xml version=\"1.0\"?><CreateQueueResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\">"));
+    assert!(r.body.starts_with(
+        "<?xml version=\"1.0\"?><CreateQueueResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\">"
+    ));
 
     let r = query(
         addr,
@@ -34,70 +34,37 @@ async fn query_protocol_round_trip_in_xml() {
     assert!(r.body.contains("<MessageId>"));
 
     // Older SDKs post to the queue URL's path and leave QueueUrl out.
-    let r = query(
-        addr,
-        "/000000000000/xq",
-        "Action=ReceiveMessage&MessageAttributeName.1=All&AttributeName.1=All",
-    )
-    .await;
+    let r =
+        query(addr, "/000000000000/xq", "Action=ReceiveMessage&MessageAttributeName.1=All&AttributeName.1=All").await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("<Body>a&amp;b&lt;c</Body>"), "{}", r.body);
     assert!(r.body.contains("<MessageAttribute><Name>n</Name><Value><DataType>Number</DataType><StringValue>42</StringValue></Value></MessageAttribute>"), "{}", r.body);
     assert!(
-        r.body.contains(
-            "<Attribute><Name>ApproximateReceiveCount</Name><Value>1</Value></Attribute>"
-        ),
+        r.body.contains("<Attribute><Name>ApproximateReceiveCount</Name><Value>1</Value></Attribute>"),
         "{}",
         r.body
     );
 
     // GET works too, and flattened lists render one element per item.
-    let r = raw(
-        addr,
-        "GET",
-        "/?Action=ListQueues&Version=2012-11-05",
-        &[],
-        b"",
-    )
-    .await;
-    assert!(
-        r.body.contains(&format!(
-            "<ListQueuesResult><QueueUrl>{url}</QueueUrl></ListQueuesResult>"
-        )),
-        "{}",
-        r.body
-    );
-    let r = raw(
-        addr,
-        "GET",
-        "/000000000000/xq?Action=ListQueueTags",
-        &[],
-        b"",
-    )
-    .await;
-    assert!(
-        r.body.contains("<Tag><Key>k</Key><Value>v</Value></Tag>"),
-        "{}",
-        r.body
-    );
+    let r = raw(addr, "GET", "/?Action=ListQueues&Version=2012-11-05", &[], b"").await;
+    assert!(r.body.contains(&format!("<ListQueuesResult><QueueUrl>{url}</QueueUrl></ListQueuesResult>")), "{}", r.body);
+    let r = raw(addr, "GET", "/000000000000/xq?Action=ListQueueTags", &[], b"").await;
+    assert!(r.body.contains("<Tag><Key>k</Key><Value>v</Value></Tag>"), "{}", r.body);
 
     // Operations without output have no Result element.
     let r = query(addr, "/000000000000/xq", "Action=PurgeQueue").await;
     assert_eq!(r.status, 200);
-    assert!(r.body.contains("<PurgeQueueResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><ResponseMetadata><RequestId>"), "{}", r.body);
-
-    let r = query(
-        addr,
-        "/",
-        "Action=ReceiveMessage&QueueUrl=xq&MaxNumberOfMessages=abc",
-    )
-    .await;
-    assert_eq!(r.status, 400);
     assert!(
-        r.body.contains("<Code>InvalidParameterValue</Code>"),
+        r.body.contains(
+            "<PurgeQueueResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><ResponseMetadata><RequestId>"
+        ),
         "{}",
         r.body
     );
+
+    let r = query(addr, "/", "Action=ReceiveMessage&QueueUrl=xq&MaxNumberOfMessages=abc").await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("<Code>InvalidParameterValue</Code>"), "{}", r.body);
 }
 
 #[tokio::test]
@@ -114,22 +81,10 @@ async fn query_errors_are_error_responses() {
     assert_eq!(r.status, 400);
     assert!(r.body.contains("<Code>MissingAction</Code>"), "{}", r.body);
     let r = query(addr, "/", "Action=CreateQueue").await;
-    assert!(
-        r.body.contains("<Code>MissingParameter</Code>"),
-        "{}",
-        r.body
-    );
-    let r = query(
-        addr,
-        "/",
-        "Action=CreateQueue&QueueName=q&Attribute.1.Name=DelaySeconds&Attribute.1.Value=1000",
-    )
-    .await;
-    assert!(
-        r.body.contains("<Code>InvalidAttributeValue</Code>"),
-        "{}",
-        r.body
-    );
+    assert!(r.body.contains("<Code>MissingParameter</Code>"), "{}", r.body);
+    let r =
+        query(addr, "/", "Action=CreateQueue&QueueName=q&Attribute.1.Name=DelaySeconds&Attribute.1.Value=1000").await;
+    assert!(r.body.contains("<Code>InvalidAttributeValue</Code>"), "{}", r.body);
 }
 
 #[tokio::test]
@@ -137,111 +92,44 @@ async fn sts_health_reset_and_signed_accounts() {
     let env = start().await;
     let addr = env.running.addr;
     let r = query(addr, "/", "Action=GetCallerIdentity&Version=2011-06-15").await;
-    assert!(
-        r.body.contains("<Account>000000000000</Account>"),
-        "{}",
-        r.body
-    );
+    assert!(r.body.contains("<Account>000000000000</Account>"), "{}", r.body);
     let auth = "AWS4-HMAC-SHA256 Credential=123456789012/20200101/eu-central-1/sts/aws4_request, SignedHeaders=host, Signature=00";
     let r = raw(
         addr,
         "POST",
         "/",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Authorization", auth),
-        ],
+        &[("Content-Type", "application/x-www-form-urlencoded"), ("Authorization", auth)],
         b"Action=GetCallerIdentity&Version=2011-06-15",
     )
     .await;
-    assert!(
-        r.body.contains("<Account>123456789012</Account>"),
-        "{}",
-        r.body
-    );
+    assert!(r.body.contains("<Account>123456789012</Account>"), "{}", r.body);
 
     let h = raw(addr, "GET", "/_quayside/health", &[], b"").await.json();
     assert_eq!(h["services"]["sqs"]["state"], "running");
     assert!(h["version"].is_string());
-    let ls = raw(addr, "GET", "/_localstack/health", &[], b"")
-        .await
-        .json();
+    let ls = raw(addr, "GET", "/_localstack/health", &[], b"").await.json();
     assert_eq!(ls["services"]["sqs"], "running");
 
     let url = env.queue("gone").await;
-    env.client
-        .send_message()
-        .queue_url(&url)
-        .message_body("x")
-        .send()
+    env.client.send_message().queue_url(&url).message_body("x").send().await.unwrap();
+    let dev = raw(addr, "GET", &format!("/_aws/sqs/messages?QueueUrl={url}"), &[("Accept", "application/json")], b"")
         .await
-        .unwrap();
-    let dev = raw(
-        addr,
-        "GET",
-        &format!("/_aws/sqs/messages?QueueUrl={url}"),
-        &[("Accept", "application/json")],
-        b"",
-    )
-    .await
-    .json();
+        .json();
     assert_eq!(dev["Messages"].as_array().unwrap().len(), 1);
     // The developer view does not change visibility.
-    env.client
-        .receive_message()
-        .queue_url(&url)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap();
-    let dev = raw(
-        addr,
-        "GET",
-        &format!("/_aws/sqs/messages?QueueUrl={url}"),
-        &[],
-        b"",
-    )
-    .await;
-    assert!(
-        dev.body.contains("<ReceiveMessageResult><Message>"),
-        "{}",
-        dev.body
-    );
+    env.client.receive_message().queue_url(&url).send().await.unwrap().messages.unwrap();
+    let dev = raw(addr, "GET", &format!("/_aws/sqs/messages?QueueUrl={url}"), &[], b"").await;
+    assert!(dev.body.contains("<ReceiveMessageResult><Message>"), "{}", dev.body);
 
     let r = raw(addr, "POST", "/_quayside/reset", &[], b"").await;
     assert_eq!(r.status, 200);
-    assert!(env
-        .client
-        .list_queues()
-        .send()
-        .await
-        .unwrap()
-        .queue_urls
-        .is_none_or(|v| v.is_empty()));
+    assert!(env.client.list_queues().send().await.unwrap().queue_urls.is_none_or(|v| v.is_empty()));
     env.queue("again").await;
-    assert_eq!(
-        raw(addr, "POST", "/moto-api/reset", &[], b"").await.status,
-        200
-    );
-    assert!(env
-        .client
-        .list_queues()
-        .send()
-        .await
-        .unwrap()
-        .queue_urls
-        .is_none_or(|v| v.is_empty()));
+    assert_eq!(raw(addr, "POST", "/moto-api/reset", &[], b"").await.status, 200);
+    assert!(env.client.list_queues().send().await.unwrap().queue_urls.is_none_or(|v| v.is_empty()));
 
     // Without --virtual-clock the clock cannot be moved.
-    let r = raw(
-        addr,
-        "POST",
-        "/_quayside/clock/advance",
-        &[],
-        br#"{"seconds": 5}"#,
-    )
-    .await;
+    let r = raw(addr, "POST", "/_quayside/clock/advance", &[], br#"{"seconds": 5}"#).await;
     assert_eq!(r.status, 400);
 }
 
@@ -249,17 +137,8 @@ async fn sts_health_reset_and_signed_accounts() {
 async fn virtual_clock_over_http() {
     let env = start_virtual().await;
     let addr = env.running.addr;
-    let before = raw(addr, "GET", "/_quayside/clock", &[], b"").await.json()["now_ms"]
-        .as_i64()
-        .unwrap();
-    let r = raw(
-        addr,
-        "POST",
-        "/_quayside/clock/advance",
-        &[],
-        br#"{"seconds": 43200}"#,
-    )
-    .await;
+    let before = raw(addr, "GET", "/_quayside/clock", &[], b"").await.json()["now_ms"].as_i64().unwrap();
+    let r = raw(addr, "POST", "/_quayside/clock/advance", &[], br#"{"seconds": 43200}"#).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["now_ms"].as_i64().unwrap(), before + 43_200_000);
     let r = raw(addr, "POST", "/_quayside/clock/advance", &[], b"nonsense").await;

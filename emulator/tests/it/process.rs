@@ -39,74 +39,35 @@ async fn kill_dash_nine_loses_nothing_acknowledged() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut p = spawn(&dir, &[]);
     let c = client(&p.endpoint, "test");
-    let url = c
-        .create_queue()
-        .queue_name("durable")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let url = c.create_queue().queue_name("durable").send().await.unwrap().queue_url.unwrap();
     let fifo = c
         .create_queue()
         .queue_name("durable.fifo")
         .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
-        .attributes(
-            aws_sdk_sqs::types::QueueAttributeName::ContentBasedDeduplication,
-            "true",
-        )
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::ContentBasedDeduplication, "true")
         .send()
         .await
         .unwrap()
         .queue_url
         .unwrap();
     for i in 0..50 {
-        c.send_message()
-            .queue_url(&url)
-            .message_body(format!("m{i}"))
-            .send()
-            .await
-            .unwrap();
+        c.send_message().queue_url(&url).message_body(format!("m{i}")).send().await.unwrap();
     }
-    c.send_message()
-        .queue_url(&fifo)
-        .message_body("f1")
-        .message_group_id("g")
-        .send()
-        .await
-        .unwrap();
+    c.send_message().queue_url(&fifo).message_body("f1").message_group_id("g").send().await.unwrap();
     // Receive 10 with a long visibility timeout (in flight across the restart), delete 5.
-    let got = c
-        .receive_message()
-        .queue_url(&url)
-        .max_number_of_messages(10)
-        .visibility_timeout(600)
-        .send()
-        .await
-        .unwrap();
+    let got =
+        c.receive_message().queue_url(&url).max_number_of_messages(10).visibility_timeout(600).send().await.unwrap();
     let got = got.messages.unwrap();
     assert_eq!(got.len(), 10);
     for m in &got[..5] {
-        c.delete_message()
-            .queue_url(&url)
-            .receipt_handle(m.receipt_handle.clone().unwrap())
-            .send()
-            .await
-            .unwrap();
+        c.delete_message().queue_url(&url).receipt_handle(m.receipt_handle.clone().unwrap()).send().await.unwrap();
     }
     p.child.kill().unwrap(); // SIGKILL
     p.child.wait().unwrap();
 
     let mut p2 = spawn(&dir, &[]);
     let c = client(&p2.endpoint, "test");
-    let url = c
-        .get_queue_url()
-        .queue_name("durable")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let url = c.get_queue_url().queue_name("durable").send().await.unwrap().queue_url.unwrap();
     let attrs = c
         .get_queue_attributes()
         .queue_url(&url)
@@ -116,41 +77,14 @@ async fn kill_dash_nine_loses_nothing_acknowledged() {
         .unwrap()
         .attributes
         .unwrap();
-    let get = |n: &str| {
-        attrs
-            .get(&aws_sdk_sqs::types::QueueAttributeName::from(n))
-            .cloned()
-            .unwrap()
-    };
+    let get = |n: &str| attrs.get(&aws_sdk_sqs::types::QueueAttributeName::from(n)).cloned().unwrap();
     assert_eq!(get("ApproximateNumberOfMessages"), "40");
-    assert_eq!(
-        get("ApproximateNumberOfMessagesNotVisible"),
-        "5",
-        "in-flight state survives"
-    );
+    assert_eq!(get("ApproximateNumberOfMessagesNotVisible"), "5", "in-flight state survives");
     // A receipt handle from before the crash still works.
-    c.delete_message()
-        .queue_url(&url)
-        .receipt_handle(got[5].receipt_handle.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+    c.delete_message().queue_url(&url).receipt_handle(got[5].receipt_handle.clone().unwrap()).send().await.unwrap();
     // De-duplication state survives too.
-    let fifo = c
-        .get_queue_url()
-        .queue_name("durable.fifo")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    c.send_message()
-        .queue_url(&fifo)
-        .message_body("f1")
-        .message_group_id("g")
-        .send()
-        .await
-        .unwrap();
+    let fifo = c.get_queue_url().queue_name("durable.fifo").send().await.unwrap().queue_url.unwrap();
+    c.send_message().queue_url(&fifo).message_body("f1").message_group_id("g").send().await.unwrap();
     let n = c
         .get_queue_attributes()
         .queue_url(&fifo)
@@ -163,13 +97,7 @@ async fn kill_dash_nine_loses_nothing_acknowledged() {
     assert_eq!(n.values().next().map(String::as_str), Some("1"));
     let mut bodies = Vec::new();
     loop {
-        let r = c
-            .receive_message()
-            .queue_url(&url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
+        let r = c.receive_message().queue_url(&url).max_number_of_messages(10).send().await.unwrap();
         let Some(ms) = r.messages.filter(|m| !m.is_empty()) else {
             break;
         };

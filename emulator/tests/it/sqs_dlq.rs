@@ -7,8 +7,7 @@ use aws_sdk_sqs::types::{MessageSystemAttributeName as S, QueueAttributeName as 
 async fn source_and_dlq(env: &Env, max_receives: u32) -> (String, String, String) {
     let dlq = env.queue("dlq").await;
     let dlq_arn = env.attribute(&dlq, "QueueArn").await.unwrap();
-    let policy =
-        format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{max_receives}"}}"#);
+    let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{max_receives}"}}"#);
     let src = env
         .client
         .create_queue()
@@ -27,35 +26,16 @@ async fn messages_move_to_the_dlq_after_max_receives() {
     let env = start().await;
     let c = &env.client;
     let (src, dlq, dlq_arn) = source_and_dlq(&env, 2).await;
-    let rp: serde_json::Value =
-        serde_json::from_str(&env.attribute(&src, "RedrivePolicy").await.unwrap()).unwrap();
+    let rp: serde_json::Value = serde_json::from_str(&env.attribute(&src, "RedrivePolicy").await.unwrap()).unwrap();
     assert_eq!(rp["maxReceiveCount"], 2, "normalized to a number");
     assert_eq!(rp["deadLetterTargetArn"], dlq_arn.as_str());
-    c.send_message()
-        .queue_url(&src)
-        .message_body("poison")
-        .send()
-        .await
-        .unwrap();
+    c.send_message().queue_url(&src).message_body("poison").send().await.unwrap();
     for _ in 0..2 {
-        let got = c
-            .receive_message()
-            .queue_url(&src)
-            .visibility_timeout(0)
-            .send()
-            .await
-            .unwrap();
+        let got = c.receive_message().queue_url(&src).visibility_timeout(0).send().await.unwrap();
         assert_eq!(got.messages.unwrap().len(), 1);
     }
     // The third receive moves it instead of delivering it.
-    assert!(c
-        .receive_message()
-        .queue_url(&src)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .is_none_or(|v| v.is_empty()));
+    assert!(c.receive_message().queue_url(&src).send().await.unwrap().messages.is_none_or(|v| v.is_empty()));
     let got = c
         .receive_message()
         .queue_url(&dlq)
@@ -67,28 +47,19 @@ async fn messages_move_to_the_dlq_after_max_receives() {
         .unwrap();
     assert_eq!(got[0].body.as_deref(), Some("poison"));
     let src_arn = env.attribute(&src, "QueueArn").await.unwrap();
-    assert_eq!(
-        got[0]
-            .attributes
-            .as_ref()
-            .unwrap()
-            .get(&S::DeadLetterQueueSourceArn),
-        Some(&src_arn)
-    );
+    assert_eq!(got[0].attributes.as_ref().unwrap().get(&S::DeadLetterQueueSourceArn), Some(&src_arn));
 
-    let sources = c
-        .list_dead_letter_source_queues()
-        .queue_url(&dlq)
-        .send()
-        .await
-        .unwrap();
+    let sources = c.list_dead_letter_source_queues().queue_url(&dlq).send().await.unwrap();
     assert_eq!(sources.queue_urls, vec![src.clone()]);
 
     // A redrive policy to a queue that does not exist is refused.
     let e = c
         .set_queue_attributes()
         .queue_url(&src)
-        .attributes(A::RedrivePolicy, r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:none","maxReceiveCount":1}"#)
+        .attributes(
+            A::RedrivePolicy,
+            r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:none","maxReceiveCount":1}"#,
+        )
         .send()
         .await
         .unwrap_err();
@@ -96,10 +67,7 @@ async fn messages_move_to_the_dlq_after_max_receives() {
     let e = c
         .set_queue_attributes()
         .queue_url(&src)
-        .attributes(
-            A::RedrivePolicy,
-            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":0}}"#),
-        )
+        .attributes(A::RedrivePolicy, format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":0}}"#))
         .send()
         .await
         .unwrap_err();
@@ -112,22 +80,11 @@ async fn move_task_redrives_back_to_the_source() {
     let c = &env.client;
     let (src, dlq, dlq_arn) = source_and_dlq(&env, 1).await;
     for i in 0..3 {
-        c.send_message()
-            .queue_url(&src)
-            .message_body(format!("m{i}"))
-            .send()
-            .await
-            .unwrap();
+        c.send_message().queue_url(&src).message_body(format!("m{i}")).send().await.unwrap();
     }
     // Receive each once (count 1 = max), then the next receive redrives all three.
-    let got = c
-        .receive_message()
-        .queue_url(&src)
-        .max_number_of_messages(10)
-        .visibility_timeout(0)
-        .send()
-        .await
-        .unwrap();
+    let got =
+        c.receive_message().queue_url(&src).max_number_of_messages(10).visibility_timeout(0).send().await.unwrap();
     assert_eq!(got.messages.unwrap().len(), 3);
     assert!(c
         .receive_message()
@@ -138,12 +95,7 @@ async fn move_task_redrives_back_to_the_source() {
         .unwrap()
         .messages
         .is_none_or(|v| v.is_empty()));
-    assert_eq!(
-        env.attribute(&dlq, "ApproximateNumberOfMessages")
-            .await
-            .as_deref(),
-        Some("3")
-    );
+    assert_eq!(env.attribute(&dlq, "ApproximateNumberOfMessages").await.as_deref(), Some("3"));
 
     let e = c
         .start_message_move_task()
@@ -151,70 +103,32 @@ async fn move_task_redrives_back_to_the_source() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(e.as_service_error().unwrap()),
-        "InvalidParameterValue",
-        "the source must be a DLQ"
-    );
-    let handle = c
-        .start_message_move_task()
-        .source_arn(&dlq_arn)
-        .send()
-        .await
-        .unwrap()
-        .task_handle
-        .unwrap();
-    let listed = c
-        .list_message_move_tasks()
-        .source_arn(&dlq_arn)
-        .send()
-        .await
-        .unwrap()
-        .results
-        .unwrap();
+    assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue", "the source must be a DLQ");
+    let handle = c.start_message_move_task().source_arn(&dlq_arn).send().await.unwrap().task_handle.unwrap();
+    let listed = c.list_message_move_tasks().source_arn(&dlq_arn).send().await.unwrap().results.unwrap();
     assert_eq!(listed[0].status.as_deref(), Some("RUNNING"));
     assert_eq!(listed[0].task_handle.as_deref(), Some(handle.as_str()));
     assert_eq!(listed[0].approximate_number_of_messages_to_move, Some(3));
 
     env.advance(2).await; // runs the task's tick
-    let listed = c
-        .list_message_move_tasks()
-        .source_arn(&dlq_arn)
-        .send()
-        .await
-        .unwrap()
-        .results
-        .unwrap();
+    let listed = c.list_message_move_tasks().source_arn(&dlq_arn).send().await.unwrap().results.unwrap();
     assert_eq!(listed[0].status.as_deref(), Some("COMPLETED"));
     assert_eq!(listed[0].approximate_number_of_messages_moved, 3);
-    assert_eq!(
-        env.attribute(&dlq, "ApproximateNumberOfMessages")
-            .await
-            .as_deref(),
-        Some("0")
-    );
-    let back = c
-        .receive_message()
-        .queue_url(&src)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap();
+    assert_eq!(env.attribute(&dlq, "ApproximateNumberOfMessages").await.as_deref(), Some("0"));
+    let back = c.receive_message().queue_url(&src).max_number_of_messages(10).send().await.unwrap().messages.unwrap();
     assert_eq!(back.len(), 3);
-    let e = c
-        .cancel_message_move_task()
-        .task_handle(&handle)
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.cancel_message_move_task().task_handle(&handle).send().await.unwrap_err();
     assert!(e.as_service_error().is_some());
-    let e = c
-        .cancel_message_move_task()
-        .task_handle("nope")
-        .send()
-        .await
-        .unwrap_err();
+    // AWS's recorded answers: garbage is an invalid value; a well-formed handle naming no task
+    // or no queue is not found.
+    let e = c.cancel_message_move_task().task_handle("nope").send().await.unwrap_err();
+    assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue");
+    use base64::Engine;
+    let b64 = |v: serde_json::Value| base64::engine::general_purpose::STANDARD.encode(v.to_string());
+    let unknown_task = b64(serde_json::json!({"taskId": "x", "sourceArn": dlq_arn}));
+    let e = c.cancel_message_move_task().task_handle(unknown_task).send().await.unwrap_err();
+    assert!(e.into_service_error().is_resource_not_found_exception());
+    let unknown_queue = b64(serde_json::json!({"taskId": "x", "sourceArn": "arn:aws:sqs:us-east-1:000000000000:gone"}));
+    let e = c.cancel_message_move_task().task_handle(unknown_queue).send().await.unwrap_err();
     assert!(e.into_service_error().is_resource_not_found_exception());
 }

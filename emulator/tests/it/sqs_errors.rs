@@ -9,10 +9,7 @@ async fn json_errors_carry_the_query_error_header() {
     let addr = env.running.addr;
     let r = sqs_json(addr, "GetQueueUrl", r#"{"QueueName":"missing"}"#).await;
     assert_eq!(r.status, 400);
-    assert_eq!(
-        r.header("x-amzn-query-error"),
-        Some("AWS.SimpleQueueService.NonExistentQueue;Sender")
-    );
+    assert_eq!(r.header("x-amzn-query-error"), Some("AWS.SimpleQueueService.NonExistentQueue;Sender"));
     assert!(r.header("x-amzn-requestid").is_some());
     let v = r.json();
     assert_eq!(v["__type"], "com.amazonaws.sqs#QueueDoesNotExist");
@@ -20,27 +17,13 @@ async fn json_errors_carry_the_query_error_header() {
 
     let r = sqs_json(addr, "CreateQueue", "{}").await;
     assert_eq!(r.status, 400);
-    assert_eq!(
-        r.header("x-amzn-query-error"),
-        Some("MissingParameter;Sender")
-    );
-    assert_eq!(
-        r.json()["message"],
-        "The request must contain the parameter QueueName."
-    );
+    assert_eq!(r.header("x-amzn-query-error"), Some("MissingParameter;Sender"));
+    assert_eq!(r.json()["message"], "The request must contain the parameter QueueName.");
 
     let url = env.queue("q").await;
-    let r = sqs_json(
-        addr,
-        "DeleteMessage",
-        &format!(r#"{{"QueueUrl":"{url}","ReceiptHandle":"nope"}}"#),
-    )
-    .await;
+    let r = sqs_json(addr, "DeleteMessage", &format!(r#"{{"QueueUrl":"{url}","ReceiptHandle":"nope"}}"#)).await;
     assert_eq!(r.status, 404);
-    assert_eq!(
-        r.header("x-amzn-query-error"),
-        Some("ReceiptHandleIsInvalid;Sender")
-    );
+    assert_eq!(r.header("x-amzn-query-error"), Some("ReceiptHandleIsInvalid;Sender"));
 }
 
 #[tokio::test]
@@ -51,48 +34,18 @@ async fn malformed_requests_get_aws_errors_not_500s() {
     let cases: Vec<(&str, String, u16, &str)> = vec![
         ("SendMessage", "{".into(), 400, "SerializationException"),
         ("SendMessage", "[1,2]".into(), 400, "SerializationException"),
-        (
-            "SendMessage",
-            format!(r#"{{"QueueUrl":"{url}","MessageBody":5}}"#),
-            400,
-            "SerializationException",
-        ),
+        ("SendMessage", format!(r#"{{"QueueUrl":"{url}","MessageBody":5}}"#), 400, "SerializationException"),
         (
             "SendMessage",
             format!(r#"{{"QueueUrl":"{url}","MessageBody":"x","DelaySeconds":"soon"}}"#),
             400,
             "SerializationException",
         ),
-        (
-            "SendMessage",
-            format!(r#"{{"QueueUrl":"{url}","MessageBody":""}}"#),
-            400,
-            "MissingParameter",
-        ),
-        (
-            "ReceiveMessage",
-            format!(r#"{{"QueueUrl":"{url}","MaxNumberOfMessages":0}}"#),
-            400,
-            "InvalidParameterValue",
-        ),
-        (
-            "ReceiveMessage",
-            r#"{"QueueUrl":"http://h/x/y/z"}"#.into(),
-            400,
-            "QueueDoesNotExist",
-        ),
-        (
-            "ChangeMessageVisibility",
-            format!(r#"{{"QueueUrl":"{url}","ReceiptHandle":"x"}}"#),
-            400,
-            "MissingParameter",
-        ),
-        (
-            "SendMessageBatch",
-            format!(r#"{{"QueueUrl":"{url}","Entries":[{{"Id":"a"}}]}}"#),
-            400,
-            "MissingParameter",
-        ),
+        ("SendMessage", format!(r#"{{"QueueUrl":"{url}","MessageBody":""}}"#), 400, "MissingParameter"),
+        ("ReceiveMessage", format!(r#"{{"QueueUrl":"{url}","MaxNumberOfMessages":0}}"#), 400, "InvalidParameterValue"),
+        ("ReceiveMessage", r#"{"QueueUrl":"http://h/x/y/z"}"#.into(), 400, "QueueDoesNotExist"),
+        ("ChangeMessageVisibility", format!(r#"{{"QueueUrl":"{url}","ReceiptHandle":"x"}}"#), 400, "MissingParameter"),
+        ("SendMessageBatch", format!(r#"{{"QueueUrl":"{url}","Entries":[{{"Id":"a"}}]}}"#), 400, "MissingParameter"),
     ];
     for (op, body, status, shape) in cases {
         let r = sqs_json(addr, op, &body).await;
@@ -102,18 +55,12 @@ async fn malformed_requests_get_aws_errors_not_500s() {
     }
     let r = sqs_json(addr, "NoSuchOperation", "{}").await;
     assert_eq!(r.status, 400);
-    assert!(r.json()["__type"]
-        .as_str()
-        .unwrap()
-        .ends_with("UnknownOperationException"));
+    assert!(r.json()["__type"].as_str().unwrap().ends_with("UnknownOperationException"));
     let r = raw(
         addr,
         "POST",
         "/",
-        &[
-            ("X-Amz-Target", "Nope.Thing"),
-            ("Content-Type", "application/x-amz-json-1.0"),
-        ],
+        &[("X-Amz-Target", "Nope.Thing"), ("Content-Type", "application/x-amz-json-1.0")],
         b"{}",
     )
     .await;
@@ -126,9 +73,7 @@ async fn oversized_bodies_are_refused_without_reading_them() {
     config.max_body_bytes = 1024;
     let env = start_with(config).await;
     // Declared too large: answered before the body is sent.
-    let mut s = tokio::net::TcpStream::connect(env.running.addr)
-        .await
-        .unwrap();
+    let mut s = tokio::net::TcpStream::connect(env.running.addr).await.unwrap();
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     s.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonSQS.ListQueues\r\nContent-Length: 100000000\r\nConnection: close\r\n\r\n")
         .await

@@ -4,18 +4,14 @@
 use crate::common::*;
 use aws_sdk_sqs::primitives::Blob;
 use aws_sdk_sqs::types::{
-    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
-    MessageAttributeValue, MessageSystemAttributeName as S, MessageSystemAttributeNameForSends,
-    MessageSystemAttributeValue, QueueAttributeName as A, SendMessageBatchRequestEntry,
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, MessageAttributeValue,
+    MessageSystemAttributeName as S, MessageSystemAttributeNameForSends, MessageSystemAttributeValue,
+    QueueAttributeName as A, SendMessageBatchRequestEntry,
 };
 use std::time::{Duration, Instant};
 
 fn attr(t: &str, v: &str) -> MessageAttributeValue {
-    MessageAttributeValue::builder()
-        .data_type(t)
-        .string_value(v)
-        .build()
-        .unwrap()
+    MessageAttributeValue::builder().data_type(t).string_value(v).build().unwrap()
 }
 
 #[tokio::test]
@@ -47,10 +43,7 @@ async fn send_receive_delete_with_md5s_and_attributes() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        sent.md5_of_message_body.as_deref(),
-        Some("5eb63bbbe01eeed093cb22bb8f5acdc3")
-    );
+    assert_eq!(sent.md5_of_message_body.as_deref(), Some("5eb63bbbe01eeed093cb22bb8f5acdc3"));
     assert!(sent.md5_of_message_attributes.is_some());
     assert!(sent.md5_of_message_system_attributes.is_some());
     assert!(sent.sequence_number.is_none());
@@ -68,67 +61,25 @@ async fn send_receive_delete_with_md5s_and_attributes() {
     let m = &msgs[0];
     assert_eq!(m.body.as_deref(), Some("hello world"));
     assert_eq!(m.message_id, sent.message_id);
-    assert_eq!(
-        m.md5_of_body.as_deref(),
-        Some("5eb63bbbe01eeed093cb22bb8f5acdc3")
-    );
+    assert_eq!(m.md5_of_body.as_deref(), Some("5eb63bbbe01eeed093cb22bb8f5acdc3"));
     // Only the selected attribute comes back, with the MD5 AWS documents for it.
     let attrs = m.message_attributes.as_ref().unwrap();
     assert_eq!(attrs.len(), 1);
-    assert_eq!(
-        m.md5_of_message_attributes.as_deref(),
-        Some("cd28f3b68aeee4b2eac9c66f2f694b58")
-    );
+    assert_eq!(m.md5_of_message_attributes.as_deref(), Some("cd28f3b68aeee4b2eac9c66f2f694b58"));
     let sys = m.attributes.as_ref().unwrap();
-    assert_eq!(
-        sys.get(&S::ApproximateReceiveCount).map(String::as_str),
-        Some("1")
-    );
-    assert_eq!(
-        sys.get(&S::SenderId).map(String::as_str),
-        Some("000000000000")
-    );
+    assert_eq!(sys.get(&S::ApproximateReceiveCount).map(String::as_str), Some("1"));
+    assert_eq!(sys.get(&S::SenderId).map(String::as_str), Some("000000000000"));
     assert!(sys.get(&S::SentTimestamp).unwrap().parse::<i64>().unwrap() > 1_600_000_000_000);
     assert!(sys.contains_key(&S::ApproximateFirstReceiveTimestamp));
-    assert_eq!(
-        sys.get(&S::AwsTraceHeader).map(String::as_str),
-        Some("Root=1-5759e988-bd862e3fe1be46a994272793")
-    );
+    assert_eq!(sys.get(&S::AwsTraceHeader).map(String::as_str), Some("Root=1-5759e988-bd862e3fe1be46a994272793"));
 
     // In flight: nothing more to receive.
-    assert!(c
-        .receive_message()
-        .queue_url(&url)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .is_none_or(|v| v.is_empty()));
-    assert_eq!(
-        env.attribute(&url, "ApproximateNumberOfMessagesNotVisible")
-            .await
-            .as_deref(),
-        Some("1")
-    );
-    c.delete_message()
-        .queue_url(&url)
-        .receipt_handle(m.receipt_handle.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        env.attribute(&url, "ApproximateNumberOfMessagesNotVisible")
-            .await
-            .as_deref(),
-        Some("0")
-    );
+    assert!(c.receive_message().queue_url(&url).send().await.unwrap().messages.is_none_or(|v| v.is_empty()));
+    assert_eq!(env.attribute(&url, "ApproximateNumberOfMessagesNotVisible").await.as_deref(), Some("1"));
+    c.delete_message().queue_url(&url).receipt_handle(m.receipt_handle.clone().unwrap()).send().await.unwrap();
+    assert_eq!(env.attribute(&url, "ApproximateNumberOfMessagesNotVisible").await.as_deref(), Some("0"));
     // Deleting again with the same handle succeeds (idempotent), as AWS.
-    c.delete_message()
-        .queue_url(&url)
-        .receipt_handle(m.receipt_handle.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+    c.delete_message().queue_url(&url).receipt_handle(m.receipt_handle.clone().unwrap()).send().await.unwrap();
 
     // Binary attributes round-trip.
     c.send_message()
@@ -145,13 +96,7 @@ async fn send_receive_delete_with_md5s_and_attributes() {
         .send()
         .await
         .unwrap();
-    let got = c
-        .receive_message()
-        .queue_url(&url)
-        .message_attribute_names("All")
-        .send()
-        .await
-        .unwrap();
+    let got = c.receive_message().queue_url(&url).message_attribute_names("All").send().await.unwrap();
     let m = &got.messages.unwrap()[0];
     let v = &m.message_attributes.as_ref().unwrap()["bin"];
     assert_eq!(v.binary_value.as_ref().unwrap().as_ref(), &[0, 1, 2]);
@@ -162,30 +107,10 @@ async fn visibility_timeout_expiry_and_changes_use_the_virtual_clock() {
     let env = start_virtual().await;
     let c = &env.client;
     let url = env.queue("vis").await;
-    c.send_message()
-        .queue_url(&url)
-        .message_body("m")
-        .send()
-        .await
-        .unwrap();
-    let first = c
-        .receive_message()
-        .queue_url(&url)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap()
-        .remove(0);
+    c.send_message().queue_url(&url).message_body("m").send().await.unwrap();
+    let first = c.receive_message().queue_url(&url).send().await.unwrap().messages.unwrap().remove(0);
     env.advance(29).await;
-    assert!(c
-        .receive_message()
-        .queue_url(&url)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .is_none_or(|v| v.is_empty()));
+    assert!(c.receive_message().queue_url(&url).send().await.unwrap().messages.is_none_or(|v| v.is_empty()));
     env.advance(2).await;
     let second = c
         .receive_message()
@@ -197,18 +122,8 @@ async fn visibility_timeout_expiry_and_changes_use_the_virtual_clock() {
         .messages
         .unwrap()
         .remove(0);
-    assert_ne!(
-        first.receipt_handle, second.receipt_handle,
-        "a fresh receipt handle per receive"
-    );
-    assert_eq!(
-        second
-            .attributes
-            .unwrap()
-            .get(&S::ApproximateReceiveCount)
-            .map(String::as_str),
-        Some("2")
-    );
+    assert_ne!(first.receipt_handle, second.receipt_handle, "a fresh receipt handle per receive");
+    assert_eq!(second.attributes.unwrap().get(&S::ApproximateReceiveCount).map(String::as_str), Some("2"));
 
     // The old handle is stale: changing visibility with it fails, deleting with it is a no-op.
     let e = c
@@ -220,28 +135,12 @@ async fn visibility_timeout_expiry_and_changes_use_the_virtual_clock() {
         .await
         .unwrap_err();
     assert!(e.into_service_error().is_message_not_inflight());
-    c.delete_message()
-        .queue_url(&url)
-        .receipt_handle(first.receipt_handle.unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        env.attribute(&url, "ApproximateNumberOfMessagesNotVisible")
-            .await
-            .as_deref(),
-        Some("1")
-    );
+    c.delete_message().queue_url(&url).receipt_handle(first.receipt_handle.unwrap()).send().await.unwrap();
+    assert_eq!(env.attribute(&url, "ApproximateNumberOfMessagesNotVisible").await.as_deref(), Some("1"));
 
     // Extend to 12 hours: fine; beyond 12 hours from the receive: rejected.
     let h = second.receipt_handle.unwrap();
-    c.change_message_visibility()
-        .queue_url(&url)
-        .receipt_handle(&h)
-        .visibility_timeout(43_200)
-        .send()
-        .await
-        .unwrap();
+    c.change_message_visibility().queue_url(&url).receipt_handle(&h).visibility_timeout(43_200).send().await.unwrap();
     env.advance(3600).await;
     let e = c
         .change_message_visibility()
@@ -253,22 +152,8 @@ async fn visibility_timeout_expiry_and_changes_use_the_virtual_clock() {
         .unwrap_err();
     assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue");
     // Zero makes it visible at once.
-    c.change_message_visibility()
-        .queue_url(&url)
-        .receipt_handle(&h)
-        .visibility_timeout(0)
-        .send()
-        .await
-        .unwrap();
-    let third = c
-        .receive_message()
-        .queue_url(&url)
-        .visibility_timeout(0)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap();
+    c.change_message_visibility().queue_url(&url).receipt_handle(&h).visibility_timeout(0).send().await.unwrap();
+    let third = c.receive_message().queue_url(&url).visibility_timeout(0).send().await.unwrap().messages.unwrap();
     assert_eq!(third.len(), 1);
 
     let e = c
@@ -280,13 +165,7 @@ async fn visibility_timeout_expiry_and_changes_use_the_virtual_clock() {
         .await
         .unwrap_err();
     assert!(e.into_service_error().is_receipt_handle_is_invalid());
-    let e = c
-        .delete_message()
-        .queue_url(&url)
-        .receipt_handle("forged")
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.delete_message().queue_url(&url).receipt_handle("forged").send().await.unwrap_err();
     assert!(e.into_service_error().is_receipt_handle_is_invalid());
 }
 
@@ -294,75 +173,18 @@ async fn visibility_timeout_expiry_and_changes_use_the_virtual_clock() {
 async fn delays_and_retention_use_the_virtual_clock() {
     let env = start_virtual().await;
     let c = &env.client;
-    let url = c
-        .create_queue()
-        .queue_name("delay")
-        .attributes(A::DelaySeconds, "10")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    c.send_message()
-        .queue_url(&url)
-        .message_body("queue-delay")
-        .send()
-        .await
-        .unwrap();
-    c.send_message()
-        .queue_url(&url)
-        .message_body("no-delay")
-        .delay_seconds(0)
-        .send()
-        .await
-        .unwrap();
-    c.send_message()
-        .queue_url(&url)
-        .message_body("long-delay")
-        .delay_seconds(900)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        env.attribute(&url, "ApproximateNumberOfMessagesDelayed")
-            .await
-            .as_deref(),
-        Some("2")
-    );
-    let got = c
-        .receive_message()
-        .queue_url(&url)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap();
-    assert_eq!(
-        got.iter()
-            .map(|m| m.body.clone().unwrap())
-            .collect::<Vec<_>>(),
-        vec!["no-delay"]
-    );
+    let url =
+        c.create_queue().queue_name("delay").attributes(A::DelaySeconds, "10").send().await.unwrap().queue_url.unwrap();
+    c.send_message().queue_url(&url).message_body("queue-delay").send().await.unwrap();
+    c.send_message().queue_url(&url).message_body("no-delay").delay_seconds(0).send().await.unwrap();
+    c.send_message().queue_url(&url).message_body("long-delay").delay_seconds(900).send().await.unwrap();
+    assert_eq!(env.attribute(&url, "ApproximateNumberOfMessagesDelayed").await.as_deref(), Some("2"));
+    let got = c.receive_message().queue_url(&url).max_number_of_messages(10).send().await.unwrap().messages.unwrap();
+    assert_eq!(got.iter().map(|m| m.body.clone().unwrap()).collect::<Vec<_>>(), vec!["no-delay"]);
     env.advance(10).await;
-    let got = c
-        .receive_message()
-        .queue_url(&url)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap();
+    let got = c.receive_message().queue_url(&url).max_number_of_messages(10).send().await.unwrap().messages.unwrap();
     assert_eq!(got[0].body.as_deref(), Some("queue-delay"));
-    let e = c
-        .send_message()
-        .queue_url(&url)
-        .message_body("x")
-        .delay_seconds(901)
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.send_message().queue_url(&url).message_body("x").delay_seconds(901).send().await.unwrap_err();
     assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue");
 
     let short = c
@@ -374,27 +196,10 @@ async fn delays_and_retention_use_the_virtual_clock() {
         .unwrap()
         .queue_url
         .unwrap();
-    c.send_message()
-        .queue_url(&short)
-        .message_body("old")
-        .send()
-        .await
-        .unwrap();
+    c.send_message().queue_url(&short).message_body("old").send().await.unwrap();
     env.advance(61).await;
-    assert_eq!(
-        env.attribute(&short, "ApproximateNumberOfMessages")
-            .await
-            .as_deref(),
-        Some("0")
-    );
-    assert!(c
-        .receive_message()
-        .queue_url(&short)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .is_none_or(|v| v.is_empty()));
+    assert_eq!(env.attribute(&short, "ApproximateNumberOfMessages").await.as_deref(), Some("0"));
+    assert!(c.receive_message().queue_url(&short).send().await.unwrap().messages.is_none_or(|v| v.is_empty()));
 }
 
 #[tokio::test]
@@ -405,40 +210,17 @@ async fn long_poll_returns_as_soon_as_a_message_arrives() {
     let u2 = url.clone();
     let sender = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        c2.send_message()
-            .queue_url(&u2)
-            .message_body("wake")
-            .send()
-            .await
-            .unwrap();
+        c2.send_message().queue_url(&u2).message_body("wake").send().await.unwrap();
     });
     let started = Instant::now();
-    let got = env
-        .client
-        .receive_message()
-        .queue_url(&url)
-        .wait_time_seconds(20)
-        .send()
-        .await
-        .unwrap();
+    let got = env.client.receive_message().queue_url(&url).wait_time_seconds(20).send().await.unwrap();
     sender.await.unwrap();
     assert_eq!(got.messages.unwrap()[0].body.as_deref(), Some("wake"));
     // Generous bound: a poll that only noticed the message at its 20 s deadline fails this.
-    assert!(
-        started.elapsed() < Duration::from_secs(15),
-        "long poll was not woken: {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(15), "long poll was not woken: {:?}", started.elapsed());
 
     // An empty long poll with a short wait returns empty.
-    let got = env
-        .client
-        .receive_message()
-        .queue_url(&url)
-        .wait_time_seconds(1)
-        .send()
-        .await
-        .unwrap();
+    let got = env.client.receive_message().queue_url(&url).wait_time_seconds(1).send().await.unwrap();
     assert!(got.messages.is_none_or(|v| v.is_empty()));
 }
 
@@ -447,13 +229,8 @@ async fn batches_report_per_entry_results() {
     let env = start().await;
     let c = &env.client;
     let url = env.queue("batch").await;
-    let entry = |id: &str, body: &str| {
-        SendMessageBatchRequestEntry::builder()
-            .id(id)
-            .message_body(body)
-            .build()
-            .unwrap()
-    };
+    let entry =
+        |id: &str, body: &str| SendMessageBatchRequestEntry::builder().id(id).message_body(body).build().unwrap();
     let out = c
         .send_message_batch()
         .queue_url(&url)
@@ -468,30 +245,13 @@ async fn batches_report_per_entry_results() {
     assert_eq!(out.failed[0].id, "b");
     assert_eq!(out.failed[0].code, "InvalidMessageContents");
     assert!(out.failed[0].sender_fault);
-    assert_eq!(
-        out.successful[0].md5_of_message_body,
-        "f97c5d29941bfb1b2fdab0874906ab82"
-    );
+    assert_eq!(out.successful[0].md5_of_message_body, "f97c5d29941bfb1b2fdab0874906ab82");
 
-    let e = c
-        .send_message_batch()
-        .queue_url(&url)
-        .set_entries(Some(vec![]))
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.send_message_batch().queue_url(&url).set_entries(Some(vec![])).send().await.unwrap_err();
     assert!(e.into_service_error().is_empty_batch_request());
     let many: Vec<_> = (0..11).map(|i| entry(&format!("e{i}"), "x")).collect();
-    let e = c
-        .send_message_batch()
-        .queue_url(&url)
-        .set_entries(Some(many))
-        .send()
-        .await
-        .unwrap_err();
-    assert!(e
-        .into_service_error()
-        .is_too_many_entries_in_batch_request());
+    let e = c.send_message_batch().queue_url(&url).set_entries(Some(many)).send().await.unwrap_err();
+    assert!(e.into_service_error().is_too_many_entries_in_batch_request());
     let e = c
         .send_message_batch()
         .queue_url(&url)
@@ -501,24 +261,10 @@ async fn batches_report_per_entry_results() {
         .await
         .unwrap_err();
     assert!(e.into_service_error().is_batch_entry_ids_not_distinct());
-    let e = c
-        .send_message_batch()
-        .queue_url(&url)
-        .entries(entry("bad id!", "1"))
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.send_message_batch().queue_url(&url).entries(entry("bad id!", "1")).send().await.unwrap_err();
     assert!(e.into_service_error().is_invalid_batch_entry_id());
 
-    let got = c
-        .receive_message()
-        .queue_url(&url)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap();
+    let got = c.receive_message().queue_url(&url).max_number_of_messages(10).send().await.unwrap().messages.unwrap();
     assert_eq!(got.len(), 2);
     let out = c
         .change_message_visibility_batch()
@@ -564,12 +310,7 @@ async fn batches_report_per_entry_results() {
         .unwrap();
     assert_eq!(out.successful.len(), 2);
     assert!(out.failed.is_empty());
-    assert_eq!(
-        env.attribute(&url, "ApproximateNumberOfMessagesNotVisible")
-            .await
-            .as_deref(),
-        Some("0")
-    );
+    assert_eq!(env.attribute(&url, "ApproximateNumberOfMessagesNotVisible").await.as_deref(), Some("0"));
 }
 
 #[tokio::test]
@@ -585,86 +326,30 @@ async fn message_validation() {
         .unwrap()
         .queue_url
         .unwrap();
-    let e = c
-        .send_message()
-        .queue_url(&url)
-        .message_body("x".repeat(1025))
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.send_message().queue_url(&url).message_body("x".repeat(1025)).send().await.unwrap_err();
     assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue");
-    c.send_message()
-        .queue_url(&url)
-        .message_body("x".repeat(1024))
-        .send()
-        .await
-        .unwrap();
-    let e = c
-        .send_message()
-        .queue_url(&url)
-        .message_body("\u{0}")
-        .send()
-        .await
-        .unwrap_err();
+    c.send_message().queue_url(&url).message_body("x".repeat(1024)).send().await.unwrap();
+    let e = c.send_message().queue_url(&url).message_body("\u{0}").send().await.unwrap_err();
     assert!(e.into_service_error().is_invalid_message_contents());
     let mut req = c.send_message().queue_url(&url).message_body("many");
     for i in 0..11 {
         req = req.message_attributes(format!("a{i}"), attr("String", "v"));
     }
-    assert_eq!(
-        code(req.send().await.unwrap_err().as_service_error().unwrap()),
-        "InvalidParameterValue"
-    );
-    for (name, a) in [
-        ("AWS.reserved", attr("String", "v")),
-        ("ok", attr("Number", "abc")),
-        ("ok", attr("Strange", "v")),
-    ] {
-        let e = c
-            .send_message()
-            .queue_url(&url)
-            .message_body("b")
-            .message_attributes(name, a)
-            .send()
-            .await
-            .unwrap_err();
-        assert_eq!(
-            code(e.as_service_error().unwrap()),
-            "InvalidParameterValue",
-            "{name}"
-        );
+    assert_eq!(code(req.send().await.unwrap_err().as_service_error().unwrap()), "InvalidParameterValue");
+    for (name, a) in
+        [("AWS.reserved", attr("String", "v")), ("ok", attr("Number", "abc")), ("ok", attr("Strange", "v"))]
+    {
+        let e =
+            c.send_message().queue_url(&url).message_body("b").message_attributes(name, a).send().await.unwrap_err();
+        assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue", "{name}");
     }
-    let e = c
-        .receive_message()
-        .queue_url(&url)
-        .max_number_of_messages(11)
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.receive_message().queue_url(&url).max_number_of_messages(11).send().await.unwrap_err();
     assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue");
-    let e = c
-        .receive_message()
-        .queue_url(&url)
-        .wait_time_seconds(21)
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.receive_message().queue_url(&url).wait_time_seconds(21).send().await.unwrap_err();
     assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue");
     // A message at the 1 MiB limit is accepted on a default queue.
     let big = env.queue("big").await;
-    c.send_message()
-        .queue_url(&big)
-        .message_body("y".repeat(1_048_576))
-        .send()
-        .await
-        .unwrap();
-    let got = c
-        .receive_message()
-        .queue_url(&big)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap();
+    c.send_message().queue_url(&big).message_body("y".repeat(1_048_576)).send().await.unwrap();
+    let got = c.receive_message().queue_url(&big).send().await.unwrap().messages.unwrap();
     assert_eq!(got[0].body.as_ref().unwrap().len(), 1_048_576);
 }

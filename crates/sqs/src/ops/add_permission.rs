@@ -7,10 +7,7 @@ use serde_json::{json, Value};
 
 /// Labels: up to 80 alphanumerics, hyphens and underscores.
 pub(crate) fn valid_label(l: &str) -> bool {
-    !l.is_empty()
-        && l.len() <= 80
-        && l.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !l.is_empty() && l.len() <= 80 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<Value> {
@@ -38,17 +35,14 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
         )));
     }
     let current = q.state.lock().attrs.policy.clone();
-    let mut policy: Value = current
-        .and_then(|p| serde_json::from_str(&p).ok())
-        .unwrap_or_else(|| json!({"Version": "2012-10-17", "Id": format!("{}/SQSDefaultPolicy", q.arn), "Statement": []}));
+    let mut policy: Value = current.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_else(
+        || json!({"Version": "2012-10-17", "Id": format!("{}/SQSDefaultPolicy", q.arn), "Statement": []}),
+    );
     let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
     if statements.iter().any(|s| s["Sid"] == label) {
         return Err(SqsError::invalid_value(label, "Label", "Already exists."));
     }
-    let principals: Vec<String> = accounts
-        .iter()
-        .map(|a| format!("arn:aws:iam::{a}:root"))
-        .collect();
+    let principals: Vec<String> = accounts.iter().map(|a| format!("arn:aws:iam::{a}:root")).collect();
     let actions: Vec<String> = actions.iter().map(|a| format!("SQS:{a}")).collect();
     let mut statements = statements;
     statements.push(json!({
@@ -60,7 +54,6 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     }));
     policy["Statement"] = Value::Array(statements);
     let text = policy.to_string();
-    sqs.update_queue(&q, |st| st.attrs.policy = Some(text))
-        .await?;
+    sqs.update_queue(&q, |st| st.attrs.policy = Some(text)).await?;
     Ok(json!({}))
 }

@@ -11,10 +11,7 @@ use std::collections::HashSet;
 ///
 /// Errors: `EmptyBatchRequest`, `TooManyEntriesInBatchRequest`, `InvalidBatchEntryId`,
 /// `BatchEntryIdsNotDistinct`, in that order, as AWS checks them.
-pub fn check_entries<'a>(
-    input: &'a Value,
-    entry_name: &str,
-) -> SqsResult<Vec<(&'a str, &'a Value)>> {
+pub fn check_entries<'a>(input: &'a Value, entry_name: &str) -> SqsResult<Vec<(&'a str, &'a Value)>> {
     let entries = input::entries(input);
     if entries.is_empty() {
         return Err(SqsError::empty_batch(entry_name));
@@ -28,9 +25,7 @@ pub fn check_entries<'a>(
         let id = input::str_opt(e, "Id").unwrap_or("");
         let ok = !id.is_empty()
             && id.len() <= MAX_BATCH_ID_LEN
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !ok {
             return Err(SqsError::invalid_batch_entry_id());
         }
@@ -43,11 +38,28 @@ pub fn check_entries<'a>(
 }
 
 /// A `BatchResultErrorEntry`.
-pub fn failure(id: &str, e: &SqsError) -> Value {
+fn failure(id: &str, e: &SqsError) -> Value {
     json!({"Id": id, "SenderFault": e.to_aws().sender_fault, "Code": e.code(), "Message": e.message()})
 }
 
-/// `{"Successful": [...], "Failed": [...]}`.
-pub fn result(successful: Vec<Value>, failed: Vec<Value>) -> Value {
+/// `{"Successful": [...], "Failed": [...]}` from per-entry results, in entry order; `ok` renders
+/// a success (the `Id` member is added here).
+pub fn result<T>(
+    entries: &[(&str, &Value)],
+    results: Vec<SqsResult<T>>,
+    ok: impl Fn(T) -> serde_json::Map<String, Value>,
+) -> Value {
+    let mut successful = Vec::new();
+    let mut failed = Vec::new();
+    for ((id, _), r) in entries.iter().zip(results) {
+        match r {
+            Ok(v) => {
+                let mut m = ok(v);
+                m.insert("Id".into(), Value::String(id.to_string()));
+                successful.push(Value::Object(m));
+            }
+            Err(e) => failed.push(failure(id, &e)),
+        }
+    }
     json!({"Successful": successful, "Failed": failed})
 }

@@ -3,7 +3,7 @@ use crate::input::{int_opt, str_opt, str_req};
 use crate::ops::batch;
 use crate::Sqs;
 use aws_protocol::RequestContext;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<Value> {
     let q = sqs.queue_by_url(ctx, str_req(&input, "QueueUrl")?)?;
@@ -11,21 +11,8 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     // An entry without VisibilityTimeout keeps AWS's behaviour of treating it as 0.
     let changes: Vec<(&str, i64)> = entries
         .iter()
-        .map(|(_, e)| {
-            (
-                str_opt(e, "ReceiptHandle").unwrap_or(""),
-                int_opt(e, "VisibilityTimeout").unwrap_or(0),
-            )
-        })
+        .map(|(_, e)| (str_opt(e, "ReceiptHandle").unwrap_or(""), int_opt(e, "VisibilityTimeout").unwrap_or(0)))
         .collect();
     let results = sqs.change_visibility_many(&q, &changes).await?;
-    let mut ok = Vec::new();
-    let mut failed = Vec::new();
-    for ((id, _), r) in entries.iter().zip(results) {
-        match r {
-            Ok(()) => ok.push(json!({"Id": id})),
-            Err(e) => failed.push(batch::failure(id, &e)),
-        }
-    }
-    Ok(batch::result(ok, failed))
+    Ok(batch::result(&entries, results, |()| serde_json::Map::new()))
 }

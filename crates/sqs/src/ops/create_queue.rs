@@ -18,9 +18,7 @@ fn valid_name(name: &str, fifo: bool) -> bool {
     };
     !base.is_empty()
         && name.len() <= MAX_QUEUE_NAME_LEN
-        && base
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && base.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<Value> {
@@ -28,9 +26,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let given = string_map(&input, "Attributes");
     let mut tags = string_map(&input, "tags");
     tags.extend(string_map(&input, "Tags"));
-    let fifo = given
-        .iter()
-        .any(|(k, v)| k == "FifoQueue" && v.eq_ignore_ascii_case("true"));
+    let fifo = given.iter().any(|(k, v)| k == "FifoQueue" && v.eq_ignore_ascii_case("true"));
     if !valid_name(name, fifo) {
         return Err(SqsError::invalid_parameter_value(if fifo {
             "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length."
@@ -49,18 +45,12 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
             tags.len()
         )));
     }
-    let key = QueueKey {
-        account: ctx.account.clone(),
-        region: ctx.region.clone(),
-        name: name.to_string(),
-    };
+    let key = QueueKey { account: ctx.account.clone(), region: ctx.region.clone(), name: name.to_string() };
     if let Some(r) = &attrs.redrive_policy {
         check_dead_letter_target(sqs, r, fifo, &key.arn(), &given)?;
     }
     let given_names: Vec<String> = given.into_iter().map(|(k, _)| k).collect();
-    let queue = sqs
-        .create_queue(key, attrs, tags.into_iter().collect(), &given_names)
-        .await?;
+    let queue = sqs.create_queue(key, attrs, tags.into_iter().collect(), &given_names).await?;
     Ok(json!({"QueueUrl": queue.url(ctx)}))
 }
 
@@ -72,17 +62,9 @@ pub(crate) fn check_dead_letter_target(
     source_arn: &str,
     given: &[(String, String)],
 ) -> SqsResult<()> {
-    let raw = given
-        .iter()
-        .find(|(k, _)| k == "RedrivePolicy")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
+    let raw = given.iter().find(|(k, _)| k == "RedrivePolicy").map(|(_, v)| v.as_str()).unwrap_or("");
     let Some(dlq) = sqs.queue_by_arn(&r.dead_letter_target_arn) else {
-        return Err(SqsError::invalid_value(
-            raw,
-            "RedrivePolicy",
-            "Dead letter target does not exist.",
-        ));
+        return Err(SqsError::invalid_value(raw, "RedrivePolicy", "Dead letter target does not exist."));
     };
     if dlq.fifo != fifo {
         return Err(SqsError::invalid_value(

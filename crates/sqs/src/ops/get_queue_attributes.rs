@@ -10,9 +10,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let names = strings(&input, "AttributeNames");
     for n in &names {
         if !ALL_ATTRIBUTE_NAMES.contains(&n.as_str()) {
-            return Err(SqsError::invalid_attribute_name(format!(
-                "Unknown Attribute {n}."
-            )));
+            return Err(SqsError::invalid_attribute_name(format!("Unknown Attribute {n}.")));
         }
     }
     if names.is_empty() {
@@ -25,10 +23,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let (visible, inflight, delayed) = st.index.counts();
     let mut attrs: Vec<(&str, String)> = st.attrs.to_map().into_iter().collect();
     attrs.push(("ApproximateNumberOfMessages", visible.to_string()));
-    attrs.push((
-        "ApproximateNumberOfMessagesNotVisible",
-        inflight.to_string(),
-    ));
+    attrs.push(("ApproximateNumberOfMessagesNotVisible", inflight.to_string()));
     attrs.push(("ApproximateNumberOfMessagesDelayed", delayed.to_string()));
     attrs.push(("CreatedTimestamp", st.created_s.to_string()));
     attrs.push(("LastModifiedTimestamp", st.modified_s.to_string()));

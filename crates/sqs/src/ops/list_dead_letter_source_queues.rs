@@ -10,22 +10,10 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let items = sqs
         .all_queues()
         .into_iter()
-        .filter(|q| {
-            q.state
-                .lock()
-                .attrs
-                .redrive_policy
-                .as_ref()
-                .is_some_and(|r| r.dead_letter_target_arn == dlq.arn)
-        })
+        .filter(|q| q.state.lock().attrs.redrive_policy.as_ref().is_some_and(|r| r.dead_letter_target_arn == dlq.arn))
         .map(|q| (q.name.clone(), q.url(ctx)))
         .collect();
-    let mut out = paging::page(
-        items,
-        int_opt(&input, "MaxResults"),
-        str_opt(&input, "NextToken"),
-        "queueUrls",
-    )?;
+    let mut out = paging::page(items, int_opt(&input, "MaxResults"), str_opt(&input, "NextToken"), "queueUrls")?;
     // queueUrls is a required member of the output.
     if out.get("queueUrls").is_none() {
         out["queueUrls"] = Value::Array(Vec::new());

@@ -9,11 +9,7 @@ pub async fn handle(sqs: &Sqs, _ctx: &RequestContext, input: Value) -> SqsResult
     let source = str_req(&input, "SourceArn")?;
     let max = int_opt(&input, "MaxResults").unwrap_or(1);
     if !(1..=10).contains(&max) {
-        return Err(SqsError::invalid_value(
-            max,
-            "MaxResults",
-            "MaxResults must be an integer between 1 and 10.",
-        ));
+        return Err(SqsError::invalid_value(max, "MaxResults", "MaxResults must be an integer between 1 and 10."));
     }
     Ok(json!({"Results": tasks::list(sqs, source, max as usize)?}))
 }

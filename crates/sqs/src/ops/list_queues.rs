@@ -10,15 +10,8 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let items = sqs
         .all_queues()
         .into_iter()
-        .filter(|q| {
-            q.account == ctx.account && q.region == ctx.region && q.name.starts_with(prefix)
-        })
+        .filter(|q| q.account == ctx.account && q.region == ctx.region && q.name.starts_with(prefix))
         .map(|q| (q.name.clone(), q.url(ctx)))
         .collect();
-    paging::page(
-        items,
-        int_opt(&input, "MaxResults"),
-        str_opt(&input, "NextToken"),
-        "QueueUrls",
-    )
+    paging::page(items, int_opt(&input, "MaxResults"), str_opt(&input, "NextToken"), "QueueUrls")
 }

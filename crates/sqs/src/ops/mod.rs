@@ -34,28 +34,19 @@ pub(crate) mod paging;
 
 pub(crate) use receive_message::render as render_message;
 
-pub(crate) async fn dispatch(
-    sqs: &Sqs,
-    ctx: &RequestContext,
-    op: &str,
-    input: Value,
-) -> SqsResult<Value> {
+pub(crate) async fn dispatch(sqs: &Sqs, ctx: &RequestContext, op: &str, input: Value) -> SqsResult<Value> {
     match op {
         "AddPermission" => add_permission::handle(sqs, ctx, input).await,
         "CancelMessageMoveTask" => cancel_message_move_task::handle(sqs, ctx, input).await,
         "ChangeMessageVisibility" => change_message_visibility::handle(sqs, ctx, input).await,
-        "ChangeMessageVisibilityBatch" => {
-            change_message_visibility_batch::handle(sqs, ctx, input).await
-        }
+        "ChangeMessageVisibilityBatch" => change_message_visibility_batch::handle(sqs, ctx, input).await,
         "CreateQueue" => create_queue::handle(sqs, ctx, input).await,
         "DeleteMessage" => delete_message::handle(sqs, ctx, input).await,
         "DeleteMessageBatch" => delete_message_batch::handle(sqs, ctx, input).await,
         "DeleteQueue" => delete_queue::handle(sqs, ctx, input).await,
         "GetQueueAttributes" => get_queue_attributes::handle(sqs, ctx, input).await,
         "GetQueueUrl" => get_queue_url::handle(sqs, ctx, input).await,
-        "ListDeadLetterSourceQueues" => {
-            list_dead_letter_source_queues::handle(sqs, ctx, input).await
-        }
+        "ListDeadLetterSourceQueues" => list_dead_letter_source_queues::handle(sqs, ctx, input).await,
         "ListMessageMoveTasks" => list_message_move_tasks::handle(sqs, ctx, input).await,
         "ListQueueTags" => list_queue_tags::handle(sqs, ctx, input).await,
         "ListQueues" => list_queues::handle(sqs, ctx, input).await,

@@ -20,11 +20,7 @@ pub fn page(
     items.sort();
     if let Some(m) = max_results {
         if !(1..=MAX_LIST_RESULTS).contains(&m) {
-            return Err(SqsError::invalid_value(
-                m,
-                "MaxResults",
-                "MaxResults must be an integer between 1 and 1000.",
-            ));
+            return Err(SqsError::invalid_value(m, "MaxResults", "MaxResults must be an integer between 1 and 1000."));
         }
     }
     if let Some(t) = next_token.filter(|t| !t.is_empty()) {
@@ -41,17 +37,11 @@ pub fn page(
     items.truncate(limit);
     if more && max_results.is_some() {
         if let Some((last, _)) = items.last() {
-            out.insert(
-                "NextToken".into(),
-                Value::String(base64::engine::general_purpose::STANDARD.encode(last)),
-            );
+            out.insert("NextToken".into(), Value::String(base64::engine::general_purpose::STANDARD.encode(last)));
         }
     }
     if !items.is_empty() {
-        out.insert(
-            list_name.into(),
-            Value::from(items.into_iter().map(|(_, u)| u).collect::<Vec<_>>()),
-        );
+        out.insert(list_name.into(), Value::from(items.into_iter().map(|(_, u)| u).collect::<Vec<_>>()));
     }
     Ok(Value::Object(out))
 }

@@ -23,36 +23,19 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let q = sqs.queue_by_url(ctx, str_req(&input, "QueueUrl")?)?;
     let max = int_opt(&input, "MaxNumberOfMessages").unwrap_or(1);
     if !(1..=MAX_RECEIVE_MESSAGES).contains(&max) {
-        return Err(SqsError::invalid_value(
-            max,
-            "MaxNumberOfMessages",
-            "Must be between 1 and 10, if provided.",
-        ));
+        return Err(SqsError::invalid_value(max, "MaxNumberOfMessages", "Must be between 1 and 10, if provided."));
     }
     let wait = int_opt(&input, "WaitTimeSeconds");
     if let Some(w) = wait.filter(|w| !(0..=MAX_WAIT_SECONDS).contains(w)) {
-        return Err(SqsError::invalid_value(
-            w,
-            "WaitTimeSeconds",
-            "Must be >= 0 and <= 20, if provided.",
-        ));
+        return Err(SqsError::invalid_value(w, "WaitTimeSeconds", "Must be >= 0 and <= 20, if provided."));
     }
     let vt = int_opt(&input, "VisibilityTimeout");
     if let Some(v) = vt.filter(|v| !(0..=MAX_VISIBILITY_TIMEOUT).contains(v)) {
-        return Err(SqsError::invalid_value(
-            v,
-            "VisibilityTimeout",
-            "Must be >= 0 and <= 43200, if provided.",
-        ));
+        return Err(SqsError::invalid_value(v, "VisibilityTimeout", "Must be >= 0 and <= 43200, if provided."));
     }
     let attempt_id = str_opt(&input, "ReceiveRequestAttemptId").map(str::to_string);
     if let Some(a) = &attempt_id {
-        if a.is_empty()
-            || a.len() > 128
-            || !a
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b.is_ascii_punctuation())
-        {
+        if a.is_empty() || a.len() > 128 || !a.bytes().all(|b| b.is_ascii_alphanumeric() || b.is_ascii_punctuation()) {
             return Err(SqsError::invalid_value(
                 a,
                 "ReceiveRequestAttemptId",
@@ -63,12 +46,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let mut system = strings(&input, "AttributeNames");
     system.extend(strings(&input, "MessageSystemAttributeNames"));
     let user = strings(&input, "MessageAttributeNames");
-    let req = ReceiveRequest {
-        max: max as usize,
-        visibility_timeout: vt,
-        wait_seconds: wait,
-        attempt_id,
-    };
+    let req = ReceiveRequest { max: max as usize, visibility_timeout: vt, wait_seconds: wait, attempt_id };
     let received = sqs.receive(&q, &req).await?;
     if received.is_empty() {
         return Ok(json!({}));
@@ -95,11 +73,7 @@ pub(crate) fn render(r: &Received, system: &[String], user: &[String]) -> Value 
             "SentTimestamp" => Some(s.sent_ms.to_string()),
             "ApproximateReceiveCount" => Some(r.receive_count.to_string()),
             "ApproximateFirstReceiveTimestamp" => s.first_receive_ms.map(|t| t.to_string()),
-            "SequenceNumber" => s
-                .group_id
-                .as_ref()
-                .and(s.dedup_id.as_ref())
-                .map(|_| format!("{:020}", s.id)),
+            "SequenceNumber" => s.group_id.as_ref().and(s.dedup_id.as_ref()).map(|_| format!("{:020}", s.id)),
             "MessageDeduplicationId" => s.dedup_id.clone(),
             "MessageGroupId" => s.group_id.clone(),
             "AWSTraceHeader" => s.trace_header.clone(),
@@ -115,16 +89,12 @@ pub(crate) fn render(r: &Received, system: &[String], user: &[String]) -> Value 
     }
     if !user.is_empty() {
         if let Some(stored) = &s.attributes {
-            let all = serde_json::from_str::<Value>(stored)
-                .map(|v| message::attributes_from_stored(&v))
-                .unwrap_or_default();
+            let all =
+                serde_json::from_str::<Value>(stored).map(|v| message::attributes_from_stored(&v)).unwrap_or_default();
             let selected = message::select_attributes(&all, user);
             if let Some(md5) = message::md5_of_attributes(&selected) {
                 m.insert("MD5OfMessageAttributes".into(), md5.into());
-                m.insert(
-                    "MessageAttributes".into(),
-                    message::attributes_to_json(&selected),
-                );
+                m.insert("MessageAttributes".into(), message::attributes_to_json(&selected));
             }
         }
     }

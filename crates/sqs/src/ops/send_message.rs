@@ -13,9 +13,7 @@ pub(crate) fn request(ctx: &RequestContext, v: &Value) -> SqsResult<EnqueueReque
     Ok(EnqueueRequest {
         body: str_opt(v, "MessageBody").unwrap_or_default().to_string(),
         attributes,
-        trace_header: system
-            .get("AWSTraceHeader")
-            .and_then(|a| a.string_value.clone()),
+        trace_header: system.get("AWSTraceHeader").and_then(|a| a.string_value.clone()),
         delay_seconds: int_opt(v, "DelaySeconds"),
         group_id: str_opt(v, "MessageGroupId").map(str::to_string),
         dedup_id: str_opt(v, "MessageDeduplicationId").map(str::to_string),
@@ -44,8 +42,6 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let q = sqs.queue_by_url(ctx, str_req(&input, "QueueUrl")?)?;
     let req = request(ctx, &input)?;
     let mut results = sqs.send_many(&q, vec![Ok(req)]).await?;
-    let r = results
-        .pop()
-        .unwrap_or_else(|| Err(SqsError::Internal("no result".into())))?;
+    let r = results.pop().unwrap_or_else(|| Err(SqsError::Internal("no result".into())))?;
     Ok(Value::Object(output(&r)))
 }

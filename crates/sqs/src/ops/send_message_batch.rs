@@ -10,32 +10,12 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let q = sqs.queue_by_url(ctx, str_req(&input, "QueueUrl")?)?;
     let entries = batch::check_entries(&input, "SendMessageBatchRequestEntry")?;
     let reqs: Vec<_> = entries.iter().map(|(_, e)| request(ctx, e)).collect();
-    let total: usize = reqs
-        .iter()
-        .filter_map(|r| r.as_ref().ok())
-        .map(|r| crate::message::message_size(&r.body, &r.attributes))
-        .sum();
-    let limit = q
-        .state
-        .lock()
-        .attrs
-        .maximum_message_size
-        .max(crate::limits::MAX_MESSAGE_SIZE) as usize;
+    let total: usize =
+        reqs.iter().filter_map(|r| r.as_ref().ok()).map(|r| crate::message::message_size(&r.body, &r.attributes)).sum();
+    let limit = q.state.lock().attrs.maximum_message_size.max(crate::limits::MAX_MESSAGE_SIZE) as usize;
     if total > limit {
         return Err(SqsError::batch_request_too_long(limit, total));
     }
     let results = sqs.send_many(&q, reqs).await?;
-    let mut ok = Vec::new();
-    let mut failed = Vec::new();
-    for ((id, _), r) in entries.iter().zip(results) {
-        match r {
-            Ok(r) => {
-                let mut m = output(&r);
-                m.insert("Id".into(), Value::String(id.to_string()));
-                ok.push(Value::Object(m));
-            }
-            Err(e) => failed.push(batch::failure(id, &e)),
-        }
-    }
-    Ok(batch::result(ok, failed))
+    Ok(batch::result(&entries, results, |r| output(&r)))
 }

@@ -13,10 +13,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
         attrs.apply(k, v, false)?;
     }
     attrs.check_consistency()?;
-    if given
-        .iter()
-        .any(|(k, v)| k == "RedrivePolicy" && !v.is_empty())
-    {
+    if given.iter().any(|(k, v)| k == "RedrivePolicy" && !v.is_empty()) {
         if let Some(r) = &attrs.redrive_policy {
             check_dead_letter_target(sqs, r, q.fifo, &q.arn, &given)?;
         }
