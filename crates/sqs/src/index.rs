@@ -75,7 +75,7 @@ impl Index {
 
     /// (visible, in flight, delayed), after promoting due timers.
     pub fn counts(&self) -> (usize, usize, usize) {
-        (self.msgs.len() - self.inflight - self.delayed, self.inflight, self.delayed)
+        (self.msgs.len().saturating_sub(self.inflight + self.delayed), self.inflight, self.delayed)
     }
 
     /// The interned group name (one allocation per group, shared by its messages).
@@ -153,8 +153,8 @@ impl Index {
 
     fn became_visible(&mut self, id: i64, gen: u32, was: State, group: Option<Arc<str>>) {
         match was {
-            State::Delayed => self.delayed -= 1,
-            State::Inflight => self.inflight -= 1,
+            State::Delayed => self.delayed = self.delayed.saturating_sub(1),
+            State::Inflight => self.inflight = self.inflight.saturating_sub(1),
             State::Visible => {}
         }
         if self.fifo {
@@ -294,8 +294,8 @@ impl Index {
         let m = self.msgs.remove(&id)?;
         match m.state {
             State::Visible => {}
-            State::Delayed => self.delayed -= 1,
-            State::Inflight => self.inflight -= 1,
+            State::Delayed => self.delayed = self.delayed.saturating_sub(1),
+            State::Inflight => self.inflight = self.inflight.saturating_sub(1),
         }
         if self.fifo {
             let g = m.group.clone().unwrap_or_else(|| Arc::from(""));

@@ -263,6 +263,10 @@ async fn batches_report_per_entry_results() {
     assert!(e.into_service_error().is_batch_entry_ids_not_distinct());
     let e = c.send_message_batch().queue_url(&url).entries(entry("bad id!", "1")).send().await.unwrap_err();
     assert!(e.into_service_error().is_invalid_batch_entry_id());
+    // Ten entries that are each fine but together over 1 MiB.
+    let big: Vec<_> = (0..10).map(|i| entry(&format!("b{i}"), &"z".repeat(200_000))).collect();
+    let e = c.send_message_batch().queue_url(&url).set_entries(Some(big)).send().await.unwrap_err();
+    assert!(e.into_service_error().is_batch_request_too_long());
 
     let got = c.receive_message().queue_url(&url).max_number_of_messages(10).send().await.unwrap().messages.unwrap();
     assert_eq!(got.len(), 2);
