@@ -121,7 +121,10 @@ impl Index {
         if self.fifo {
             let g = group.unwrap_or_else(|| Arc::from(""));
             let entry = self.groups.entry(g.clone()).or_default();
-            entry.ids.push_back(id);
+            // Ids arrive in order but for messages prepared by one caller and committed after
+            // another's: keep each group sorted by id (send order).
+            let pos = entry.ids.partition_point(|x| *x < id);
+            entry.ids.insert(pos, id);
             if state == State::Inflight {
                 entry.inflight += 1;
             }

@@ -21,7 +21,7 @@ mod receipt;
 mod registry;
 mod tasks;
 
-pub use engine::{EnqueueRequest, EnqueueResult};
+pub use engine::{EnqueueApply, EnqueueRequest, EnqueueResult, EnqueueWrite, PreparedEnqueue};
 pub use error::{SqsError, SqsResult};
 pub use queue::Queue;
 

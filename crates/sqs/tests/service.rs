@@ -109,3 +109,60 @@ async fn reopening_the_store_rebuilds_every_state() {
     assert_eq!(msgs[0]["Attributes"]["ApproximateReceiveCount"], "1");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Another service (SNS) stores its own change and the enqueue in one transaction: the message
+/// is receivable only if that transaction commits.
+#[tokio::test]
+async fn enqueue_as_part_of_another_services_transaction() {
+    let mut migrations = sqs::persist::MIGRATIONS.to_vec();
+    migrations.push(store::Migration { service: "other", version: 1, sql: "CREATE TABLE other_log (x TEXT NOT NULL)" });
+    let store = Store::open(None, Durability::Process, &migrations).unwrap();
+    let s = Sqs::open(store.clone(), Arc::new(ManualClock::new(1_700_000_000_000)), Config::default()).unwrap();
+    let fifo =
+        json!({"QueueName": "fan.fifo", "Attributes": {"FifoQueue": "true", "ContentBasedDeduplication": "true"}});
+    let url = call(&s, "CreateQueue", fifo).await["QueueUrl"].as_str().unwrap().to_string();
+    let q = s.queue_by_arn("arn:aws:sqs:us-east-1:000000000000:fan.fifo").unwrap();
+    let msg = || sqs::EnqueueRequest {
+        body: "event".into(),
+        group_id: Some("g".into()),
+        sender_id: "000000000000".into(),
+        ..Default::default()
+    };
+
+    // A transaction that fails after storing the message: nothing becomes receivable, and the
+    // de-duplication id is released.
+    let (_, write, apply) = s.prepare_enqueue(&q, vec![Ok(msg())]).unwrap().into_parts();
+    let failed = store
+        .submit_with_hook(
+            move |t| {
+                write.persist(t)?;
+                t.execute("INSERT INTO other_log (x) VALUES (NULL)", [])?; // NOT NULL: fails
+                Ok(())
+            },
+            move |ok| apply.apply(ok),
+        )
+        .await;
+    assert!(failed.is_err());
+    assert!(call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await.get("Messages").is_none());
+
+    // The same message in a transaction that commits: receivable, and a duplicate after it is
+    // recognised.
+    let (results, write, apply) = s.prepare_enqueue(&q, vec![Ok(msg())]).unwrap().into_parts();
+    let id = results[0].as_ref().unwrap().message_id.clone();
+    store
+        .submit_with_hook(
+            move |t| {
+                write.persist(t)?;
+                t.execute("INSERT INTO other_log (x) VALUES ('published')", [])?;
+                Ok(())
+            },
+            move |ok| apply.apply(ok),
+        )
+        .await
+        .unwrap();
+    let dup = call(&s, "SendMessage", json!({"QueueUrl": url, "MessageBody": "event", "MessageGroupId": "g"})).await;
+    assert_eq!(dup["MessageId"], id.as_str());
+    let r = call(&s, "ReceiveMessage", json!({"QueueUrl": url, "MaxNumberOfMessages": 10})).await;
+    assert_eq!(r["Messages"].as_array().unwrap().len(), 1);
+    assert_eq!(r["Messages"][0]["MessageId"], id.as_str());
+}

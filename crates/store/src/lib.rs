@@ -137,6 +137,20 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<R> + Send + 'static,
     {
+        self.submit_with_hook(f, |_| {})
+    }
+
+    /// Like [`submit`](Self::submit), and once the group's commit is known, `hook` runs on the
+    /// writer thread with `true` if this job's changes are durable (`false` if the job or the
+    /// commit failed), before the caller hears of the result. Hooks run in commit order, and
+    /// run even if the caller stopped waiting; they must not wait on the store. (If the store
+    /// is already closed, the process is exiting: the job and its hook are dropped unrun.)
+    pub fn submit_with_hook<R, F, H>(&self, f: F, hook: H) -> Pending<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<R> + Send + 'static,
+        H: FnOnce(bool) + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |txn| {
             let r = run_in_savepoint(txn, f);
@@ -145,6 +159,7 @@ impl Store {
                     Some(e) => Err(Error::Commit(e.to_string())),
                     None => r,
                 };
+                hook(r.is_ok());
                 let _ = tx.send(r);
             })
         });
