@@ -55,6 +55,12 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch:
 }
 
 async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallible> {
+    // Browser-based tools (queue consoles, the AWS JS SDK in a page) send CORS preflights.
+    if req.method() == hyper::Method::OPTIONS {
+        let mut reply = router::plain(200, "");
+        allow_cors(&mut reply);
+        return Ok(reply);
+    }
     let (parts, body) = req.into_parts();
     let limit = app.config.max_body_bytes;
     let declared = parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
@@ -85,8 +91,26 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallib
         Err(()) => router::internal_error(),
     };
     reply.headers_mut().insert("server", HeaderValue::from_static("quayside"));
+    allow_cors(&mut reply);
     tracing::debug!("{method} {path} -> {} in {:?}", reply.status().as_u16(), started.elapsed());
     Ok(reply)
+}
+
+/// Permissive CORS, as LocalStack answers: any origin, method and header.
+fn allow_cors(reply: &mut Reply) {
+    let h = reply.headers_mut();
+    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    h.insert("access-control-allow-methods", HeaderValue::from_static("HEAD,GET,PUT,POST,DELETE,OPTIONS,PATCH"));
+    h.insert(
+        "access-control-allow-headers",
+        HeaderValue::from_static(
+            "authorization,cache-control,content-length,content-md5,content-type,etag,location,x-amz-acl,x-amz-content-sha256,x-amz-date,x-amz-request-id,x-amz-security-token,x-amz-tagging,x-amz-target,x-amz-user-agent,x-amz-version-id,x-amzn-requestid,x-localstack-target,amz-sdk-invocation-id,amz-sdk-request",
+        ),
+    );
+    h.insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static("etag,x-amz-version-id,x-amzn-requestid,x-amzn-query-error"),
+    );
 }
 
 /// Runs a future and turns a panic inside it into `Err(())`, so one bad request gets a 500 and

@@ -144,3 +144,21 @@ async fn virtual_clock_over_http() {
     let r = raw(addr, "POST", "/_quayside/clock/advance", &[], b"nonsense").await;
     assert_eq!(r.status, 400);
 }
+
+#[tokio::test]
+async fn cors_preflight_and_headers() {
+    let env = start().await;
+    let r = raw(
+        env.running.addr,
+        "OPTIONS",
+        "/",
+        &[("Origin", "http://localhost:3000"), ("Access-Control-Request-Method", "POST")],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert!(r.header("access-control-allow-headers").unwrap().contains("x-amz-target"));
+    let r = sqs_json(env.running.addr, "ListQueues", "{}").await;
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+}
