@@ -1,0 +1,37 @@
+//! The periodic tick: retention expiry, the de-duplication window, attempt ids.
+
+use crate::persist;
+use crate::Sqs;
+
+/// Retention expiry, de-duplication window and attempt-id expiry for every queue.
+pub(crate) async fn housekeeping(sqs: &Sqs) {
+    let now = sqs.now_ms();
+    let mut expired: Vec<i64> = Vec::new();
+    let mut dedup_expired = false;
+    for q in sqs.all_queues() {
+        let mut st = q.state.lock();
+        st.index.promote(now);
+        let cutoff = now - st.attrs.message_retention_period * 1000;
+        for id in st.index.sent_before(cutoff, 10_000) {
+            st.index.remove(id);
+            expired.push(id);
+        }
+        dedup_expired |= st.expire_dedup(now);
+        st.attempts.retain(|_, a| a.expires_ms > now);
+    }
+    if expired.is_empty() && !dedup_expired {
+        return;
+    }
+    let r = sqs
+        .store()
+        .write(move |t| {
+            for id in &expired {
+                persist::delete_message(t, *id)?;
+            }
+            persist::expire_dedup(t, now)
+        })
+        .await;
+    if let Err(e) = r {
+        tracing::warn!("sqs housekeeping: {e}");
+    }
+}

@@ -1,0 +1,317 @@
+//! Sending: validation against the queue, FIFO de-duplication, numbering, and the
+//! prepare / store / apply-after-commit steps.
+
+use crate::error::{SqsError, SqsResult};
+use crate::limits::*;
+use crate::message::{self, Attributes};
+use crate::persist::{self, MessageRow};
+use crate::queue::{DedupEntry, Queue};
+use crate::Sqs;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// A message to put into a queue, from SendMessage(Batch) or from another service.
+#[derive(Debug, Clone, Default)]
+pub struct EnqueueRequest {
+    pub body: String,
+    pub attributes: Attributes,
+    /// The AWSTraceHeader system attribute.
+    pub trace_header: Option<String>,
+    pub delay_seconds: Option<i64>,
+    pub group_id: Option<String>,
+    pub dedup_id: Option<String>,
+    /// Shown as the SenderId attribute (the sender's account).
+    pub sender_id: String,
+}
+
+/// What a successful send returns.
+#[derive(Debug, Clone)]
+pub struct EnqueueResult {
+    pub message_id: String,
+    pub md5_of_body: String,
+    pub md5_of_attributes: Option<String>,
+    pub md5_of_system_attributes: Option<String>,
+    pub sequence_number: Option<String>,
+}
+
+fn system_attributes(trace: &Option<String>) -> Attributes {
+    let mut a = Attributes::new();
+    if let Some(t) = trace {
+        a.insert(
+            "AWSTraceHeader".into(),
+            message::AttributeValue { data_type: "String".into(), string_value: Some(t.clone()), binary_value: None },
+        );
+    }
+    a
+}
+
+fn check_id(value: &str, name: &str) -> SqsResult<()> {
+    let ok = !value.is_empty()
+        && value.len() <= MAX_GROUP_ID_LEN
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b.is_ascii_punctuation());
+    if ok {
+        Ok(())
+    } else {
+        Err(SqsError::invalid_value(
+            value,
+            name,
+            &format!("{name} can only include alphanumeric and punctuation characters. 1 to 128 in length."),
+        ))
+    }
+}
+
+/// Checks a message against its queue, in AWS's order.
+fn validate(q: &Queue, attrs: &crate::attributes::QueueAttributes, r: &EnqueueRequest) -> SqsResult<()> {
+    if r.body.is_empty() {
+        return Err(SqsError::missing_parameter("MessageBody"));
+    }
+    message::check_body(&r.body)?;
+    let size = message::message_size(&r.body, &r.attributes);
+    if size as i64 > attrs.maximum_message_size {
+        return Err(SqsError::invalid_parameter_value(format!(
+            "One or more parameters are invalid. Reason: Message must be shorter than {} bytes.",
+            attrs.maximum_message_size
+        )));
+    }
+    if let Some(d) = r.delay_seconds {
+        if !(0..=MAX_DELAY_SECONDS).contains(&d) {
+            return Err(SqsError::invalid_value(d, "DelaySeconds", "DelaySeconds must be >= 0 and <= 900."));
+        }
+        if q.fifo && d != 0 {
+            return Err(SqsError::invalid_value(
+                d,
+                "DelaySeconds",
+                "The request include parameter that is not valid for this queue type.",
+            ));
+        }
+    }
+    if q.fifo {
+        let Some(g) = &r.group_id else {
+            return Err(SqsError::missing_parameter("MessageGroupId"));
+        };
+        check_id(g, "MessageGroupId")?;
+        match &r.dedup_id {
+            Some(d) => check_id(d, "MessageDeduplicationId")?,
+            None if !attrs.content_based_deduplication => {
+                return Err(SqsError::invalid_parameter_value(
+                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                ))
+            }
+            None => {}
+        }
+    } else {
+        if let Some(d) = &r.dedup_id {
+            return Err(SqsError::invalid_value(
+                d,
+                "MessageDeduplicationId",
+                "The request include parameter that is not valid for this queue type",
+            ));
+        }
+        if let Some(g) = &r.group_id {
+            check_id(g, "MessageGroupId")?;
+        }
+    }
+    Ok(())
+}
+
+/// Messages validated and numbered for one queue, not yet stored. Split it with
+/// [`into_parts`](PreparedEnqueue::into_parts): run the [`EnqueueWrite`] inside a store job and
+/// hand the [`EnqueueApply`] to that job's commit hook, so the messages become receivable exactly
+/// when, and only if, the transaction that stores them commits.
+pub struct PreparedEnqueue {
+    /// One result per request, in order (duplicates within the FIFO window answer the original).
+    pub results: Vec<SqsResult<EnqueueResult>>,
+    write: EnqueueWrite,
+    apply: EnqueueApply,
+}
+
+/// The store side of a [`PreparedEnqueue`].
+pub struct EnqueueWrite {
+    queue_id: i64,
+    rows: Vec<MessageRow>,
+    dedups: Vec<(String, String, Option<String>, i64)>,
+}
+
+/// The in-memory side of a [`PreparedEnqueue`].
+pub struct EnqueueApply {
+    queue: Arc<Queue>,
+    /// (id, sent, visible, group) of each new message.
+    metas: Vec<(i64, i64, i64, Option<String>)>,
+    dedup_keys: Vec<String>,
+}
+
+impl PreparedEnqueue {
+    /// True when nothing needs storing (every request failed or was a duplicate).
+    pub fn is_empty(&self) -> bool {
+        self.write.rows.is_empty()
+    }
+
+    pub fn into_parts(self) -> (Vec<SqsResult<EnqueueResult>>, EnqueueWrite, EnqueueApply) {
+        (self.results, self.write, self.apply)
+    }
+}
+
+impl EnqueueWrite {
+    /// Stores the messages and their de-duplication ids (inside the caller's transaction).
+    pub fn persist(&self, t: &store::rusqlite::Transaction<'_>) -> store::Result<()> {
+        for r in &self.rows {
+            persist::insert_message(t, r)?;
+        }
+        for (key, mid, seq, exp) in &self.dedups {
+            persist::insert_dedup(t, self.queue_id, key, mid, seq.as_deref(), *exp)?;
+        }
+        Ok(())
+    }
+}
+
+impl EnqueueApply {
+    /// After the commit: makes the messages receivable (and wakes long polls), or, if the
+    /// commit failed, forgets their de-duplication ids again.
+    pub fn apply(self, committed: bool) {
+        let mut st = self.queue.state.lock();
+        if committed {
+            for (id, sent, visible, group) in self.metas {
+                let group = group.as_deref().map(|g| st.index.intern(g));
+                // Classified as of the send: visible, or delayed until its timer fires.
+                st.index.insert(id, sent, visible, 0, 0, 0, group, sent);
+            }
+            drop(st);
+            self.queue.notify.notify_waiters();
+        } else {
+            for k in &self.dedup_keys {
+                st.dedup.remove(k);
+            }
+        }
+    }
+}
+
+impl Sqs {
+    /// Validates messages against a queue, numbers them and reserves their FIFO
+    /// de-duplication ids, without storing anything: the caller stores them in its own
+    /// transaction and applies them after the commit (see [`PreparedEnqueue`]). SNS uses this
+    /// to fan out into queues as part of its own committed change.
+    ///
+    /// Errors: `QueueDoesNotExist` if the queue was deleted; per-message validation errors are
+    /// in the results.
+    pub fn prepare_enqueue(
+        &self,
+        queue: &Arc<Queue>,
+        requests: Vec<SqsResult<EnqueueRequest>>,
+    ) -> SqsResult<PreparedEnqueue> {
+        let now = self.now_ms();
+        let mut results = Vec::with_capacity(requests.len());
+        let mut write = EnqueueWrite { queue_id: queue.id, rows: Vec::new(), dedups: Vec::new() };
+        let mut apply = EnqueueApply { queue: queue.clone(), metas: Vec::new(), dedup_keys: Vec::new() };
+        let mut st = queue.state.lock();
+        if st.deleted {
+            return Err(SqsError::queue_does_not_exist());
+        }
+        st.expire_dedup(now);
+        for req in requests {
+            let r = match req.and_then(|r| validate(queue, &st.attrs, &r).map(|_| r)) {
+                Ok(r) => r,
+                Err(e) => {
+                    results.push(Err(e));
+                    continue;
+                }
+            };
+            let md5_of_body = message::md5_hex(r.body.as_bytes());
+            let md5_of_attributes = message::md5_of_attributes(&r.attributes);
+            let md5_of_system_attributes = message::md5_of_attributes(&system_attributes(&r.trace_header));
+            let mut dedup_key = None;
+            let dedup_id = if queue.fifo {
+                let d = r.dedup_id.clone().unwrap_or_else(|| hex_sha256(r.body.as_bytes()));
+                let key = if st.attrs.deduplication_scope == "messageGroup" {
+                    format!("{}\u{0}{d}", r.group_id.as_deref().unwrap_or(""))
+                } else {
+                    d.clone()
+                };
+                if let Some(prev) = st.dedup.get(&key).filter(|e| e.expires_ms > now) {
+                    results.push(Ok(EnqueueResult {
+                        message_id: prev.message_id.clone(),
+                        md5_of_body,
+                        md5_of_attributes,
+                        md5_of_system_attributes,
+                        sequence_number: prev.sequence_number.clone(),
+                    }));
+                    continue;
+                }
+                dedup_key = Some(key);
+                Some(d)
+            } else {
+                None
+            };
+            let id = self.next_message_id();
+            let message_id = uuid::Uuid::new_v4().to_string();
+            let sequence_number = queue.fifo.then(|| format!("{:020}", id));
+            let delay = r.delay_seconds.unwrap_or(st.attrs.delay_seconds);
+            let visible_ms = now + delay * 1000;
+            if let Some(key) = dedup_key {
+                let expires_ms = now + DEDUP_WINDOW_MS;
+                st.dedup_order.push_back((expires_ms, key.clone()));
+                st.dedup.insert(
+                    key.clone(),
+                    DedupEntry { message_id: message_id.clone(), sequence_number: sequence_number.clone(), expires_ms },
+                );
+                write.dedups.push((key.clone(), message_id.clone(), sequence_number.clone(), expires_ms));
+                apply.dedup_keys.push(key);
+            }
+            apply.metas.push((id, now, visible_ms, if queue.fifo { r.group_id.clone() } else { None }));
+            write.rows.push(MessageRow {
+                id,
+                queue_id: queue.id,
+                message_id: message_id.clone(),
+                attributes: (!r.attributes.is_empty()).then(|| message::attributes_to_json(&r.attributes).to_string()),
+                body: r.body,
+                trace_header: r.trace_header,
+                md5_body: md5_of_body.clone(),
+                group_id: r.group_id,
+                dedup_id,
+                sender_id: r.sender_id,
+                sent_ms: now,
+                visible_ms,
+            });
+            results.push(Ok(EnqueueResult {
+                message_id,
+                md5_of_body,
+                md5_of_attributes,
+                md5_of_system_attributes,
+                sequence_number,
+            }));
+        }
+        Ok(PreparedEnqueue { results, write, apply })
+    }
+
+    /// Puts messages into a queue and waits until they are committed. Entries that are
+    /// already errors are passed through, so batch results keep their order.
+    ///
+    /// Errors: the whole call fails with `QueueDoesNotExist` if the queue was deleted, or an
+    /// internal error if the store fails; per-entry validation errors are in the results.
+    pub(crate) async fn send_many(
+        &self,
+        queue: &Arc<Queue>,
+        requests: Vec<SqsResult<EnqueueRequest>>,
+    ) -> SqsResult<Vec<SqsResult<EnqueueResult>>> {
+        let prepared = self.prepare_enqueue(queue, requests)?;
+        if prepared.is_empty() {
+            return Ok(prepared.results);
+        }
+        let (results, write, apply) = prepared.into_parts();
+        self.store().submit_with_hook(move |t| write.persist(t), move |ok| apply.apply(ok)).await?;
+        Ok(results)
+    }
+
+    /// Puts one message into the queue named by `queue_arn` and waits until it is committed
+    /// (for callers that need no transaction of their own).
+    ///
+    /// Errors: `QueueDoesNotExist`, or the validation error SendMessage would give.
+    pub async fn enqueue(&self, queue_arn: &str, request: EnqueueRequest) -> SqsResult<EnqueueResult> {
+        let queue = self.queue_by_arn(queue_arn).ok_or_else(SqsError::queue_does_not_exist)?;
+        let mut r = self.send_many(&queue, vec![Ok(request)]).await?;
+        r.pop().unwrap_or_else(|| Err(SqsError::Internal("no result".into())))
+    }
+}
+
+fn hex_sha256(data: &[u8]) -> String {
+    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
