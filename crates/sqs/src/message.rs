@@ -190,7 +190,7 @@ pub fn invalid_char(s: &str) -> Option<char> {
 pub fn check_body(body: &str) -> SqsResult<()> {
     if let Some(c) = invalid_char(body) {
         return Err(SqsError::invalid_message_contents(format!(
-            "Invalid binary character '#x{:X}' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
+            "Invalid binary character '#x{:X}' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].",
             c as u32
         )));
     }
@@ -328,6 +328,11 @@ mod tests {
         assert!(check_body("ok\t\n").is_ok());
         assert_eq!(check_body("bad\u{1}").unwrap_err().code(), "InvalidMessageContents");
         assert_eq!(invalid_char("ok \u{FFFE}"), Some('\u{FFFE}'));
+        // AWS's exact wording (as recorded by a production client).
+        assert_eq!(
+            check_body("\u{FFFF}").unwrap_err().message(),
+            "Invalid binary character '#xFFFF' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]."
+        );
         assert_eq!(invalid_char("ok \u{FFFD} \u{10000} \u{e9}"), None);
     }
 

@@ -104,7 +104,7 @@ fn validate(q: &Queue, attrs: &crate::attributes::QueueAttributes, r: &EnqueueRe
             return Err(SqsError::invalid_value(
                 d,
                 "MessageDeduplicationId",
-                "The request include parameter that is not valid for this queue type",
+                "The request include parameter that is not valid for this queue type.",
             ));
         }
         if let Some(g) = &r.group_id {
