@@ -357,3 +357,67 @@ async fn message_validation() {
     let got = c.receive_message().queue_url(&big).send().await.unwrap().messages.unwrap();
     assert_eq!(got[0].body.as_ref().unwrap().len(), 1_048_576);
 }
+
+#[tokio::test]
+async fn concurrent_producers_and_consumers_lose_and_duplicate_nothing() {
+    let env = start().await;
+    let url = env.queue("busy").await;
+    let producers: Vec<_> = (0..4)
+        .map(|p| {
+            let (c, url) = (env.client.clone(), url.clone());
+            tokio::spawn(async move {
+                for i in 0..25 {
+                    let entries: Vec<_> = (0..10)
+                        .map(|j| {
+                            SendMessageBatchRequestEntry::builder()
+                                .id(format!("e{j}"))
+                                .message_body(format!("{p}-{i}-{j}"))
+                                .build()
+                                .unwrap()
+                        })
+                        .collect();
+                    let out = c.send_message_batch().queue_url(&url).set_entries(Some(entries)).send().await.unwrap();
+                    assert!(out.failed.is_empty());
+                }
+            })
+        })
+        .collect();
+    let seen = std::sync::Arc::new(parking_lot::Mutex::new(std::collections::HashSet::new()));
+    let consumers: Vec<_> = (0..4)
+        .map(|_| {
+            let (c, url, seen) = (env.client.clone(), url.clone(), seen.clone());
+            tokio::spawn(async move {
+                let deadline = Instant::now() + Duration::from_secs(60);
+                while seen.lock().len() < 1000 && Instant::now() < deadline {
+                    let got = c
+                        .receive_message()
+                        .queue_url(&url)
+                        .max_number_of_messages(10)
+                        .wait_time_seconds(1)
+                        .visibility_timeout(300)
+                        .send()
+                        .await
+                        .unwrap();
+                    for m in got.messages.unwrap_or_default() {
+                        assert!(seen.lock().insert(m.body.clone().unwrap()), "delivered twice: {:?}", m.body);
+                        c.delete_message()
+                            .queue_url(&url)
+                            .receipt_handle(m.receipt_handle.unwrap())
+                            .send()
+                            .await
+                            .unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for p in producers {
+        p.await.unwrap();
+    }
+    for c in consumers {
+        c.await.unwrap();
+    }
+    assert_eq!(seen.lock().len(), 1000);
+    assert_eq!(env.attribute(&url, "ApproximateNumberOfMessages").await.as_deref(), Some("0"));
+    assert_eq!(env.attribute(&url, "ApproximateNumberOfMessagesNotVisible").await.as_deref(), Some("0"));
+}
