@@ -58,6 +58,9 @@ struct Inner {
     /// Names deleted recently, for QueueDeletedRecently (strict mode).
     deleted: Mutex<HashMap<QueueKey, i64>>,
     tasks: Mutex<tasks::Tasks>,
+    /// Ticks never overlap (the periodic one and one after a clock move could otherwise both
+    /// spend a move task's rate budget).
+    tick_lock: tokio::sync::Mutex<()>,
 }
 
 impl Sqs {
@@ -108,6 +111,7 @@ impl Sqs {
                 next_queue_id: AtomicI64::new(max_queue + 1),
                 deleted: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(tasks::Tasks::load(&tasks)),
+                tick_lock: tokio::sync::Mutex::new(()),
             }),
         };
         Ok(sqs)
@@ -150,6 +154,7 @@ impl Sqs {
     /// Periodic housekeeping: retention expiry, de-duplication window, message move tasks.
     /// The emulator calls it about once a second (and after the virtual clock moves).
     pub async fn tick(&self) {
+        let _one_at_a_time = self.inner.tick_lock.lock().await;
         engine::housekeeping(self).await;
         tasks::run(self).await;
     }

@@ -201,7 +201,13 @@ async fn step(sqs: &Sqs, mut task: MoveTask) -> SqsResult<()> {
     let now = sqs.now_ms();
     let rate = task.rate.unwrap_or(DEFAULT_MOVE_RATE);
     let elapsed_ms = (now - task.last_ms).clamp(0, 10_000);
-    let allowance = ((rate * elapsed_ms) / 1000).max(1).min(task.to_move - task.moved) as usize;
+    let remaining = (task.to_move - task.moved).max(0);
+    // The rate is a budget in the emulator's time: nothing moves until a whole message's worth
+    // has accrued (with a frozen virtual clock, nothing moves at all).
+    let allowance = ((rate * elapsed_ms) / 1000).min(remaining) as usize;
+    if remaining > 0 && allowance == 0 {
+        return Ok(());
+    }
     let Some(source) = sqs.queue_by_arn(&task.source_arn) else {
         task.status = "FAILED".into();
         task.failure_reason = Some("AWS.SimpleQueueService.NonExistentQueue".into());

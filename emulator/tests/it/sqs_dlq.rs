@@ -132,3 +132,43 @@ async fn move_task_redrives_back_to_the_source() {
     let e = c.cancel_message_move_task().task_handle(unknown_queue).send().await.unwrap_err();
     assert!(e.into_service_error().is_resource_not_found_exception());
 }
+
+#[tokio::test]
+async fn move_task_to_a_chosen_destination_at_a_limited_rate() {
+    let env = start_virtual().await;
+    let c = &env.client;
+    let (src, _dlq, dlq_arn) = source_and_dlq(&env, 1).await;
+    let other = env.queue("elsewhere").await;
+    let other_arn = env.attribute(&other, "QueueArn").await.unwrap();
+    for i in 0..3 {
+        c.send_message().queue_url(&src).message_body(format!("m{i}")).send().await.unwrap();
+    }
+    c.receive_message().queue_url(&src).max_number_of_messages(10).visibility_timeout(0).send().await.unwrap();
+    c.receive_message().queue_url(&src).max_number_of_messages(10).send().await.unwrap(); // redrives all three
+    c.start_message_move_task()
+        .source_arn(&dlq_arn)
+        .destination_arn(&other_arn)
+        .max_number_of_messages_per_second(1)
+        .send()
+        .await
+        .unwrap();
+    env.advance(1).await; // one second of budget: one message
+    let listed = c.list_message_move_tasks().source_arn(&dlq_arn).send().await.unwrap().results.unwrap();
+    assert_eq!(listed[0].status.as_deref(), Some("RUNNING"));
+    assert_eq!(listed[0].approximate_number_of_messages_moved, 1);
+    assert_eq!(listed[0].max_number_of_messages_per_second, Some(1));
+    assert_eq!(listed[0].destination_arn.as_deref(), Some(other_arn.as_str()));
+    env.advance(2).await;
+    let listed = c.list_message_move_tasks().source_arn(&dlq_arn).send().await.unwrap().results.unwrap();
+    assert_eq!(listed[0].status.as_deref(), Some("COMPLETED"));
+    assert_eq!(env.attribute(&other, "ApproximateNumberOfMessages").await.as_deref(), Some("3"));
+    assert_eq!(env.attribute(&src, "ApproximateNumberOfMessages").await.as_deref(), Some("0"));
+    let e = c
+        .start_message_move_task()
+        .source_arn(&dlq_arn)
+        .max_number_of_messages_per_second(501)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue");
+}
