@@ -162,3 +162,22 @@ async fn cors_preflight_and_headers() {
     let r = sqs_json(env.running.addr, "ListQueues", "{}").await;
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
 }
+
+#[tokio::test]
+async fn services_not_built_yet_answer_not_implemented() {
+    let env = start().await;
+    let addr = env.running.addr;
+    let r = query(addr, "/", "Action=Publish&Version=2010-03-31&TopicArn=x&Message=m").await;
+    assert_eq!(r.status, 501);
+    assert!(r.body.contains("<Code>NotImplemented</Code>"), "{}", r.body);
+    let r = raw(
+        addr,
+        "POST",
+        "/",
+        &[("X-Amz-Target", "Kinesis_20131202.ListStreams"), ("Content-Type", "application/x-amz-json-1.1")],
+        b"{}",
+    )
+    .await;
+    assert_eq!(r.status, 501);
+    assert_eq!(r.json()["__type"].as_str().map(|t| t.ends_with("NotImplemented")), Some(true));
+}
