@@ -22,6 +22,24 @@ impl Env {
         self.client.create_queue().queue_name(name).send().await.unwrap().queue_url.unwrap()
     }
 
+    pub async fn queue_with(
+        &self,
+        name: &str,
+        attributes: &[(aws_sdk_sqs::types::QueueAttributeName, &str)],
+    ) -> String {
+        let mut req = self.client.create_queue().queue_name(name);
+        for (k, v) in attributes {
+            req = req.attributes(k.clone(), *v);
+        }
+        req.send().await.unwrap().queue_url.unwrap()
+    }
+
+    /// True when a plain receive gets no message.
+    pub async fn nothing_to_receive(&self, url: &str) -> bool {
+        let out = self.client.receive_message().queue_url(url).send().await.unwrap();
+        out.messages.is_none_or(|v| v.is_empty())
+    }
+
     pub async fn fifo_queue(&self, name: &str, content_dedup: bool) -> String {
         let mut req = self
             .client

@@ -31,10 +31,10 @@ async fn order_within_groups_and_blocking() {
     // Group a is blocked while those are in flight: only b comes next.
     let r2 = c.receive_message().queue_url(&url).max_number_of_messages(10).send().await.unwrap().messages.unwrap();
     assert_eq!(r2.iter().map(|m| m.body.clone().unwrap()).collect::<Vec<_>>(), vec!["b2", "b4"]);
-    assert!(c.receive_message().queue_url(&url).send().await.unwrap().messages.is_none_or(|v| v.is_empty()));
+    assert!(env.nothing_to_receive(&url).await);
     // Deleting a0 alone does not unblock a (a1 is still in flight).
     c.delete_message().queue_url(&url).receipt_handle(r1[0].receipt_handle.clone().unwrap()).send().await.unwrap();
-    assert!(c.receive_message().queue_url(&url).send().await.unwrap().messages.is_none_or(|v| v.is_empty()));
+    assert!(env.nothing_to_receive(&url).await);
     c.delete_message().queue_url(&url).receipt_handle(r1[1].receipt_handle.clone().unwrap()).send().await.unwrap();
     let r3 = c
         .receive_message()
@@ -188,5 +188,5 @@ async fn fifo_receipt_handles_expire() {
     assert_eq!(se.meta().code(), Some("InvalidParameterValue"));
     assert!(se.meta().message().unwrap_or("").ends_with("Reason: The receipt handle has expired."));
     c.delete_message().queue_url(&url).receipt_handle(again[0].receipt_handle.clone().unwrap()).send().await.unwrap();
-    assert!(c.receive_message().queue_url(&url).send().await.unwrap().messages.is_none_or(|v| v.is_empty()));
+    assert!(env.nothing_to_receive(&url).await);
 }

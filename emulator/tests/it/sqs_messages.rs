@@ -74,7 +74,7 @@ async fn send_receive_delete_with_md5s_and_attributes() {
     assert_eq!(sys.get(&S::AwsTraceHeader).map(String::as_str), Some("Root=1-5759e988-bd862e3fe1be46a994272793"));
 
     // In flight: nothing more to receive.
-    assert!(c.receive_message().queue_url(&url).send().await.unwrap().messages.is_none_or(|v| v.is_empty()));
+    assert!(env.nothing_to_receive(&url).await);
     assert_eq!(env.attribute(&url, "ApproximateNumberOfMessagesNotVisible").await.as_deref(), Some("1"));
     c.delete_message().queue_url(&url).receipt_handle(m.receipt_handle.clone().unwrap()).send().await.unwrap();
     assert_eq!(env.attribute(&url, "ApproximateNumberOfMessagesNotVisible").await.as_deref(), Some("0"));
@@ -110,7 +110,7 @@ async fn visibility_timeout_expiry_and_changes_use_the_virtual_clock() {
     c.send_message().queue_url(&url).message_body("m").send().await.unwrap();
     let first = c.receive_message().queue_url(&url).send().await.unwrap().messages.unwrap().remove(0);
     env.advance(29).await;
-    assert!(c.receive_message().queue_url(&url).send().await.unwrap().messages.is_none_or(|v| v.is_empty()));
+    assert!(env.nothing_to_receive(&url).await);
     env.advance(2).await;
     let second = c
         .receive_message()
@@ -173,8 +173,7 @@ async fn visibility_timeout_expiry_and_changes_use_the_virtual_clock() {
 async fn delays_and_retention_use_the_virtual_clock() {
     let env = start_virtual().await;
     let c = &env.client;
-    let url =
-        c.create_queue().queue_name("delay").attributes(A::DelaySeconds, "10").send().await.unwrap().queue_url.unwrap();
+    let url = env.queue_with("delay", &[(A::DelaySeconds, "10")]).await;
     c.send_message().queue_url(&url).message_body("queue-delay").send().await.unwrap();
     c.send_message().queue_url(&url).message_body("no-delay").delay_seconds(0).send().await.unwrap();
     c.send_message().queue_url(&url).message_body("long-delay").delay_seconds(900).send().await.unwrap();
@@ -187,19 +186,11 @@ async fn delays_and_retention_use_the_virtual_clock() {
     let e = c.send_message().queue_url(&url).message_body("x").delay_seconds(901).send().await.unwrap_err();
     assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue");
 
-    let short = c
-        .create_queue()
-        .queue_name("short")
-        .attributes(A::MessageRetentionPeriod, "60")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let short = env.queue_with("short", &[(A::MessageRetentionPeriod, "60")]).await;
     c.send_message().queue_url(&short).message_body("old").send().await.unwrap();
     env.advance(61).await;
     assert_eq!(env.attribute(&short, "ApproximateNumberOfMessages").await.as_deref(), Some("0"));
-    assert!(c.receive_message().queue_url(&short).send().await.unwrap().messages.is_none_or(|v| v.is_empty()));
+    assert!(env.nothing_to_receive(&short).await);
 }
 
 #[tokio::test]
@@ -321,15 +312,7 @@ async fn batches_report_per_entry_results() {
 async fn message_validation() {
     let env = start().await;
     let c = &env.client;
-    let url = c
-        .create_queue()
-        .queue_name("small")
-        .attributes(A::MaximumMessageSize, "1024")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let url = env.queue_with("small", &[(A::MaximumMessageSize, "1024")]).await;
     let e = c.send_message().queue_url(&url).message_body("x".repeat(1025)).send().await.unwrap_err();
     assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue");
     c.send_message().queue_url(&url).message_body("x".repeat(1024)).send().await.unwrap();

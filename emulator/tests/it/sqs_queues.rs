@@ -9,15 +9,7 @@ use aws_sdk_sqs::types::QueueAttributeName as A;
 async fn create_is_idempotent_and_conflicts_on_different_attributes() {
     let env = start().await;
     let c = &env.client;
-    let url = c
-        .create_queue()
-        .queue_name("orders")
-        .attributes(A::VisibilityTimeout, "45")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let url = env.queue_with("orders", &[(A::VisibilityTimeout, "45")]).await;
     assert_eq!(url, format!("{}/000000000000/orders", env.endpoint()));
     let again = c.create_queue().queue_name("orders").attributes(A::VisibilityTimeout, "45").send().await.unwrap();
     assert_eq!(again.queue_url.unwrap(), url);
