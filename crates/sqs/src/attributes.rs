@@ -99,7 +99,7 @@ impl QueueAttributes {
                 if value.is_empty() {
                     self.policy = None;
                 } else {
-                    json_object(name, value)?;
+                    json_object(name, value, None)?;
                     self.policy = Some(value.to_string());
                 }
             }
@@ -143,7 +143,7 @@ impl QueueAttributes {
     pub fn check_consistency(&self) -> SqsResult<()> {
         if self.fifo_throughput_limit == "perMessageGroupId" && self.deduplication_scope != "messageGroup" {
             return Err(SqsError::invalid_attribute_value(
-                "Invalid value for the parameter FifoThroughputLimit. Reason: You can specify perMessageGroupId only when DeduplicationScope is set to messageGroup.",
+                "Invalid value for the parameter FifoThroughputLimit. Reason: To set FifoThroughputLimit to perMessageGroupId, the DeduplicationScope must be messageGroup.",
             ));
         }
         Ok(())
@@ -240,16 +240,22 @@ fn bool_value(name: &str, value: &str) -> SqsResult<bool> {
     }
 }
 
-fn json_object(name: &str, value: &str) -> SqsResult<serde_json::Map<String, serde_json::Value>> {
+/// A JSON object attribute value. AWS answers InvalidAttributeValue for one that is not a JSON
+/// map (recorded: "Invalid value for the parameter RedrivePolicy. Reason: Redrive policy is not
+/// a valid JSON map.").
+fn json_object(name: &str, value: &str, reason: Option<&str>) -> SqsResult<serde_json::Map<String, serde_json::Value>> {
     match serde_json::from_str::<serde_json::Value>(value) {
         Ok(serde_json::Value::Object(m)) => Ok(m),
-        _ => Err(SqsError::invalid_value(value, name, &format!("Invalid value for {name}: not a valid JSON object."))),
+        _ => Err(SqsError::invalid_attribute_value(match reason {
+            Some(r) => format!("Invalid value for the parameter {name}. Reason: {r}"),
+            None => format!("Invalid value for the parameter {name}."),
+        })),
     }
 }
 
 fn parse_redrive_policy(value: &str) -> SqsResult<RedrivePolicy> {
     let name = "RedrivePolicy";
-    let m = json_object(name, value)?;
+    let m = json_object(name, value, Some("Redrive policy is not a valid JSON map."))?;
     let arn = m.get("deadLetterTargetArn").and_then(|v| v.as_str());
     let count = m.get("maxReceiveCount");
     let (Some(arn), Some(count)) = (arn, count) else {
@@ -281,17 +287,16 @@ fn parse_redrive_policy(value: &str) -> SqsResult<RedrivePolicy> {
 
 fn validate_redrive_allow_policy(value: &str) -> SqsResult<()> {
     let name = "RedriveAllowPolicy";
-    let m = json_object(name, value)?;
+    let reason = "Amazon SQS can't create the redrive allow policy, as it’s in an unsupported format.";
+    let m = json_object(name, value, Some(reason))?;
     let permission = m.get("redrivePermission").and_then(|v| v.as_str());
     let sources = m.get("sourceQueueArns").and_then(|v| v.as_array());
     match permission {
         Some("allowAll") | Some("denyAll") if sources.is_none_or(|s| s.is_empty()) => Ok(()),
         Some("byQueue") if sources.is_some_and(|s| (1..=10).contains(&s.len())) => Ok(()),
-        _ => Err(SqsError::invalid_value(
-            value,
-            name,
-            "Amazon SQS can't create the redrive allow policy, as it’s in an unsupported format.",
-        )),
+        _ => {
+            Err(SqsError::invalid_attribute_value(format!("Invalid value for the parameter {name}. Reason: {reason}")))
+        }
     }
 }
 
@@ -329,6 +334,22 @@ mod tests {
         assert!(f.check_consistency().is_err());
         f.apply("DeduplicationScope", "messageGroup", true).unwrap();
         f.check_consistency().unwrap();
+    }
+
+    #[test]
+    fn malformed_policies_are_invalid_attribute_values() {
+        let mut a = QueueAttributes::new(false);
+        let e = a.apply("RedrivePolicy", "not json", true).unwrap_err();
+        assert_eq!(e.code(), "InvalidAttributeValue");
+        assert_eq!(
+            e.message(),
+            "Invalid value for the parameter RedrivePolicy. Reason: Redrive policy is not a valid JSON map."
+        );
+        assert_eq!(a.apply("Policy", "[1]", true).unwrap_err().code(), "InvalidAttributeValue");
+        assert_eq!(
+            a.apply("RedriveAllowPolicy", r#"{"redrivePermission":"x"}"#, true).unwrap_err().code(),
+            "InvalidAttributeValue"
+        );
     }
 
     #[test]
