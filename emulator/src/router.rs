@@ -65,6 +65,10 @@ pub(crate) async fn route(app: Arc<App>, req: IncomingRequest) -> Reply {
         params.extend(QueryParams::parse(&req.body));
     }
     if params.is_empty() {
+        if req.path == "/" && matches!(req.method, hyper::Method::GET | hyper::Method::HEAD) {
+            // What LocalStack answers on its root, for scripts that wait for the port.
+            return json_reply(200, &serde_json::json!({"status": "running", "service": "quayside"}));
+        }
         return plain(404, "quayside: no route for this request");
     }
     let Some(action) = params.get("Action").map(str::to_string) else {

@@ -109,6 +109,8 @@ async fn sts_health_reset_and_signed_accounts() {
     assert!(h["version"].is_string());
     let ls = raw(addr, "GET", "/_localstack/health", &[], b"").await.json();
     assert_eq!(ls["services"]["sqs"], "running");
+    assert_eq!(raw(addr, "GET", "/", &[], b"").await.json()["status"], "running");
+    assert_eq!(raw(addr, "GET", "/nowhere", &[], b"").await.status, 404);
 
     let url = env.queue("gone").await;
     env.client.send_message().queue_url(&url).message_body("x").send().await.unwrap();
