@@ -21,12 +21,17 @@ CREATE TABLE sqs_queues (
     modified_s INTEGER NOT NULL,
     UNIQUE (account, region, name)
 );
--- Scheduling facts: narrow, scanned at start-up and updated by every receive.
 CREATE TABLE sqs_messages (
     id INTEGER PRIMARY KEY,
     queue_id INTEGER NOT NULL,
-    body_id INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attributes TEXT,
+    trace_header TEXT,
+    md5_body TEXT NOT NULL,
     group_id TEXT,
+    dedup_id TEXT,
+    sender_id TEXT NOT NULL,
     sent_ms INTEGER NOT NULL,
     visible_ms INTEGER NOT NULL,
     received_ms INTEGER NOT NULL DEFAULT 0,
@@ -36,18 +41,6 @@ CREATE TABLE sqs_messages (
     dlq_source_arn TEXT
 );
 CREATE INDEX sqs_messages_queue ON sqs_messages (queue_id, id);
--- Contents: written once at send, read at receive, never rewritten (a redrive moves only the
--- scheduling row).
-CREATE TABLE sqs_bodies (
-    id INTEGER PRIMARY KEY,
-    message_id TEXT NOT NULL,
-    body TEXT NOT NULL,
-    attributes TEXT,
-    trace_header TEXT,
-    md5_body TEXT NOT NULL,
-    dedup_id TEXT,
-    sender_id TEXT NOT NULL
-);
 CREATE TABLE sqs_dedup (
     queue_id INTEGER NOT NULL,
     key TEXT NOT NULL,
@@ -167,7 +160,7 @@ pub fn update_queue(
 
 /// Deletes a queue with its messages and de-duplication entries.
 pub fn delete_queue(t: &Transaction<'_>, id: i64) -> Result<()> {
-    purge(t, id)?;
+    t.execute("DELETE FROM sqs_messages WHERE queue_id = ?1", [id])?;
     t.execute("DELETE FROM sqs_dedup WHERE queue_id = ?1", [id])?;
     t.execute("DELETE FROM sqs_queues WHERE id = ?1", [id])?;
     Ok(())
@@ -191,8 +184,7 @@ pub fn load_queues(t: &Transaction<'_>) -> Result<Vec<QueueRow>> {
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
-/// Calls `f` for every stored message, in id (send) order. Reads only the narrow scheduling
-/// table, so start-up does not read message bodies.
+/// Calls `f` for every stored message, in id (send) order.
 pub fn load_index(t: &Transaction<'_>, mut f: impl FnMut(IndexRow)) -> Result<()> {
     let mut st = t.prepare(
         "SELECT id, queue_id, sent_ms, visible_ms, received_ms, receive_count, receipt, group_id FROM sqs_messages ORDER BY id",
@@ -213,34 +205,29 @@ pub fn load_index(t: &Transaction<'_>, mut f: impl FnMut(IndexRow)) -> Result<()
     Ok(())
 }
 
-/// The largest message id in use (scheduling rows move to new ids; bodies keep the first).
 pub fn max_message_id(t: &Transaction<'_>) -> Result<i64> {
-    Ok(t.query_row(
-        "SELECT MAX(COALESCE((SELECT MAX(id) FROM sqs_messages), 0), COALESCE((SELECT MAX(id) FROM sqs_bodies), 0))",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(t.query_row("SELECT COALESCE(MAX(id), 0) FROM sqs_messages", [], |r| r.get(0))?)
 }
 
 pub fn insert_message(t: &Transaction<'_>, m: &MessageRow) -> Result<()> {
     t.prepare_cached(
-        "INSERT INTO sqs_bodies (id, message_id, body, attributes, trace_header, md5_body, dedup_id, sender_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO sqs_messages (id, queue_id, message_id, body, attributes, trace_header, md5_body, group_id, \
+         dedup_id, sender_id, sent_ms, visible_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         m.id,
+        m.queue_id,
         m.message_id,
         m.body,
         m.attributes,
         m.trace_header,
         m.md5_body,
+        m.group_id,
         m.dedup_id,
-        m.sender_id
+        m.sender_id,
+        m.sent_ms,
+        m.visible_ms
     ])?;
-    t.prepare_cached(
-        "INSERT INTO sqs_messages (id, queue_id, body_id, group_id, sent_ms, visible_ms) VALUES (?1, ?2, ?1, ?3, ?4, ?5)",
-    )?
-    .execute(params![m.id, m.queue_id, m.group_id, m.sent_ms, m.visible_ms])?;
     Ok(())
 }
 
@@ -264,9 +251,8 @@ pub fn receive(
 /// Reads a message without changing it.
 pub fn read(t: &Transaction<'_>, id: i64) -> Result<Option<StoredMessage>> {
     Ok(t.prepare_cached(
-        "SELECT m.id, b.message_id, b.body, b.attributes, b.trace_header, b.md5_body, m.group_id, b.dedup_id, \
-         b.sender_id, m.sent_ms, m.first_receive_ms, m.receive_count, m.dlq_source_arn \
-         FROM sqs_messages m JOIN sqs_bodies b ON b.id = m.body_id WHERE m.id = ?1",
+        "SELECT id, message_id, body, attributes, trace_header, md5_body, group_id, dedup_id, sender_id, sent_ms, \
+         first_receive_ms, receive_count, dlq_source_arn FROM sqs_messages WHERE id = ?1",
     )?
     .query_row([id], |r| {
         Ok(StoredMessage {
@@ -294,8 +280,6 @@ pub fn set_visible_at(t: &Transaction<'_>, id: i64, visible_ms: i64) -> Result<(
 }
 
 pub fn delete_message(t: &Transaction<'_>, id: i64) -> Result<()> {
-    t.prepare_cached("DELETE FROM sqs_bodies WHERE id = (SELECT body_id FROM sqs_messages WHERE id = ?1)")?
-        .execute([id])?;
     t.prepare_cached("DELETE FROM sqs_messages WHERE id = ?1")?.execute([id])?;
     Ok(())
 }
@@ -332,7 +316,6 @@ pub fn dlq_sources(t: &Transaction<'_>, ids: &[i64]) -> Result<Vec<Option<String
 }
 
 pub fn purge(t: &Transaction<'_>, queue_id: i64) -> Result<()> {
-    t.execute("DELETE FROM sqs_bodies WHERE id IN (SELECT body_id FROM sqs_messages WHERE queue_id = ?1)", [queue_id])?;
     t.execute("DELETE FROM sqs_messages WHERE queue_id = ?1", [queue_id])?;
     Ok(())
 }
@@ -386,8 +369,7 @@ pub fn load_tasks(t: &Transaction<'_>) -> Result<Vec<String>> {
 /// Wipes every SQS table (the admin reset).
 pub fn reset(t: &Transaction<'_>) -> Result<()> {
     t.execute_batch(
-        "DELETE FROM sqs_messages; DELETE FROM sqs_bodies; DELETE FROM sqs_dedup; DELETE FROM sqs_queues; \
-         DELETE FROM sqs_move_tasks;",
+        "DELETE FROM sqs_messages; DELETE FROM sqs_dedup; DELETE FROM sqs_queues; DELETE FROM sqs_move_tasks;",
     )?;
     Ok(())
 }

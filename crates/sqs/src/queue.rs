@@ -181,7 +181,7 @@ impl Queue {
 
     pub(crate) fn load_message(&self, r: IndexRow, now: i64) {
         let mut st = self.state.lock();
-        let group = r.group_id.as_deref().filter(|_| self.fifo).map(|g| st.index.intern(g));
+        let group = r.group_id.as_deref().map(|g| st.index.intern(g));
         st.index.insert(
             r.id,
             r.sent_ms,
