@@ -3,6 +3,7 @@
 //! test of the built binary (kill -9 and restart).
 
 mod common;
+mod fuzz;
 mod http_protocols;
 mod process;
 mod sqs_dlq;
