@@ -26,7 +26,8 @@ enum Cmd {
         port: u16,
     },
     /// One scenario against an endpoint (host:port): send, batch, e2e (a quarter of the
-    /// connections produce, the rest consume) or drain (consume only).
+    /// connections produce, the rest consume), drain (consume only) or list (ListQueues: the
+    /// cost of a request that touches no store).
     Load {
         #[arg(long)]
         endpoint: String,
@@ -91,6 +92,10 @@ fn main() {
                     .await
                 }
                 "drain" => scenarios::drain(&endpoint, &url, connections, d).await,
+                "list" => {
+                    let req = client::json_request(&endpoint, "AmazonSQS.ListQueues", "{}");
+                    scenarios::closed_loop(&endpoint, connections, d, req, 0).await
+                }
                 _ => {
                     scenarios::closed_loop(
                         &endpoint,

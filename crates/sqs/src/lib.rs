@@ -71,7 +71,7 @@ impl Sqs {
     /// Errors: the store cannot be read.
     pub fn open(store: Store, clock: Arc<dyn Clock>, config: Config) -> store::Result<Sqs> {
         let now = clock.now_ms();
-        let (queues, max_id, dedup, tasks) = store.read_blocking(move |t| {
+        let (queues, max_id, dedup, tasks) = store.run_blocking(move |t| {
             let queues = persist::load_queues(t)?;
             let max_id = persist::max_message_id(t)?;
             let dedup = persist::load_dedup(t, now)?;
@@ -87,16 +87,20 @@ impl Sqs {
             by_id.insert(q.id, q.clone());
             map.insert(q.key(), q);
         }
-        store.read_blocking({
+        let orphans = store.run_blocking({
             let by_id = by_id.clone();
             move |t| {
-                persist::load_index(t, |r| {
-                    if let Some(q) = by_id.get(&r.queue_id) {
-                        q.load_message(r, now);
-                    }
-                })
+                let mut orphans = Vec::new();
+                persist::load_index(t, |r| match by_id.get(&r.queue_id) {
+                    Some(q) => q.load_message(r, now),
+                    None => orphans.push(r.id),
+                })?;
+                Ok(orphans)
             }
         })?;
+        if !orphans.is_empty() {
+            store.run_blocking(move |t| persist::delete_orphans(t, &orphans))?;
+        }
         for (queue_id, key, message_id, seq, expires) in dedup {
             if let Some(q) = by_id.get(&queue_id) {
                 q.load_dedup(key, message_id, seq, expires);

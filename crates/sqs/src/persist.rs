@@ -40,7 +40,7 @@ CREATE TABLE sqs_messages (
     receipt INTEGER NOT NULL DEFAULT 0,
     dlq_source_arn TEXT
 );
-CREATE INDEX sqs_messages_queue ON sqs_messages (queue_id, id);
+
 CREATE TABLE sqs_dedup (
     queue_id INTEGER NOT NULL,
     key TEXT NOT NULL,
@@ -158,9 +158,10 @@ pub fn update_queue(
     Ok(())
 }
 
-/// Deletes a queue with its messages and de-duplication entries.
-pub fn delete_queue(t: &Transaction<'_>, id: i64) -> Result<()> {
-    t.execute("DELETE FROM sqs_messages WHERE queue_id = ?1", [id])?;
+/// Deletes a queue with its messages (`ids`, from the in-memory index) and de-duplication
+/// entries.
+pub fn delete_queue(t: &Transaction<'_>, id: i64, ids: &[i64]) -> Result<()> {
+    purge(t, ids)?;
     t.execute("DELETE FROM sqs_dedup WHERE queue_id = ?1", [id])?;
     t.execute("DELETE FROM sqs_queues WHERE id = ?1", [id])?;
     Ok(())
@@ -315,9 +316,18 @@ pub fn dlq_sources(t: &Transaction<'_>, ids: &[i64]) -> Result<Vec<Option<String
     Ok(out)
 }
 
-pub fn purge(t: &Transaction<'_>, queue_id: i64) -> Result<()> {
-    t.execute("DELETE FROM sqs_messages WHERE queue_id = ?1", [queue_id])?;
+/// Deletes the given messages (a queue's, from the in-memory index).
+pub fn purge(t: &Transaction<'_>, ids: &[i64]) -> Result<()> {
+    for id in ids {
+        delete_message(t, *id)?;
+    }
     Ok(())
+}
+
+/// Deletes messages whose queue no longer exists (a send prepared before its queue was deleted
+/// and committed after), found by the start-up scan.
+pub fn delete_orphans(t: &Transaction<'_>, ids: &[i64]) -> Result<()> {
+    purge(t, ids)
 }
 
 pub fn insert_dedup(

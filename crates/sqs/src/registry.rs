@@ -86,16 +86,24 @@ impl Sqs {
 
     /// Deletes a queue and its messages.
     pub(crate) async fn delete_queue(&self, q: &Arc<Queue>) -> SqsResult<()> {
-        let pending = {
+        {
             let mut queues = self.inner.queues.write();
             if queues.get(&q.key()).is_none_or(|x| x.id != q.id) {
                 return Err(SqsError::queue_does_not_exist());
             }
             queues.remove(&q.key());
+        }
+        // The registry lock is released before the queue's is taken (receives take them the
+        // other way round).
+        let pending = {
+            let mut st = q.state.lock();
+            st.deleted = true;
+            let ids = st.index.ids();
+            st.index.clear();
             let id = q.id;
-            self.store().submit(move |t| persist::delete_queue(t, id))
+            self.store().submit(move |t| persist::delete_queue(t, id, &ids))
         };
-        q.mark_deleted();
+        q.notify.notify_waiters();
         self.inner.deleted.lock().insert(q.key(), self.now_ms());
         pending.await?;
         Ok(())
@@ -115,10 +123,10 @@ impl Sqs {
                 return Err(SqsError::purge_in_progress(url));
             }
             st.last_purge_ms = Some(now);
+            let ids = st.index.ids();
             st.index.clear();
             st.attempts.clear();
-            let id = q.id;
-            self.store().submit(move |t| persist::purge(t, id))
+            self.store().submit(move |t| persist::purge(t, &ids))
         };
         pending.await?;
         Ok(())

@@ -16,6 +16,12 @@ fn open(path: Option<&std::path::Path>, clock: Arc<ManualClock>) -> Sqs {
     Sqs::open(store, clock, Config::default()).unwrap()
 }
 
+/// Message rows in the database file (read with a separate connection).
+fn store_rows(path: &std::path::Path) -> i64 {
+    let c = store::rusqlite::Connection::open(path).unwrap();
+    c.query_row("SELECT COUNT(*) FROM sqs_messages", [], |r| r.get(0)).unwrap()
+}
+
 async fn call(s: &Sqs, op: &str, input: Value) -> Value {
     s.dispatch(&ctx(), op, input, false).await.unwrap_or_else(|e| panic!("{op}: {e}"))
 }
@@ -84,6 +90,12 @@ async fn reopening_the_store_rebuilds_every_state() {
         let r = call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await;
         assert_eq!(r["Messages"][0]["Body"], "inflight");
         call(&s, "DeleteMessage", json!({"QueueUrl": url, "ReceiptHandle": handle})).await;
+        // A deleted queue and a purged one leave nothing behind in the file.
+        for name in ["gone", "purged"] {
+            let u = call(&s, "CreateQueue", json!({"QueueName": name})).await["QueueUrl"].as_str().unwrap().to_string();
+            call(&s, "SendMessage", json!({"QueueUrl": u, "MessageBody": "x"})).await;
+            call(&s, if name == "gone" { "DeleteQueue" } else { "PurgeQueue" }, json!({"QueueUrl": u})).await;
+        }
     }
     // Wait for the first store's writer thread to let go of the file.
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -94,6 +106,14 @@ async fn reopening_the_store_rebuilds_every_state() {
     assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"], "1");
     assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessagesDelayed"], "1");
     assert_eq!(call(&s, "ListQueueTags", json!({"QueueUrl": url})).await["Tags"]["a"], "b");
+    let names = call(&s, "ListQueues", json!({})).await["QueueUrls"].to_string();
+    assert!(!names.contains("/gone"), "{names}");
+    let purged =
+        call(&s, "GetQueueUrl", json!({"QueueName": "purged"})).await["QueueUrl"].as_str().unwrap().to_string();
+    let counts = call(&s, "GetQueueAttributes", json!({"QueueUrl": purged, "AttributeNames": ["All"]})).await;
+    assert_eq!(counts["Attributes"]["ApproximateNumberOfMessages"], "0");
+    let rows = store_rows(&path);
+    assert_eq!(rows, 2, "only the two live messages of q remain stored");
     clock.advance_ms(50_000);
     let r = call(
         &s,

@@ -178,9 +178,10 @@ impl Store {
         self.submit(f).await
     }
 
-    /// Runs a read on the writer's connection (sees every committed and queued change) and
-    /// waits for it. Used at start-up and for reads that must follow earlier writes.
-    pub fn read_blocking<R, F>(&self, f: F) -> Result<R>
+    /// Runs `f` on the writer's connection, in the next group's transaction (it sees every
+    /// committed and queued change; what it writes is committed with the group), and blocks
+    /// until it has run. For start-up, outside the async runtime's hot path.
+    pub fn run_blocking<R, F>(&self, f: F) -> Result<R>
     where
         R: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<R> + Send + 'static,
@@ -336,7 +337,7 @@ mod tests {
         assert!(b.await.is_err());
         assert_eq!(c.await.unwrap(), 1);
         let keys = s
-            .read_blocking(|t| {
+            .run_blocking(|t| {
                 let mut st = t.prepare("SELECT k FROM kv ORDER BY k")?;
                 let v = st.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
                 Ok(v)
