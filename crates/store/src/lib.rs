@@ -260,6 +260,11 @@ fn writer(mut conn: rusqlite::Connection, rx: mpsc::Receiver<Job>) {
     }
 }
 
+/// How often committed WAL frames are copied into the database file. Once a second rather than
+/// ten times: pages rewritten in between are copied once, and the checkpointer disturbs the
+/// writer less (A/B: SendMessage +15%, p99 halved; docs/performance.md).
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// WAL frames beyond which a checkpoint waits for the writer to let it finish (a bound on the
 /// WAL file's growth under sustained load; about 64 MiB of 4 KiB pages).
 const WAL_FRAMES_HARD_LIMIT: i64 = 16_384;
@@ -268,7 +273,7 @@ const WAL_FRAMES_HARD_LIMIT: i64 = 16_384;
 /// never block the writer; if the WAL still grows past the hard limit, a RESTART checkpoint
 /// briefly holds the writer back so the file can be reused from the start.
 fn checkpoint_loop(conn: rusqlite::Connection, alive: mpsc::Receiver<()>) {
-    while let Err(mpsc::RecvTimeoutError::Timeout) = alive.recv_timeout(std::time::Duration::from_millis(100)) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = alive.recv_timeout(CHECKPOINT_EVERY) {
         let r: rusqlite::Result<(i64, i64, i64)> =
             conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)));
         match r {
