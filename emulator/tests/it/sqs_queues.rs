@@ -180,3 +180,22 @@ async fn accounts_and_regions_are_separate() {
     let arn = eu.create_queue().queue_name("mine").send().await.unwrap();
     assert!(arn.queue_url.is_some());
 }
+
+#[tokio::test]
+async fn strict_limits_block_a_deleted_name_for_60_seconds() {
+    let mut config = quayside::Config::for_tests();
+    config.virtual_clock = true;
+    config.strict = true;
+    let env = start_with(config).await;
+    let url = env.queue("reused").await;
+    env.client.delete_queue().queue_url(&url).send().await.unwrap();
+    let e = env.client.create_queue().queue_name("reused").send().await.unwrap_err().into_service_error();
+    assert!(e.is_queue_deleted_recently(), "{e:?}");
+    env.advance(61).await;
+    env.queue("reused").await;
+    // Relaxed (the default): the name is free at once.
+    let relaxed = start().await;
+    let url = relaxed.queue("reused").await;
+    relaxed.client.delete_queue().queue_url(&url).send().await.unwrap();
+    relaxed.queue("reused").await;
+}
