@@ -54,6 +54,11 @@ pub struct Index {
     available: BTreeSet<(i64, Arc<str>)>,
     inflight: usize,
     delayed: usize,
+    /// Latest send time inserted so far, and whether an older one was inserted after it (a
+    /// message redriven from another queue keeps its original send time): then retention
+    /// expiry must look at every message, not just the oldest ids.
+    newest_sent_ms: i64,
+    out_of_order: bool,
 }
 
 impl Index {
@@ -109,6 +114,10 @@ impl Index {
         };
         let meta =
             Meta { sent_ms, visible_ms, received_ms, receive_count, receipt, state, group: group.clone(), gen: 0 };
+        if sent_ms < self.newest_sent_ms {
+            self.out_of_order = true;
+        }
+        self.newest_sent_ms = self.newest_sent_ms.max(sent_ms);
         match state {
             State::Visible => {}
             State::Delayed => self.delayed += 1,
@@ -320,9 +329,19 @@ impl Index {
         Some(m)
     }
 
-    /// Ids of messages sent at or before `cutoff_ms`, oldest first (retention expiry).
-    pub fn sent_before(&self, cutoff_ms: i64, limit: usize) -> Vec<i64> {
-        self.msgs.iter().take_while(|(_, m)| m.sent_ms <= cutoff_ms).take(limit).map(|(id, _)| *id).collect()
+    /// Ids of messages sent at or before `cutoff_ms` (retention expiry), at most `limit`. In
+    /// send order a scan from the oldest id stops at the first younger message; after a
+    /// redrive brought in older messages, every message is looked at.
+    pub fn sent_before(&mut self, cutoff_ms: i64, limit: usize) -> Vec<i64> {
+        if self.msgs.is_empty() {
+            self.out_of_order = false;
+        }
+        let expired = |(_, m): &(&i64, &Meta)| m.sent_ms <= cutoff_ms;
+        if self.out_of_order {
+            self.msgs.iter().filter(expired).take(limit).map(|(id, _)| *id).collect()
+        } else {
+            self.msgs.iter().take_while(expired).take(limit).map(|(id, _)| *id).collect()
+        }
     }
 
     /// Every id, oldest first.
@@ -400,6 +419,16 @@ mod tests {
             ix.remove(id);
         }
         assert!(ix.timers.len() <= 1025, "{}", ix.timers.len());
+    }
+
+    #[test]
+    fn retention_sees_redriven_messages_behind_younger_ones() {
+        let mut ix = Index::new(false);
+        ix.insert(10, 1_000, 1_000, 0, 0, 0, None, 1_000);
+        ix.insert(11, 100, 1_000, 0, 0, 0, None, 1_000); // redriven: sent long before
+        assert_eq!(ix.sent_before(500, 100), vec![11]);
+        ix.remove(11);
+        assert_eq!(ix.sent_before(1_000, 100), vec![10]);
     }
 
     #[test]

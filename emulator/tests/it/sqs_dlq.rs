@@ -172,3 +172,23 @@ async fn move_task_to_a_chosen_destination_at_a_limited_rate() {
         .unwrap_err();
     assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue");
 }
+
+#[tokio::test]
+async fn redriven_messages_keep_their_original_send_time_for_retention() {
+    let env = start_virtual().await;
+    let c = &env.client;
+    let dlq = env.queue_with("old-dlq", &[(A::MessageRetentionPeriod, "120")]).await;
+    let dlq_arn = env.attribute(&dlq, "QueueArn").await.unwrap();
+    let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":1}}"#);
+    let src = env.queue_with("old-src", &[(A::RedrivePolicy, policy.as_str())]).await;
+    c.send_message().queue_url(&src).message_body("old").send().await.unwrap();
+    env.advance(100).await;
+    c.send_message().queue_url(&dlq).message_body("young").send().await.unwrap();
+    c.receive_message().queue_url(&src).visibility_timeout(0).send().await.unwrap();
+    assert!(env.nothing_to_receive(&src).await); // this receive redrives "old"
+    assert_eq!(env.attribute(&dlq, "ApproximateNumberOfMessages").await.as_deref(), Some("2"));
+    env.advance(30).await; // "old" is 130 s old (over 120), "young" 30 s
+    assert_eq!(env.attribute(&dlq, "ApproximateNumberOfMessages").await.as_deref(), Some("1"));
+    let got = c.receive_message().queue_url(&dlq).max_number_of_messages(10).send().await.unwrap().messages.unwrap();
+    assert_eq!(got.iter().map(|m| m.body.clone().unwrap()).collect::<Vec<_>>(), vec!["young"]);
+}
