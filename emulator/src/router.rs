@@ -19,20 +19,10 @@ pub(crate) fn context(app: &App, req: &IncomingRequest) -> (RequestContext, Opti
     let scope_source = header("authorization").map(str::to_string).or(query_cred);
     let mut ctx = RequestContext::new(&app.config.account_id, &app.config.region, host);
     let mut service = None;
-    if let Some(src) = scope_source {
-        if let Some((akid, region)) = credential_scope(&src) {
-            ctx.account = account_for_key(&akid, &app.config.account_id);
-            ctx.region = region;
-            // The fourth scope element names the service: .../20240101/us-east-1/sqs/aws4_request
-            service = src
-                .split("Credential=")
-                .nth(1)
-                .unwrap_or(&src)
-                .split([',', ' '])
-                .next()
-                .and_then(|c| c.split('/').nth(3))
-                .map(str::to_string);
-        }
+    if let Some(scope) = scope_source.as_deref().and_then(credential_scope) {
+        ctx.account = account_for_key(&scope.access_key_id, &app.config.account_id);
+        ctx.region = scope.region;
+        service = Some(scope.service);
     }
     (ctx, service)
 }

@@ -19,23 +19,33 @@ pub fn split_target(target: &str) -> Option<(&str, &str)> {
     Some((prefix, op))
 }
 
-/// The access key id and region from a SigV4 `Authorization` header
-/// (`AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sqs/aws4_request, ...`) or a
-/// presigned URL's `X-Amz-Credential` value (`AKID/20240101/us-east-1/sqs/aws4_request`).
-pub fn credential_scope(value: &str) -> Option<(String, String)> {
+/// What a SigV4 credential scope says: `AKID/20240101/us-east-1/sqs/aws4_request`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialScope {
+    pub access_key_id: String,
+    pub region: String,
+    /// The signing name (`sqs`, `sns`, `sts`, `kinesis`); empty if the scope is cut short.
+    pub service: String,
+}
+
+/// The credential scope of a SigV4 `Authorization` header
+/// (`AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sqs/aws4_request, ...`) or of a
+/// presigned URL's `X-Amz-Credential` value. `None` if it names no key id and region.
+pub fn credential_scope(value: &str) -> Option<CredentialScope> {
     let cred = match value.find("Credential=") {
         Some(i) => &value[i + "Credential=".len()..],
         None => value,
     };
     let cred = cred.split([',', ' ']).next()?;
     let mut parts = cred.split('/');
-    let akid = parts.next()?.to_string();
+    let access_key_id = parts.next()?.to_string();
     let _date = parts.next()?;
     let region = parts.next()?.to_string();
-    if akid.is_empty() || region.is_empty() {
+    let service = parts.next().unwrap_or("").to_string();
+    if access_key_id.is_empty() || region.is_empty() {
         return None;
     }
-    Some((akid, region))
+    Some(CredentialScope { access_key_id, region, service })
 }
 
 /// The account an access key id selects: a 12-digit key id is itself the account
@@ -55,7 +65,11 @@ mod tests {
     #[test]
     fn scope() {
         let h = "AWS4-HMAC-SHA256 Credential=123456789012/20240101/eu-west-1/sqs/aws4_request, SignedHeaders=host, Signature=abc";
-        assert_eq!(credential_scope(h), Some(("123456789012".into(), "eu-west-1".into())));
+        let scope = credential_scope(h).unwrap();
+        assert_eq!(
+            (scope.access_key_id.as_str(), scope.region.as_str(), scope.service.as_str()),
+            ("123456789012", "eu-west-1", "sqs")
+        );
         assert_eq!(credential_scope("garbage"), None);
         assert_eq!(account_for_key("123456789012", "000000000000"), "123456789012");
         assert_eq!(account_for_key("AKIDEXAMPLE", "000000000000"), "000000000000");
