@@ -8,6 +8,7 @@
 pub mod context;
 pub mod error;
 pub mod json;
+pub mod model;
 pub mod query;
 pub mod routing;
 pub mod xml;
