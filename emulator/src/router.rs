@@ -40,7 +40,7 @@ pub(crate) async fn route(app: Arc<App>, req: IncomingRequest) -> Reply {
             sqs::wire::TARGET_PREFIX => sqs_api::json(&app, &ctx, op, &req.body).await,
             sts::TARGET_PREFIX => sts::json(&ctx, op),
             "Kinesis_20131202" => {
-                reply(&ctx, not_implemented("Kinesis", op).to_json_response("com.amazonaws.kinesis", false))
+                reply(&ctx, AwsError::not_implemented("Kinesis", op).to_json_response("com.amazonaws.kinesis", false))
             }
             _ => json_error(&ctx, &AwsError::new("UnknownOperationException", 400, "")),
         };
@@ -70,20 +70,13 @@ pub(crate) async fn route(app: Arc<App>, req: IncomingRequest) -> Reply {
         return sts::query(&ctx, &action);
     }
     if service == "sns" || params.get("Version") == Some("2010-03-31") {
-        return query_error(&ctx, "http://sns.amazonaws.com/doc/2010-03-31/", &not_implemented("SNS", &action));
+        return query_error(
+            &ctx,
+            "http://sns.amazonaws.com/doc/2010-03-31/",
+            &AwsError::not_implemented("SNS", &action),
+        );
     }
     sqs_api::query(&app, &ctx, &action, params, &req.path).await
-}
-
-/// AWS's answer for an operation a service does not offer (yet): 501 `NotImplemented`.
-fn not_implemented(service: &str, op: &str) -> AwsError {
-    let mut e = AwsError::new(
-        "NotImplemented",
-        501,
-        format!("{service} {op} is not implemented by Quayside yet; see docs/compatibility.md."),
-    );
-    e.sender_fault = false;
-    e
 }
 
 /// Turns a protocol response into HTTP, with the request id.

@@ -5,7 +5,7 @@ use crate::http::Reply;
 use crate::router::reply;
 use crate::App;
 use aws_protocol::query::QueryParams;
-use aws_protocol::xml::{render_members, XmlWriter};
+use aws_protocol::xml::query_response;
 use aws_protocol::{RequestContext, Response};
 use serde_json::Value;
 use sqs::wire::{xml_member, JSON_NAMESPACE, XMLNS};
@@ -41,21 +41,8 @@ pub(crate) async fn query(app: &App, ctx: &RequestContext, op: &str, params: Que
     }
 }
 
-/// `<OpResponse><OpResult>..</OpResult><ResponseMetadata>..</ResponseMetadata></OpResponse>`;
-/// operations without output have no Result element, as AWS.
+/// SQS's query success document (operations without output have no Result element).
 pub(crate) fn query_xml(op: &str, output: &Value, request_id: &str) -> String {
-    let mut w = XmlWriter::new();
-    let response = format!("{op}Response");
-    w.open_ns(&response, XMLNS);
-    if sqs::model::has_output(op) {
-        let result = format!("{op}Result");
-        w.open(&result);
-        render_members(&mut w, output, &|name| xml_member(op, name));
-        w.close(&result);
-    }
-    w.open("ResponseMetadata");
-    w.leaf("RequestId", request_id);
-    w.close("ResponseMetadata");
-    w.close(&response);
-    w.finish()
+    let output = sqs::model::has_output(op).then_some(output);
+    query_response(op, XMLNS, output, request_id, &|name| xml_member(op, name))
 }

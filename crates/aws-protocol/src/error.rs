@@ -45,6 +45,17 @@ impl AwsError {
         Self::new("InvalidAction", 400, format!("The action {action} is not valid for this endpoint."))
     }
 
+    /// `NotImplemented` (501): the operation exists in AWS but not (yet) in Quayside.
+    pub fn not_implemented(service: &str, operation: &str) -> Self {
+        let mut e = Self::new(
+            "NotImplemented",
+            501,
+            format!("{service} {operation} is not implemented by Quayside yet; see docs/compatibility.md."),
+        );
+        e.sender_fault = false;
+        e
+    }
+
     /// `InternalFailure` (500).
     pub fn internal(message: impl Into<String>) -> Self {
         let mut e = Self::new("InternalFailure", 500, message);

@@ -136,6 +136,32 @@ fn render_value(w: &mut XmlWriter, name: &str, v: &Value, rule: &dyn Fn(&str) ->
     }
 }
 
+/// A query-protocol success document:
+/// `<OpResponse xmlns=..><OpResult>..</OpResult><ResponseMetadata><RequestId>..`. `output` is
+/// `None` for operations without an output shape, which AWS answers without a Result element.
+pub fn query_response(
+    operation: &str,
+    xmlns: &str,
+    output: Option<&Value>,
+    request_id: &str,
+    rule: &dyn Fn(&str) -> XmlMember,
+) -> String {
+    let mut w = XmlWriter::new();
+    let response = format!("{operation}Response");
+    w.open_ns(&response, xmlns);
+    if let Some(output) = output {
+        let result = format!("{operation}Result");
+        w.open(&result);
+        render_members(&mut w, output, rule);
+        w.close(&result);
+    }
+    w.open("ResponseMetadata");
+    w.leaf("RequestId", request_id);
+    w.close("ResponseMetadata");
+    w.close(&response);
+    w.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +178,19 @@ mod tests {
         assert_eq!(
             w.finish(),
             "<?xml version=\"1.0\"?><Attribute><Name>X</Name><Value>1</Value></Attribute><N>3</N><QueueUrl>a</QueueUrl><QueueUrl>b</QueueUrl>"
+        );
+    }
+
+    #[test]
+    fn response_envelopes() {
+        let plain = |_: &str| XmlMember::Plain;
+        assert_eq!(
+            query_response("Purge", "ns", None, "r", &plain),
+            "<?xml version=\"1.0\"?><PurgeResponse xmlns=\"ns\"><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PurgeResponse>"
+        );
+        assert_eq!(
+            query_response("Get", "ns", Some(&serde_json::json!({"A": 1})), "r", &plain),
+            "<?xml version=\"1.0\"?><GetResponse xmlns=\"ns\"><GetResult><A>1</A></GetResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetResponse>"
         );
     }
 
