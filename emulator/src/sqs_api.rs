@@ -11,7 +11,7 @@ use serde_json::Value;
 use sqs::wire::{xml_member, JSON_NAMESPACE, XMLNS};
 
 pub(crate) async fn json(app: &App, ctx: &RequestContext, op: &str, body: &[u8]) -> Reply {
-    if !sqs::model::operations().contains(&op) {
+    if !sqs::model::has_operation(op) {
         let e = aws_protocol::AwsError::new("UnknownOperationException", 400, "");
         return reply(ctx, e.to_json_response(JSON_NAMESPACE, false));
     }

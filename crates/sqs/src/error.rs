@@ -133,6 +133,14 @@ impl SqsError {
     pub fn invalid_value(value: impl std::fmt::Display, name: &str, reason: &str) -> Self {
         Self::invalid_parameter_value(format!("Value {value} for parameter {name} is invalid. Reason: {reason}"))
     }
+    /// `InvalidAction`: the operation is not part of the SQS API.
+    pub fn invalid_action(operation: &str) -> Self {
+        SqsError::Common {
+            code: "InvalidAction",
+            status: 400,
+            message: format!("The action {operation} is not valid for this endpoint."),
+        }
+    }
     pub fn serialization(message: impl Into<String>) -> Self {
         SqsError::Common { code: "SerializationException", status: 400, message: message.into() }
     }

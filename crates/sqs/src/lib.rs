@@ -133,12 +133,8 @@ impl Sqs {
         mut input: Value,
         from_query: bool,
     ) -> SqsResult<Value> {
-        if !model::operations().contains(&operation) {
-            return Err(SqsError::Common {
-                code: "InvalidAction",
-                status: 400,
-                message: format!("The action {operation} is not valid for this endpoint."),
-            });
+        if !model::has_operation(operation) {
+            return Err(SqsError::invalid_action(operation));
         }
         model::check_input(operation, &mut input, from_query)?;
         ops::dispatch(self, ctx, operation, input).await

@@ -19,6 +19,11 @@ pub fn operations() -> Vec<&'static str> {
     model().operations()
 }
 
+/// Whether the SQS API has this operation (no allocation: it runs on every request).
+pub fn has_operation(operation: &str) -> bool {
+    model().has_operation(operation)
+}
+
 /// Whether the operation has an output structure (query responses then carry a `<..Result>`).
 pub fn has_output(operation: &str) -> bool {
     model().has_output(operation)

@@ -59,10 +59,7 @@ pub(crate) async fn dispatch(sqs: &Sqs, ctx: &RequestContext, op: &str, input: V
         "StartMessageMoveTask" => start_message_move_task::handle(sqs, ctx, input).await,
         "TagQueue" => tag_queue::handle(sqs, ctx, input).await,
         "UntagQueue" => untag_queue::handle(sqs, ctx, input).await,
-        _ => Err(crate::SqsError::Common {
-            code: "InvalidAction",
-            status: 400,
-            message: format!("The action {op} is not valid for this endpoint."),
-        }),
+        // Unreachable through Sqs::dispatch, which checks the model first.
+        _ => Err(crate::SqsError::invalid_action(op)),
     }
 }
