@@ -13,6 +13,16 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 impl Sqs {
+    /// The queues whose RedrivePolicy names `dlq_arn` as their dead-letter queue.
+    pub(crate) fn dead_letter_sources(&self, dlq_arn: &str) -> Vec<Arc<Queue>> {
+        self.all_queues()
+            .into_iter()
+            .filter(|q| {
+                q.state.lock().attrs.redrive_policy.as_ref().is_some_and(|r| r.dead_letter_target_arn == dlq_arn)
+            })
+            .collect()
+    }
+
     pub(crate) fn queue_by_key(&self, key: &QueueKey) -> Option<Arc<Queue>> {
         self.lookup(key)
     }

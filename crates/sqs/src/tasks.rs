@@ -67,12 +67,6 @@ async fn save(sqs: &Sqs, task: MoveTask) -> SqsResult<()> {
     Ok(())
 }
 
-fn is_dead_letter_queue(sqs: &Sqs, arn: &str) -> bool {
-    sqs.all_queues()
-        .iter()
-        .any(|q| q.state.lock().attrs.redrive_policy.as_ref().is_some_and(|r| r.dead_letter_target_arn == arn))
-}
-
 /// StartMessageMoveTask.
 ///
 /// Errors: `ResourceNotFoundException` for unknown queues; `InvalidParameterValue` for a source
@@ -98,7 +92,7 @@ pub(crate) async fn start(
     if let Some(r) = rate.filter(|r| !(1..=MAX_MOVE_RATE).contains(r)) {
         return Err(SqsError::invalid_value(r, "MaxNumberOfMessagesPerSecond", "Value must be between 1 and 500."));
     }
-    if !is_dead_letter_queue(sqs, source_arn) {
+    if sqs.dead_letter_sources(source_arn).is_empty() {
         return Err(SqsError::invalid_parameter_value("Source queue must be configured as a Dead Letter Queue."));
     }
     let now = sqs.now_ms();
