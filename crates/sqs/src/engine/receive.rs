@@ -138,9 +138,7 @@ impl Sqs {
                 }
                 let mut out = Vec::with_capacity(jobs_delivered.len());
                 for (id, visible, count, nonce) in &jobs_delivered {
-                    if let Some(m) = persist::receive(t, *id, now, *visible, *count as i64, *nonce as i64)? {
-                        out.push(m);
-                    }
+                    out.push(persist::receive(t, *id, now, *visible, *count as i64, *nonce as i64)?);
                 }
                 Ok(out)
             })
@@ -155,15 +153,7 @@ impl Sqs {
             dlq.notify.notify_waiters();
         }
         let stored = pending.await?;
-        Ok(stored
-            .into_iter()
-            .zip(delivered)
-            .map(|(s, (id, _, count, nonce))| Received {
-                receipt_handle: receipt::encode(queue.id, id, nonce),
-                receive_count: count,
-                stored: s,
-            })
-            .collect())
+        Ok(pair(queue.id, stored, delivered.into_iter().map(|(id, _, count, nonce)| (id, nonce, count))))
     }
 
     /// A repeated ReceiveRequestAttemptId within its window gets the same messages and
@@ -192,26 +182,24 @@ impl Sqs {
         }
         let queue_id = queue.id;
         let ids: Vec<i64> = still.iter().map(|(id, _, _)| *id).collect();
-        let pending = self.store().submit(move |t| {
-            let mut out = Vec::new();
-            for id in &ids {
-                if let Some(m) = persist::read(t, *id)? {
-                    out.push(m);
-                }
-            }
-            Ok(out)
-        });
-        Some(async move {
-            let stored = pending.await?;
-            Ok(stored
-                .into_iter()
-                .zip(still)
-                .map(|(s, (id, nonce, count))| Received {
-                    receipt_handle: receipt::encode(queue_id, id, nonce),
-                    receive_count: count,
-                    stored: s,
-                })
-                .collect())
-        })
+        let pending = self.store().submit(move |t| ids.iter().map(|id| persist::read(t, *id)).collect());
+        Some(async move { Ok(pair(queue_id, pending.await?, still)) })
     }
+}
+
+/// Pairs the rows read back from the store with the receives they were read for, by position
+/// (the jobs read one row per receive, in order). A row that is missing — a message whose
+/// earlier commit failed — is left out without shifting the others' receipt handles.
+fn pair(
+    queue_id: i64,
+    stored: Vec<Option<StoredMessage>>,
+    receives: impl IntoIterator<Item = (i64, u32, u32)>,
+) -> Vec<Received> {
+    stored
+        .into_iter()
+        .zip(receives)
+        .filter_map(|(s, (id, nonce, count))| {
+            Some(Received { receipt_handle: receipt::encode(queue_id, id, nonce), receive_count: count, stored: s? })
+        })
+        .collect()
 }
