@@ -25,8 +25,8 @@ impl Sqs {
                 return Err(SqsError::queue_does_not_exist());
             }
             for h in handles {
-                match receipt::decode(h) {
-                    Some((qid, id, nonce)) if qid == queue.id => match st.index.get(id) {
+                match own_handle(queue, h) {
+                    Some((id, nonce)) => match st.index.get(id) {
                         Some(m) if m.receipt == nonce && (!queue.fifo || m.state == State::Inflight) => {
                             st.index.remove(id);
                             ids.push(id);
@@ -41,7 +41,7 @@ impl Sqs {
                         ))),
                         _ => results.push(Ok(())),
                     },
-                    _ => results.push(Err(SqsError::receipt_handle_is_invalid(h))),
+                    None => results.push(Err(SqsError::receipt_handle_is_invalid(h))),
                 }
             }
             if ids.is_empty() {
@@ -86,10 +86,7 @@ impl Sqs {
                             "VisibilityTimeout must be an integer between 0 and 43200",
                         ));
                     }
-                    let (qid, id, nonce) = receipt::decode(h).ok_or_else(|| SqsError::receipt_handle_is_invalid(h))?;
-                    if qid != queue.id {
-                        return Err(SqsError::receipt_handle_is_invalid(h));
-                    }
+                    let (id, nonce) = own_handle(queue, h).ok_or_else(|| SqsError::receipt_handle_is_invalid(h))?;
                     let Some(m) = st.index.get(id) else {
                         return Err(SqsError::invalid_value(
                             h,
@@ -131,4 +128,10 @@ impl Sqs {
         pending.await?;
         Ok(results)
     }
+}
+
+/// The message id and receive nonce of a receipt handle issued by this queue; `None` for a
+/// forged handle or another queue's.
+fn own_handle(queue: &Queue, handle: &str) -> Option<(i64, u32)> {
+    receipt::decode(handle).filter(|(qid, _, _)| *qid == queue.id).map(|(_, id, nonce)| (id, nonce))
 }
