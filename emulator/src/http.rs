@@ -83,16 +83,18 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallib
         headers: parts.headers,
         body,
     };
-    let started = std::time::Instant::now();
-    let method = request.method.clone();
-    let path = request.path.clone();
+    // The per-request log line is debug level: only then copy what it prints.
+    let log = tracing::enabled!(tracing::Level::DEBUG)
+        .then(|| (request.method.clone(), request.path.clone(), std::time::Instant::now()));
     let mut reply = match CatchUnwind(Box::pin(router::route(app, request))).await {
         Ok(r) => r,
         Err(()) => router::internal_error(),
     };
     reply.headers_mut().insert("server", HeaderValue::from_static("quayside"));
     allow_cors(&mut reply);
-    tracing::debug!("{method} {path} -> {} in {:?}", reply.status().as_u16(), started.elapsed());
+    if let Some((method, path, started)) = log {
+        tracing::debug!("{method} {path} -> {} in {:?}", reply.status().as_u16(), started.elapsed());
+    }
     Ok(reply)
 }
 
