@@ -128,7 +128,7 @@ impl Index {
             self.push_timer(visible_ms, id, 0);
         }
         if self.fifo {
-            let g = group.unwrap_or_else(|| Arc::from(""));
+            let g = group_key(group);
             let entry = self.groups.entry(g.clone()).or_default();
             // Ids arrive in order but for messages prepared by one caller and committed after
             // another's: keep each group sorted by id (send order).
@@ -170,7 +170,7 @@ impl Index {
             State::Visible => {}
         }
         if self.fifo {
-            let g = group.unwrap_or_else(|| Arc::from(""));
+            let g = group_key(group);
             if let Some(entry) = self.groups.get_mut(&g) {
                 if was == State::Inflight {
                     entry.inflight = entry.inflight.saturating_sub(1);
@@ -271,7 +271,7 @@ impl Index {
         self.inflight += 1;
         self.push_timer(visible_ms, id, gen);
         if self.fifo {
-            let g = group.unwrap_or_else(|| Arc::from(""));
+            let g = group_key(group);
             if let Some(entry) = self.groups.get_mut(&g) {
                 entry.inflight += 1;
             }
@@ -310,7 +310,7 @@ impl Index {
             State::Inflight => self.inflight = self.inflight.saturating_sub(1),
         }
         if self.fifo {
-            let g = m.group.clone().unwrap_or_else(|| Arc::from(""));
+            let g = group_key(m.group.clone());
             let mut empty = false;
             if let Some(entry) = self.groups.get_mut(&g) {
                 if let Some(pos) = entry.ids.iter().position(|x| *x == id) {
@@ -369,6 +369,12 @@ impl Index {
             }
         }
     }
+}
+
+/// The FIFO group a message belongs to (FIFO sends always carry one; the empty name only
+/// guards a message loaded without it).
+fn group_key(group: Option<Arc<str>>) -> Arc<str> {
+    group.unwrap_or_else(|| Arc::from(""))
 }
 
 #[cfg(test)]
