@@ -40,6 +40,20 @@ impl Env {
         out.messages.is_none_or(|v| v.is_empty())
     }
 
+    /// One receive (up to 10) asking for every system attribute.
+    pub async fn receive_with_attributes(&self, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+        let out = self
+            .client
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+            .send()
+            .await
+            .unwrap();
+        out.messages.unwrap_or_default()
+    }
+
     pub async fn fifo_queue(&self, name: &str, content_dedup: bool) -> String {
         let mut req = self
             .client

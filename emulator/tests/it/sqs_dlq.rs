@@ -36,15 +36,7 @@ async fn messages_move_to_the_dlq_after_max_receives() {
     }
     // The third receive moves it instead of delivering it.
     assert!(env.nothing_to_receive(&src).await);
-    let got = c
-        .receive_message()
-        .queue_url(&dlq)
-        .message_system_attribute_names(S::All)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap();
+    let got = env.receive_with_attributes(&dlq).await;
     assert_eq!(got[0].body.as_deref(), Some("poison"));
     let src_arn = env.attribute(&src, "QueueArn").await.unwrap();
     assert_eq!(got[0].attributes.as_ref().unwrap().get(&S::DeadLetterQueueSourceArn), Some(&src_arn));

@@ -36,15 +36,7 @@ async fn order_within_groups_and_blocking() {
     c.delete_message().queue_url(&url).receipt_handle(r1[0].receipt_handle.clone().unwrap()).send().await.unwrap();
     assert!(env.nothing_to_receive(&url).await);
     c.delete_message().queue_url(&url).receipt_handle(r1[1].receipt_handle.clone().unwrap()).send().await.unwrap();
-    let r3 = c
-        .receive_message()
-        .queue_url(&url)
-        .message_system_attribute_names(S::All)
-        .send()
-        .await
-        .unwrap()
-        .messages
-        .unwrap();
+    let r3 = env.receive_with_attributes(&url).await;
     assert_eq!(r3[0].body.as_deref(), Some("a3"));
     let attrs = r3[0].attributes.as_ref().unwrap();
     assert_eq!(attrs.get(&S::MessageGroupId).map(String::as_str), Some("a"));

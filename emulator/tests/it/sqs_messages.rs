@@ -10,6 +10,10 @@ use aws_sdk_sqs::types::{
 };
 use std::time::{Duration, Instant};
 
+fn binary_attr(bytes: &[u8]) -> MessageAttributeValue {
+    MessageAttributeValue::builder().data_type("Binary").binary_value(Blob::new(bytes.to_vec())).build().unwrap()
+}
+
 fn attr(t: &str, v: &str) -> MessageAttributeValue {
     MessageAttributeValue::builder().data_type(t).string_value(v).build().unwrap()
 }
@@ -24,14 +28,7 @@ async fn send_receive_delete_with_md5s_and_attributes() {
         .queue_url(&url)
         .message_body("hello world")
         .message_attributes("SellerName", attr("String", "Example Store"))
-        .message_attributes(
-            "bin",
-            MessageAttributeValue::builder()
-                .data_type("Binary")
-                .binary_value(Blob::new(vec![0, 1, 2]))
-                .build()
-                .unwrap(),
-        )
+        .message_attributes("bin", binary_attr(&[0, 1, 2]))
         .message_system_attributes(
             MessageSystemAttributeNameForSends::AwsTraceHeader,
             MessageSystemAttributeValue::builder()
@@ -85,14 +82,7 @@ async fn send_receive_delete_with_md5s_and_attributes() {
     c.send_message()
         .queue_url(&url)
         .message_body("b")
-        .message_attributes(
-            "bin",
-            MessageAttributeValue::builder()
-                .data_type("Binary")
-                .binary_value(Blob::new(vec![0, 1, 2]))
-                .build()
-                .unwrap(),
-        )
+        .message_attributes("bin", binary_attr(&[0, 1, 2]))
         .send()
         .await
         .unwrap();
