@@ -169,7 +169,7 @@ impl Sqs {
     pub async fn reset(&self) -> SqsResult<()> {
         let queues: Vec<Arc<Queue>> = self.inner.queues.write().drain().map(|(_, q)| q).collect();
         for q in &queues {
-            q.mark_deleted();
+            q.mark_deleted(); // the tables are wiped below
         }
         self.inner.deleted.lock().clear();
         *self.inner.tasks.lock() = tasks::Tasks::default();

@@ -200,9 +200,18 @@ impl Queue {
         st.dedup.insert(key, DedupEntry { message_id, sequence_number, expires_ms });
     }
 
-    pub(crate) fn mark_deleted(&self) {
-        self.state.lock().deleted = true;
+    /// Marks the queue deleted (every later operation on it answers QueueDoesNotExist, long
+    /// polls end), empties its index and returns the ids of the messages it held.
+    pub(crate) fn mark_deleted(&self) -> Vec<i64> {
+        let ids = {
+            let mut st = self.state.lock();
+            st.deleted = true;
+            let ids = st.index.ids();
+            st.index.clear();
+            ids
+        };
         self.notify.notify_waiters();
+        ids
     }
 
     pub fn key(&self) -> QueueKey {

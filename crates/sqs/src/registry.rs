@@ -104,16 +104,10 @@ impl Sqs {
             queues.remove(&q.key());
         }
         // The registry lock is released before the queue's is taken (receives take them the
-        // other way round).
-        let pending = {
-            let mut st = q.state.lock();
-            st.deleted = true;
-            let ids = st.index.ids();
-            st.index.clear();
-            let id = q.id;
-            self.store().submit(move |t| persist::delete_queue(t, id, &ids))
-        };
-        q.notify.notify_waiters();
+        // other way round). Once marked deleted, nothing else changes the queue.
+        let ids = q.mark_deleted();
+        let id = q.id;
+        let pending = self.store().submit(move |t| persist::delete_queue(t, id, &ids));
         self.inner.deleted.lock().insert(q.key(), self.now_ms());
         pending.await?;
         Ok(())
