@@ -262,9 +262,10 @@ async fn step(sqs: &Sqs, mut task: MoveTask) -> SqsResult<()> {
     finish(sqs, task).await
 }
 
-/// Stores the task's progress unless it was cancelled meanwhile.
+/// Records the task's progress; a task cancelled meanwhile stays cancelled, in memory and in
+/// the store (saving the step's own copy would have written it back as RUNNING).
 async fn finish(sqs: &Sqs, task: MoveTask) -> SqsResult<()> {
-    {
+    let merged = {
         let mut tasks = sqs.inner.tasks.lock();
         let Some(t) = tasks.list.iter_mut().find(|t| t.handle == task.handle) else {
             return Ok(());
@@ -272,8 +273,9 @@ async fn finish(sqs: &Sqs, task: MoveTask) -> SqsResult<()> {
         if t.status == "CANCELLED" {
             t.moved = task.moved;
         } else {
-            *t = task.clone();
+            *t = task;
         }
-    }
-    save(sqs, task).await
+        t.clone()
+    };
+    save(sqs, merged).await
 }
