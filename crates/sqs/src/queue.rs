@@ -2,7 +2,7 @@
 //! index, behind one lock; plus the notification long polls wait on.
 
 use crate::attributes::QueueAttributes;
-use crate::index::Index;
+use crate::index::{Index, Meta};
 use crate::persist::{IndexRow, QueueRow};
 use aws_protocol::RequestContext;
 use parking_lot::Mutex;
@@ -212,6 +212,26 @@ impl Queue {
         };
         self.notify.notify_waiters();
         ids
+    }
+
+    /// Takes in messages moved from another queue (a redrive to this dead-letter queue, or a
+    /// move task) under their new ids, visible at `now`, and wakes long polls. A redrive keeps
+    /// the receive count; a move task starts it afresh.
+    pub(crate) fn take_moved<'a>(
+        &self,
+        moved: impl IntoIterator<Item = (i64, &'a Meta)>,
+        now: i64,
+        keep_receives: bool,
+    ) {
+        let mut st = self.state.lock();
+        for (id, meta) in moved {
+            let group = meta.group.as_deref().filter(|_| self.fifo).map(|g| st.index.intern(g));
+            let (received_ms, receive_count) =
+                if keep_receives { (meta.received_ms, meta.receive_count) } else { (0, 0) };
+            st.index.insert(id, meta.sent_ms, now, received_ms, receive_count, 0, group, now);
+        }
+        drop(st);
+        self.notify.notify_waiters();
     }
 
     pub fn key(&self) -> QueueKey {

@@ -248,11 +248,7 @@ async fn step(sqs: &Sqs, mut task: MoveTask) -> SqsResult<()> {
         })
         .await?;
     for (_, new_id, meta, dest) in &moves {
-        let mut st = dest.state.lock();
-        let group = meta.group.as_deref().filter(|_| dest.fifo).map(|g| st.index.intern(g));
-        st.index.insert(*new_id, meta.sent_ms, now, 0, 0, 0, group, now);
-        drop(st);
-        dest.notify.notify_waiters();
+        dest.take_moved([(*new_id, meta)], now, false);
     }
     task.moved += moves.len() as i64;
     task.last_ms = now;

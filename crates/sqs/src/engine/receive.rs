@@ -144,13 +144,7 @@ impl Sqs {
             })
         };
         if let (Some(dlq), false) = (&dlq, moves.is_empty()) {
-            let mut st = dlq.state.lock();
-            for (_, new_id, meta) in &moves {
-                let group = meta.group.as_deref().filter(|_| dlq.fifo).map(|g| st.index.intern(g));
-                st.index.insert(*new_id, meta.sent_ms, now, meta.received_ms, meta.receive_count, 0, group, now);
-            }
-            drop(st);
-            dlq.notify.notify_waiters();
+            dlq.take_moved(moves.iter().map(|(_, new_id, meta)| (*new_id, meta)), now, true);
         }
         let stored = pending.await?;
         Ok(pair(queue.id, stored, delivered.into_iter().map(|(id, _, count, nonce)| (id, nonce, count))))
