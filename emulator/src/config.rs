@@ -1,6 +1,11 @@
-//! The emulator's settings, from flags or `QUAYSIDE_*` environment variables.
+//! The emulator's settings, from flags or `QUAYSIDE_*` environment variables. Services add
+//! their own settings and listener ports (`ServiceDef::options`, `::listeners`), so the flags
+//! are built from the service list at start.
 
-use clap::{Parser, Subcommand};
+use clap::builder::BoolishValueParser;
+use clap::{Arg, ArgMatches, FromArgMatches, Parser, Subcommand};
+use service::ServiceDef;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -29,43 +34,162 @@ pub struct Config {
     /// Port to listen on (0 picks a free one).
     #[arg(long, env = "QUAYSIDE_PORT", default_value_t = 4566)]
     pub port: u16,
-    /// Directory of the SQLite state file (created if absent).
+    /// Directory of the SQLite state file (created if absent); one Quayside at a time uses it.
     #[arg(long, env = "QUAYSIDE_DATA_DIR", default_value = "./.quayside")]
     pub data_dir: PathBuf,
     /// Keep state in memory only (same code, nothing written to disk).
-    #[arg(long, env = "QUAYSIDE_IN_MEMORY", default_value_t = false)]
+    #[arg(long, env = "QUAYSIDE_IN_MEMORY", default_value = "false", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub in_memory: bool,
     /// Account of requests whose access key id is not a 12-digit account id.
-    #[arg(long, env = "QUAYSIDE_ACCOUNT_ID", default_value = "000000000000")]
+    #[arg(long, env = "QUAYSIDE_ACCOUNT_ID", default_value = "000000000000", value_parser = account_id)]
     pub account_id: String,
     /// Region of unsigned requests.
     #[arg(long, env = "QUAYSIDE_REGION", default_value = "us-east-1")]
     pub region: String,
-    /// Log filter (error, warn, info, debug, trace, or a tracing directive).
-    #[arg(long, env = "QUAYSIDE_LOG_LEVEL", default_value = "info")]
+    /// Log level (error, warn, info, debug, trace, off) or tracing directives (`quayside=debug`).
+    #[arg(long, env = "QUAYSIDE_LOG_LEVEL", default_value = "info", value_parser = log_level)]
     pub log_level: String,
-    /// Time only moves through POST /_quayside/clock/advance.
-    #[arg(long, env = "QUAYSIDE_VIRTUAL_CLOCK", default_value_t = false)]
+    /// Time only moves through POST /_quayside/clock/advance (and is kept across restarts).
+    #[arg(long, env = "QUAYSIDE_VIRTUAL_CLOCK", default_value = "false", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub virtual_clock: bool,
     /// `strict` also enforces the AWS limits emulators usually relax (re-creating a queue
-    /// within 60 s of deleting it).
+    /// within 60 s of deleting it, one PurgeQueue per 60 s).
     #[arg(long, env = "QUAYSIDE_LIMITS", default_value = "relaxed", value_parser = ["strict", "relaxed"])]
     pub limits: String,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "QUAYSIDE_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_body_bytes: usize,
     /// fsync every commit (survives power loss; slower). The default survives a killed process.
-    #[arg(long, env = "QUAYSIDE_FSYNC", default_value_t = false)]
+    #[arg(long, env = "QUAYSIDE_FSYNC", default_value = "false", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub fsync: bool,
     #[arg(skip)]
     pub strict: bool,
     #[arg(skip)]
     pub durability: store::Durability,
+    /// Service settings (`--queue-url-style`), by flag.
+    #[arg(skip)]
+    pub options: HashMap<&'static str, String>,
+    /// Ports of the services' own listeners, by listener name (`None`: off).
+    #[arg(skip)]
+    pub listener_ports: HashMap<&'static str, Option<u16>>,
+}
+
+fn account_id(s: &str) -> Result<String, String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err("an AWS account id is 12 digits".into())
+    }
+}
+
+fn log_level(s: &str) -> Result<String, String> {
+    const LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace", "off"];
+    let ok = s.split(',').all(|d| {
+        let level = d.rsplit_once('=').map(|(_, l)| l).unwrap_or(d);
+        LEVELS.contains(&level.trim().to_ascii_lowercase().as_str())
+    });
+    if ok && tracing_subscriber::EnvFilter::try_new(s).is_ok() {
+        Ok(s.to_string())
+    } else {
+        Err(format!("expected one of {} (or target=level directives)", LEVELS.join(", ")))
+    }
+}
+
+/// The environment variable of a flag: `QUAYSIDE_` and the flag in upper case.
+pub fn env_name(flag: &str) -> String {
+    format!("QUAYSIDE_{}", flag.to_ascii_uppercase().replace('-', "_"))
+}
+
+fn port_or_off(s: &str) -> Result<Option<u16>, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    s.parse::<u16>().map(Some).map_err(|_| "a port number (0 picks a free one) or `off`".to_string())
+}
+
+/// The `quayside` command with every service's settings and listener ports added.
+pub fn command(defs: &[ServiceDef]) -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().mut_subcommand("serve", |mut serve| {
+        for def in defs {
+            for o in def.options {
+                let mut arg = Arg::new(o.flag).long(o.flag).env(env_name(o.flag)).help(o.help).default_value(o.default);
+                if !o.values.is_empty() {
+                    arg = arg.value_parser(o.values.to_vec());
+                }
+                serve = serve.arg(arg);
+            }
+            for l in def.listeners {
+                let flag = format!("{}-port", l.name);
+                serve = serve.arg(
+                    Arg::new(flag.clone())
+                        .long(flag.clone())
+                        .env(env_name(&flag))
+                        .help(l.help)
+                        .default_value(l.default_port.to_string())
+                        .value_parser(port_or_off),
+                );
+            }
+        }
+        serve
+    })
+}
+
+/// Parses the command line (and environment). An error about a value that came from the
+/// environment names the variable.
+///
+/// Errors: clap's error, ready to print and exit with.
+pub fn parse(defs: &[ServiceDef], args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Config, clap::Error> {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let mut cmd = command(defs);
+    let matches = cmd.try_get_matches_from_mut(args.clone()).map_err(|e| name_env_var(e, &args))?;
+    let cli = Cli::from_arg_matches(&matches)?;
+    let Command::Serve(config) = cli.command;
+    let serve = matches
+        .subcommand_matches("serve")
+        .ok_or_else(|| cmd.error(clap::error::ErrorKind::MissingSubcommand, "serve"))?;
+    Ok(config.finish(defs, serve))
+}
+
+/// Rewrites "invalid value 'x' for '--port <PORT>'" into one that names `QUAYSIDE_PORT` when
+/// the value came from there.
+fn name_env_var(e: clap::Error, args: &[std::ffi::OsString]) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else { return e };
+    let Some(flag) = arg.strip_prefix("--").and_then(|a| a.split([' ', '=']).next()) else { return e };
+    let on_command_line = args.iter().any(|a| a.to_string_lossy().starts_with(&format!("--{flag}")));
+    let var = env_name(flag);
+    match (on_command_line, std::env::var(&var)) {
+        (false, Ok(value)) => {
+            let detail = e.to_string();
+            let reason = detail.lines().next().unwrap_or("").trim_start_matches("error: ");
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("environment variable {var}={value:?}: {reason}\n"),
+            )
+        }
+        _ => e,
+    }
 }
 
 impl Config {
-    /// Derives the fields that depend on others (call after parsing).
-    pub fn finish(mut self) -> Self {
+    /// Derives the fields that depend on others, and reads the services' settings.
+    pub fn finish(mut self, defs: &[ServiceDef], serve: &ArgMatches) -> Self {
+        for def in defs {
+            for o in def.options {
+                if let Some(v) = serve.get_one::<String>(o.flag) {
+                    self.options.insert(o.flag, v.clone());
+                }
+            }
+            for l in def.listeners {
+                let port = serve.get_one::<Option<u16>>(&format!("{}-port", l.name)).copied().flatten();
+                self.listener_ports.insert(l.name, port);
+            }
+        }
+        self.derive()
+    }
+
+    fn derive(mut self) -> Self {
         self.strict = self.limits == "strict";
         self.durability = if self.fsync { store::Durability::Power } else { store::Durability::Process };
         self
@@ -87,6 +211,33 @@ impl Config {
             fsync: false,
             strict: false,
             durability: store::Durability::Process,
+            options: HashMap::new(),
+            listener_ports: HashMap::new(),
         }
+        .derive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_args(args: &[&str]) -> Result<Config, clap::Error> {
+        let defs = crate::services::all();
+        parse(&defs, std::iter::once("quayside").chain(args.iter().copied()).map(Into::into))
+    }
+
+    #[test]
+    fn values_are_checked() {
+        let c = parse_args(&["serve", "--in-memory", "--queue-url-style", "off"]).unwrap();
+        assert!(c.in_memory);
+        assert_eq!(c.options["queue-url-style"], "off");
+        assert!(parse_args(&["serve", "--in-memory", "yes"]).unwrap().in_memory);
+        assert!(!parse_args(&["serve", "--in-memory", "OFF"]).unwrap().in_memory);
+        assert!(parse_args(&["serve", "--in-memory", "maybe"]).is_err());
+        assert!(parse_args(&["serve", "--log-level", "nonsense"]).is_err());
+        assert!(parse_args(&["serve", "--log-level", "quayside=debug,warn"]).is_ok());
+        assert!(parse_args(&["serve", "--account-id", "12345"]).is_err());
+        assert!(parse_args(&["serve", "--queue-url-style", "weird"]).is_err());
     }
 }

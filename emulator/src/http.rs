@@ -1,30 +1,24 @@
-//! The HTTP/1.1 listener: one task per connection, one spawned task per request so a panic in a
-//! handler becomes a 500 instead of a dead server, and request bodies read up to the limit.
+//! The listener on the main port: HTTP/1.1 and HTTP/2 (h2c with prior knowledge) on one socket,
+//! request bodies read up to the limit, routing, panics turned into 500s, and the debug log line.
 
-use crate::router;
-use crate::App;
+use crate::respond::{self, Reply};
+use crate::router::{Decision, Head};
+use crate::{admin, App};
+use aws_protocol::query::QueryParams;
+use aws_protocol::routing::{account_for_key, credential_scope};
+use aws_protocol::RequestContext;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONTENT_LENGTH};
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper::Request;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use service::{Call, Input, PathCall};
 use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-
-/// A request as the router sees it: head and the whole body.
-pub(crate) struct IncomingRequest {
-    pub method: hyper::Method,
-    pub path: String,
-    pub query: String,
-    pub headers: hyper::HeaderMap,
-    pub body: Bytes,
-}
-
-pub(crate) type Reply = Response<Full<Bytes>>;
 
 pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver<bool>) {
     loop {
@@ -43,21 +37,42 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch:
         let app = app.clone();
         tokio::spawn(async move {
             let svc = service_fn(move |req| handle(app.clone(), req));
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), svc)
-                .await
-            {
+            // HTTP/1.1, or HTTP/2 when the client starts with its preface (h2c prior knowledge).
+            // A request asking to upgrade to h2c is answered over HTTP/1.1, as RFC 7540 3.2
+            // allows.
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            if let Err(e) = builder.serve_connection(TokioIo::new(stream), svc).await {
                 tracing::debug!("connection: {e}");
             }
         });
     }
 }
 
+/// The request context (account, region, host, trace header) and the SigV4 scope's signing
+/// name, if signed.
+fn context(app: &App, headers: &hyper::HeaderMap, query: &str) -> (RequestContext, Option<String>) {
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    let host = header("host").unwrap_or("localhost:4566").to_string();
+    let query_cred = query
+        .contains("X-Amz-Credential")
+        .then(|| QueryParams::parse(query.as_bytes()).get("X-Amz-Credential").map(str::to_string))
+        .flatten();
+    let scope_source = header("authorization").map(str::to_string).or(query_cred);
+    let mut ctx = RequestContext::new(&app.config.account_id, &app.config.region, host);
+    ctx.trace_header = header("x-amzn-trace-id").map(str::to_string);
+    let mut signing = None;
+    if let Some(scope) = scope_source.as_deref().and_then(credential_scope) {
+        ctx.account = account_for_key(&scope.access_key_id, &app.config.account_id);
+        ctx.region = scope.region;
+        signing = Some(scope.service);
+    }
+    (ctx, signing)
+}
+
 async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallible> {
     // Browser-based tools (queue consoles, the AWS JS SDK in a page) send CORS preflights.
     if req.method() == hyper::Method::OPTIONS {
-        let mut reply = router::plain(200, "");
+        let mut reply = respond::plain(200, "");
         allow_cors(&mut reply);
         return Ok(reply);
     }
@@ -65,37 +80,90 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallib
     let limit = app.config.max_body_bytes;
     let declared = parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return Ok(router::too_large(limit));
+        return Ok(respond::too_large(limit));
     }
     let body = match Limited::new(body, limit).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => {
             if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-                return Ok(router::too_large(limit));
+                return Ok(respond::too_large(limit));
             }
-            return Ok(router::plain(400, "could not read the request body"));
+            return Ok(respond::plain(400, "could not read the request body"));
         }
     };
-    let request = IncomingRequest {
-        method: parts.method,
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().unwrap_or("").to_string(),
-        headers: parts.headers,
-        body,
-    };
-    // The per-request log line is debug level: only then copy what it prints.
-    let log = tracing::enabled!(tracing::Level::DEBUG)
-        .then(|| (request.method.clone(), request.path.clone(), std::time::Instant::now()));
-    let mut reply = match CatchUnwind(Box::pin(router::route(app, request))).await {
+    let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
+    let mut label = None;
+    let mut reply = match CatchUnwind(Box::pin(dispatch(&app, &parts, body, &mut label))).await {
         Ok(r) => r,
-        Err(()) => router::internal_error(),
+        Err(()) => respond::internal_error(),
     };
     reply.headers_mut().insert("server", HeaderValue::from_static("quayside"));
     allow_cors(&mut reply);
-    if let Some((method, path, started)) = log {
-        tracing::debug!("{method} {path} -> {} in {:?}", reply.status().as_u16(), started.elapsed());
+    if let Some(started) = started {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let status = reply.status().as_u16();
+        match label {
+            Some((service, op)) => tracing::debug!("{service} {op} {status} {ms:.1} ms"),
+            None => tracing::debug!("{} {} {status} {ms:.1} ms", parts.method, parts.uri.path()),
+        }
     }
     Ok(reply)
+}
+
+/// Routes one request and runs it. `label` gets the service and operation for the log line.
+async fn dispatch(
+    app: &App,
+    parts: &hyper::http::request::Parts,
+    body: Bytes,
+    label: &mut Option<(String, String)>,
+) -> Reply {
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
+    if let Some(reply) = admin::route(app, &parts.method, path, &body).await {
+        return reply;
+    }
+    let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok());
+    let (ctx, signing) = context(app, &parts.headers, query);
+    let content_type = header(CONTENT_TYPE.as_str());
+    let target = header("x-amz-target");
+    let is_form = content_type.is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let form = (target.is_none() && (is_form || (parts.method == hyper::Method::POST && !body.is_empty())))
+        .then_some(&body[..]);
+    let head = Head {
+        method: parts.method.as_str(),
+        path,
+        query,
+        target,
+        content_type,
+        accept: header("accept"),
+        signing_name: signing.as_deref(),
+    };
+    let owner = |p: &str| app.services.iter().position(|s| s.owns_path(p));
+    match app.table.route(&head, form, owner) {
+        Decision::Call { service, protocol, operation, params } => {
+            let svc = &app.services[service];
+            *label = Some((svc.routes().name.clone(), operation.clone()));
+            let input = match params {
+                Some(p) => Input::Query(p),
+                None => Input::Body(&body),
+            };
+            let call = Call { ctx: &ctx, protocol, operation: &operation, input, path, method: parts.method.as_str() };
+            respond::reply(&ctx.request_id, svc.call(call).await)
+        }
+        Decision::Path { service } => {
+            let svc = &app.services[service];
+            let mut params = QueryParams::parse(query.as_bytes());
+            params.extend(QueryParams::parse(&body));
+            let accept_json = header("accept").is_some_and(|a| a.contains("json"));
+            let call = PathCall { ctx: &ctx, method: parts.method.as_str(), path, params, accept_json };
+            respond::reply(&ctx.request_id, svc.path_call(call).await)
+        }
+        Decision::Root => respond::json(200, &serde_json::json!({"status": "running", "service": "quayside"})),
+        Decision::NotFound => respond::plain(404, "quayside: no route for this request"),
+        Decision::Error { protocol, error } => {
+            respond::reply(&ctx.request_id, error.to_response(protocol, &Default::default(), &ctx.request_id))
+        }
+    }
 }
 
 /// Permissive CORS, as LocalStack answers: any origin, method and header.

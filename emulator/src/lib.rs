@@ -1,25 +1,34 @@
-//! The `quayside` emulator: configuration, the single-port HTTP listener, routing to the
-//! services, admin endpoints, and shutdown. The only crate that knows sockets.
+//! The `quayside` emulator: configuration, the single-port HTTP listener (HTTP/1.1 and h2c),
+//! routing to the services in [`services::all`], the services' own TCP listeners, admin
+//! endpoints, housekeeping and shutdown. The only crate that knows sockets; it names no
+//! service outside the service list.
 
 mod admin;
 pub mod config;
 mod http;
+mod listeners;
+mod lock;
+mod respond;
 mod router;
-mod sqs_api;
-mod sts;
+pub mod services;
+mod state;
 
 pub use config::Config;
 
+use service::{Clock, Env, ManualClock, Service, ServiceDef, SystemClock};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
-use store::{Clock, ManualClock, SystemClock};
 use tokio::sync::watch;
 
 /// Everything a request handler can reach.
 pub(crate) struct App {
     pub config: Config,
-    pub sqs: sqs::Sqs,
+    pub services: Vec<Arc<dyn Service>>,
+    pub table: router::Table,
+    pub store: store::Store,
+    pub clock: Arc<dyn Clock>,
     /// Set with `--virtual-clock`: the clock the admin API moves.
     pub manual_clock: Option<Arc<ManualClock>>,
     pub started: Instant,
@@ -27,68 +36,139 @@ pub(crate) struct App {
 
 /// A running emulator.
 pub struct Running {
+    /// The main port's address.
     pub addr: SocketAddr,
+    /// The services' own listeners' addresses, by listener name.
+    pub listeners: HashMap<&'static str, SocketAddr>,
     shutdown: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
     app: Arc<App>,
+    _lock: Option<lock::DirLock>,
 }
 
 impl Running {
     /// Moves the virtual clock (only with `virtual_clock`), as `POST /_quayside/clock/advance`.
     pub async fn advance_clock(&self, seconds: i64) -> bool {
-        admin::advance(&self.app, seconds * 1000).await
+        admin::advance(&self.app, seconds.saturating_mul(1000)).await.is_ok()
     }
 
-    /// Stops accepting connections and waits for the accept loop to end.
+    /// Stops: waiting long polls are answered, listeners close, open connections get a moment
+    /// to finish their answers, and the accept loops end.
     pub async fn shutdown(self) {
+        for s in &self.app.services {
+            s.shutdown();
+        }
         let _ = self.shutdown.send(true);
-        let _ = self.task.await;
+        for t in self.tasks {
+            let _ = t.await;
+        }
     }
 }
 
-/// Errors starting the emulator.
+/// Errors starting the emulator; each names what it concerns.
 #[derive(Debug)]
 pub enum StartError {
-    Io(std::io::Error),
-    Store(store::Error),
+    /// Another Quayside holds the data directory.
+    Locked(std::path::PathBuf),
+    /// A file or directory could not be used.
+    Path(std::path::PathBuf, String),
+    /// An address could not be bound.
+    Bind(String, std::io::Error),
+    /// A service could not open.
+    Service(String),
 }
 
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StartError::Io(e) => write!(f, "{e}"),
-            StartError::Store(e) => write!(f, "{e}"),
+            StartError::Locked(dir) => {
+                write!(f, "another Quayside is using the data directory {}", dir.display())
+            }
+            StartError::Path(p, e) => write!(f, "{}: {e}", p.display()),
+            StartError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
+            StartError::Service(e) => write!(f, "{e}"),
         }
     }
 }
 
 impl std::error::Error for StartError {}
 
-/// Opens the store, loads every service's state, binds the listener and starts serving.
+/// Starts every service of [`services::all`].
 ///
-/// Errors: the data directory or database cannot be opened, or the address cannot be bound.
+/// Errors: see [`start_with`].
 pub async fn start(config: Config) -> Result<Running, StartError> {
-    let manual_clock = config.virtual_clock.then(|| Arc::new(ManualClock::starting_now()));
+    start_with(config, services::all()).await
+}
+
+/// Locks the data directory, opens the store with every service's migrations, opens the
+/// services, binds the main port and the services' listeners, and starts serving.
+///
+/// Errors: the data directory is in use or unusable, the database cannot be opened, a
+/// service cannot load its state, or an address cannot be bound.
+pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running, StartError> {
+    let (path, dir_lock) = if config.in_memory {
+        (None, None)
+    } else {
+        let dir = config.data_dir.clone();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| StartError::Path(dir.clone(), format!("cannot create the data directory: {e}")))?;
+        let l = lock::DirLock::acquire(&dir).await?;
+        (Some(dir.join("quayside.db")), Some(l))
+    };
+    let mut migrations: Vec<store::Migration> = state::MIGRATIONS.to_vec();
+    for d in &defs {
+        migrations.extend(d.migrations.iter().copied());
+    }
+    let store = store::Store::open(path.as_deref(), config.durability, &migrations).map_err(|e| match &path {
+        Some(p) => StartError::Path(p.clone(), format!("cannot open the database: {e}")),
+        None => StartError::Service(format!("cannot open the in-memory database: {e}")),
+    })?;
+    let manual_clock = if config.virtual_clock {
+        let saved = state::load_clock(&store).map_err(|e| StartError::Service(format!("virtual clock: {e}")))?;
+        Some(Arc::new(saved.map(ManualClock::new).unwrap_or_else(ManualClock::starting_now)))
+    } else {
+        None
+    };
     let clock: Arc<dyn Clock> = match &manual_clock {
         Some(c) => c.clone(),
         None => Arc::new(SystemClock),
     };
-    let path = if config.in_memory {
-        None
-    } else {
-        std::fs::create_dir_all(&config.data_dir).map_err(StartError::Io)?;
-        Some(config.data_dir.join("quayside.db"))
-    };
-    let migrations: Vec<store::Migration> = sqs::persist::MIGRATIONS.to_vec();
-    let store = store::Store::open(path.as_deref(), config.durability, &migrations).map_err(StartError::Store)?;
-    let sqs = sqs::Sqs::open(store, clock, sqs::Config { strict: config.strict }).map_err(StartError::Store)?;
-    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await.map_err(StartError::Io)?;
-    let addr = listener.local_addr().map_err(StartError::Io)?;
-    let app = Arc::new(App { config, sqs, manual_clock, started: Instant::now() });
+    let mut services = Vec::with_capacity(defs.len());
+    for d in &defs {
+        let mut options = HashMap::new();
+        for o in d.options {
+            options.insert(o.flag, config.options.get(o.flag).cloned().unwrap_or_else(|| o.default.to_string()));
+        }
+        let env = Env { store: store.clone(), clock: clock.clone(), strict: config.strict, options };
+        services.push((d.open)(&env).map_err(StartError::Service)?);
+    }
+    let main_addr = format!("{}:{}", config.host, config.port);
+    let listener =
+        tokio::net::TcpListener::bind(&main_addr).await.map_err(|e| StartError::Bind(main_addr.clone(), e))?;
+    let addr = listener.local_addr().map_err(|e| StartError::Bind(main_addr, e))?;
     let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(http::serve(listener, app.clone(), rx.clone()));
+    let mut extra = Vec::new();
+    for (i, d) in defs.iter().enumerate() {
+        for l in d.listeners {
+            if let Some(port) = config.listener_ports.get(l.name).copied().flatten() {
+                let a = format!("{}:{port}", config.host);
+                let bound = tokio::net::TcpListener::bind(&a).await.map_err(|e| StartError::Bind(a.clone(), e))?;
+                extra.push((i, l.name, bound));
+            }
+        }
+    }
+    let table = router::Table::new(&services);
+    let app = Arc::new(App { config, services, table, store, clock, manual_clock, started: Instant::now() });
+    let mut listener_addrs = HashMap::new();
+    let mut tasks = vec![tokio::spawn(http::serve(listener, app.clone(), rx.clone()))];
+    for (i, name, bound) in extra {
+        if let Ok(a) = bound.local_addr() {
+            listener_addrs.insert(name, a);
+        }
+        tasks.push(tokio::spawn(listeners::serve(bound, app.services[i].clone(), name, rx.clone())));
+    }
     tokio::spawn(housekeeping(app.clone(), rx));
-    Ok(Running { addr, shutdown: tx, task, app })
+    Ok(Running { addr, listeners: listener_addrs, shutdown: tx, tasks, app, _lock: dir_lock })
 }
 
 async fn housekeeping(app: Arc<App>, mut stop: watch::Receiver<bool>) {
@@ -96,7 +176,11 @@ async fn housekeeping(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
-            _ = every.tick() => app.sqs.tick().await,
+            _ = every.tick() => {
+                for s in &app.services {
+                    s.tick().await;
+                }
+            }
             _ = stop.changed() => return,
         }
     }

@@ -1,26 +1,34 @@
-use clap::Parser;
-use quayside::config::{Cli, Command};
+use std::io::IsTerminal;
 
 #[tokio::main]
 async fn main() {
-    let cli = Cli::parse();
-    let Command::Serve(config) = cli.command;
-    let config = config.finish();
+    let defs = quayside::services::all();
+    let config = match quayside::config::parse(&defs, std::env::args_os()) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
-    let running = match quayside::start(config.clone()).await {
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::stdout().is_terminal())
+        .init();
+    let running = match quayside::start_with(config.clone(), defs).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("quayside: cannot start: {e}");
             std::process::exit(1);
         }
     };
+    let mut extra: Vec<String> = running.listeners.iter().map(|(n, a)| format!("{n} on {a}")).collect();
+    extra.sort();
     tracing::info!(
-        "quayside {} listening on http://{} ({})",
+        "quayside {} listening on http://{} ({}){}",
         env!("CARGO_PKG_VERSION"),
         running.addr,
-        if config.in_memory { "in memory".to_string() } else { format!("data in {}", config.data_dir.display()) }
+        if config.in_memory { "in memory".to_string() } else { format!("data in {}", config.data_dir.display()) },
+        if extra.is_empty() { String::new() } else { format!("; {}", extra.join(", ")) }
     );
     shutdown_signal().await;
     tracing::info!("quayside: shutting down");

@@ -1,137 +1,146 @@
-//! Which service and protocol a request is for: admin paths first, then `X-Amz-Target` (AWS
-//! JSON), then a form or query string with `Action=` (AWS query).
+//! Which service and protocol a request is for, decided once from its head: `X-Amz-Target`
+//! (AWS JSON or CBOR), else `Action=` in the form or URL (AWS query, by `Version`, signing
+//! name, or the one service that has the action), else a REST path or a service's own path.
+//! The table is built from the services' routing facts; no service is named here.
 
-use crate::http::{IncomingRequest, Reply};
-use crate::{admin, sqs_api, sts, App};
 use aws_protocol::query::QueryParams;
-use aws_protocol::routing::{account_for_key, credential_scope, split_target};
-use aws_protocol::{AwsError, RequestContext, Response};
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::header::{HeaderValue, CONTENT_TYPE};
+use aws_protocol::routing::split_target;
+use aws_protocol::{AwsError, Protocol, ServiceRoutes};
+use service::Service;
+use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The request context (account, region, host) and the SigV4 scope's service, if signed.
-pub(crate) fn context(app: &App, req: &IncomingRequest) -> (RequestContext, Option<String>) {
-    let header = |n: &str| req.headers.get(n).and_then(|v| v.to_str().ok());
-    let host = header("host").unwrap_or("localhost:4566").to_string();
-    let query_cred = QueryParams::parse(req.query.as_bytes()).get("X-Amz-Credential").map(str::to_string);
-    let scope_source = header("authorization").map(str::to_string).or(query_cred);
-    let mut ctx = RequestContext::new(&app.config.account_id, &app.config.region, host);
-    let mut service = None;
-    if let Some(scope) = scope_source.as_deref().and_then(credential_scope) {
-        ctx.account = account_for_key(&scope.access_key_id, &app.config.account_id);
-        ctx.region = scope.region;
-        service = Some(scope.service);
-    }
-    (ctx, service)
+/// The routing table.
+pub(crate) struct Table {
+    by_target: HashMap<String, usize>,
+    by_version: HashMap<String, usize>,
+    by_signing_name: HashMap<String, usize>,
+    by_action: HashMap<String, Vec<usize>>,
+    rest: Vec<(String, usize)>,
+    paths: Vec<(&'static str, usize)>,
+    /// Routing facts of every service, by index.
+    routes: Vec<ServiceRoutes>,
 }
 
-pub(crate) async fn route(app: Arc<App>, req: IncomingRequest) -> Reply {
-    if let Some(reply) = admin::route(&app, &req).await {
-        return reply;
-    }
-    let (ctx, scope_service) = context(&app, &req);
-    if let Some(target) = req.headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
-        let Some((prefix, op)) = split_target(target) else {
-            return json_error(&ctx, &AwsError::new("UnknownOperationException", 400, ""));
+/// What the router needs of a request.
+pub(crate) struct Head<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub target: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub accept: Option<&'a str>,
+    /// The signing name of the SigV4 credential scope, if signed.
+    pub signing_name: Option<&'a str>,
+}
+
+/// Where a request goes.
+pub(crate) enum Decision {
+    /// An AWS API call: service index, protocol, operation (empty: none named), query params.
+    Call { service: usize, protocol: Protocol, operation: String, params: Option<QueryParams> },
+    /// One of a service's own paths.
+    Path { service: usize },
+    /// `GET /`: the running status scripts wait for.
+    Root,
+    /// Nothing here.
+    NotFound,
+    /// An error that belongs to no service, in AWS's generic shape.
+    Error { protocol: Protocol, error: AwsError },
+}
+
+impl Table {
+    pub(crate) fn new(services: &[Arc<dyn Service>]) -> Table {
+        let mut t = Table {
+            by_target: HashMap::new(),
+            by_version: HashMap::new(),
+            by_signing_name: HashMap::new(),
+            by_action: HashMap::new(),
+            rest: Vec::new(),
+            paths: Vec::new(),
+            routes: Vec::new(),
         };
-        return match prefix {
-            sqs::wire::TARGET_PREFIX => sqs_api::json(&app, &ctx, op, &req.body).await,
-            sts::TARGET_PREFIX => sts::json(&ctx, op),
-            "Kinesis_20131202" => {
-                reply(&ctx, AwsError::not_implemented("Kinesis", op).to_json_response("com.amazonaws.kinesis", false))
+        for (i, s) in services.iter().enumerate() {
+            let r = s.routes();
+            if let Some(p) = &r.target_prefix {
+                t.by_target.entry(p.clone()).or_insert(i);
             }
-            _ => json_error(&ctx, &AwsError::new("UnknownOperationException", 400, "")),
+            if let Some(v) = &r.query_version {
+                t.by_version.entry(v.clone()).or_insert(i);
+                for op in &r.operations {
+                    t.by_action.entry(op.clone()).or_default().push(i);
+                }
+            }
+            t.by_signing_name.entry(r.signing_name.clone()).or_insert(i);
+            t.rest.extend(r.rest_paths.iter().map(|p| (p.clone(), i)));
+            t.paths.extend(s.paths().iter().map(|p| (*p, i)));
+            t.routes.push(r.clone());
+        }
+        t.rest.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        t
+    }
+
+    /// Decides where a request goes. `form` is the body when it is form-encoded (or any POST
+    /// body without a JSON target, which older clients send without a content type).
+    pub(crate) fn route(
+        &self,
+        head: &Head<'_>,
+        form: Option<&[u8]>,
+        owner_of_path: impl Fn(&str) -> Option<usize>,
+    ) -> Decision {
+        if let Some(&(_, i)) =
+            self.paths.iter().find(|(p, _)| head.path == *p || head.path.starts_with(&format!("{p}/")))
+        {
+            return Decision::Path { service: i };
+        }
+        if let Some(target) = head.target {
+            let unknown = Decision::Error {
+                protocol: Protocol::for_target(head.content_type, None),
+                error: AwsError::unknown_operation(),
+            };
+            let Some((prefix, op)) = split_target(target) else { return unknown };
+            let Some(&i) = self.by_target.get(prefix) else { return unknown };
+            let protocol = Protocol::for_target(head.content_type, self.routes[i].json_version.as_deref());
+            return Decision::Call { service: i, protocol, operation: op.to_string(), params: None };
+        }
+        if let Some(&(_, i)) = self.rest.iter().find(|(p, _)| head.path.starts_with(p.as_str())) {
+            return Decision::Call { service: i, protocol: Protocol::RestJson, operation: String::new(), params: None };
+        }
+        let mut params = QueryParams::parse(head.query.as_bytes());
+        if let Some(body) = form {
+            params.extend(QueryParams::parse(body));
+        }
+        let protocol = if head.accept.is_some_and(|a| a.contains("application/json")) {
+            Protocol::AwsQueryJson
+        } else {
+            Protocol::AwsQuery
         };
-    }
-    let is_form = req
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
-    let mut params = QueryParams::parse(req.query.as_bytes());
-    if is_form || (req.method == hyper::Method::POST && !req.body.is_empty()) {
-        params.extend(QueryParams::parse(&req.body));
-    }
-    if params.is_empty() {
-        if req.path == "/" && matches!(req.method, hyper::Method::GET | hyper::Method::HEAD) {
-            // What LocalStack answers on its root, for scripts that wait for the port.
-            return json_reply(200, &serde_json::json!({"status": "running", "service": "quayside"}));
-        }
-        return plain(404, "quayside: no route for this request");
-    }
-    let Some(action) = params.get("Action").map(str::to_string) else {
-        let e = AwsError::new("MissingAction", 400, "Missing Action");
-        return query_error(&ctx, sqs::wire::XMLNS, &e);
-    };
-    let service = scope_service.as_deref().unwrap_or("");
-    if action == "GetCallerIdentity" || service == "sts" {
-        return sts::query(&ctx, &action);
-    }
-    if service == "sns" || params.get("Version") == Some("2010-03-31") {
-        return query_error(
-            &ctx,
-            "http://sns.amazonaws.com/doc/2010-03-31/",
-            &AwsError::not_implemented("SNS", &action),
-        );
-    }
-    sqs_api::query(&app, &ctx, &action, params, &req.path).await
-}
-
-/// Turns a protocol response into HTTP, with the request id.
-pub(crate) fn reply(ctx: &RequestContext, r: Response) -> Reply {
-    let mut out = hyper::Response::new(Full::new(r.body));
-    *out.status_mut() = hyper::StatusCode::from_u16(r.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    let h = out.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(r.content_type));
-    if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
-        h.insert("x-amzn-requestid", v);
-    }
-    for (k, v) in r.headers {
-        if let Ok(v) = HeaderValue::from_str(&v) {
-            h.insert(k, v);
+        let owner = owner_of_path(head.path);
+        let Some(action) = params.get("Action").map(str::to_string) else {
+            if let Some(i) = owner {
+                return Decision::Call { service: i, protocol, operation: String::new(), params: Some(params) };
+            }
+            if params.is_empty() {
+                return if head.path == "/" && matches!(head.method, "GET" | "HEAD") {
+                    Decision::Root
+                } else {
+                    Decision::NotFound
+                };
+            }
+            return Decision::Error { protocol, error: AwsError::missing_action() };
+        };
+        let by_version = params.get("Version").and_then(|v| self.by_version.get(v)).copied();
+        let by_scope = head
+            .signing_name
+            .and_then(|s| self.by_signing_name.get(s))
+            .copied()
+            .filter(|i| self.routes[*i].query_version.is_some());
+        let by_action = self
+            .by_action
+            .get(&action)
+            .and_then(|candidates| owner.filter(|o| candidates.contains(o)).or_else(|| candidates.first().copied()));
+        match by_version.or(by_scope).or(by_action).or(owner) {
+            Some(i) => Decision::Call { service: i, protocol, operation: action, params: Some(params) },
+            None => Decision::Error { protocol, error: AwsError::invalid_action(&action) },
         }
     }
-    out
-}
-
-pub(crate) fn json_error(ctx: &RequestContext, e: &AwsError) -> Reply {
-    reply(ctx, e.to_json_response(sqs::wire::JSON_NAMESPACE, false))
-}
-
-pub(crate) fn query_error(ctx: &RequestContext, xmlns: &str, e: &AwsError) -> Reply {
-    reply(ctx, e.to_query_response(xmlns, &ctx.request_id))
-}
-
-pub(crate) fn json_reply(status: u16, v: &serde_json::Value) -> Reply {
-    let mut out = hyper::Response::new(Full::new(Bytes::from(v.to_string())));
-    *out.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::OK);
-    out.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    out
-}
-
-pub(crate) fn plain(status: u16, text: &'static str) -> Reply {
-    let mut out = hyper::Response::new(Full::new(Bytes::from_static(text.as_bytes())));
-    *out.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
-    out.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-    out
-}
-
-/// 413 for a body over `--max-body-bytes`, refused without reading it whole.
-pub(crate) fn too_large(limit: usize) -> Reply {
-    json_reply(
-        413,
-        &serde_json::json!({
-            "__type": "RequestEntityTooLarge",
-            "message": format!("Request body is larger than the {limit} bytes this endpoint accepts."),
-        }),
-    )
-}
-
-pub(crate) fn internal_error() -> Reply {
-    json_reply(
-        500,
-        &serde_json::json!({"__type": "InternalFailure", "message": "The request processing has failed because of an unknown error."}),
-    )
 }

@@ -11,6 +11,8 @@ pub struct RequestContext {
     pub request_id: String,
     /// The request's Host header (`host[:port]`), used to build queue URLs.
     pub host: String,
+    /// The `X-Amzn-Trace-Id` header (SQS keeps it as a message's `AWSTraceHeader`).
+    pub trace_header: Option<String>,
 }
 
 impl RequestContext {
@@ -21,6 +23,7 @@ impl RequestContext {
             region: region.into(),
             request_id: uuid::Uuid::new_v4().to_string(),
             host: host.into(),
+            trace_header: None,
         }
     }
 }

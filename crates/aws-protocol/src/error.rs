@@ -1,14 +1,15 @@
 //! The error every service error is mapped to at the protocol boundary, and its envelopes.
 
 use crate::xml::XmlWriter;
-use crate::Response;
+use crate::{Protocol, Response, ServiceRoutes};
+use serde_json::json;
 
 /// An AWS error as it appears on the wire.
 ///
 /// `shape` is the modeled error shape (the JSON `__type` after `#`); `code` is the classic
 /// query-protocol code (for SQS, the `awsQueryError` code such as
 /// `AWS.SimpleQueueService.NonExistentQueue`), which query clients read from the XML and JSON
-/// clients from the `x-amzn-query-error` header.
+/// clients of query-compatible services from the `x-amzn-query-error` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsError {
     pub shape: String,
@@ -30,19 +31,19 @@ impl AwsError {
         }
     }
 
-    /// `MissingParameter` (400): a required member is absent.
-    pub fn missing_parameter(name: &str) -> Self {
-        Self::new("MissingParameter", 400, format!("The request must contain the parameter {name}."))
-    }
-
-    /// `InvalidParameterValue` (400) with a free-form message.
-    pub fn invalid_parameter_value(message: impl Into<String>) -> Self {
-        Self::new("InvalidParameterValue", 400, message)
+    /// `MissingAction` (400): a query request without `Action`.
+    pub fn missing_action() -> Self {
+        Self::new("MissingAction", 400, "Missing Action")
     }
 
     /// `InvalidAction` (400): the operation is not known to the service.
     pub fn invalid_action(action: &str) -> Self {
         Self::new("InvalidAction", 400, format!("The action {action} is not valid for this endpoint."))
+    }
+
+    /// `UnknownOperationException` (400): a JSON target no service has.
+    pub fn unknown_operation() -> Self {
+        Self::new("UnknownOperationException", 400, "")
     }
 
     /// `NotImplemented` (501): the operation exists in AWS but not (yet) in Quayside.
@@ -63,39 +64,66 @@ impl AwsError {
         e
     }
 
+    fn fault(&self) -> &'static str {
+        if self.sender_fault {
+            "Sender"
+        } else {
+            "Receiver"
+        }
+    }
+
+    /// The error in `protocol`'s envelope, for a service with these routing facts.
+    pub fn to_response(&self, protocol: Protocol, routes: &ServiceRoutes, request_id: &str) -> Response {
+        match protocol {
+            Protocol::AwsQuery => self.to_query_response(&routes.xmlns, request_id),
+            Protocol::AwsQueryJson => {
+                let body = json!({"ErrorResponse": {
+                    "Error": {"Type": self.fault(), "Code": self.code, "Message": self.message},
+                    "RequestId": request_id,
+                }});
+                Response::json(self.status, "application/json", &body)
+            }
+            Protocol::AwsJson10 | Protocol::AwsJson11 | Protocol::Cbor11 | Protocol::RestJson => {
+                self.to_json_response(protocol, &routes.json_namespace, routes.query_compatible)
+            }
+        }
+    }
+
     /// The query protocol's `<ErrorResponse>` document.
     pub fn to_query_response(&self, xmlns: &str, request_id: &str) -> Response {
         let mut w = XmlWriter::new();
-        w.open_ns("ErrorResponse", xmlns);
+        if xmlns.is_empty() {
+            w.open("ErrorResponse");
+        } else {
+            w.open_ns("ErrorResponse", xmlns);
+        }
         w.open("Error");
-        w.leaf("Type", if self.sender_fault { "Sender" } else { "Receiver" });
+        w.leaf("Type", self.fault());
         w.leaf("Code", &self.code);
         w.leaf("Message", &self.message);
         w.empty("Detail");
         w.close("Error");
         w.leaf("RequestId", request_id);
         w.close("ErrorResponse");
-        Response { status: self.status, content_type: "text/xml", headers: Vec::new(), body: w.finish().into() }
+        Response::new(self.status, "text/xml", w.finish())
     }
 
-    /// The AWS JSON 1.0 error body; with `query_compatible`, the `x-amzn-query-error` header
-    /// too, so SDKs of awsQueryCompatible services report the classic code.
-    pub fn to_json_response(&self, namespace: &str, query_compatible: bool) -> Response {
-        let body = serde_json::json!({
-            "__type": format!("{namespace}#{}", self.shape),
-            "message": self.message,
-        });
-        let mut headers = Vec::new();
+    /// The AWS JSON error body (`{"__type", "message"}`); with `query_compatible`, the
+    /// `x-amzn-query-error` header too, so SDKs of awsQueryCompatible services report the
+    /// classic code. CBOR requests get the same JSON error until the CBOR codec answers them.
+    pub fn to_json_response(&self, protocol: Protocol, namespace: &str, query_compatible: bool) -> Response {
+        let kind = if namespace.is_empty() { self.shape.clone() } else { format!("{namespace}#{}", self.shape) };
+        let body = json!({"__type": kind, "message": self.message});
+        let content_type =
+            if protocol == Protocol::Cbor11 { "application/x-amz-json-1.1" } else { protocol.content_type() };
+        let mut r = Response::json(self.status, content_type, &body);
         if query_compatible {
-            let fault = if self.sender_fault { "Sender" } else { "Receiver" };
-            headers.push(("x-amzn-query-error", format!("{};{fault}", self.code)));
+            r.headers.push(("x-amzn-query-error", format!("{};{}", self.code, self.fault())));
         }
-        Response {
-            status: self.status,
-            content_type: "application/x-amz-json-1.0",
-            headers,
-            body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        if protocol == Protocol::RestJson {
+            r.headers.push(("x-amzn-errortype", self.shape.clone()));
         }
+        r
     }
 }
 
@@ -116,7 +144,7 @@ mod tests {
         let e = AwsError::new("InvalidAction", 400, "a < b");
         let r = e.to_query_response("http://queue.amazonaws.com/doc/2012-11-05/", "rid");
         assert_eq!(
-            std::str::from_utf8(&r.body).unwrap(),
+            std::str::from_utf8(r.bytes()).unwrap(),
             "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>a &lt; b</Message><Detail/></Error><RequestId>rid</RequestId></ErrorResponse>"
         );
     }
@@ -125,12 +153,12 @@ mod tests {
     fn json_error_has_query_header() {
         let mut e = AwsError::new("QueueDoesNotExist", 400, "nope");
         e.code = "AWS.SimpleQueueService.NonExistentQueue".into();
-        let r = e.to_json_response("com.amazonaws.sqs", true);
+        let r = e.to_json_response(Protocol::AwsJson10, "com.amazonaws.sqs", true);
         assert_eq!(
             r.headers,
             vec![("x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender".to_string())]
         );
-        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(r.bytes()).unwrap();
         assert_eq!(v["__type"], "com.amazonaws.sqs#QueueDoesNotExist");
         assert_eq!(v["message"], "nope");
     }

@@ -1,14 +1,19 @@
 //! Trimmed AWS service models (`fixtures/models/<service>.json`, made from AWS's published
-//! models by `tools/trim-model.py`): the operation list, each input's required members and
-//! member types. Services check requests against their model before any handler runs, in
-//! AWS's order: shape and type first, then the operation's own constraints.
+//! models by `tools/trim-model.py`): routing metadata, the operation list, every shape with its
+//! members, types, constraints and query/XML layout. Services check requests against their model
+//! before any handler runs, in AWS's order: shape and type first, then constraints, then the
+//! operation's own checks.
 
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// One service's model.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Model {
     doc: Value,
+    /// Compiled `pattern` constraints, by pattern text (compiled on first use).
+    patterns: Mutex<HashMap<String, Option<regex::Regex>>>,
 }
 
 /// Why an input does not fit its shape. Each service maps these to its own errors (the codes
@@ -19,6 +24,31 @@ pub enum InputError {
     Missing { member: String },
     /// A member's value is not of its shape's type. `value` is the value as received.
     Type { member: String, expected: &'static str, value: String, from_query: bool },
+    /// A value breaks a length, range, pattern or enum constraint. `path` is the member's
+    /// path as AWS names it in validation messages (`streamName`, `tags.1.member.key`);
+    /// `constraint` is AWS's wording (`Member must have length less than or equal to 128`).
+    Constraint { member: String, path: String, value: String, constraint: String },
+}
+
+impl InputError {
+    /// AWS's validation message for a constraint error (`1 validation error detected: Value
+    /// 'x' at 'streamName' failed to satisfy constraint: Member must ...`).
+    pub fn validation_message(&self) -> Option<String> {
+        match self {
+            InputError::Constraint { path, value, constraint, .. } => Some(format!(
+                "1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {constraint}"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The query-protocol error facts of a modeled error shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorFacts {
+    pub code: String,
+    pub status: u16,
+    pub sender_fault: bool,
 }
 
 impl Model {
@@ -30,7 +60,17 @@ impl Model {
         if !doc["operations"].is_object() {
             return Err("the model has no operations".into());
         }
-        Ok(Model { doc })
+        Ok(Model { doc, patterns: Mutex::new(HashMap::new()) })
+    }
+
+    /// A metadata string (`apiVersion`, `targetPrefix`, `xmlNamespace`, ...).
+    pub fn metadata(&self, key: &str) -> Option<&str> {
+        self.doc["metadata"][key].as_str()
+    }
+
+    /// Whether the metadata has `key` at all (`awsQueryCompatible` is an empty object).
+    pub fn has_metadata(&self, key: &str) -> bool {
+        self.doc["metadata"].get(key).is_some()
     }
 
     /// Every operation, in name order.
@@ -47,6 +87,24 @@ impl Model {
         self.doc["operations"][operation]["output"].is_string()
     }
 
+    pub fn input_shape(&self, operation: &str) -> Option<&str> {
+        self.doc["operations"][operation]["input"].as_str()
+    }
+
+    pub fn output_shape(&self, operation: &str) -> Option<&str> {
+        self.doc["operations"][operation]["output"].as_str()
+    }
+
+    /// The request URI template of a REST operation (`/v1/brokers/{broker-id}`).
+    pub fn http_uri(&self, operation: &str) -> Option<&str> {
+        self.doc["operations"][operation]["http"]["requestUri"].as_str()
+    }
+
+    /// A shape by name (`Null` if the model has none of that name).
+    pub fn shape(&self, name: &str) -> &Value {
+        &self.doc["shapes"][name]
+    }
+
     /// Shape names of the model's modeled errors (exceptions).
     pub fn error_shapes(&self) -> Vec<&str> {
         self.doc["shapes"]
@@ -55,87 +113,213 @@ impl Model {
             .unwrap_or_default()
     }
 
-    /// Checks `input` against the operation's input shape: required members present, scalars of
-    /// the right type. Query requests carry every scalar as a string; with `from_query` those
-    /// are converted to the model's type in place (`"5"` to `5`, `"true"` to `true`). Unknown
-    /// members are ignored, as AWS's endpoints do.
-    pub fn check_input(&self, operation: &str, input: &mut Value, from_query: bool) -> Result<(), InputError> {
-        let Some(shape) = self.doc["operations"][operation]["input"].as_str() else {
+    /// The query-protocol code, status and fault of a modeled error, if the model records them.
+    pub fn error_facts(&self, shape: &str) -> Option<ErrorFacts> {
+        let e = &self.shape(shape)["error"];
+        Some(ErrorFacts {
+            code: e["code"].as_str().unwrap_or(shape).to_string(),
+            status: e["httpStatusCode"].as_u64()? as u16,
+            sender_fault: e["senderFault"].as_bool().unwrap_or(true),
+        })
+    }
+
+    /// Checks a JSON-protocol `input` against the operation's input shape: required members
+    /// present and scalars of the right type, then (with `constraints`) lengths, ranges,
+    /// patterns and enums. Unknown members are ignored, as AWS's endpoints do.
+    pub fn check_input(&self, operation: &str, input: &Value, constraints: bool) -> Result<(), InputError> {
+        let Some(shape) = self.input_shape(operation) else {
             return Ok(());
         };
-        self.check(shape, input, from_query, "")
+        let checker = Checker { model: self, constraints };
+        checker.check(shape, input, "", "")
     }
 
-    fn shape(&self, name: &str) -> &Value {
-        &self.doc["shapes"][name]
+    fn pattern_matches(&self, pattern: &str, text: &str) -> bool {
+        let mut cache = self.patterns.lock().unwrap_or_else(|p| p.into_inner());
+        let re = cache.entry(pattern.to_string()).or_insert_with(|| regex::Regex::new(&anchored(pattern)).ok());
+        // A pattern the regex engine cannot read (Java-only syntax) constrains nothing.
+        re.as_ref().is_none_or(|r| r.is_match(text))
     }
+}
 
-    fn check(&self, shape_name: &str, v: &mut Value, from_query: bool, path: &str) -> Result<(), InputError> {
-        let shape = self.shape(shape_name);
-        let type_error = |v: &Value, expected: &'static str| InputError::Type {
-            member: path.to_string(),
+/// AWS patterns match the whole value whether or not they say `^...$`.
+fn anchored(pattern: &str) -> String {
+    let p = pattern.strip_prefix('^').unwrap_or(pattern);
+    let p = p.strip_suffix('$').unwrap_or(p);
+    format!("^(?:{p})$")
+}
+
+struct Checker<'m> {
+    model: &'m Model,
+    constraints: bool,
+}
+
+/// A member's path in validation messages: AWS writes members with a lower-case first letter.
+fn path_join(path: &str, name: &str) -> String {
+    let mut c = name.chars();
+    let lower: String = match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    };
+    if path.is_empty() {
+        lower
+    } else {
+        format!("{path}.{lower}")
+    }
+}
+
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Checker<'_> {
+    fn check(&self, shape_name: &str, v: &Value, member: &str, path: &str) -> Result<(), InputError> {
+        let shape = self.model.shape(shape_name);
+        let type_error = |expected: &'static str| InputError::Type {
+            member: member.to_string(),
             expected,
-            value: match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            },
-            from_query,
+            value: shown(v),
+            from_query: false,
         };
-        match shape["type"].as_str().unwrap_or("") {
+        let kind = shape["type"].as_str().unwrap_or("string");
+        match kind {
             "structure" => match v {
-                Value::Object(obj) => self.check_structure(shape, obj, from_query),
-                _ => Err(type_error(v, "structure")),
+                Value::Object(obj) => self.check_structure(shape, obj, path),
+                _ => Err(type_error("structure")),
             },
             "list" => {
-                let member = shape["member"]["shape"].as_str().unwrap_or("String");
-                match v {
-                    Value::Array(items) => items.iter_mut().try_for_each(|i| self.check(member, i, from_query, path)),
-                    _ => Err(type_error(v, "list")),
+                let Value::Array(items) = v else { return Err(type_error("list")) };
+                self.length(shape, items.len(), v, member, path)?;
+                let item = shape["member"]["shape"].as_str().unwrap_or("String");
+                for (i, x) in items.iter().enumerate() {
+                    self.check(item, x, member, &format!("{path}.{}.member", i + 1))?;
                 }
+                Ok(())
             }
             "map" => {
-                let value_shape = shape["value"]["shape"].as_str().unwrap_or("String");
-                match v {
-                    Value::Object(entries) => {
-                        entries.iter_mut().try_for_each(|(_, i)| self.check(value_shape, i, from_query, path))
-                    }
-                    _ => Err(type_error(v, "map")),
-                }
-            }
-            "integer" | "long" => {
-                if let (true, Value::String(s)) = (from_query, &*v) {
-                    match s.trim().parse::<i64>() {
-                        Ok(n) => *v = Value::from(n),
-                        Err(_) => return Err(type_error(v, "integer")),
+                let Value::Object(entries) = v else { return Err(type_error("map")) };
+                self.length(shape, entries.len(), v, member, path)?;
+                let key = shape["key"]["shape"].as_str().unwrap_or("String");
+                let value = shape["value"]["shape"].as_str().unwrap_or("String");
+                for (k, x) in entries {
+                    self.check(key, &Value::String(k.clone()), member, &format!("{path}.{k}.key"))?;
+                    if !x.is_null() {
+                        self.check(value, x, member, &format!("{path}.{k}.value"))?;
                     }
                 }
-                match v {
-                    Value::Number(n) if n.is_i64() || n.is_u64() => Ok(()),
-                    _ => Err(type_error(v, "integer")),
-                }
+                Ok(())
             }
-            "boolean" => {
-                if let (true, Value::String(s)) = (from_query, &*v) {
-                    match s.as_str() {
-                        "true" => *v = Value::Bool(true),
-                        "false" => *v = Value::Bool(false),
-                        _ => return Err(type_error(v, "boolean")),
-                    }
+            "integer" | "long" => match v {
+                Value::Number(n) if n.is_i64() || n.is_u64() => {
+                    self.range(shape, n.as_f64().unwrap_or(0.0), v, member, path)
                 }
-                match v {
-                    Value::Bool(_) => Ok(()),
-                    _ => Err(type_error(v, "boolean")),
-                }
-            }
-            // strings and blobs (base64 strings on both protocols)
+                _ => Err(type_error("integer")),
+            },
+            "double" | "float" => match v {
+                Value::Number(n) => self.range(shape, n.as_f64().unwrap_or(0.0), v, member, path),
+                _ => Err(type_error("number")),
+            },
+            "timestamp" => match v {
+                Value::Number(_) => Ok(()),
+                Value::String(s) if crate::time::parse_timestamp(s).is_some() => Ok(()),
+                _ => Err(type_error("timestamp")),
+            },
+            "boolean" => match v {
+                Value::Bool(_) => Ok(()),
+                _ => Err(type_error("boolean")),
+            },
+            // strings and blobs (base64 strings in JSON)
             _ => match v {
-                Value::String(_) => Ok(()),
-                _ => Err(type_error(v, "string")),
+                Value::String(s) => {
+                    if kind == "string" {
+                        self.length(shape, s.chars().count(), v, member, path)?;
+                        self.pattern_and_enum(shape, s, member, path)?;
+                    }
+                    Ok(())
+                }
+                _ => Err(type_error("string")),
             },
         }
     }
 
-    fn check_structure(&self, shape: &Value, obj: &mut Map<String, Value>, from_query: bool) -> Result<(), InputError> {
+    fn violation(&self, v: &Value, member: &str, path: &str, constraint: String) -> InputError {
+        InputError::Constraint { member: member.to_string(), path: path.to_string(), value: shown(v), constraint }
+    }
+
+    fn length(&self, shape: &Value, len: usize, v: &Value, member: &str, path: &str) -> Result<(), InputError> {
+        if !self.constraints {
+            return Ok(());
+        }
+        if let Some(min) = shape["min"].as_u64().filter(|m| (len as u64) < *m) {
+            return Err(self.violation(
+                v,
+                member,
+                path,
+                format!("Member must have length greater than or equal to {min}"),
+            ));
+        }
+        if let Some(max) = shape["max"].as_u64().filter(|m| (len as u64) > *m) {
+            return Err(self.violation(
+                v,
+                member,
+                path,
+                format!("Member must have length less than or equal to {max}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn range(&self, shape: &Value, n: f64, v: &Value, member: &str, path: &str) -> Result<(), InputError> {
+        if !self.constraints {
+            return Ok(());
+        }
+        if let Some(min) = shape["min"].as_f64().filter(|m| n < *m) {
+            return Err(self.violation(
+                v,
+                member,
+                path,
+                format!("Member must have value greater than or equal to {min}"),
+            ));
+        }
+        if let Some(max) = shape["max"].as_f64().filter(|m| n > *m) {
+            return Err(self.violation(v, member, path, format!("Member must have value less than or equal to {max}")));
+        }
+        Ok(())
+    }
+
+    fn pattern_and_enum(&self, shape: &Value, s: &str, member: &str, path: &str) -> Result<(), InputError> {
+        if !self.constraints {
+            return Ok(());
+        }
+        let v = Value::String(s.to_string());
+        if let Some(p) = shape["pattern"].as_str() {
+            if !self.model.pattern_matches(p, s) {
+                return Err(self.violation(
+                    &v,
+                    member,
+                    path,
+                    format!("Member must satisfy regular expression pattern: {p}"),
+                ));
+            }
+        }
+        if let Some(values) = shape["enum"].as_array() {
+            if !values.iter().any(|x| x.as_str() == Some(s)) {
+                let list: Vec<&str> = values.iter().filter_map(|x| x.as_str()).collect();
+                return Err(self.violation(
+                    &v,
+                    member,
+                    path,
+                    format!("Member must satisfy enum value set: [{}]", list.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_structure(&self, shape: &Value, obj: &Map<String, Value>, path: &str) -> Result<(), InputError> {
         if let Some(required) = shape["required"].as_array() {
             for r in required.iter().filter_map(|r| r.as_str()) {
                 if obj.get(r).is_none_or(|v| v.is_null()) {
@@ -144,12 +328,12 @@ impl Model {
             }
         }
         let members = shape["members"].as_object();
-        for (name, value) in obj.iter_mut() {
+        for (name, value) in obj {
             if value.is_null() {
                 continue;
             }
             if let Some(target) = members.and_then(|m| m.get(name)).and_then(|m| m["shape"].as_str()) {
-                self.check(target, value, from_query, name)?;
+                self.check(target, value, name, &path_join(path, name))?;
             }
         }
         Ok(())
@@ -161,31 +345,61 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const MODEL: &str = r#"{"operations": {"Send": {"input": "SendRequest", "output": "SendResult"}, "Ping": {"input": null, "output": null}},
+    const MODEL: &str = r#"{"metadata": {"apiVersion": "1", "awsQueryCompatible": {}},
+      "operations": {"Send": {"input": "SendRequest", "output": "SendResult"}, "Ping": {"input": null, "output": null}},
       "shapes": {"SendRequest": {"type": "structure", "required": ["Url", "Body"],
                    "members": {"Url": {"shape": "String"}, "Body": {"shape": "String"}, "Delay": {"shape": "Integer"},
-                               "Flag": {"shape": "Boolean"}, "Entries": {"shape": "EntryList"}}},
-                 "EntryList": {"type": "list", "member": {"shape": "Entry"}},
+                               "Flag": {"shape": "Boolean"}, "Entries": {"shape": "EntryList"}, "Name": {"shape": "Name"},
+                               "Mode": {"shape": "Mode"}, "Limit": {"shape": "Limit"}, "At": {"shape": "Time"}}},
+                 "EntryList": {"type": "list", "member": {"shape": "Entry"}, "max": 2},
                  "Entry": {"type": "structure", "required": ["Id"], "members": {"Id": {"shape": "String"}}},
+                 "Name": {"type": "string", "min": 1, "max": 5, "pattern": "[a-z]+"},
+                 "Mode": {"type": "string", "enum": ["ON", "OFF"]},
+                 "Limit": {"type": "integer", "min": 1, "max": 10},
+                 "Time": {"type": "timestamp"},
                  "String": {"type": "string"}, "Integer": {"type": "integer"}, "Boolean": {"type": "boolean"},
-                 "Oops": {"type": "structure", "exception": true}}}"#;
+                 "Oops": {"type": "structure", "exception": true, "error": {"code": "Ns.Oops", "httpStatusCode": 403, "senderFault": true}}}}"#;
 
     #[test]
-    fn required_types_and_query_coercion() {
+    fn required_and_types() {
         let m = Model::parse(MODEL).unwrap();
         assert_eq!(m.operations(), vec!["Ping", "Send"]);
         assert!(m.has_output("Send") && !m.has_output("Ping"));
+        assert!(m.has_metadata("awsQueryCompatible"));
         assert_eq!(m.error_shapes(), vec!["Oops"]);
-        let mut v = json!({"Url": "u", "Body": "b", "Delay": "5", "Flag": "true"});
-        m.check_input("Send", &mut v, true).unwrap();
-        assert_eq!((v["Delay"].clone(), v["Flag"].clone()), (json!(5), json!(true)));
-        let mut v = json!({"Url": "u"});
-        assert_eq!(m.check_input("Send", &mut v, false), Err(InputError::Missing { member: "Body".into() }));
-        let mut v = json!({"Url": "u", "Body": "b", "Delay": "x"});
-        assert!(matches!(m.check_input("Send", &mut v, false), Err(InputError::Type { expected: "integer", .. })));
-        let mut v = json!({"Url": "u", "Body": "b", "Entries": [{}]});
-        assert_eq!(m.check_input("Send", &mut v, false), Err(InputError::Missing { member: "Id".into() }));
-        let mut v = json!({"Url": "u", "Body": "b", "Unknown": [1]});
-        assert!(m.check_input("Send", &mut v, false).is_ok());
+        assert_eq!(
+            m.error_facts("Oops").unwrap(),
+            ErrorFacts { code: "Ns.Oops".into(), status: 403, sender_fault: true }
+        );
+        assert_eq!(
+            m.check_input("Send", &json!({"Url": "u"}), true),
+            Err(InputError::Missing { member: "Body".into() })
+        );
+        let bad = m.check_input("Send", &json!({"Url": "u", "Body": "b", "Delay": "x"}), true);
+        assert!(matches!(bad, Err(InputError::Type { expected: "integer", .. })));
+        let nested = m.check_input("Send", &json!({"Url": "u", "Body": "b", "Entries": [{}]}), true);
+        assert_eq!(nested, Err(InputError::Missing { member: "Id".into() }));
+        assert!(m.check_input("Send", &json!({"Url": "u", "Body": "b", "Unknown": [1], "At": 1.5}), true).is_ok());
+    }
+
+    #[test]
+    fn constraints_in_aws_words() {
+        let m = Model::parse(MODEL).unwrap();
+        let msg = |v: Value| m.check_input("Send", &v, true).unwrap_err().validation_message().unwrap();
+        let base = |k: &str, v: Value| {
+            let mut o = json!({"Url": "u", "Body": "b"});
+            o[k] = v;
+            o
+        };
+        assert_eq!(
+            msg(base("Name", json!("abcdef"))),
+            "1 validation error detected: Value 'abcdef' at 'name' failed to satisfy constraint: Member must have length less than or equal to 5"
+        );
+        assert!(msg(base("Name", json!("AB"))).ends_with("Member must satisfy regular expression pattern: [a-z]+"));
+        assert!(msg(base("Mode", json!("MAYBE"))).ends_with("Member must satisfy enum value set: [ON, OFF]"));
+        assert!(msg(base("Limit", json!(0))).ends_with("Member must have value greater than or equal to 1"));
+        assert!(msg(base("Entries", json!([{"Id": "a"}, {"Id": "b"}, {"Id": "c"}]))).contains("at 'entries'"));
+        // Constraints are the service's choice: SQS checks its own.
+        assert!(m.check_input("Send", &base("Name", json!("abcdef")), false).is_ok());
     }
 }

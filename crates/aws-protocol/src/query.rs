@@ -1,7 +1,14 @@
 //! The AWS query protocol's input side: `application/x-www-form-urlencoded` parameters
-//! (`Action=SendMessage&Attribute.1.Name=..`) turned into the JSON-protocol-shaped value a
-//! service reads, so one decoder per operation serves both protocols.
+//! (`Action=SendMessage&Attribute.1.Name=..`) decoded, as the service model lays them out, into
+//! the JSON-protocol-shaped value a service reads, so one handler per operation serves both
+//! protocols.
+//!
+//! Layout facts come from the model (`locationName`, `flattened`), and every form SDKs and tools
+//! send is accepted: flattened lists under the member's or the list member's name
+//! (`AttributeName.1`, `AttributeNames.1`), wrapped ones (`AttributeNames.member.1`), flattened
+//! maps (`Attribute.1.Name`/`.Value`) and wrapped ones (`Tags.entry.1.key`/`.value`).
 
+use crate::model::{InputError, Model};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -40,84 +47,208 @@ impl QueryParams {
         self.pairs.is_empty()
     }
 
-    /// Converts the parameters into a JSON object shaped like the JSON protocol's input,
-    /// asking `rule` how each dotted prefix is laid out. Scalars stay strings: the service's
-    /// decoder accepts numeric and boolean strings from query requests.
-    pub fn to_json(&self, rule: &dyn Fn(&str) -> QueryMember) -> Value {
-        let mut root = Node::default();
-        for (k, v) in &self.pairs {
-            let mut node = &mut root;
-            for seg in k.split('.') {
-                node = node.children.entry(seg.to_string()).or_default();
-            }
-            if node.value.is_none() {
-                node.value = Some(v.clone());
-            }
-        }
-        root.to_object(rule)
+    /// Decodes the parameters into `operation`'s input, as the model lays it out: scalars are
+    /// converted to the member's type (`"5"` to `5`, `"true"` to `true`), lists and maps are
+    /// gathered in index order. Parameters the input does not have are ignored, as AWS does.
+    ///
+    /// Errors: [`InputError::Type`] (with `from_query`) for a scalar that is not of its type.
+    pub fn decode(&self, model: &Model, operation: &str) -> Result<Value, InputError> {
+        let Some(shape) = model.input_shape(operation) else {
+            return Ok(Value::Object(Map::new()));
+        };
+        let tree = Tree::new(&self.pairs);
+        Ok(Decoder { model, tree }.structure(shape, "", "")?.unwrap_or_else(|| Value::Object(Map::new())))
     }
 }
 
-/// How a query parameter prefix maps onto the JSON input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueryMember {
-    /// `Name=value` or `Name.Sub=..` structures, under the same name.
-    Plain,
-    /// `Prefix.N=v` or `Prefix.N.Field=..`: a list named `json`.
-    List(&'static str),
-    /// `Prefix.N.<key>=k&Prefix.N.<value>=v`: a map named `json`.
-    Map { json: &'static str, key: &'static str, value: &'static str },
+/// The parameters by name, for prefix look-ups.
+struct Tree<'a> {
+    map: BTreeMap<&'a str, &'a str>,
 }
 
-#[derive(Debug, Default)]
-struct Node {
-    value: Option<String>,
-    children: BTreeMap<String, Node>,
+impl<'a> Tree<'a> {
+    fn new(pairs: &'a [(String, String)]) -> Self {
+        let mut map = BTreeMap::new();
+        for (k, v) in pairs {
+            map.entry(k.as_str()).or_insert(v.as_str());
+        }
+        Tree { map }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a str> {
+        self.map.get(key).copied()
+    }
+
+    /// The numbers N of the keys `prefix.N` and `prefix.N.*`, ascending.
+    fn indices(&self, prefix: &str) -> Vec<u64> {
+        let start = format!("{prefix}.");
+        let mut out: Vec<u64> = self
+            .map
+            .range(start.as_str()..)
+            .take_while(|(k, _)| k.starts_with(&start))
+            .filter_map(|(k, _)| k[start.len()..].split('.').next()?.parse().ok())
+            .collect();
+        out.dedup();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Whether any key is `prefix` or starts with `prefix.`.
+    fn has(&self, prefix: &str) -> bool {
+        if self.map.contains_key(prefix) {
+            return true;
+        }
+        let start = format!("{prefix}.");
+        self.map.range(start.as_str()..).next().is_some_and(|(k, _)| k.starts_with(&start))
+    }
 }
 
-impl Node {
-    fn to_object(&self, rule: &dyn Fn(&str) -> QueryMember) -> Value {
+struct Decoder<'m, 'a> {
+    model: &'m Model,
+    tree: Tree<'a>,
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// `a.b.c` with the last segment replaced: `a.b.name`.
+fn replace_last(path: &str, name: &str) -> String {
+    match path.rsplit_once('.') {
+        Some((head, _)) => format!("{head}.{name}"),
+        None => name.to_string(),
+    }
+}
+
+impl Decoder<'_, '_> {
+    /// Decodes the value of shape `shape_name` found at `path`; `member` names it in errors.
+    fn value(&self, shape_name: &str, path: &str, member: &str) -> Result<Option<Value>, InputError> {
+        let shape = self.model.shape(shape_name);
+        match shape["type"].as_str().unwrap_or("string") {
+            "structure" => self.structure(shape_name, path, member),
+            "list" => self.list(shape, path, member),
+            "map" => self.map(shape, path, member),
+            other => match self.tree.get(path) {
+                Some(text) => scalar(other, text, member).map(Some),
+                None => Ok(None),
+            },
+        }
+    }
+
+    fn structure(&self, shape_name: &str, path: &str, _member: &str) -> Result<Option<Value>, InputError> {
+        let shape = self.model.shape(shape_name);
+        let Some(members) = shape["members"].as_object() else {
+            return Ok(if self.tree.has(path) || path.is_empty() { Some(Value::Object(Map::new())) } else { None });
+        };
         let mut out = Map::new();
-        for (name, child) in &self.children {
-            match rule(name) {
-                QueryMember::Plain => {
-                    out.insert(name.clone(), child.to_value(rule));
-                }
-                QueryMember::List(json) => {
-                    let items = child.indexed().into_iter().map(|n| n.to_value(rule)).collect();
-                    out.insert(json.to_string(), Value::Array(items));
-                }
-                QueryMember::Map { json, key, value } => {
-                    let mut map = Map::new();
-                    for entry in child.indexed() {
-                        let k = entry.children.get(key).and_then(|n| n.value.clone());
-                        let v = entry.children.get(value).map(|n| n.to_value(rule));
-                        if let Some(k) = k {
-                            map.insert(k, v.unwrap_or(Value::Null));
-                        }
-                    }
-                    out.insert(json.to_string(), Value::Object(map));
+        for (name, spec) in members {
+            let target = spec["shape"].as_str().unwrap_or("String");
+            let mut names = Vec::with_capacity(2);
+            if let Some(l) = spec["locationName"].as_str() {
+                names.push(l);
+            }
+            names.push(name.as_str());
+            for n in names {
+                if let Some(v) = self.value(target, &join(path, n), name)? {
+                    out.insert(name.clone(), v);
+                    break;
                 }
             }
         }
-        Value::Object(out)
-    }
-
-    fn to_value(&self, rule: &dyn Fn(&str) -> QueryMember) -> Value {
-        if self.children.is_empty() {
-            Value::String(self.value.clone().unwrap_or_default())
-        } else {
-            self.to_object(rule)
+        if out.is_empty() && !path.is_empty() && !self.tree.has(path) {
+            return Ok(None);
         }
+        Ok(Some(Value::Object(out)))
     }
 
-    /// Children with numeric names, in numeric order (`.1`, `.2`, .. `.10`).
-    fn indexed(&self) -> Vec<&Node> {
-        let mut v: Vec<(u64, &Node)> =
-            self.children.iter().filter_map(|(k, n)| k.parse::<u64>().ok().map(|i| (i, n))).collect();
-        v.sort_by_key(|(i, _)| *i);
-        v.into_iter().map(|(_, n)| n).collect()
+    fn list(&self, shape: &Value, path: &str, member: &str) -> Result<Option<Value>, InputError> {
+        let item_shape = shape["member"]["shape"].as_str().unwrap_or("String");
+        let item_name = shape["member"]["locationName"].as_str();
+        let mut bases = Vec::with_capacity(4);
+        if let Some(n) = item_name {
+            bases.push(replace_last(path, n));
+            bases.push(format!("{path}.{n}"));
+        }
+        bases.push(path.to_string());
+        bases.push(format!("{path}.member"));
+        for base in bases {
+            let indices = self.tree.indices(&base);
+            if indices.is_empty() {
+                continue;
+            }
+            let mut items = Vec::with_capacity(indices.len());
+            for i in indices {
+                if let Some(v) = self.value(item_shape, &format!("{base}.{i}"), member)? {
+                    items.push(v);
+                }
+            }
+            return Ok(Some(Value::Array(items)));
+        }
+        // An empty list is sent as the bare name with an empty value.
+        Ok(self.tree.get(path).filter(|v| v.is_empty()).map(|_| Value::Array(Vec::new())))
     }
+
+    fn map(&self, shape: &Value, path: &str, member: &str) -> Result<Option<Value>, InputError> {
+        let value_shape = shape["value"]["shape"].as_str().unwrap_or("String");
+        let key_names: Vec<&str> = shape["key"]["locationName"].as_str().into_iter().chain(["key", "Name"]).collect();
+        let value_names: Vec<&str> =
+            shape["value"]["locationName"].as_str().into_iter().chain(["value", "Value"]).collect();
+        for base in [path.to_string(), format!("{path}.entry")] {
+            let indices = self.tree.indices(&base);
+            if indices.is_empty() {
+                continue;
+            }
+            let mut out = Map::new();
+            for i in indices {
+                let entry = format!("{base}.{i}");
+                let Some(key) = key_names.iter().find_map(|k| self.tree.get(&format!("{entry}.{k}"))) else {
+                    continue;
+                };
+                let mut value = None;
+                for v in &value_names {
+                    if let Some(x) = self.value(value_shape, &format!("{entry}.{v}"), member)? {
+                        value = Some(x);
+                        break;
+                    }
+                }
+                out.insert(key.to_string(), value.unwrap_or(Value::Null));
+            }
+            return Ok(Some(Value::Object(out)));
+        }
+        Ok(None)
+    }
+}
+
+/// A query scalar converted to the JSON protocol's type for `kind` (the shape's `type`).
+fn scalar(kind: &str, text: &str, member: &str) -> Result<Value, InputError> {
+    let bad = |expected: &'static str| InputError::Type {
+        member: member.to_string(),
+        expected,
+        value: text.to_string(),
+        from_query: true,
+    };
+    Ok(match kind {
+        "integer" | "long" => Value::from(text.trim().parse::<i64>().map_err(|_| bad("integer"))?),
+        "boolean" => match text.trim().to_ascii_lowercase().as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => return Err(bad("boolean")),
+        },
+        "double" | "float" => {
+            let f = text.trim().parse::<f64>().map_err(|_| bad("number"))?;
+            serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| bad("number"))?
+        }
+        "timestamp" => match crate::time::parse_timestamp(text) {
+            Some(ms) => Value::from(ms as f64 / 1000.0),
+            None => return Err(bad("timestamp")),
+        },
+        _ => Value::String(text.to_string()),
+    })
 }
 
 #[cfg(test)]
@@ -125,29 +256,48 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn rule(name: &str) -> QueryMember {
-        match name {
-            "AttributeName" => QueryMember::List("AttributeNames"),
-            "Attribute" => QueryMember::Map { json: "Attributes", key: "Name", value: "Value" },
-            "Entry" => QueryMember::List("Entries"),
-            _ => QueryMember::Plain,
-        }
+    const MODEL: &str = r#"{"metadata": {}, "operations": {"Op": {"input": "In"}},
+      "shapes": {"In": {"type": "structure", "members": {
+          "AttributeNames": {"shape": "Names"}, "Attributes": {"shape": "AttrMap", "locationName": "Attribute"},
+          "Tags": {"shape": "TagMap"}, "Entries": {"shape": "Entries"}, "Max": {"shape": "Int"}, "Flag": {"shape": "Bool"},
+          "Ids": {"shape": "Plain"}}},
+        "Names": {"type": "list", "flattened": true, "member": {"shape": "S", "locationName": "AttributeName"}},
+        "Plain": {"type": "list", "member": {"shape": "S"}},
+        "AttrMap": {"type": "map", "flattened": true, "key": {"shape": "S", "locationName": "Name"}, "value": {"shape": "S", "locationName": "Value"}},
+        "TagMap": {"type": "map", "key": {"shape": "S"}, "value": {"shape": "S"}},
+        "Entries": {"type": "list", "flattened": true, "member": {"shape": "Entry", "locationName": "Entry"}},
+        "Entry": {"type": "structure", "members": {"Id": {"shape": "S"}, "Attributes": {"shape": "AttrMap", "locationName": "Attribute"}}},
+        "S": {"type": "string"}, "Int": {"type": "integer"}, "Bool": {"type": "boolean"}}}"#;
+
+    fn decode(form: &str) -> Result<Value, InputError> {
+        QueryParams::parse(form.as_bytes()).decode(&Model::parse(MODEL).unwrap(), "Op")
     }
 
     #[test]
-    fn lists_maps_and_nested_entries() {
-        let p = QueryParams::parse(
-            b"Action=X&AttributeName.2=B&AttributeName.10=C&AttributeName.1=A&Attribute.1.Name=K&Attribute.1.Value=V%20W&Entry.1.Id=a&Entry.1.Attribute.1.Name=x&Entry.1.Attribute.1.Value=y",
-        );
+    fn every_list_and_map_form() {
+        let v = decode("Action=Op&AttributeName.2=B&AttributeName.10=C&AttributeName.1=A&Attribute.1.Name=K&Attribute.1.Value=V%20W&Entry.1.Id=a&Entry.1.Attribute.1.Name=x&Entry.1.Attribute.1.Value=y&Max=5&Flag=TRUE&Tags.entry.1.key=t&Tags.entry.1.value=u&Ids.member.1=i").unwrap();
         assert_eq!(
-            p.to_json(&rule),
+            v,
             json!({
-                "Action": "X",
                 "AttributeNames": ["A", "B", "C"],
                 "Attributes": {"K": "V W"},
                 "Entries": [{"Id": "a", "Attributes": {"x": "y"}}],
+                "Max": 5, "Flag": true, "Tags": {"t": "u"}, "Ids": ["i"],
             })
         );
+        // The JSON member names work too, flattened or wrapped.
+        let v = decode(
+            "AttributeNames.member.1=A&AttributeNames.member.2=B&Attributes.1.Name=K&Attributes.1.Value=V&Ids.1=j",
+        )
+        .unwrap();
+        assert_eq!(v, json!({"AttributeNames": ["A", "B"], "Attributes": {"K": "V"}, "Ids": ["j"]}));
+        assert_eq!(decode("AttributeNames=").unwrap(), json!({"AttributeNames": []}));
+    }
+
+    #[test]
+    fn scalars_are_typed() {
+        assert!(matches!(decode("Max=abc"), Err(InputError::Type { expected: "integer", from_query: true, .. })));
+        assert!(matches!(decode("Flag=yes"), Err(InputError::Type { expected: "boolean", .. })));
     }
 
     #[test]

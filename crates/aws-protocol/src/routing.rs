@@ -1,13 +1,64 @@
-//! Request facts used to route: which protocol a request speaks and which account and region
-//! its SigV4 credential scope names.
+//! Request facts used to route: a service's routing facts (from its model's metadata), the
+//! `X-Amz-Target` header, and the account and region a SigV4 credential scope names.
 
-/// The wire protocol of an AWS API request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Protocol {
-    /// AWS JSON 1.0/1.1: `X-Amz-Target: <prefix>.<Operation>`.
-    Json { target_prefix: String, operation: String },
-    /// AWS query: form POST or GET with `Action=`.
-    Query,
+use crate::model::Model;
+
+/// What the router needs to know of a service, read from its model's metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceRoutes {
+    /// Short name (the endpoint prefix: `sqs`, `sns`, `kinesis`), for health and logs.
+    pub name: String,
+    /// The SigV4 signing name (`sqs`, `sts`, `mq`).
+    pub signing_name: String,
+    /// `X-Amz-Target` prefix of JSON requests (`AmazonSQS`, `Kinesis_20131202`).
+    pub target_prefix: Option<String>,
+    /// `"1.0"` or `"1.1"` for JSON services.
+    pub json_version: Option<String>,
+    /// The `Version=` of query requests (`2012-11-05`), for services that speak query.
+    pub query_version: Option<String>,
+    /// XML namespace of query answers.
+    pub xmlns: String,
+    /// Prefix of JSON error `__type`s (`com.amazonaws.sqs`); empty for a bare shape name.
+    pub json_namespace: String,
+    /// JSON errors also carry `x-amzn-query-error` (awsQueryCompatible services).
+    pub query_compatible: bool,
+    /// Path prefixes of REST operations (`/v1/brokers`).
+    pub rest_paths: Vec<String>,
+    /// The operations, for routing a query `Action` that names no `Version`.
+    pub operations: Vec<String>,
+}
+
+impl ServiceRoutes {
+    /// The routing facts a model's metadata and operations state.
+    pub fn from_model(model: &Model) -> ServiceRoutes {
+        let name = model.metadata("endpointPrefix").unwrap_or("").to_string();
+        let protocol = model.metadata("protocol").unwrap_or("");
+        let query_compatible = model.has_metadata("awsQueryCompatible");
+        let speaks_query = protocol == "query" || query_compatible;
+        let mut rest_paths: Vec<String> = Vec::new();
+        if protocol.starts_with("rest") {
+            for op in model.operations() {
+                if let Some(uri) = model.http_uri(op) {
+                    let prefix = uri.split(['{', '?']).next().unwrap_or("").trim_end_matches('/').to_string();
+                    if !prefix.is_empty() && !rest_paths.contains(&prefix) {
+                        rest_paths.push(prefix);
+                    }
+                }
+            }
+        }
+        ServiceRoutes {
+            signing_name: model.metadata("signingName").unwrap_or(&name).to_string(),
+            target_prefix: model.metadata("targetPrefix").map(str::to_string),
+            json_version: model.metadata("jsonVersion").map(str::to_string),
+            query_version: if speaks_query { model.metadata("apiVersion").map(str::to_string) } else { None },
+            xmlns: model.metadata("xmlNamespace").unwrap_or("").to_string(),
+            json_namespace: format!("com.amazonaws.{name}"),
+            query_compatible,
+            rest_paths,
+            operations: model.operations().into_iter().map(str::to_string).collect(),
+            name,
+        }
+    }
 }
 
 /// Splits an `X-Amz-Target` header into prefix and operation (`AmazonSQS.SendMessage`).
@@ -80,5 +131,18 @@ mod tests {
         assert_eq!(split_target("AmazonSQS.SendMessage"), Some(("AmazonSQS", "SendMessage")));
         assert_eq!(split_target("Kinesis_20131202.PutRecord"), Some(("Kinesis_20131202", "PutRecord")));
         assert_eq!(split_target("nodot"), None);
+    }
+
+    #[test]
+    fn routes_from_models() {
+        let m = Model::parse(include_str!("../../../fixtures/models/sqs.json")).unwrap();
+        let r = ServiceRoutes::from_model(&m);
+        assert_eq!(r.target_prefix.as_deref(), Some("AmazonSQS"));
+        assert_eq!(r.query_version.as_deref(), Some("2012-11-05"));
+        assert_eq!(r.xmlns, "http://queue.amazonaws.com/doc/2012-11-05/");
+        assert!(r.query_compatible);
+        let k =
+            ServiceRoutes::from_model(&Model::parse(include_str!("../../../fixtures/models/kinesis.json")).unwrap());
+        assert_eq!((k.json_version.as_deref(), k.query_version.as_deref()), (Some("1.1"), None));
     }
 }

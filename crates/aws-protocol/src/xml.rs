@@ -1,5 +1,6 @@
 //! A small XML writer and the generic JSON-value-to-XML rendering used by query responses.
 
+use crate::model::Model;
 use serde_json::Value;
 
 /// Appends XML to a string; escapes text and attribute values.
@@ -72,87 +73,83 @@ pub fn escape_into(out: &mut String, s: &str) {
     }
 }
 
-/// How a JSON member is laid out in a query-protocol XML response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum XmlMember {
-    /// `<Name>..</Name>` with the member's own name (structures, scalars; lists of structures
-    /// wrapped in `<Name><member>..</member></Name>`).
-    Plain,
-    /// A flattened list: each item is its own `<elem>` element.
-    FlatList(&'static str),
-    /// A flattened map: each entry is `<elem><key>k</key><value>v</value></elem>`.
-    FlatMap { elem: &'static str, key: &'static str, value: &'static str },
-    /// Not rendered.
-    Skip,
-}
-
-/// Renders `value` (a JSON object) as the children of the current element, asking `rule`
-/// how each member is laid out.
-pub fn render_members(w: &mut XmlWriter, value: &Value, rule: &dyn Fn(&str) -> XmlMember) {
-    let Value::Object(map) = value else { return };
-    for (name, v) in map {
-        match rule(name) {
-            XmlMember::Skip => {}
-            XmlMember::Plain => render_value(w, name, v, rule),
-            XmlMember::FlatList(elem) => {
-                if let Value::Array(items) = v {
-                    for item in items {
-                        render_value(w, elem, item, rule);
-                    }
-                }
-            }
-            XmlMember::FlatMap { elem, key, value } => {
-                if let Value::Object(entries) = v {
-                    for (k, item) in entries {
-                        w.open(elem);
-                        w.leaf(key, k);
-                        render_value(w, value, item, rule);
-                        w.close(elem);
-                    }
-                }
-            }
-        }
+/// Renders `value` (a JSON-protocol value of shape `shape_name`) as the children of the current
+/// element, laid out as the model says: member `locationName`s, flattened or wrapped lists
+/// (`<member>`) and maps (`<entry><key/><value/></entry>`).
+pub fn render_members(w: &mut XmlWriter, model: &Model, shape_name: &str, value: &Value) {
+    let shape = model.shape(shape_name);
+    let (Some(members), Value::Object(map)) = (shape["members"].as_object(), value) else { return };
+    for (name, spec) in members {
+        let Some(v) = map.get(name) else { continue };
+        let element = spec["locationName"].as_str().unwrap_or(name);
+        render_value(w, model, spec["shape"].as_str().unwrap_or("String"), element, v);
     }
 }
 
-fn render_value(w: &mut XmlWriter, name: &str, v: &Value, rule: &dyn Fn(&str) -> XmlMember) {
-    match v {
-        Value::Null => {}
-        Value::Bool(b) => w.leaf(name, if *b { "true" } else { "false" }),
-        Value::Number(n) => w.leaf(name, &n.to_string()),
-        Value::String(s) => w.leaf(name, s),
-        Value::Object(_) => {
-            w.open(name);
-            render_members(w, v, rule);
-            w.close(name);
+fn render_value(w: &mut XmlWriter, model: &Model, shape_name: &str, element: &str, v: &Value) {
+    let shape = model.shape(shape_name);
+    let flattened = shape["flattened"].as_bool().unwrap_or(false);
+    match (shape["type"].as_str().unwrap_or("string"), v) {
+        (_, Value::Null) => {}
+        ("structure", _) => {
+            w.open(element);
+            render_members(w, model, shape_name, v);
+            w.close(element);
         }
-        Value::Array(items) => {
-            w.open(name);
-            for item in items {
-                render_value(w, "member", item, rule);
+        ("list", Value::Array(items)) => {
+            let item_shape = shape["member"]["shape"].as_str().unwrap_or("String");
+            let item_name = shape["member"]["locationName"].as_str();
+            if flattened {
+                for item in items {
+                    render_value(w, model, item_shape, item_name.unwrap_or(element), item);
+                }
+            } else {
+                w.open(element);
+                for item in items {
+                    render_value(w, model, item_shape, item_name.unwrap_or("member"), item);
+                }
+                w.close(element);
             }
-            w.close(name);
         }
+        ("map", Value::Object(entries)) => {
+            let key = shape["key"]["locationName"].as_str().unwrap_or("key");
+            let value_name = shape["value"]["locationName"].as_str().unwrap_or("value");
+            let value_shape = shape["value"]["shape"].as_str().unwrap_or("String");
+            if !flattened {
+                w.open(element);
+            }
+            for (k, item) in entries {
+                w.open(if flattened { element } else { "entry" });
+                w.leaf(key, k);
+                render_value(w, model, value_shape, value_name, item);
+                w.close(if flattened { element } else { "entry" });
+            }
+            if !flattened {
+                w.close(element);
+            }
+        }
+        ("timestamp", Value::Number(n)) => {
+            w.leaf(element, &crate::time::iso8601_ms((n.as_f64().unwrap_or(0.0) * 1000.0).round() as i64))
+        }
+        (_, Value::Bool(b)) => w.leaf(element, if *b { "true" } else { "false" }),
+        (_, Value::Number(n)) => w.leaf(element, &n.to_string()),
+        (_, Value::String(s)) => w.leaf(element, s),
+        // A value that does not fit its shape is a bug in the service; render what it is.
+        (_, other) => w.leaf(element, &other.to_string()),
     }
 }
 
 /// A query-protocol success document:
-/// `<OpResponse xmlns=..><OpResult>..</OpResult><ResponseMetadata><RequestId>..`. `output` is
-/// `None` for operations without an output shape, which AWS answers without a Result element.
-pub fn query_response(
-    operation: &str,
-    xmlns: &str,
-    output: Option<&Value>,
-    request_id: &str,
-    rule: &dyn Fn(&str) -> XmlMember,
-) -> String {
+/// `<OpResponse xmlns=..><OpResult>..</OpResult><ResponseMetadata><RequestId>..`. Operations
+/// without an output shape are answered without a Result element, as AWS does.
+pub fn query_response(model: &Model, operation: &str, xmlns: &str, output: &Value, request_id: &str) -> String {
     let mut w = XmlWriter::new();
     let response = format!("{operation}Response");
     w.open_ns(&response, xmlns);
-    if let Some(output) = output {
+    if let Some(shape) = model.output_shape(operation) {
         let result = format!("{operation}Result");
         w.open(&result);
-        render_members(&mut w, output, rule);
+        render_members(&mut w, model, shape, output);
         w.close(&result);
     }
     w.open("ResponseMetadata");
@@ -162,35 +159,46 @@ pub fn query_response(
     w.finish()
 }
 
+/// The query protocol's answer for a client that asked for JSON (`Accept: application/json`):
+/// the XML document's structure as JSON, `{"OpResponse": {"OpResult": {..}, "ResponseMetadata":
+/// {"RequestId": ..}}}`, as AWS and LocalStack negotiate it.
+pub fn query_json_response(model: &Model, operation: &str, output: &Value, request_id: &str) -> Value {
+    let mut inner = serde_json::Map::new();
+    if model.output_shape(operation).is_some() {
+        inner.insert(format!("{operation}Result"), output.clone());
+    }
+    inner.insert("ResponseMetadata".into(), serde_json::json!({"RequestId": request_id}));
+    serde_json::json!({ format!("{operation}Response"): inner })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn flattened_members() {
-        let v = serde_json::json!({"QueueUrls": ["a", "b"], "Attributes": {"X": "1"}, "N": 3});
-        let mut w = XmlWriter::new();
-        render_members(&mut w, &v, &|n| match n {
-            "QueueUrls" => XmlMember::FlatList("QueueUrl"),
-            "Attributes" => XmlMember::FlatMap { elem: "Attribute", key: "Name", value: "Value" },
-            _ => XmlMember::Plain,
-        });
-        assert_eq!(
-            w.finish(),
-            "<?xml version=\"1.0\"?><Attribute><Name>X</Name><Value>1</Value></Attribute><N>3</N><QueueUrl>a</QueueUrl><QueueUrl>b</QueueUrl>"
-        );
-    }
+    const MODEL: &str = r#"{"metadata": {}, "operations": {"Get": {"input": null, "output": "Out"}, "Purge": {"input": null, "output": null}},
+      "shapes": {"Out": {"type": "structure", "members": {"QueueUrls": {"shape": "Urls"}, "Attributes": {"shape": "Attrs", "locationName": "Attribute"},
+                   "N": {"shape": "I"}, "Tags": {"shape": "TagMap"}, "Items": {"shape": "Plain"}, "At": {"shape": "T"}}},
+        "Urls": {"type": "list", "flattened": true, "member": {"shape": "S", "locationName": "QueueUrl"}},
+        "Plain": {"type": "list", "member": {"shape": "S"}},
+        "Attrs": {"type": "map", "flattened": true, "key": {"shape": "S", "locationName": "Name"}, "value": {"shape": "S", "locationName": "Value"}},
+        "TagMap": {"type": "map", "key": {"shape": "S"}, "value": {"shape": "S"}},
+        "S": {"type": "string"}, "I": {"type": "integer"}, "T": {"type": "timestamp"}}}"#;
 
     #[test]
-    fn response_envelopes() {
-        let plain = |_: &str| XmlMember::Plain;
+    fn layouts_follow_the_model() {
+        let m = Model::parse(MODEL).unwrap();
+        let v = serde_json::json!({"QueueUrls": ["a", "b"], "Attributes": {"X": "1"}, "N": 3, "Tags": {"k": "v"}, "Items": ["i"], "At": 0});
         assert_eq!(
-            query_response("Purge", "ns", None, "r", &plain),
+            query_response(&m, "Get", "ns", &v, "r"),
+            "<?xml version=\"1.0\"?><GetResponse xmlns=\"ns\"><GetResult><At>1970-01-01T00:00:00.000Z</At><Attribute><Name>X</Name><Value>1</Value></Attribute><Items><member>i</member></Items><N>3</N><QueueUrl>a</QueueUrl><QueueUrl>b</QueueUrl><Tags><entry><key>k</key><value>v</value></entry></Tags></GetResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetResponse>"
+        );
+        assert_eq!(
+            query_response(&m, "Purge", "ns", &serde_json::json!({}), "r"),
             "<?xml version=\"1.0\"?><PurgeResponse xmlns=\"ns\"><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PurgeResponse>"
         );
         assert_eq!(
-            query_response("Get", "ns", Some(&serde_json::json!({"A": 1})), "r", &plain),
-            "<?xml version=\"1.0\"?><GetResponse xmlns=\"ns\"><GetResult><A>1</A></GetResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetResponse>"
+            query_json_response(&m, "Get", &serde_json::json!({"N": 1}), "r"),
+            serde_json::json!({"GetResponse": {"GetResult": {"N": 1}, "ResponseMetadata": {"RequestId": "r"}}})
         );
     }
 

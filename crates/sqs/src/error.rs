@@ -1,7 +1,7 @@
 //! SQS's errors, named after AWS's error shapes. Their wire codes and statuses come from the
 //! model fixture (`fixtures/models/sqs-errors.json`), the one place those strings live.
 
-use aws_protocol::AwsError;
+use aws_protocol::{AwsError, Protocol};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -147,7 +147,7 @@ impl SqsError {
 
     /// The wire code (for batch result entries, which carry the code but no envelope).
     pub fn code(&self) -> String {
-        self.to_aws().code
+        self.to_aws(Protocol::AwsQuery).code
     }
 
     /// The human message.
@@ -159,25 +159,44 @@ impl SqsError {
         }
     }
 
-    /// Maps to the protocol-level error.
-    pub fn to_aws(&self) -> AwsError {
+    /// Maps to the protocol-level error as `protocol` carries it. Over JSON, the common errors'
+    /// `__type` is their JSON name (`InvalidParameterValueException`) while
+    /// `x-amzn-query-error` keeps the classic code; over query, a missing queue says so "for
+    /// this wsdl version", as AWS words it.
+    pub fn to_aws(&self, protocol: Protocol) -> AwsError {
         match self {
             SqsError::Modeled { shape, message } => {
                 let (code, status) = match table().get(*shape) {
                     Some(f) => (f.code.clone(), f.status),
                     None => (shape.to_string(), 400),
                 };
-                AwsError {
-                    shape: shape.to_string(),
-                    code,
-                    status,
-                    sender_fault: status < 500,
-                    message: message.clone(),
-                }
+                let message = if *shape == "QueueDoesNotExist" && protocol.is_query() {
+                    format!("{} for this wsdl version.", message.trim_end_matches('.'))
+                } else {
+                    message.clone()
+                };
+                AwsError { shape: shape.to_string(), code, status, sender_fault: status < 500, message }
             }
-            SqsError::Common { code, status, message } => AwsError::new(code, *status, message.clone()),
+            SqsError::Common { code, status, message } => {
+                let mut e = AwsError::new(code, *status, message.clone());
+                if !protocol.is_query() {
+                    e.shape = json_name(code).to_string();
+                }
+                e
+            }
             SqsError::Internal(m) => AwsError::internal(m.clone()),
         }
+    }
+}
+
+/// The JSON protocol's shape name of a common error.
+fn json_name(code: &str) -> &str {
+    match code {
+        "InvalidParameterValue" => "InvalidParameterValueException",
+        "MissingParameter" => "MissingRequiredParameterException",
+        "InvalidParameterCombination" => "InvalidParameterCombinationException",
+        "InvalidQueryParameter" => "InvalidQueryParameterException",
+        other => other,
     }
 }
 
@@ -190,7 +209,7 @@ impl From<store::Error> for SqsError {
 
 impl std::fmt::Display for SqsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.to_aws())
+        write!(f, "{}", self.to_aws(Protocol::AwsQuery))
     }
 }
 
@@ -205,8 +224,13 @@ mod tests {
         for name in crate::model::error_shapes() {
             assert!(table().contains_key(name), "{name} has no entry in sqs-errors.json");
         }
-        let e = SqsError::queue_does_not_exist().to_aws();
+        let e = SqsError::queue_does_not_exist().to_aws(Protocol::AwsJson10);
         assert_eq!((e.code.as_str(), e.status), ("AWS.SimpleQueueService.NonExistentQueue", 400));
-        assert_eq!(SqsError::receipt_handle_is_invalid("x").to_aws().status, 404);
+        assert_eq!(e.message, "The specified queue does not exist.");
+        let q = SqsError::queue_does_not_exist().to_aws(Protocol::AwsQuery);
+        assert_eq!(q.message, "The specified queue does not exist for this wsdl version.");
+        assert_eq!(SqsError::receipt_handle_is_invalid("x").to_aws(Protocol::AwsQuery).status, 404);
+        let j = SqsError::missing_parameter("X").to_aws(Protocol::AwsJson10);
+        assert_eq!((j.shape.as_str(), j.code.as_str()), ("MissingRequiredParameterException", "MissingParameter"));
     }
 }

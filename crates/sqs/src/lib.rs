@@ -4,14 +4,14 @@
 //! converts query requests into the same shape) and returns the JSON output or an
 //! [`SqsError`]. It never sees HTTP.
 
+mod api;
 pub mod attributes;
 pub mod error;
 pub mod index;
 pub mod limits;
 pub mod message;
-pub mod model;
+mod model;
 pub mod persist;
-pub mod wire;
 
 mod developer;
 mod engine;
@@ -22,25 +22,30 @@ mod receipt;
 mod registry;
 mod tasks;
 
+pub use api::{def, SqsService};
 pub use engine::{EnqueueApply, EnqueueRequest, EnqueueResult, EnqueueWrite, PreparedEnqueue};
 pub use error::{SqsError, SqsResult};
-pub use queue::Queue;
+pub use queue::{Queue, UrlStyle};
 
 use aws_protocol::RequestContext;
 use parking_lot::{Mutex, RwLock};
 use queue::QueueKey;
 use serde_json::Value;
+use service::Clock;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use store::{Clock, Store};
+use store::Store;
 
 /// Behaviour switches (`--limits strict|relaxed` in the emulator).
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Enforce AWS's limits that test suites commonly trip over on an emulator: the
-    /// 60-second block on re-creating a just-deleted queue's name.
+    /// 60-second block on re-creating a just-deleted queue's name, and one PurgeQueue per
+    /// queue per 60 seconds.
     pub strict: bool,
+    /// How queue URLs are written.
+    pub url_style: UrlStyle,
 }
 
 /// The SQS service: all queues of all accounts and regions in this process.
@@ -62,6 +67,8 @@ struct Inner {
     /// Ticks never overlap (the periodic one and one after a clock move could otherwise both
     /// spend a move task's rate budget).
     tick_lock: tokio::sync::Mutex<()>,
+    /// Set at shutdown: long polls answer at once.
+    closing: std::sync::atomic::AtomicBool,
 }
 
 impl Sqs {
@@ -117,27 +124,27 @@ impl Sqs {
                 deleted: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(tasks::Tasks::load(&tasks)),
                 tick_lock: tokio::sync::Mutex::new(()),
+                closing: std::sync::atomic::AtomicBool::new(false),
             }),
         };
         Ok(sqs)
     }
 
-    /// Runs one SQS operation. `from_query` says the input came from the query protocol (its
-    /// scalars are strings until checked against the model).
+    /// Runs one SQS operation on an input already decoded from its protocol (a JSON-protocol
+    /// value): checks it against the model, then runs the operation.
     ///
     /// Errors: whatever AWS would answer, as an [`SqsError`].
-    pub async fn dispatch(
-        &self,
-        ctx: &RequestContext,
-        operation: &str,
-        mut input: Value,
-        from_query: bool,
-    ) -> SqsResult<Value> {
+    pub async fn dispatch(&self, ctx: &RequestContext, operation: &str, input: Value) -> SqsResult<Value> {
         if !model::has_operation(operation) {
             return Err(SqsError::invalid_action(operation));
         }
-        model::check_input(operation, &mut input, from_query)?;
+        model::check_input(operation, &input)?;
         ops::dispatch(self, ctx, operation, input).await
+    }
+
+    /// The queue's URL as this emulator writes it (`--queue-url-style`).
+    pub fn url(&self, q: &Queue, ctx: &RequestContext) -> String {
+        q.url(ctx, self.inner.config.url_style)
     }
 
     /// The current time of the injected clock, in milliseconds.
@@ -150,6 +157,17 @@ impl Sqs {
         for q in self.all_queues() {
             q.notify.notify_waiters();
         }
+    }
+
+    /// The server is stopping: every waiting long poll answers now (empty if nothing came),
+    /// and later ones do not wait.
+    pub fn shutdown(&self) {
+        self.inner.closing.store(true, Ordering::SeqCst);
+        self.wake_all();
+    }
+
+    pub(crate) fn closing(&self) -> bool {
+        self.inner.closing.load(Ordering::SeqCst)
     }
 
     /// Periodic housekeeping: retention expiry, de-duplication window, message move tasks.

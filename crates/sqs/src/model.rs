@@ -6,7 +6,8 @@ use aws_protocol::model::{InputError, Model};
 use serde_json::Value;
 use std::sync::OnceLock;
 
-fn model() -> &'static Model {
+/// The model, parsed once.
+pub(crate) fn model() -> &'static Model {
     static M: OnceLock<Model> = OnceLock::new();
     M.get_or_init(|| {
         Model::parse(include_str!("../../../fixtures/models/sqs.json"))
@@ -14,32 +15,29 @@ fn model() -> &'static Model {
     })
 }
 
-/// Every operation the SQS API has.
-pub fn operations() -> Vec<&'static str> {
-    model().operations()
-}
-
 /// Whether the SQS API has this operation (no allocation: it runs on every request).
-pub fn has_operation(operation: &str) -> bool {
+pub(crate) fn has_operation(operation: &str) -> bool {
     model().has_operation(operation)
 }
 
-/// Whether the operation has an output structure (query responses then carry a `<..Result>`).
-pub fn has_output(operation: &str) -> bool {
-    model().has_output(operation)
+/// Whether the operation acts on one queue (its input has a QueueUrl); the others are
+/// account-level and not valid on a queue's URL.
+pub(crate) fn is_queue_operation(operation: &str) -> bool {
+    model().input_shape(operation).is_some_and(|s| model().shape(s)["members"].get("QueueUrl").is_some())
 }
 
 /// The model's error shapes (each must have wire facts in `sqs-errors.json`).
-pub fn error_shapes() -> Vec<&'static str> {
+#[cfg(test)]
+pub(crate) fn error_shapes() -> Vec<&'static str> {
     model().error_shapes()
 }
 
-/// Checks `input` against the operation's input shape (converting query strings in place).
-///
-/// Errors: `MissingParameter` for an absent required member; for a value of the wrong type,
-/// `InvalidParameterValue` from a query request, `SerializationException` from a JSON one.
-pub fn check_input(operation: &str, input: &mut Value, from_query: bool) -> Result<(), SqsError> {
-    model().check_input(operation, input, from_query).map_err(|e| match e {
+/// How an input error reads on SQS's wire: `MissingParameter` for an absent required member;
+/// for a value of the wrong type, `InvalidParameterValue` from a query request,
+/// `SerializationException` from a JSON one. SQS's model constrains nothing its handlers do
+/// not check themselves with SQS's own wording, so constraint errors do not arise.
+pub(crate) fn input_error(e: InputError) -> SqsError {
+    match e {
         InputError::Missing { member } => SqsError::missing_parameter(&member),
         InputError::Type { member, expected, value, from_query: true } => {
             SqsError::invalid_value(value, &member, &format!("Must be a {expected}."))
@@ -47,7 +45,17 @@ pub fn check_input(operation: &str, input: &mut Value, from_query: bool) -> Resu
         InputError::Type { member, expected, .. } => {
             SqsError::serialization(format!("Value for parameter {member} must be a {expected}."))
         }
-    })
+        InputError::Constraint { member, value, constraint, .. } => {
+            SqsError::invalid_value(value, &member, &constraint)
+        }
+    }
+}
+
+/// Checks a decoded `input` against the operation's input shape (presence and types).
+///
+/// Errors: see [`input_error`].
+pub(crate) fn check_input(operation: &str, input: &Value) -> Result<(), SqsError> {
+    model().check_input(operation, input, false).map_err(input_error)
 }
 
 #[cfg(test)]
@@ -57,24 +65,18 @@ mod tests {
 
     #[test]
     fn has_all_operations() {
-        assert_eq!(operations().len(), 23);
+        assert_eq!(model().operations().len(), 23);
+        assert!(is_queue_operation("SendMessage") && !is_queue_operation("ListQueues"));
     }
 
     #[test]
     fn errors_read_as_sqs_answers_them() {
-        let mut v = json!({"QueueUrl": "u", "MessageBody": "b", "DelaySeconds": "5"});
-        check_input("SendMessage", &mut v, true).unwrap();
-        assert_eq!(v["DelaySeconds"], 5);
-        let mut v = json!({"QueueUrl": "u"});
-        assert_eq!(check_input("SendMessage", &mut v, false).unwrap_err().code(), "MissingParameter");
-        let mut v = json!({"QueueUrl": "u", "MessageBody": "b", "DelaySeconds": "x"});
-        assert_eq!(check_input("SendMessage", &mut v, false).unwrap_err().code(), "SerializationException");
-        let mut v = json!({"QueueUrl": "u", "MessageBody": "b", "DelaySeconds": "x"});
-        assert_eq!(check_input("SendMessage", &mut v, true).unwrap_err().code(), "InvalidParameterValue");
-        let mut v = json!({"QueueUrl": "u", "Entries": [{"Id": "a"}]});
-        assert_eq!(
-            check_input("SendMessageBatch", &mut v, false).unwrap_err().message(),
-            "The request must contain the parameter MessageBody."
-        );
+        assert_eq!(check_input("SendMessage", &json!({"QueueUrl": "u"})).unwrap_err().code(), "MissingParameter");
+        let bad = json!({"QueueUrl": "u", "MessageBody": "b", "DelaySeconds": "x"});
+        assert_eq!(check_input("SendMessage", &bad).unwrap_err().code(), "SerializationException");
+        let q = aws_protocol::query::QueryParams::parse(b"QueueUrl=u&MessageBody=b&DelaySeconds=x");
+        assert_eq!(input_error(q.decode(model(), "SendMessage").unwrap_err()).code(), "InvalidParameterValue");
+        let e = check_input("SendMessageBatch", &json!({"QueueUrl": "u", "Entries": [{"Id": "a"}]})).unwrap_err();
+        assert_eq!(e.message(), "The request must contain the parameter MessageBody.");
     }
 }

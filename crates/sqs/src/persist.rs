@@ -249,8 +249,8 @@ pub fn receive(
     read(t, id)
 }
 
-/// Reads a message without changing it.
-pub fn read(t: &Transaction<'_>, id: i64) -> Result<Option<StoredMessage>> {
+/// Reads a message without changing it (on the writer's transaction or a reader).
+pub fn read(t: &store::rusqlite::Connection, id: i64) -> Result<Option<StoredMessage>> {
     Ok(t.prepare_cached(
         "SELECT id, message_id, body, attributes, trace_header, md5_body, group_id, dedup_id, sender_id, sent_ms, \
          first_receive_ms, receive_count, dlq_source_arn FROM sqs_messages WHERE id = ?1",
@@ -355,6 +355,12 @@ pub fn load_dedup(t: &Transaction<'_>, now_ms: i64) -> Result<Vec<DedupRow>> {
         t.prepare("SELECT queue_id, key, message_id, sequence_number, expires_ms FROM sqs_dedup ORDER BY expires_ms")?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// Forgets every de-duplication id of a queue (PurgeQueue).
+pub fn clear_dedup(t: &Transaction<'_>, queue_id: i64) -> Result<()> {
+    t.prepare_cached("DELETE FROM sqs_dedup WHERE queue_id = ?1")?.execute([queue_id])?;
+    Ok(())
 }
 
 pub fn expire_dedup(t: &Transaction<'_>, now_ms: i64) -> Result<()> {

@@ -32,9 +32,13 @@ impl QueueKey {
         Some(QueueKey { account: account.into(), region: region.into(), name: name.into() })
     }
 
-    /// Parses a queue URL in any of the forms clients use: `http://host:port/<account>/<name>`
-    /// (ours, LocalStack's, ElasticMQ's), `https://sqs.<region>.amazonaws.com/<account>/<name>`
-    /// (AWS's, whose host names the region), `.../queue/<name>`, or a bare queue name.
+    /// Parses a queue URL in any of the forms clients use:
+    /// - `http://host:port/queue/<region>/<account>/<name>` (ours by default, LocalStack's path style);
+    /// - `http://host:port/<account>/<name>` (ElasticMQ's, LocalStack's `off` style: the request's region);
+    /// - `https://sqs.<region>.amazonaws.com/<account>/<name>` (AWS's), and
+    ///   `http://sqs.<region>.localhost[.localstack.cloud]:port/...` or
+    ///   `http://<region>.queue.localhost.localstack.cloud:port/...` (their hosts name the region);
+    /// - `.../queue/<name>`, or a bare queue name.
     pub fn from_url(url: &str, ctx: &RequestContext) -> Option<QueueKey> {
         let (host, path) = match url.split_once("://") {
             Some((_, rest)) => match rest.split_once('/') {
@@ -45,13 +49,15 @@ impl QueueKey {
         };
         let path = path.split(['?', '#']).next().unwrap_or("");
         let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let (account, name) = match segs.as_slice() {
-            [name] => (ctx.account.as_str(), *name),
-            ["queue", name] => (ctx.account.as_str(), *name),
-            [account, name] => (*account, *name),
+        let host_region = region_from_host(host);
+        let (region, account, name) = match segs.as_slice() {
+            [name] => (host_region, ctx.account.as_str(), *name),
+            ["queue", name] => (host_region, ctx.account.as_str(), *name),
+            ["queue", region, account, name] => (Some(*region), *account, *name),
+            [account, name] => (host_region, *account, *name),
             _ => return None,
         };
-        let region = region_from_host(host).unwrap_or(&ctx.region);
+        let region = region.unwrap_or(&ctx.region);
         Some(QueueKey { account: account.into(), region: region.into(), name: name.into() })
     }
 
@@ -64,9 +70,34 @@ fn region_from_host(host: &str) -> Option<&str> {
     let host = host.split(':').next()?;
     let parts: Vec<&str> = host.split('.').collect();
     match parts.as_slice() {
-        ["sqs", region, ..] if region.contains('-') => Some(region),
-        [region, "queue", "amazonaws", ..] if region.contains('-') => Some(region),
+        ["sqs", region, _, ..] if region.contains('-') => Some(region),
+        [region, "queue", _, ..] if region.contains('-') => Some(region),
         _ => None,
+    }
+}
+
+/// How queue URLs are written (`--queue-url-style`). Every form is accepted as input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UrlStyle {
+    /// `http://<host>/queue/<region>/<account>/<name>`: names the region, needs no DNS.
+    #[default]
+    Path,
+    /// `http://sqs.<region>.localhost:<port>/<account>/<name>`, AWS's shape on `*.localhost`.
+    Domain,
+    /// `http://<host>/<account>/<name>`, as ElasticMQ (the region is the request's).
+    Off,
+}
+
+impl UrlStyle {
+    pub const VALUES: &'static [&'static str] = &["path", "domain", "off"];
+
+    pub fn parse(s: &str) -> Option<UrlStyle> {
+        match s {
+            "path" => Some(UrlStyle::Path),
+            "domain" => Some(UrlStyle::Domain),
+            "off" => Some(UrlStyle::Off),
+            _ => None,
+        }
     }
 }
 
@@ -238,9 +269,16 @@ impl Queue {
         QueueKey { account: self.account.clone(), region: self.region.clone(), name: self.name.clone() }
     }
 
-    /// The queue's URL as seen by a client that reached us at `ctx.host`.
-    pub fn url(&self, ctx: &RequestContext) -> String {
-        format!("http://{}/{}/{}", ctx.host, self.account, self.name)
+    /// The queue's URL, in `style`, as seen by a client that reached us at `ctx.host`.
+    pub fn url(&self, ctx: &RequestContext, style: UrlStyle) -> String {
+        match style {
+            UrlStyle::Path => format!("http://{}/queue/{}/{}/{}", ctx.host, self.region, self.account, self.name),
+            UrlStyle::Off => format!("http://{}/{}/{}", ctx.host, self.account, self.name),
+            UrlStyle::Domain => {
+                let port = ctx.host.rsplit_once(':').map(|(_, p)| format!(":{p}")).unwrap_or_default();
+                format!("http://sqs.{}.localhost{port}/{}/{}", self.region, self.account, self.name)
+            }
+        }
     }
 
     /// Messages stored in the queue (all states).
@@ -260,11 +298,33 @@ mod tests {
         assert_eq!((k.account.as_str(), k.region.as_str(), k.name.as_str()), ("123456789012", "us-east-1", "q1"));
         let k = QueueKey::from_url("https://sqs.eu-west-1.amazonaws.com/123456789012/q1", &ctx).unwrap();
         assert_eq!(k.region, "eu-west-1");
+        let k = QueueKey::from_url("http://localhost:4566/queue/eu-west-2/123456789012/q1", &ctx).unwrap();
+        assert_eq!((k.region.as_str(), k.account.as_str()), ("eu-west-2", "123456789012"));
+        let k =
+            QueueKey::from_url("http://sqs.ap-south-1.localhost.localstack.cloud:4566/000000000000/q", &ctx).unwrap();
+        assert_eq!(k.region, "ap-south-1");
+        let k = QueueKey::from_url("http://eu-central-1.queue.localhost.localstack.cloud:4566/000000000000/q", &ctx);
+        assert_eq!(k.unwrap().region, "eu-central-1");
+        let k = QueueKey::from_url("http://sqs.us-west-2.localhost:4566/000000000000/q", &ctx).unwrap();
+        assert_eq!(k.region, "us-west-2");
         let k = QueueKey::from_url("q2", &ctx).unwrap();
         assert_eq!((k.account.as_str(), k.name.as_str()), ("000000000000", "q2"));
         assert!(QueueKey::from_url("http://h/a/b/c", &ctx).is_none());
         let k = QueueKey::from_arn("arn:aws:sqs:us-west-2:111122223333:x.fifo").unwrap();
         assert_eq!(k.arn(), "arn:aws:sqs:us-west-2:111122223333:x.fifo");
         assert!(QueueKey::from_arn("arn:aws:sns:us-west-2:1:x").is_none());
+    }
+
+    #[test]
+    fn every_style_reads_back() {
+        let ctx = RequestContext::new("000000000000", "eu-west-1", "localhost:4566");
+        let key = QueueKey { account: "123456789012".into(), region: "eu-west-1".into(), name: "q".into() };
+        let q = Queue::new(1, key.clone(), QueueAttributes::new(false), BTreeMap::new(), 0);
+        let other = RequestContext::new("000000000000", "us-east-1", "localhost:4566");
+        for style in [UrlStyle::Path, UrlStyle::Domain] {
+            assert_eq!(QueueKey::from_url(&q.url(&ctx, style), &other), Some(key.clone()), "{style:?}");
+        }
+        assert_eq!(q.url(&ctx, UrlStyle::Domain), "http://sqs.eu-west-1.localhost:4566/123456789012/q");
+        assert_eq!(QueueKey::from_url(&q.url(&ctx, UrlStyle::Off), &ctx), Some(key));
     }
 }

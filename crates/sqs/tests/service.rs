@@ -1,19 +1,123 @@
-//! Service-level tests: `Sqs::dispatch` without HTTP, on an in-memory or temporary store, with a
-//! manual clock.
+//! Service-level tests: SQS through its service interface (`Service::call`), without HTTP, on
+//! an in-memory or temporary store, with a manual clock. Each test body runs twice: once with
+//! JSON 1.0 input, once with the same input as query parameters (answered as JSON), so both
+//! decoders and both error mappings are held to the same behaviour.
 
-use aws_protocol::RequestContext;
+use aws_protocol::{Protocol, RequestContext};
 use serde_json::{json, Value};
-use sqs::{Config, Sqs};
+use service::{Call, Input, ManualClock, Service};
+use sqs::{Config, Sqs, SqsService};
 use std::sync::Arc;
-use store::{Durability, ManualClock, Store};
+use store::{Durability, Store};
 
 fn ctx() -> RequestContext {
     RequestContext::new("000000000000", "us-east-1", "localhost:4566")
 }
 
-fn open(path: Option<&std::path::Path>, clock: Arc<ManualClock>) -> Sqs {
+#[derive(Debug, Clone, Copy)]
+enum Wire {
+    Json,
+    Query,
+}
+
+const WIRES: [Wire; 2] = [Wire::Json, Wire::Query];
+
+struct Svc {
+    svc: SqsService,
+    wire: Wire,
+}
+
+/// A JSON input as query parameters, in the wrapped forms (`.member.N`, `.entry.N.key`); the
+/// flattened forms SDKs send are pinned by the HTTP tests.
+fn to_query(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                to_query(&p, x, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                to_query(&format!("{prefix}.member.{}", i + 1), x, out);
+            }
+        }
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        Value::Null => {}
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+/// Maps become `.entry.N.key/value` (the JSON form cannot tell a map from a structure, so the
+/// caller names the map members).
+fn query_form(op: &str, input: &Value) -> String {
+    const MAPS: &[&str] = &["Attributes", "tags", "Tags", "MessageAttributes"];
+    let mut pairs = vec![("Action".to_string(), op.to_string())];
+    if let Value::Object(m) = input {
+        for (k, x) in m {
+            match (MAPS.contains(&k.as_str()), x) {
+                (true, Value::Object(entries)) => {
+                    for (i, (ek, ev)) in entries.iter().enumerate() {
+                        pairs.push((format!("{k}.entry.{}.key", i + 1), ek.clone()));
+                        to_query(&format!("{k}.entry.{}.value", i + 1), ev, &mut pairs);
+                    }
+                }
+                _ => to_query(k, x, &mut pairs),
+            }
+        }
+    }
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &pairs {
+        ser.append_pair(k, v);
+    }
+    ser.finish()
+}
+
+impl Svc {
+    /// One call: the output, or the (query) error code and message.
+    async fn try_call(&self, op: &str, input: Value) -> Result<Value, (String, String)> {
+        let ctx = ctx();
+        let body = input.to_string();
+        let (protocol, call_input) = match self.wire {
+            Wire::Json => (Protocol::AwsJson10, Input::Body(body.as_bytes())),
+            Wire::Query => (
+                Protocol::AwsQueryJson,
+                Input::Query(aws_protocol::query::QueryParams::parse(query_form(op, &input).as_bytes())),
+            ),
+        };
+        let call = Call { ctx: &ctx, protocol, operation: op, input: call_input, path: "/", method: "POST" };
+        let r = self.svc.call(call).await;
+        let v: Value = serde_json::from_slice(r.bytes()).unwrap_or(Value::Null);
+        if r.status == 200 {
+            return Ok(match self.wire {
+                Wire::Json => v,
+                Wire::Query => v[format!("{op}Response")][format!("{op}Result")].clone(),
+            });
+        }
+        assert!(r.status < 500, "{op} over {:?}: {} {v}", self.wire, r.status);
+        Err(match self.wire {
+            Wire::Json => {
+                let header = r.headers.iter().find(|(k, _)| *k == "x-amzn-query-error").map(|(_, v)| v.clone());
+                let code = header.and_then(|h| h.split(';').next().map(str::to_string));
+                let code = code
+                    .unwrap_or_else(|| v["__type"].as_str().unwrap_or("").rsplit('#').next().unwrap_or("").to_string());
+                (code, v["message"].as_str().unwrap_or("").to_string())
+            }
+            Wire::Query => {
+                let e = &v["ErrorResponse"]["Error"];
+                (e["Code"].as_str().unwrap_or("").to_string(), e["Message"].as_str().unwrap_or("").to_string())
+            }
+        })
+    }
+
+    async fn call(&self, op: &str, input: Value) -> Value {
+        self.try_call(op, input).await.unwrap_or_else(|e| panic!("{op} over {:?}: {e:?}", self.wire))
+    }
+}
+
+fn open(path: Option<&std::path::Path>, clock: Arc<ManualClock>, wire: Wire) -> Svc {
     let store = Store::open(path, Durability::Process, sqs::persist::MIGRATIONS).unwrap();
-    Sqs::open(store, clock, Config::default()).unwrap()
+    Svc { svc: SqsService::new(Sqs::open(store, clock, Config::default()).unwrap()), wire }
 }
 
 /// Message rows in the database file (read with a separate connection).
@@ -22,112 +126,111 @@ fn store_rows(path: &std::path::Path) -> i64 {
     c.query_row("SELECT COUNT(*) FROM sqs_messages", [], |r| r.get(0)).unwrap()
 }
 
-async fn call(s: &Sqs, op: &str, input: Value) -> Value {
-    s.dispatch(&ctx(), op, input, false).await.unwrap_or_else(|e| panic!("{op}: {e}"))
-}
-
 #[tokio::test]
 async fn every_model_operation_is_dispatched() {
-    let s = open(None, Arc::new(ManualClock::new(1_700_000_000_000)));
-    for op in sqs::model::operations() {
-        // With an empty input each operation either works or names a missing parameter: none
-        // may answer InvalidAction (not dispatched) or an internal error.
-        match s.dispatch(&ctx(), op, json!({}), false).await {
-            Ok(_) => {}
-            Err(e) => {
-                let code = e.code();
+    for wire in WIRES {
+        let s = open(None, Arc::new(ManualClock::new(1_700_000_000_000)), wire);
+        for op in s.svc.routes().operations.clone() {
+            // With an empty input each operation either works or names a missing parameter:
+            // none may answer InvalidAction (not dispatched) or an internal error (try_call
+            // fails the test on any 5xx).
+            if let Err((code, _)) = s.try_call(&op, json!({})).await {
                 assert_ne!(code, "InvalidAction", "{op} is not dispatched");
-                assert_ne!(e.to_aws().status, 500, "{op}: {e}");
             }
         }
+        let (code, _) = s.try_call("Nope", json!({})).await.unwrap_err();
+        assert_eq!(code, if matches!(wire, Wire::Json) { "UnknownOperationException" } else { "InvalidAction" });
     }
-    let e = s.dispatch(&ctx(), "Nope", json!({}), false).await.unwrap_err();
-    assert_eq!(e.code(), "InvalidAction");
 }
 
 #[tokio::test]
 async fn visibility_and_delay_follow_the_manual_clock() {
-    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
-    let s = open(None, clock.clone());
-    let url = call(&s, "CreateQueue", json!({"QueueName": "q"})).await["QueueUrl"].as_str().unwrap().to_string();
-    call(&s, "SendMessage", json!({"QueueUrl": url, "MessageBody": "later", "DelaySeconds": 60})).await;
-    let r = call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await;
-    assert!(r.get("Messages").is_none());
-    clock.advance_ms(60_000);
-    let r = call(&s, "ReceiveMessage", json!({"QueueUrl": url, "VisibilityTimeout": 100})).await;
-    assert_eq!(r["Messages"][0]["Body"], "later");
-    clock.advance_ms(99_999);
-    assert!(call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await.get("Messages").is_none());
-    clock.advance_ms(1);
-    assert_eq!(call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await["Messages"][0]["Body"], "later");
+    for wire in WIRES {
+        let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+        let s = open(None, clock.clone(), wire);
+        let url = s.call("CreateQueue", json!({"QueueName": "q"})).await["QueueUrl"].as_str().unwrap().to_string();
+        s.call("SendMessage", json!({"QueueUrl": url, "MessageBody": "later", "DelaySeconds": 60})).await;
+        let r = s.call("ReceiveMessage", json!({"QueueUrl": url})).await;
+        assert!(r.get("Messages").is_none());
+        clock.advance_ms(60_000);
+        let r = s.call("ReceiveMessage", json!({"QueueUrl": url, "VisibilityTimeout": 100})).await;
+        assert_eq!(r["Messages"][0]["Body"], "later");
+        clock.advance_ms(99_999);
+        assert!(s.call("ReceiveMessage", json!({"QueueUrl": url})).await.get("Messages").is_none());
+        clock.advance_ms(1);
+        assert_eq!(s.call("ReceiveMessage", json!({"QueueUrl": url})).await["Messages"][0]["Body"], "later");
+    }
 }
 
 #[tokio::test]
 async fn reopening_the_store_rebuilds_every_state() {
-    let dir = std::env::temp_dir().join(format!("quayside-sqs-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("q.db");
-    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
-    let handle;
-    let url;
-    {
-        let s = open(Some(&path), clock.clone());
-        url = call(
-            &s,
-            "CreateQueue",
-            json!({"QueueName": "q", "Attributes": {"VisibilityTimeout": "50"}, "tags": {"a": "b"}}),
-        )
-        .await["QueueUrl"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        for (body, delay) in [("visible", 0), ("inflight", 0), ("delayed", 30)] {
-            call(&s, "SendMessage", json!({"QueueUrl": url, "MessageBody": body, "DelaySeconds": delay})).await;
+    for wire in WIRES {
+        let dir = std::env::temp_dir().join(format!("quayside-sqs-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("q.db");
+        let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+        let handle;
+        let url;
+        {
+            let s = open(Some(&path), clock.clone(), wire);
+            url = s
+                .call(
+                    "CreateQueue",
+                    json!({"QueueName": "q", "Attributes": {"VisibilityTimeout": "50"}, "tags": {"a": "b"}}),
+                )
+                .await["QueueUrl"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            for (body, delay) in [("visible", 0), ("inflight", 0), ("delayed", 30)] {
+                s.call("SendMessage", json!({"QueueUrl": url, "MessageBody": body, "DelaySeconds": delay})).await;
+            }
+            let r = s.call("ReceiveMessage", json!({"QueueUrl": url})).await;
+            assert_eq!(r["Messages"][0]["Body"], "visible");
+            handle = r["Messages"][0]["ReceiptHandle"].as_str().unwrap().to_string();
+            let r = s.call("ReceiveMessage", json!({"QueueUrl": url})).await;
+            assert_eq!(r["Messages"][0]["Body"], "inflight");
+            s.call("DeleteMessage", json!({"QueueUrl": url, "ReceiptHandle": handle})).await;
+            // A deleted queue and a purged one leave nothing behind in the file.
+            for name in ["gone", "purged"] {
+                let u =
+                    s.call("CreateQueue", json!({"QueueName": name})).await["QueueUrl"].as_str().unwrap().to_string();
+                s.call("SendMessage", json!({"QueueUrl": u, "MessageBody": "x"})).await;
+                s.call(if name == "gone" { "DeleteQueue" } else { "PurgeQueue" }, json!({"QueueUrl": u})).await;
+            }
         }
-        let r = call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await;
-        assert_eq!(r["Messages"][0]["Body"], "visible");
-        handle = r["Messages"][0]["ReceiptHandle"].as_str().unwrap().to_string();
-        let r = call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await;
-        assert_eq!(r["Messages"][0]["Body"], "inflight");
-        call(&s, "DeleteMessage", json!({"QueueUrl": url, "ReceiptHandle": handle})).await;
-        // A deleted queue and a purged one leave nothing behind in the file.
-        for name in ["gone", "purged"] {
-            let u = call(&s, "CreateQueue", json!({"QueueName": name})).await["QueueUrl"].as_str().unwrap().to_string();
-            call(&s, "SendMessage", json!({"QueueUrl": u, "MessageBody": "x"})).await;
-            call(&s, if name == "gone" { "DeleteQueue" } else { "PurgeQueue" }, json!({"QueueUrl": u})).await;
-        }
+        // Wait for the first store's writer thread to let go of the file.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let s = open(Some(&path), clock.clone(), wire);
+        let attrs = s.call("GetQueueAttributes", json!({"QueueUrl": url, "AttributeNames": ["All"]})).await;
+        assert_eq!(attrs["Attributes"]["VisibilityTimeout"], "50");
+        assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessages"], "0");
+        assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"], "1");
+        assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessagesDelayed"], "1");
+        assert_eq!(s.call("ListQueueTags", json!({"QueueUrl": url})).await["Tags"]["a"], "b");
+        let names = s.call("ListQueues", json!({})).await["QueueUrls"].to_string();
+        assert!(!names.contains("/gone"), "{names}");
+        let purged =
+            s.call("GetQueueUrl", json!({"QueueName": "purged"})).await["QueueUrl"].as_str().unwrap().to_string();
+        let counts = s.call("GetQueueAttributes", json!({"QueueUrl": purged, "AttributeNames": ["All"]})).await;
+        assert_eq!(counts["Attributes"]["ApproximateNumberOfMessages"], "0");
+        let rows = store_rows(&path);
+        assert_eq!(rows, 2, "only the two live messages of q remain stored");
+        clock.advance_ms(50_000);
+        let r = s
+            .call(
+                "ReceiveMessage",
+                json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "AttributeNames": ["ApproximateReceiveCount"]}),
+            )
+            .await;
+        // Standard queues deliver in the order messages became visible (the delayed one first).
+        let msgs = r["Messages"].as_array().unwrap();
+        let bodies: Vec<&str> = msgs.iter().map(|m| m["Body"].as_str().unwrap()).collect();
+        assert_eq!(bodies, vec!["delayed", "inflight"]);
+        assert_eq!(msgs[1]["Attributes"]["ApproximateReceiveCount"], "2");
+        assert_eq!(msgs[0]["Attributes"]["ApproximateReceiveCount"], "1");
+        let _ = std::fs::remove_dir_all(&dir);
     }
-    // Wait for the first store's writer thread to let go of the file.
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    let s = open(Some(&path), clock.clone());
-    let attrs = call(&s, "GetQueueAttributes", json!({"QueueUrl": url, "AttributeNames": ["All"]})).await;
-    assert_eq!(attrs["Attributes"]["VisibilityTimeout"], "50");
-    assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessages"], "0");
-    assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"], "1");
-    assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessagesDelayed"], "1");
-    assert_eq!(call(&s, "ListQueueTags", json!({"QueueUrl": url})).await["Tags"]["a"], "b");
-    let names = call(&s, "ListQueues", json!({})).await["QueueUrls"].to_string();
-    assert!(!names.contains("/gone"), "{names}");
-    let purged =
-        call(&s, "GetQueueUrl", json!({"QueueName": "purged"})).await["QueueUrl"].as_str().unwrap().to_string();
-    let counts = call(&s, "GetQueueAttributes", json!({"QueueUrl": purged, "AttributeNames": ["All"]})).await;
-    assert_eq!(counts["Attributes"]["ApproximateNumberOfMessages"], "0");
-    let rows = store_rows(&path);
-    assert_eq!(rows, 2, "only the two live messages of q remain stored");
-    clock.advance_ms(50_000);
-    let r = call(
-        &s,
-        "ReceiveMessage",
-        json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "AttributeNames": ["ApproximateReceiveCount"]}),
-    )
-    .await;
-    // Standard queues deliver in the order messages became visible (the delayed one first).
-    let msgs = r["Messages"].as_array().unwrap();
-    let bodies: Vec<&str> = msgs.iter().map(|m| m["Body"].as_str().unwrap()).collect();
-    assert_eq!(bodies, vec!["delayed", "inflight"]);
-    assert_eq!(msgs[1]["Attributes"]["ApproximateReceiveCount"], "2");
-    assert_eq!(msgs[0]["Attributes"]["ApproximateReceiveCount"], "1");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Another service (SNS) stores its own change and the enqueue in one transaction: the message
@@ -137,11 +240,12 @@ async fn enqueue_as_part_of_another_services_transaction() {
     let mut migrations = sqs::persist::MIGRATIONS.to_vec();
     migrations.push(store::Migration { service: "other", version: 1, sql: "CREATE TABLE other_log (x TEXT NOT NULL)" });
     let store = Store::open(None, Durability::Process, &migrations).unwrap();
-    let s = Sqs::open(store.clone(), Arc::new(ManualClock::new(1_700_000_000_000)), Config::default()).unwrap();
+    let sqs = Sqs::open(store.clone(), Arc::new(ManualClock::new(1_700_000_000_000)), Config::default()).unwrap();
+    let s = Svc { svc: SqsService::new(sqs.clone()), wire: Wire::Json };
     let fifo =
         json!({"QueueName": "fan.fifo", "Attributes": {"FifoQueue": "true", "ContentBasedDeduplication": "true"}});
-    let url = call(&s, "CreateQueue", fifo).await["QueueUrl"].as_str().unwrap().to_string();
-    let q = s.queue_by_arn("arn:aws:sqs:us-east-1:000000000000:fan.fifo").unwrap();
+    let url = s.call("CreateQueue", fifo).await["QueueUrl"].as_str().unwrap().to_string();
+    let q = sqs.queue_by_arn("arn:aws:sqs:us-east-1:000000000000:fan.fifo").unwrap();
     let msg = || sqs::EnqueueRequest {
         body: "event".into(),
         group_id: Some("g".into()),
@@ -151,7 +255,7 @@ async fn enqueue_as_part_of_another_services_transaction() {
 
     // A transaction that fails after storing the message: nothing becomes receivable, and the
     // de-duplication id is released.
-    let (_, write, apply) = s.prepare_enqueue(&q, vec![Ok(msg())]).unwrap().into_parts();
+    let (_, write, apply) = sqs.prepare_enqueue(&q, vec![Ok(msg())]).unwrap().into_parts();
     let failed = store
         .submit_with_hook(
             move |t| {
@@ -163,11 +267,11 @@ async fn enqueue_as_part_of_another_services_transaction() {
         )
         .await;
     assert!(failed.is_err());
-    assert!(call(&s, "ReceiveMessage", json!({"QueueUrl": url})).await.get("Messages").is_none());
+    assert!(s.call("ReceiveMessage", json!({"QueueUrl": url})).await.get("Messages").is_none());
 
     // The same message in a transaction that commits: receivable, and a duplicate after it is
     // recognised.
-    let (results, write, apply) = s.prepare_enqueue(&q, vec![Ok(msg())]).unwrap().into_parts();
+    let (results, write, apply) = sqs.prepare_enqueue(&q, vec![Ok(msg())]).unwrap().into_parts();
     let id = results[0].as_ref().unwrap().message_id.clone();
     store
         .submit_with_hook(
@@ -180,9 +284,9 @@ async fn enqueue_as_part_of_another_services_transaction() {
         )
         .await
         .unwrap();
-    let dup = call(&s, "SendMessage", json!({"QueueUrl": url, "MessageBody": "event", "MessageGroupId": "g"})).await;
+    let dup = s.call("SendMessage", json!({"QueueUrl": url, "MessageBody": "event", "MessageGroupId": "g"})).await;
     assert_eq!(dup["MessageId"], id.as_str());
-    let r = call(&s, "ReceiveMessage", json!({"QueueUrl": url, "MaxNumberOfMessages": 10})).await;
+    let r = s.call("ReceiveMessage", json!({"QueueUrl": url, "MaxNumberOfMessages": 10})).await;
     assert_eq!(r["Messages"].as_array().unwrap().len(), 1);
     assert_eq!(r["Messages"][0]["MessageId"], id.as_str());
 }

@@ -6,14 +6,11 @@
 //! A caller's change is acknowledged only after the transaction that holds it has committed,
 //! so a 200 sent after `write(..).await` survives `kill -9`.
 
-pub mod clock;
-
 use std::path::Path;
 use std::sync::mpsc;
 use std::thread;
 use tokio::sync::oneshot;
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use rusqlite;
 
 /// Errors of the store. They carry no AWS meaning; services map them to an internal error.
@@ -74,10 +71,44 @@ pub enum Durability {
 type Done = Box<dyn FnOnce(Option<&str>) + Send>;
 type Job = Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> Done + Send>;
 
-/// The handle services use. Cheap to clone; every clone talks to the same writer thread.
+/// The handle services use. Cheap to clone; every clone talks to the same writer thread and
+/// shares the same reader connections.
 #[derive(Clone)]
 pub struct Store {
     jobs: mpsc::Sender<Job>,
+    /// Read-only connections to the same file (WAL lets them read while the writer writes);
+    /// `None` for an in-memory database, whose reads go through the writer.
+    readers: Option<std::sync::Arc<Readers>>,
+}
+
+/// A small pool of reader connections; one is opened when every pooled one is in use.
+struct Readers {
+    path: std::path::PathBuf,
+    idle: std::sync::Mutex<Vec<rusqlite::Connection>>,
+}
+
+/// Reader connections kept open between reads.
+const IDLE_READERS: usize = 4;
+
+impl Readers {
+    fn take(&self) -> Result<rusqlite::Connection> {
+        if let Some(c) = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
+            return Ok(c);
+        }
+        let c = rusqlite::Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        c.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(c)
+    }
+
+    fn give_back(&self, c: rusqlite::Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(c);
+        }
+    }
 }
 
 /// Jobs committed together at most; bounds the latency a large burst adds to its first caller.
@@ -124,7 +155,36 @@ impl Store {
                 drop(alive);
             })
             .map_err(|e| Error::Migration(format!("cannot start the writer thread: {e}")))?;
-        Ok(Store { jobs: tx })
+        let readers = path.map(|p| std::sync::Arc::new(Readers { path: p.to_path_buf(), idle: Default::default() }));
+        Ok(Store { jobs: tx, readers })
+    }
+
+    /// Runs `f` on a reader connection, inside one read transaction (a consistent snapshot of
+    /// everything committed), on a blocking thread: reads never queue behind the writer's
+    /// groups. In-memory databases have no second connection; their reads run on the writer.
+    ///
+    /// Errors: whatever `f` or SQLite returns.
+    pub async fn read<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<R> + Send + 'static,
+    {
+        let Some(readers) = self.readers.clone() else {
+            return self.submit(move |t| f(t)).await;
+        };
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.take()?;
+            let r = (|| {
+                let txn = conn.unchecked_transaction()?;
+                let r = f(&txn)?;
+                txn.commit()?;
+                Ok(r)
+            })();
+            readers.give_back(conn);
+            r
+        })
+        .await
+        .map_err(|_| Error::Closed)?
     }
 
     /// Queues `f` for the next group commit and returns a receiver for its result. Jobs run in

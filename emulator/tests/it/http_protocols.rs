@@ -10,7 +10,7 @@ async fn query_protocol_round_trip_in_xml() {
     let r = query(addr, "/", "Action=CreateQueue&Version=2012-11-05&QueueName=xq&Attribute.1.Name=VisibilityTimeout&Attribute.1.Value=40&Tag.1.Key=k&Tag.1.Value=v").await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.header("content-type"), Some("text/xml"));
-    let url = format!("http://{addr}/000000000000/xq");
+    let url = format!("http://{addr}/queue/us-east-1/000000000000/xq");
     assert!(
         r.body.contains(&format!("<CreateQueueResult><QueueUrl>{url}</QueueUrl></CreateQueueResult>")),
         "{}",
@@ -74,7 +74,7 @@ async fn query_errors_are_error_responses() {
     let r = query(addr, "/", "Action=GetQueueUrl&QueueName=nope").await;
     assert_eq!(r.status, 400);
     assert_eq!(r.header("content-type"), Some("text/xml"));
-    assert!(r.body.contains("<ErrorResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code><Message>The specified queue does not exist.</Message><Detail/></Error><RequestId>"), "{}", r.body);
+    assert!(r.body.contains("<ErrorResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code><Message>The specified queue does not exist for this wsdl version.</Message><Detail/></Error><RequestId>"), "{}", r.body);
     let r = query(addr, "/", "Action=Frobnicate").await;
     assert!(r.body.contains("<Code>InvalidAction</Code>"), "{}", r.body);
     let r = query(addr, "/", "QueueName=x").await;

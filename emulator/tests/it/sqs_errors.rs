@@ -41,11 +41,31 @@ async fn malformed_requests_get_aws_errors_not_500s() {
             400,
             "SerializationException",
         ),
-        ("SendMessage", format!(r#"{{"QueueUrl":"{url}","MessageBody":""}}"#), 400, "MissingParameter"),
-        ("ReceiveMessage", format!(r#"{{"QueueUrl":"{url}","MaxNumberOfMessages":0}}"#), 400, "InvalidParameterValue"),
+        (
+            "SendMessage",
+            format!(r#"{{"QueueUrl":"{url}","MessageBody":""}}"#),
+            400,
+            "MissingRequiredParameterException",
+        ),
+        (
+            "ReceiveMessage",
+            format!(r#"{{"QueueUrl":"{url}","MaxNumberOfMessages":0}}"#),
+            400,
+            "InvalidParameterValueException",
+        ),
         ("ReceiveMessage", r#"{"QueueUrl":"http://h/x/y/z"}"#.into(), 400, "QueueDoesNotExist"),
-        ("ChangeMessageVisibility", format!(r#"{{"QueueUrl":"{url}","ReceiptHandle":"x"}}"#), 400, "MissingParameter"),
-        ("SendMessageBatch", format!(r#"{{"QueueUrl":"{url}","Entries":[{{"Id":"a"}}]}}"#), 400, "MissingParameter"),
+        (
+            "ChangeMessageVisibility",
+            format!(r#"{{"QueueUrl":"{url}","ReceiptHandle":"x"}}"#),
+            400,
+            "MissingRequiredParameterException",
+        ),
+        (
+            "SendMessageBatch",
+            format!(r#"{{"QueueUrl":"{url}","Entries":[{{"Id":"a"}}]}}"#),
+            400,
+            "MissingRequiredParameterException",
+        ),
     ];
     for (op, body, status, shape) in cases {
         let r = sqs_json(addr, op, &body).await;

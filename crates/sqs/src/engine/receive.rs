@@ -37,7 +37,7 @@ impl Sqs {
             notified.as_mut().enable();
             let got = self.try_receive(queue, req).await?;
             let now_real = Instant::now();
-            if !got.is_empty() || now_real >= deadline {
+            if !got.is_empty() || now_real >= deadline || self.closing() {
                 return Ok(got);
             }
             let mut sleep_for = deadline - now_real;

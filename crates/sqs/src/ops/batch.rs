@@ -39,7 +39,7 @@ pub fn check_entries<'a>(input: &'a Value, entry_name: &str) -> SqsResult<Vec<(&
 
 /// A `BatchResultErrorEntry`.
 fn failure(id: &str, e: &SqsError) -> Value {
-    json!({"Id": id, "SenderFault": e.to_aws().sender_fault, "Code": e.code(), "Message": e.message()})
+    json!({"Id": id, "SenderFault": e.to_aws(aws_protocol::Protocol::AwsQuery).sender_fault, "Code": e.code(), "Message": e.message()})
 }
 
 /// `{"Successful": [...], "Failed": [...]}` from per-entry results, in entry order; `ok` renders

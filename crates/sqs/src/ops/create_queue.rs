@@ -51,7 +51,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     }
     let given_names: Vec<String> = given.into_iter().map(|(k, _)| k).collect();
     let queue = sqs.create_queue(key, attrs, tags.into_iter().collect(), &given_names).await?;
-    Ok(json!({"QueueUrl": queue.url(ctx)}))
+    Ok(json!({"QueueUrl": sqs.url(&queue, ctx)}))
 }
 
 /// The dead-letter queue must exist, be of the same type and allow this source.

@@ -10,5 +10,5 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let account = str_opt(&input, "QueueOwnerAWSAccountId").unwrap_or(&ctx.account);
     let key = QueueKey { account: account.to_string(), region: ctx.region.clone(), name: name.to_string() };
     let q = sqs.queue_by_key(&key).ok_or_else(SqsError::queue_does_not_exist)?;
-    Ok(json!({"QueueUrl": q.url(ctx)}))
+    Ok(json!({"QueueUrl": sqs.url(&q, ctx)}))
 }

@@ -11,7 +11,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
         .all_queues()
         .into_iter()
         .filter(|q| q.account == ctx.account && q.region == ctx.region && q.name.starts_with(prefix))
-        .map(|q| (q.name.clone(), q.url(ctx)))
+        .map(|q| (q.name.clone(), sqs.url(&q, ctx)))
         .collect();
     paging::page(items, int_opt(&input, "MaxResults"), str_opt(&input, "NextToken"), "QueueUrls")
 }

@@ -19,6 +19,10 @@ impl Clock for SystemClock {
     }
 }
 
+/// The latest instant a clock may show: 9999-12-31T23:59:59.999Z, the last one AWS's
+/// timestamps can write.
+pub const MAX_MS: i64 = 253_402_300_799_999;
+
 /// A clock that moves only when told. Starts at the given instant.
 #[derive(Debug)]
 pub struct ManualClock {
@@ -35,16 +39,35 @@ impl ManualClock {
         Self::new(SystemClock.now_ms())
     }
 
-    /// Moves time forward by `ms` (negative values are ignored: time never runs backwards).
-    pub fn advance_ms(&self, ms: i64) {
-        if ms > 0 {
-            self.now.fetch_add(ms, Ordering::SeqCst);
-        }
+    /// Moves time forward by `ms` (negative values are ignored: time never runs backwards) and
+    /// returns the new time.
+    ///
+    /// Errors: the new time would pass the year 9999 (`None`; the clock does not move).
+    pub fn advance_ms(&self, ms: i64) -> Option<i64> {
+        let ms = ms.max(0);
+        self.now
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| now.checked_add(ms).filter(|t| *t <= MAX_MS))
+            .ok()
+            .map(|before| before + ms)
     }
 }
 
 impl Clock for ManualClock {
     fn now_ms(&self) -> i64 {
         self.now.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_refuses_overflow() {
+        let c = ManualClock::new(1_000);
+        assert_eq!(c.advance_ms(500), Some(1_500));
+        assert_eq!(c.advance_ms(-5), Some(1_500));
+        assert_eq!(c.advance_ms(i64::MAX), None);
+        assert_eq!(c.now_ms(), 1_500);
     }
 }

@@ -1,0 +1,173 @@
+//! The interface between Quayside's server and each emulated service (SQS, STS, and next SNS,
+//! Kinesis and mq-lite), in the way garage's `ApiHandler` is one value per API.
+//!
+//! A service crate exports one [`ServiceDef`]: its name, migrations, settings and TCP
+//! listeners, and how to open it. Opened, it is a [`Service`]: its routing facts (read from its
+//! model's metadata), `call` for each request, a periodic `tick`, `reset`, `health`, and the
+//! connections of its own listeners. The emulator holds the list of definitions and builds
+//! its routing table from them; adding a service is a new crate and one line in that list.
+
+pub mod clock;
+pub mod codec;
+mod unbuilt;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use unbuilt::Unbuilt;
+
+use aws_protocol::query::QueryParams;
+use aws_protocol::{Protocol, RequestContext, Response, ServiceRoutes};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use store::{Migration, Store};
+
+/// A boxed future, so services can be held as `dyn Service`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A byte stream of a service's own TCP listener (STOMP, MQTT).
+pub trait Connection: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Connection for T {}
+
+/// A setting a service adds to `quayside serve`: `--<flag>` and its environment variable.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionSpec {
+    /// The flag without dashes (`queue-url-style`); its variable is `QUAYSIDE_` plus the flag in
+    /// upper case with `_` for `-`.
+    pub flag: &'static str,
+    pub help: &'static str,
+    pub default: &'static str,
+    /// The values accepted; empty for any.
+    pub values: &'static [&'static str],
+}
+
+/// A TCP listener a service serves besides the HTTP port (`--<name>-port`, 0 picks a free one,
+/// `off` disables it).
+#[derive(Debug, Clone, Copy)]
+pub struct ListenerSpec {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub default_port: u16,
+}
+
+/// What a service is opened with.
+#[derive(Clone)]
+pub struct Env {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    /// `--limits strict`: enforce the AWS limits emulators usually relax.
+    pub strict: bool,
+    /// The values of the service's [`OptionSpec`]s, by flag.
+    pub options: HashMap<&'static str, String>,
+}
+
+impl Env {
+    /// An option's value (its default if unset).
+    pub fn option(&self, flag: &str) -> &str {
+        self.options.get(flag).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// How to open a service, and what it needs before it is open.
+pub struct ServiceDef {
+    pub name: &'static str,
+    pub migrations: Vec<Migration>,
+    pub options: &'static [OptionSpec],
+    pub listeners: &'static [ListenerSpec],
+    #[allow(clippy::type_complexity)]
+    pub open: Box<dyn Fn(&Env) -> Result<Arc<dyn Service>, String> + Send + Sync>,
+}
+
+/// The request body as the protocol carries it.
+#[derive(Debug)]
+pub enum Input<'a> {
+    /// JSON, CBOR or REST bodies.
+    Body(&'a [u8]),
+    /// Query parameters (form body and URL), `Action` and `Version` included.
+    Query(QueryParams),
+}
+
+/// One AWS API request for a service.
+#[derive(Debug)]
+pub struct Call<'a> {
+    pub ctx: &'a RequestContext,
+    pub protocol: Protocol,
+    pub operation: &'a str,
+    pub input: Input<'a>,
+    /// The request path (SQS's older clients post to the queue URL's path; REST routes).
+    pub path: &'a str,
+    pub method: &'a str,
+}
+
+/// A request on one of a service's own HTTP paths (developer endpoints such as
+/// `/_aws/sqs/messages`), already split from HTTP.
+#[derive(Debug)]
+pub struct PathCall<'a> {
+    pub ctx: &'a RequestContext,
+    pub method: &'a str,
+    pub path: &'a str,
+    /// URL and form parameters together.
+    pub params: QueryParams,
+    pub accept_json: bool,
+}
+
+/// An emulated AWS service, opened.
+pub trait Service: Send + Sync + 'static {
+    /// What the router needs to send requests here.
+    fn routes(&self) -> &ServiceRoutes;
+
+    /// Answers one request in `call.protocol` (errors included).
+    fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Response>;
+
+    /// Periodic housekeeping (about once a second, and after the virtual clock moves).
+    fn tick(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+
+    /// The virtual clock moved: re-check timers and wake waiters.
+    fn clock_moved(&self) -> BoxFuture<'_, ()> {
+        self.tick()
+    }
+
+    /// Forgets all state (the admin reset).
+    fn reset(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// This service's part of `/_quayside/health`.
+    fn health(&self) -> serde_json::Value {
+        serde_json::json!({"state": "running"})
+    }
+
+    /// Whether `health` reports a working service (LocalStack's health lists only those).
+    fn running(&self) -> bool {
+        true
+    }
+
+    /// The server is shutting down: answer waiting requests (long polls) now.
+    fn shutdown(&self) {}
+
+    /// Whether a request without `Action` or target on this path is the service's (SQS's queue
+    /// URLs); it is then called with an empty operation and answers as AWS does.
+    fn owns_path(&self, path: &str) -> bool {
+        let _ = path;
+        false
+    }
+
+    /// Path prefixes of the service's own HTTP endpoints.
+    fn paths(&self) -> &[&'static str] {
+        &[]
+    }
+
+    /// Answers a request on one of [`paths`](Self::paths).
+    fn path_call<'a>(&'a self, call: PathCall<'a>) -> BoxFuture<'a, Response> {
+        let _ = call;
+        Box::pin(async { Response::new(404, "text/plain", "not found") })
+    }
+
+    /// Serves one connection accepted on the service's listener `listener`.
+    fn serve_connection(&self, listener: &'static str, conn: Box<dyn Connection>) -> BoxFuture<'static, ()> {
+        let _ = (listener, conn);
+        Box::pin(async {})
+    }
+}
