@@ -20,11 +20,15 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+/// How long open connections get to finish their answers at shutdown.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
-            _ = stop.changed() => return,
+            _ = stop.changed() => break,
         };
         let (stream, _) = match accepted {
             Ok(s) => s,
@@ -35,17 +39,22 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch:
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
             let svc = service_fn(move |req| handle(app.clone(), req));
             // HTTP/1.1, or HTTP/2 when the client starts with its preface (h2c prior knowledge).
             // A request asking to upgrade to h2c is answered over HTTP/1.1, as RFC 7540 3.2
             // allows.
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            if let Err(e) = builder.serve_connection(TokioIo::new(stream), svc).await {
+            let conn = builder.serve_connection(TokioIo::new(stream), svc);
+            if let Err(e) = watcher.watch(conn).await {
                 tracing::debug!("connection: {e}");
             }
         });
     }
+    // Stop accepting; let requests in progress (long polls the services just answered) finish.
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
 }
 
 /// The request context (account, region, host, trace header) and the SigV4 scope's signing

@@ -131,7 +131,12 @@ impl Service for SqsService {
 
     fn health(&self) -> Value {
         let (queues, messages) = self.sqs.stats();
-        serde_json::json!({"state": "running", "queues": queues, "messages": messages})
+        serde_json::json!({
+            "state": "running",
+            "queues": queues,
+            "messages": messages,
+            "waiting_receives": self.sqs.waiting_receives(),
+        })
     }
 
     fn shutdown(&self) {

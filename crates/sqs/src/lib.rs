@@ -69,6 +69,8 @@ struct Inner {
     tick_lock: tokio::sync::Mutex<()>,
     /// Set at shutdown: long polls answer at once.
     closing: std::sync::atomic::AtomicBool,
+    /// Long polls waiting right now (health shows it).
+    waiting: std::sync::atomic::AtomicUsize,
 }
 
 impl Sqs {
@@ -125,6 +127,7 @@ impl Sqs {
                 tasks: Mutex::new(tasks::Tasks::load(&tasks)),
                 tick_lock: tokio::sync::Mutex::new(()),
                 closing: std::sync::atomic::AtomicBool::new(false),
+                waiting: std::sync::atomic::AtomicUsize::new(0),
             }),
         };
         Ok(sqs)
@@ -164,6 +167,15 @@ impl Sqs {
     pub fn shutdown(&self) {
         self.inner.closing.store(true, Ordering::SeqCst);
         self.wake_all();
+    }
+
+    /// How many ReceiveMessage calls are waiting for messages now.
+    pub fn waiting_receives(&self) -> usize {
+        self.inner.waiting.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn waiting(&self) -> &std::sync::atomic::AtomicUsize {
+        &self.inner.waiting
     }
 
     pub(crate) fn closing(&self) -> bool {

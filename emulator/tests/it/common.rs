@@ -136,6 +136,22 @@ pub async fn raw(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> RawResponse {
+    // Bounded, so a hung server fails the test instead of hanging the suite.
+    tokio::time::timeout(RAW_LIMIT, raw_unbounded(addr, method, path, headers, body))
+        .await
+        .unwrap_or_else(|_| panic!("no answer to {method} {path} within {RAW_LIMIT:?}"))
+}
+
+/// How long a raw exchange may take.
+pub const RAW_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn raw_unbounded(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawResponse {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut req =
         format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());

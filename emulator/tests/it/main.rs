@@ -4,6 +4,7 @@
 
 mod common;
 mod fuzz;
+mod house;
 mod http_protocols;
 mod process;
 mod sqs_dlq;

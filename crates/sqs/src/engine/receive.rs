@@ -45,6 +45,7 @@ impl Sqs {
                 let ms = (next - self.now_ms()).max(1) as u64;
                 sleep_for = sleep_for.min(Duration::from_millis(ms));
             }
+            let _waiting = Waiting::new(self.waiting());
             tokio::select! {
                 _ = &mut notified => {}
                 _ = tokio::time::sleep(sleep_for) => {}
@@ -178,6 +179,22 @@ impl Sqs {
         let ids: Vec<i64> = still.iter().map(|(id, _, _)| *id).collect();
         let pending = self.store().submit(move |t| ids.iter().map(|id| persist::read(t, *id)).collect());
         Some(async move { Ok(pair(queue_id, pending.await?, still)) })
+    }
+}
+
+/// Counts a long poll as waiting while it lives (also when its request is dropped).
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(counter: &'a std::sync::atomic::AtomicUsize) -> Self {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Waiting(counter)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
