@@ -67,7 +67,7 @@ impl QueueAttributes {
     ///
     /// Errors: `InvalidAttributeName` for a name this queue type does not have (and for the
     /// read-only ones), `InvalidAttributeValue` / `InvalidParameterValue` for a bad value, as AWS.
-    pub fn apply(&mut self, name: &str, value: &str, creating: bool) -> SqsResult<()> {
+    pub fn apply(&mut self, name: &str, value: &str) -> SqsResult<()> {
         match name {
             "DelaySeconds" => self.delay_seconds = int_in(name, value, 0, MAX_DELAY_SECONDS)?,
             "MaximumMessageSize" => {
@@ -114,15 +114,8 @@ impl QueueAttributes {
                     self.redrive_allow_policy = Some(value.to_string());
                 }
             }
-            "FifoQueue" => {
-                let fifo = bool_value(name, value)?;
-                if !creating {
-                    return Err(SqsError::invalid_attribute_name(format!("Unknown Attribute {name}.")));
-                }
-                if fifo != self.fifo_queue {
-                    return Err(SqsError::invalid_attribute_value(format!("Invalid value for the parameter {name}.")));
-                }
-            }
+            // Only a FIFO queue has it, and only as true (creating or setting it again).
+            "FifoQueue" if self.fifo_queue && value.eq_ignore_ascii_case("true") => {}
             "ContentBasedDeduplication" if self.fifo_queue => {
                 self.content_based_deduplication = bool_value(name, value)?
             }
@@ -186,10 +179,10 @@ impl QueueAttributes {
         let mut a = QueueAttributes::new(fifo);
         // Order matters for the KMS pair: the key id wins over the SSE flag, as it was stored.
         for (k, v) in map.iter().filter(|(k, _)| k.as_str() != "FifoQueue" && k.as_str() != "KmsMasterKeyId") {
-            let _ = a.apply(k, v, true);
+            let _ = a.apply(k, v);
         }
         if let Some(k) = map.get("KmsMasterKeyId") {
-            let _ = a.apply("KmsMasterKeyId", k, true);
+            let _ = a.apply("KmsMasterKeyId", k);
         }
         a
     }
@@ -226,7 +219,8 @@ fn invalid_value(name: &str) -> SqsError {
 }
 
 fn int_in(name: &str, value: &str, min: i64, max: i64) -> SqsResult<i64> {
-    match value.trim().parse::<i64>() {
+    // AWS reads the digits exactly: " 6" and "6.0" are not numbers to it.
+    match value.parse::<i64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(invalid_value(name)),
     }
@@ -324,30 +318,34 @@ mod tests {
     #[test]
     fn ranges_and_names() {
         let mut a = QueueAttributes::new(false);
-        a.apply("DelaySeconds", "900", true).unwrap();
-        assert_eq!(a.apply("DelaySeconds", "901", true).unwrap_err().code(), "InvalidAttributeValue");
-        assert_eq!(a.apply("Nope", "1", true).unwrap_err().code(), "InvalidAttributeName");
-        assert_eq!(a.apply("ContentBasedDeduplication", "true", true).unwrap_err().code(), "InvalidAttributeName");
+        a.apply("DelaySeconds", "900").unwrap();
+        assert_eq!(a.apply("DelaySeconds", "901").unwrap_err().code(), "InvalidAttributeValue");
+        assert_eq!(a.apply("Nope", "1").unwrap_err().code(), "InvalidAttributeName");
+        assert_eq!(a.apply("DelaySeconds", " 6").unwrap_err().code(), "InvalidAttributeValue");
+        assert_eq!(a.apply("FifoQueue", "false").unwrap_err().message(), "Unknown Attribute FifoQueue.");
+        assert_eq!(a.apply("ContentBasedDeduplication", "true").unwrap_err().code(), "InvalidAttributeName");
         let mut f = QueueAttributes::new(true);
-        f.apply("ContentBasedDeduplication", "true", true).unwrap();
-        f.apply("FifoThroughputLimit", "perMessageGroupId", true).unwrap();
+        f.apply("FifoQueue", "true").unwrap();
+        assert_eq!(f.apply("FifoQueue", "false").unwrap_err().code(), "InvalidAttributeName");
+        f.apply("ContentBasedDeduplication", "true").unwrap();
+        f.apply("FifoThroughputLimit", "perMessageGroupId").unwrap();
         assert!(f.check_consistency().is_err());
-        f.apply("DeduplicationScope", "messageGroup", true).unwrap();
+        f.apply("DeduplicationScope", "messageGroup").unwrap();
         f.check_consistency().unwrap();
     }
 
     #[test]
     fn malformed_policies_are_invalid_attribute_values() {
         let mut a = QueueAttributes::new(false);
-        let e = a.apply("RedrivePolicy", "not json", true).unwrap_err();
+        let e = a.apply("RedrivePolicy", "not json").unwrap_err();
         assert_eq!(e.code(), "InvalidAttributeValue");
         assert_eq!(
             e.message(),
             "Invalid value for the parameter RedrivePolicy. Reason: Redrive policy is not a valid JSON map."
         );
-        assert_eq!(a.apply("Policy", "[1]", true).unwrap_err().code(), "InvalidAttributeValue");
+        assert_eq!(a.apply("Policy", "[1]").unwrap_err().code(), "InvalidAttributeValue");
         assert_eq!(
-            a.apply("RedriveAllowPolicy", r#"{"redrivePermission":"x"}"#, true).unwrap_err().code(),
+            a.apply("RedriveAllowPolicy", r#"{"redrivePermission":"x"}"#).unwrap_err().code(),
             "InvalidAttributeValue"
         );
     }
@@ -358,18 +356,17 @@ mod tests {
         a.apply(
             "RedrivePolicy",
             r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:d","maxReceiveCount":"3"}"#,
-            true,
         )
         .unwrap();
         assert_eq!(
             a.to_map()["RedrivePolicy"],
             r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:d","maxReceiveCount":3}"#
         );
-        let e = a.apply("RedrivePolicy", r#"{"deadLetterTargetArn":"x","maxReceiveCount":0}"#, true).unwrap_err();
+        let e = a.apply("RedrivePolicy", r#"{"deadLetterTargetArn":"x","maxReceiveCount":0}"#).unwrap_err();
         assert!(e
             .message()
             .ends_with("Invalid value for maxReceiveCount: 0, valid values are from 1 to 1000 both inclusive."));
-        a.apply("KmsMasterKeyId", "alias/aws/sqs", true).unwrap();
+        a.apply("KmsMasterKeyId", "alias/aws/sqs").unwrap();
         let stored: BTreeMap<String, String> = a.to_map().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         assert_eq!(QueueAttributes::from_map(&stored), a);
     }

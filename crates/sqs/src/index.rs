@@ -39,7 +39,8 @@ pub struct Meta {
 struct Group {
     ids: VecDeque<i64>,
     inflight: u32,
-    listed: Option<i64>,
+    /// Its place among the available groups, while it is one.
+    listed: Option<u64>,
 }
 
 /// One queue's index.
@@ -50,8 +51,10 @@ pub struct Index {
     ready: VecDeque<(i64, u32)>,
     timers: BinaryHeap<Reverse<(i64, i64, u32)>>,
     groups: HashMap<Arc<str>, Group>,
-    /// FIFO groups that are not blocked, by the id of their first message.
-    available: BTreeSet<(i64, Arc<str>)>,
+    /// FIFO groups that are not blocked, in the order they became available: a group whose
+    /// in-flight messages come back goes behind the groups that were waiting, as AWS serves them.
+    available: BTreeSet<(u64, Arc<str>)>,
+    next_place: u64,
     inflight: usize,
     delayed: usize,
     /// Latest send time inserted so far, and whether an older one was inserted after it (a
@@ -280,25 +283,39 @@ impl Index {
         self.msgs.get(&id)
     }
 
-    /// Changes an in-flight message's visibility deadline; at or before `now` it is visible
-    /// at once.
+    /// Changes a received message's visibility deadline; at or before `now` it is visible at
+    /// once. A message whose visibility ran out and that nobody received since goes back in
+    /// flight (AWS accepts the latest receipt handle until the message is received again).
     pub fn set_visible_at(&mut self, id: i64, visible_ms: i64, now: i64) {
         let Some(m) = self.msgs.get_mut(&id) else {
             return;
         };
-        if m.state != State::Inflight {
+        let was = m.state;
+        if was == State::Delayed || (was == State::Visible && visible_ms <= now) {
             return;
         }
         m.visible_ms = visible_ms;
         m.gen = m.gen.wrapping_add(1);
         let gen = m.gen;
+        let group = m.group.clone();
         if visible_ms <= now {
             m.state = State::Visible;
-            let group = m.group.clone();
             self.became_visible(id, gen, State::Inflight, group);
-        } else {
-            self.push_timer(visible_ms, id, gen);
+            return;
         }
+        if was == State::Visible {
+            // Back in flight: its ready entry is stale by the new generation.
+            m.state = State::Inflight;
+            self.inflight += 1;
+            if self.fifo {
+                let g = group_key(group);
+                if let Some(entry) = self.groups.get_mut(&g) {
+                    entry.inflight += 1;
+                }
+                self.refresh_group(&g);
+            }
+        }
+        self.push_timer(visible_ms, id, gen);
     }
 
     /// Removes a message (deleted, expired or moved).
@@ -359,13 +376,17 @@ impl Index {
         let Some(entry) = self.groups.get_mut(g) else {
             return;
         };
-        if let Some(head) = entry.listed.take() {
-            self.available.remove(&(head, g.clone()));
-        }
-        if entry.inflight == 0 {
-            if let Some(&head) = entry.ids.front() {
-                entry.listed = Some(head);
-                self.available.insert((head, g.clone()));
+        let open = entry.inflight == 0 && !entry.ids.is_empty();
+        match (entry.listed, open) {
+            (Some(_), true) | (None, false) => {}
+            (Some(place), false) => {
+                entry.listed = None;
+                self.available.remove(&(place, g.clone()));
+            }
+            (None, true) => {
+                self.next_place += 1;
+                entry.listed = Some(self.next_place);
+                self.available.insert((self.next_place, g.clone()));
             }
         }
     }
@@ -454,6 +475,46 @@ mod tests {
         // visibility expiry of 3 unblocks b with 3 first again
         ix.promote(31);
         assert_eq!(ix.pick(10), vec![2, 3]);
+    }
+
+    #[test]
+    fn a_group_back_from_flight_goes_behind_the_waiting_ones() {
+        let mut ix = Index::new(true);
+        ix.insert(1, 0, 0, 0, 0, 0, g("a"), 0);
+        ix.insert(2, 0, 0, 0, 0, 0, g("b"), 0);
+        ix.insert(3, 0, 0, 0, 0, 0, g("c"), 0);
+        ix.insert(4, 0, 0, 0, 0, 0, g("a"), 0);
+        assert_eq!(ix.pick(1), vec![1]);
+        ix.receive(1, 0, 30, 1);
+        assert_eq!(ix.pick(1), vec![2]);
+        ix.receive(2, 0, 40, 1);
+        ix.promote(41);
+        // c never left; a and b came back in the order their visibility ran out.
+        assert_eq!(ix.pick(10), vec![3, 1, 4, 2]);
+    }
+
+    #[test]
+    fn an_expired_message_goes_back_in_flight_by_its_latest_handle() {
+        let mut ix = Index::new(true);
+        ix.insert(1, 0, 0, 0, 0, 0, g("a"), 0);
+        ix.pick(1);
+        ix.receive(1, 0, 30, 7);
+        ix.promote(31);
+        assert_eq!(ix.counts(), (1, 0, 0));
+        ix.set_visible_at(1, 100, 31);
+        assert_eq!(ix.counts(), (0, 1, 0));
+        assert!(ix.pick(10).is_empty(), "the group is locked again");
+        ix.set_visible_at(1, 31, 31);
+        assert_eq!(ix.pick(10), vec![1]);
+        let mut std = Index::new(false);
+        std.insert(5, 0, 0, 0, 0, 0, None, 0);
+        std.pick(1);
+        std.receive(5, 0, 30, 2);
+        std.promote(31);
+        std.set_visible_at(5, 60, 31);
+        assert!(std.pick(10).is_empty(), "its stale ready entry is skipped");
+        std.promote(60);
+        assert_eq!(std.pick(10), vec![5]);
     }
 
     #[test]

@@ -141,7 +141,13 @@ impl Sqs {
         if !model::has_operation(operation) {
             return Err(SqsError::invalid_action(operation));
         }
-        model::check_input(operation, &input)?;
+        if let Err(e) = model::check_input(operation, &input) {
+            // A batch without entries is an empty batch to AWS, not a missing parameter.
+            return Err(match (ops::batch_entry_name(operation), input.get("Entries")) {
+                (Some(entry), None) => SqsError::empty_batch(entry),
+                _ => e,
+            });
+        }
         ops::dispatch(self, ctx, operation, input).await
     }
 

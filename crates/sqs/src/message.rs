@@ -109,7 +109,12 @@ pub fn parse_attributes(v: Option<&Value>, system: bool) -> SqsResult<Attributes
                 }
             },
             _ => match string_value {
-                Some(s) if !s.is_empty() => {
+                Some(s) if s.is_empty() => {
+                    return Err(SqsError::invalid_parameter_value(format!(
+                        "Message (user) attribute '{name}' must contain a non-empty value of type '{base}'."
+                    )))
+                }
+                Some(s) => {
                     if let Some(c) = invalid_char(&s) {
                         return Err(SqsError::invalid_parameter_value(format!(
                             "Invalid binary character '#x{:X}' was found in the message attribute '{name}' value.",
@@ -137,9 +142,10 @@ pub fn parse_attributes(v: Option<&Value>, system: bool) -> SqsResult<Attributes
 
 fn validate_attribute_name(name: &str) -> SqsResult<()> {
     let lower = name.to_ascii_lowercase();
+    // Letters and digits of any script (`attr.1øßä` is a valid name), `_`, `-` and `.`.
     let ok = !name.is_empty()
         && name.len() <= MAX_ATTRIBUTE_NAME_LEN
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
         && !name.starts_with('.')
         && !name.ends_with('.')
         && !name.contains("..")
@@ -247,18 +253,23 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Attributes selected by ReceiveMessage's `MessageAttributeNames` (`All`, `.*`, `prefix.*`,
-/// or exact names).
+/// Whether ReceiveMessage's attribute name list selects `name`: `All`, `*` and `.*` select
+/// every name, `prefix.*` the names that start with `prefix` (`Hel.*` selects `Hello` and
+/// `Help.Me`), anything else only itself. Names no attribute can have (`AWS.`, `..foo`)
+/// simply select nothing, as AWS answers them.
+pub fn selects(names: &[String], name: &str) -> bool {
+    names.iter().any(|n| match n.as_str() {
+        "All" | "*" | ".*" => true,
+        n => match n.strip_suffix(".*") {
+            Some(prefix) => name.starts_with(prefix),
+            None => n == name,
+        },
+    })
+}
+
+/// Attributes selected by ReceiveMessage's `MessageAttributeNames` (see [`selects`]).
 pub fn select_attributes(attrs: &Attributes, names: &[String]) -> Attributes {
-    attrs
-        .iter()
-        .filter(|(k, _)| {
-            names
-                .iter()
-                .any(|n| n == "All" || n == ".*" || n == *k || (n.ends_with(".*") && k.starts_with(&n[..n.len() - 1])))
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+    attrs.iter().filter(|(k, _)| selects(names, k)).map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 /// Stored attribute JSON back into attributes (already validated when sent).
@@ -325,6 +336,22 @@ mod tests {
         assert_eq!(bad(json!({"a": {"DataType": "String"}})), "InvalidParameterValue");
         let ok = parse_attributes(Some(&json!({"a": {"DataType": "Number.int", "StringValue": "-1.5e3"}})), false);
         assert!(ok.is_ok());
+        assert!(
+            parse_attributes(Some(&json!({"attr.1øßä": {"DataType": "String", "StringValue": "x"}})), false).is_ok()
+        );
+        for name in [".lead", "amazon.x", "Aws.y", "trail.", "a..b"] {
+            assert_eq!(
+                bad(json!({name: {"DataType": "String", "StringValue": "a"}})),
+                "InvalidParameterValue",
+                "{name}"
+            );
+        }
+        let empty = parse_attributes(Some(&json!({"X": {"DataType": "String", "StringValue": ""}})), false);
+        assert_eq!(
+            empty.unwrap_err().message(),
+            "Message (user) attribute 'X' must contain a non-empty value of type 'String'."
+        );
+        assert_eq!(bad(json!({"a": {"DataType": "String", "StringValue": "bell\u{7}"}})), "InvalidParameterValue");
         assert!(check_body("ok\t\n").is_ok());
         assert_eq!(check_body("bad\u{1}").unwrap_err().code(), "InvalidMessageContents");
         assert_eq!(invalid_char("ok \u{FFFE}"), Some('\u{FFFE}'));
@@ -345,6 +372,11 @@ mod tests {
         .unwrap();
         assert_eq!(select_attributes(&attrs, &["a.*".into()]).len(), 1);
         assert_eq!(select_attributes(&attrs, &["All".into()]).len(), 2);
+        assert_eq!(select_attributes(&attrs, &["*".into()]).len(), 2);
+        assert_eq!(select_attributes(&attrs, &[".*".into()]).len(), 2);
         assert_eq!(select_attributes(&attrs, &["c".into()]).len(), 1);
+        assert_eq!(select_attributes(&attrs, &["AWS.".into(), "..foo".into()]).len(), 0);
+        assert!(selects(&["Hel.*".into()], "Hello") && selects(&["Hel.*".into()], "Help.Me"));
+        assert!(!selects(&["Hel.*".into()], "Hi"));
     }
 }

@@ -22,7 +22,8 @@ async fn h2_call(addr: std::net::SocketAddr, target: &str, body: &str) -> (u16, 
         .header("content-type", "application/x-amz-json-1.0")
         .body(Full::new(Bytes::from(body.to_string())))
         .unwrap();
-    let resp = tokio::time::timeout(Duration::from_secs(10), sender.send_request(req)).await.expect("answered").unwrap();
+    let resp =
+        tokio::time::timeout(Duration::from_secs(10), sender.send_request(req)).await.expect("answered").unwrap();
     let status = resp.status().as_u16();
     let version = format!("{:?}", resp.version());
     let body = resp.into_body().collect().await.unwrap().to_bytes();
@@ -83,7 +84,8 @@ fn echo_def() -> ServiceDef {
         options: &[],
         listeners: ECHO_LISTENERS,
         open: Box::new(|_| {
-            Ok(Arc::new(Echo { routes: ServiceRoutes { name: "echo".into(), ..Default::default() } }) as Arc<dyn Service>)
+            Ok(Arc::new(Echo { routes: ServiceRoutes { name: "echo".into(), ..Default::default() } })
+                as Arc<dyn Service>)
         }),
     }
 }
@@ -122,7 +124,8 @@ async fn shutdown_answers_waiting_long_polls() {
     wait_for_waiting_receives(env.running.addr, 1).await;
     let Env { running, .. } = env;
     running.shutdown().await;
-    let answered = tokio::time::timeout(Duration::from_secs(10), poll).await.expect("answered before its 20 s").unwrap();
+    let answered =
+        tokio::time::timeout(Duration::from_secs(10), poll).await.expect("answered before its 20 s").unwrap();
     let out = answered.expect("an empty answer, not a cut connection");
     assert!(out.messages.is_none_or(|m| m.is_empty()));
 }
@@ -195,7 +198,8 @@ async fn the_virtual_clock_survives_a_restart() {
     config.data_dir = dir.clone();
     config.virtual_clock = true;
     let first = quayside::start(config.clone()).await.unwrap();
-    let now = |addr| async move { raw(addr, "GET", "/_quayside/clock", &[], b"").await.json()["now_ms"].as_i64().unwrap() };
+    let now =
+        |addr| async move { raw(addr, "GET", "/_quayside/clock", &[], b"").await.json()["now_ms"].as_i64().unwrap() };
     let before = now(first.addr).await;
     assert!(first.advance_clock(86_400).await);
     // An advance past the year 9999 is refused and moves nothing.

@@ -9,6 +9,8 @@ mod http_protocols;
 mod process;
 mod sqs_dlq;
 mod sqs_errors;
+mod sqs_fidelity;
 mod sqs_fifo;
 mod sqs_messages;
+mod sqs_query;
 mod sqs_queues;

@@ -94,7 +94,9 @@ impl Sqs {
                             "Message does not exist or is not available for visibility timeout change.",
                         ));
                     };
-                    if m.state != State::Inflight || m.receipt != nonce {
+                    // The latest handle works while nobody has received the message again, also
+                    // after its visibility ran out.
+                    if m.state == State::Delayed || m.receipt != nonce || m.receive_count == 0 {
                         return Err(SqsError::message_not_inflight());
                     }
                     let visible = now + timeout * 1000;
@@ -105,8 +107,9 @@ impl Sqs {
                             "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]",
                         ));
                     }
+                    let was_visible = m.state == State::Visible;
                     st.index.set_visible_at(id, visible, now);
-                    woke |= *timeout == 0;
+                    woke |= *timeout == 0 && !was_visible;
                     changes.push((id, visible));
                     Ok(())
                 })();

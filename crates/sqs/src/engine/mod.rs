@@ -13,4 +13,5 @@ mod send;
 
 pub(crate) use housekeeping::housekeeping;
 pub(crate) use receive::{ReceiveRequest, Received};
+pub(crate) use send::missing_dedup_id;
 pub use send::{EnqueueApply, EnqueueRequest, EnqueueResult, EnqueueWrite, PreparedEnqueue};

@@ -60,6 +60,13 @@ fn check_id(value: &str, name: &str) -> SqsResult<()> {
     }
 }
 
+/// A FIFO send without a de-duplication id to a queue without content-based de-duplication.
+pub(crate) fn missing_dedup_id() -> SqsError {
+    SqsError::invalid_parameter_value(
+        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+    )
+}
+
 /// Checks a message against its queue, in AWS's order.
 fn validate(q: &Queue, attrs: &crate::attributes::QueueAttributes, r: &EnqueueRequest) -> SqsResult<()> {
     if r.body.is_empty() {
@@ -92,11 +99,7 @@ fn validate(q: &Queue, attrs: &crate::attributes::QueueAttributes, r: &EnqueueRe
         check_id(g, "MessageGroupId")?;
         match &r.dedup_id {
             Some(d) => check_id(d, "MessageDeduplicationId")?,
-            None if !attrs.content_based_deduplication => {
-                return Err(SqsError::invalid_parameter_value(
-                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
-                ))
-            }
+            None if !attrs.content_based_deduplication => return Err(missing_dedup_id()),
             None => {}
         }
     } else {
@@ -244,7 +247,9 @@ impl Sqs {
             let id = self.next_message_id();
             let message_id = uuid::Uuid::new_v4().to_string();
             let sequence_number = queue.fifo.then(|| format!("{:020}", id));
-            let delay = r.delay_seconds.unwrap_or(st.attrs.delay_seconds);
+            // FIFO messages take no delay of their own (only 0 is accepted): the queue's applies.
+            let delay =
+                if queue.fifo { st.attrs.delay_seconds } else { r.delay_seconds.unwrap_or(st.attrs.delay_seconds) };
             let visible_ms = now + delay * 1000;
             if let Some(key) = dedup_key {
                 let expires_ms = now + DEDUP_WINDOW_MS;

@@ -36,7 +36,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     }
     let current = q.state.lock().attrs.policy.clone();
     let mut policy: Value = current.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_else(
-        || json!({"Version": "2012-10-17", "Id": format!("{}/SQSDefaultPolicy", q.arn), "Statement": []}),
+        || json!({"Version": "2008-10-17", "Id": format!("{}/SQSDefaultPolicy", q.arn), "Statement": []}),
     );
     let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
     if statements.iter().any(|s| s["Sid"] == label) {

@@ -26,7 +26,12 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let given = string_map(&input, "Attributes");
     let mut tags = string_map(&input, "tags");
     tags.extend(string_map(&input, "Tags"));
-    let fifo = given.iter().any(|(k, v)| k == "FifoQueue" && v.eq_ignore_ascii_case("true"));
+    // FifoQueue may only say true: a standard queue is made by leaving it out (AWS refuses
+    // `false` as an unknown attribute, before it looks at the name).
+    if given.iter().any(|(k, v)| k == "FifoQueue" && !v.eq_ignore_ascii_case("true")) {
+        return Err(SqsError::invalid_attribute_name("Unknown Attribute FifoQueue."));
+    }
+    let fifo = given.iter().any(|(k, _)| k == "FifoQueue");
     if !valid_name(name, fifo) {
         return Err(SqsError::invalid_parameter_value(if fifo {
             "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length."
@@ -36,7 +41,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     }
     let mut attrs = QueueAttributes::new(fifo);
     for (k, v) in &given {
-        attrs.apply(k, v, true)?;
+        attrs.apply(k, v)?;
     }
     attrs.check_consistency()?;
     if tags.len() > MAX_TAGS {

@@ -34,6 +34,16 @@ pub(crate) mod paging;
 
 pub(crate) use receive_message::render as render_message;
 
+/// The entry name of a batch operation (`SendMessageBatchRequestEntry`), for its errors.
+pub(crate) fn batch_entry_name(operation: &str) -> Option<&'static str> {
+    match operation {
+        "SendMessageBatch" => Some("SendMessageBatchRequestEntry"),
+        "DeleteMessageBatch" => Some("DeleteMessageBatchRequestEntry"),
+        "ChangeMessageVisibilityBatch" => Some("ChangeMessageVisibilityBatchRequestEntry"),
+        _ => None,
+    }
+}
+
 pub(crate) async fn dispatch(sqs: &Sqs, ctx: &RequestContext, op: &str, input: Value) -> SqsResult<Value> {
     match op {
         "AddPermission" => add_permission::handle(sqs, ctx, input).await,

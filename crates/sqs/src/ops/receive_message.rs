@@ -62,7 +62,7 @@ pub(crate) fn render(r: &Received, system: &[String], user: &[String]) -> Value 
     m.insert("ReceiptHandle".into(), r.receipt_handle.clone().into());
     m.insert("MD5OfBody".into(), s.md5_body.clone().into());
     m.insert("Body".into(), s.body.clone().into());
-    let wants = |name: &str| system.iter().any(|n| n == "All" || n == name);
+    let wants = |name: &str| message::selects(system, name);
     let mut attrs = Map::new();
     for name in SYSTEM_ATTRIBUTES {
         if !wants(name) {

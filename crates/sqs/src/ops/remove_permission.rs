@@ -11,7 +11,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let mut policy: Value = current.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or(Value::Null);
     let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
     if !statements.iter().any(|s| s["Sid"] == label) {
-        return Err(SqsError::invalid_value(label, "Label", "can't find label on existing policy."));
+        return Err(SqsError::invalid_value(label, "Label", "can't find label."));
     }
     let remaining: Vec<Value> = statements.into_iter().filter(|s| s["Sid"] != label).collect();
     let new_policy = if remaining.is_empty() {

@@ -13,7 +13,11 @@ pub(crate) fn request(ctx: &RequestContext, v: &Value) -> SqsResult<EnqueueReque
     Ok(EnqueueRequest {
         body: str_opt(v, "MessageBody").unwrap_or_default().to_string(),
         attributes,
-        trace_header: system.get("AWSTraceHeader").and_then(|a| a.string_value.clone()),
+        // The system attribute, or else the request's X-Amzn-Trace-Id header, as AWS keeps it.
+        trace_header: system
+            .get("AWSTraceHeader")
+            .and_then(|a| a.string_value.clone())
+            .or_else(|| ctx.trace_header.clone()),
         delay_seconds: int_opt(v, "DelaySeconds"),
         group_id: str_opt(v, "MessageGroupId").map(str::to_string),
         dedup_id: str_opt(v, "MessageDeduplicationId").map(str::to_string),

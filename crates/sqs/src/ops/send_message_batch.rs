@@ -9,6 +9,18 @@ use serde_json::Value;
 pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<Value> {
     let q = sqs.queue_by_url(ctx, str_req(&input, "QueueUrl")?)?;
     let entries = batch::check_entries(&input, "SendMessageBatchRequestEntry")?;
+    if q.fifo {
+        // AWS refuses the whole batch, not the entry, for these.
+        let content_dedup = q.state.lock().attrs.content_based_deduplication;
+        for (_, e) in &entries {
+            if e.get("MessageGroupId").is_none_or(|g| g.is_null()) {
+                return Err(SqsError::missing_parameter("MessageGroupId"));
+            }
+            if !content_dedup && e.get("MessageDeduplicationId").is_none_or(|d| d.is_null()) {
+                return Err(crate::engine::missing_dedup_id());
+            }
+        }
+    }
     let reqs: Vec<_> = entries.iter().map(|(_, e)| request(ctx, e)).collect();
     let total: usize =
         reqs.iter().filter_map(|r| r.as_ref().ok()).map(|r| crate::message::message_size(&r.body, &r.attributes)).sum();

@@ -10,7 +10,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let given = string_map(&input, "Attributes");
     let mut attrs = q.state.lock().attrs.clone();
     for (k, v) in &given {
-        attrs.apply(k, v, false)?;
+        attrs.apply(k, v)?;
     }
     attrs.check_consistency()?;
     if given.iter().any(|(k, v)| k == "RedrivePolicy" && !v.is_empty()) {
