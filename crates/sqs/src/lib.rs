@@ -71,6 +71,9 @@ struct Inner {
     closing: std::sync::atomic::AtomicBool,
     /// Long polls waiting right now (health shows it).
     waiting: std::sync::atomic::AtomicUsize,
+    /// Requests that reached each operation's handler (past the model's checks), by
+    /// `ops::OPERATIONS` index.
+    handled: [std::sync::atomic::AtomicU64; 23],
 }
 
 impl Sqs {
@@ -128,6 +131,7 @@ impl Sqs {
                 tick_lock: tokio::sync::Mutex::new(()),
                 closing: std::sync::atomic::AtomicBool::new(false),
                 waiting: std::sync::atomic::AtomicUsize::new(0),
+                handled: Default::default(),
             }),
         };
         Ok(sqs)
@@ -173,6 +177,15 @@ impl Sqs {
     pub fn shutdown(&self) {
         self.inner.closing.store(true, Ordering::SeqCst);
         self.wake_all();
+    }
+
+    fn count_handled(&self, i: usize) {
+        self.inner.handled[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many requests reached each operation's handler (past the model's checks).
+    pub fn handled_counts(&self) -> Vec<(&'static str, u64)> {
+        ops::OPERATIONS.iter().zip(&self.inner.handled).map(|(op, n)| (*op, n.load(Ordering::Relaxed))).collect()
     }
 
     /// How many ReceiveMessage calls are waiting for messages now.

@@ -290,3 +290,70 @@ async fn enqueue_as_part_of_another_services_transaction() {
     assert_eq!(r["Messages"].as_array().unwrap().len(), 1);
     assert_eq!(r["Messages"][0]["MessageId"], id.as_str());
 }
+
+/// Waits (bounded, without sleeping) until `n` long polls are parked.
+async fn parked(sqs: &Sqs, n: usize) {
+    for _ in 0..100_000 {
+        if sqs.waiting_receives() == n {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the long poll never parked");
+}
+
+/// A long poll is woken by each of its sources — a send, a visibility timeout running out, a
+/// delay ending, the queue being deleted — with the manual clock, no real-time sleep. The poll
+/// waits up to 20 s; the test gives it 10 (a hang guard): only a wake-up delivers in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_polls_wake_for_every_source() {
+    for wire in WIRES {
+        let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+        let store = Store::open(None, Durability::Process, sqs::persist::MIGRATIONS).unwrap();
+        let sqs = Sqs::open(store, clock.clone(), Config::default()).unwrap();
+        let s = Arc::new(Svc { svc: SqsService::new(sqs.clone()), wire });
+        let url = s.call("CreateQueue", json!({"QueueName": "poll"})).await["QueueUrl"].as_str().unwrap().to_string();
+        let poll = |s: Arc<Svc>, url: String| {
+            tokio::spawn(async move {
+                s.try_call("ReceiveMessage", json!({"QueueUrl": url, "WaitTimeSeconds": 20, "VisibilityTimeout": 30}))
+                    .await
+            })
+        };
+        let finish = |h: tokio::task::JoinHandle<Result<Value, (String, String)>>| async move {
+            tokio::time::timeout(std::time::Duration::from_secs(10), h).await.expect("woken").unwrap()
+        };
+
+        // 1. A send.
+        let h = poll(s.clone(), url.clone());
+        parked(&sqs, 1).await;
+        s.call("SendMessage", json!({"QueueUrl": url, "MessageBody": "sent"})).await;
+        let got = finish(h).await.unwrap();
+        assert_eq!(got["Messages"][0]["Body"], "sent", "{wire:?}");
+
+        // 2. Its visibility timeout (30 s, from the poll above) running out.
+        let h = poll(s.clone(), url.clone());
+        parked(&sqs, 1).await;
+        clock.advance_ms(30_000);
+        s.svc.clock_moved().await;
+        let got = finish(h).await.unwrap();
+        assert_eq!(got["Messages"][0]["Body"], "sent", "{wire:?}: back after its visibility timeout");
+        let handle = got["Messages"][0]["ReceiptHandle"].as_str().unwrap().to_string();
+        s.call("DeleteMessage", json!({"QueueUrl": url, "ReceiptHandle": handle})).await;
+
+        // 3. A delay ending.
+        s.call("SendMessage", json!({"QueueUrl": url, "MessageBody": "delayed", "DelaySeconds": 10})).await;
+        let h = poll(s.clone(), url.clone());
+        parked(&sqs, 1).await;
+        clock.advance_ms(10_000);
+        s.svc.clock_moved().await;
+        let got = finish(h).await.unwrap();
+        assert_eq!(got["Messages"][0]["Body"], "delayed", "{wire:?}");
+
+        // 4. The queue being deleted ends the poll with AWS's answer.
+        let h = poll(s.clone(), url.clone());
+        parked(&sqs, 1).await;
+        s.call("DeleteQueue", json!({"QueueUrl": url})).await;
+        let (code, _) = finish(h).await.unwrap_err();
+        assert_eq!(code, "AWS.SimpleQueueService.NonExistentQueue", "{wire:?}");
+    }
+}

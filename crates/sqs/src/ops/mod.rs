@@ -44,7 +44,37 @@ pub(crate) fn batch_entry_name(operation: &str) -> Option<&'static str> {
     }
 }
 
+/// Every operation, in name order (the index of the per-operation counters).
+pub(crate) const OPERATIONS: [&str; 23] = [
+    "AddPermission",
+    "CancelMessageMoveTask",
+    "ChangeMessageVisibility",
+    "ChangeMessageVisibilityBatch",
+    "CreateQueue",
+    "DeleteMessage",
+    "DeleteMessageBatch",
+    "DeleteQueue",
+    "GetQueueAttributes",
+    "GetQueueUrl",
+    "ListDeadLetterSourceQueues",
+    "ListMessageMoveTasks",
+    "ListQueueTags",
+    "ListQueues",
+    "PurgeQueue",
+    "ReceiveMessage",
+    "RemovePermission",
+    "SendMessage",
+    "SendMessageBatch",
+    "SetQueueAttributes",
+    "StartMessageMoveTask",
+    "TagQueue",
+    "UntagQueue",
+];
+
 pub(crate) async fn dispatch(sqs: &Sqs, ctx: &RequestContext, op: &str, input: Value) -> SqsResult<Value> {
+    if let Ok(i) = OPERATIONS.binary_search(&op) {
+        sqs.count_handled(i);
+    }
     match op {
         "AddPermission" => add_permission::handle(sqs, ctx, input).await,
         "CancelMessageMoveTask" => cancel_message_move_task::handle(sqs, ctx, input).await,
@@ -71,5 +101,16 @@ pub(crate) async fn dispatch(sqs: &Sqs, ctx: &RequestContext, op: &str, input: V
         "UntagQueue" => untag_queue::handle(sqs, ctx, input).await,
         // Unreachable through Sqs::dispatch, which checks the model first.
         _ => Err(crate::SqsError::invalid_action(op)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_counter_list_is_the_model_in_order() {
+        let mut sorted = super::OPERATIONS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, super::OPERATIONS);
+        assert_eq!(crate::model::model().operations(), super::OPERATIONS);
     }
 }
