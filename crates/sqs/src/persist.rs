@@ -376,7 +376,7 @@ pub fn save_task(t: &Transaction<'_>, handle: &str, source_arn: &str, started_ms
     Ok(())
 }
 
-pub fn load_tasks(t: &Transaction<'_>) -> Result<Vec<String>> {
+pub fn load_tasks(t: &store::rusqlite::Connection) -> Result<Vec<String>> {
     let mut st = t.prepare("SELECT task FROM sqs_move_tasks ORDER BY started_ms")?;
     let rows = st.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)

@@ -275,3 +275,42 @@ async fn finish(sqs: &Sqs, task: MoveTask) -> SqsResult<()> {
     };
     save(sqs, merged).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use service::ManualClock;
+    use std::sync::Arc;
+
+    /// A cancel that lands while a step is moving messages: the step's own copy (still
+    /// RUNNING) must not be written back over the cancel, in memory or in the store.
+    #[tokio::test]
+    async fn a_cancel_during_a_step_stays_cancelled() {
+        let store = store::Store::open(None, store::Durability::Process, persist::MIGRATIONS).unwrap();
+        let sqs = Sqs::open(store.clone(), Arc::new(ManualClock::new(1_000)), crate::Config::default()).unwrap();
+        let task = MoveTask {
+            handle: "h".into(),
+            source_arn: "arn:aws:sqs:us-east-1:000000000000:dlq".into(),
+            destination_arn: None,
+            rate: Some(1),
+            status: "RUNNING".into(),
+            moved: 0,
+            to_move: 5,
+            started_ms: 1_000,
+            failure_reason: None,
+            last_ms: 1_000,
+        };
+        sqs.inner.tasks.lock().list.push(task.clone());
+        // The step took its copy; then the cancel lands.
+        let mut step_copy = task.clone();
+        sqs.inner.tasks.lock().list[0].status = "CANCELLED".into();
+        // The step finishes having moved two.
+        step_copy.moved = 2;
+        finish(&sqs, step_copy).await.unwrap();
+        let t = sqs.inner.tasks.lock().list[0].clone();
+        assert_eq!((t.status.as_str(), t.moved), ("CANCELLED", 2));
+        let stored = store.read(|c| persist::load_tasks(c)).await.unwrap();
+        let stored: MoveTask = serde_json::from_str(&stored[0]).unwrap();
+        assert_eq!((stored.status.as_str(), stored.moved), ("CANCELLED", 2));
+    }
+}

@@ -357,3 +357,56 @@ async fn long_polls_wake_for_every_source() {
         assert_eq!(code, "AWS.SimpleQueueService.NonExistentQueue", "{wire:?}");
     }
 }
+
+/// A running move task is stored: after a restart it is listed with its handle and goes on
+/// moving at its rate.
+#[tokio::test]
+async fn move_tasks_survive_a_restart() {
+    for wire in WIRES {
+        let dir = std::env::temp_dir().join(format!("quayside-task-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.db");
+        let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+        let dlq_arn = "arn:aws:sqs:us-east-1:000000000000:dlq";
+        let handle;
+        {
+            let s = open(Some(&path), clock.clone(), wire);
+            let dlq =
+                s.call("CreateQueue", json!({"QueueName": "dlq"})).await["QueueUrl"].as_str().unwrap().to_string();
+            let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1}).to_string();
+            let src = s
+                .call("CreateQueue", json!({"QueueName": "src", "Attributes": {"RedrivePolicy": redrive}}))
+                .await["QueueUrl"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            for i in 0..3 {
+                s.call("SendMessage", json!({"QueueUrl": src, "MessageBody": format!("m{i}")})).await;
+            }
+            s.call("ReceiveMessage", json!({"QueueUrl": src, "MaxNumberOfMessages": 10, "VisibilityTimeout": 0})).await;
+            s.call("ReceiveMessage", json!({"QueueUrl": src, "MaxNumberOfMessages": 10})).await;
+            let attrs = s.call("GetQueueAttributes", json!({"QueueUrl": dlq, "AttributeNames": ["All"]})).await;
+            assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessages"], "3");
+            handle = s
+                .call("StartMessageMoveTask", json!({"SourceArn": dlq_arn, "MaxNumberOfMessagesPerSecond": 1}))
+                .await["TaskHandle"]
+                .as_str()
+                .unwrap()
+                .to_string();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await; // the first writer lets go
+        let s = open(Some(&path), clock.clone(), wire);
+        let listed = s.call("ListMessageMoveTasks", json!({"SourceArn": dlq_arn})).await;
+        let first = &listed["Results"][0];
+        assert_eq!(first["Status"], "RUNNING", "{wire:?}: {listed}");
+        assert_eq!(first["TaskHandle"], handle.as_str());
+        for _ in 0..3 {
+            clock.advance_ms(1_000);
+            s.svc.tick().await;
+        }
+        let listed = s.call("ListMessageMoveTasks", json!({"SourceArn": dlq_arn})).await;
+        assert_eq!(listed["Results"][0]["Status"], "COMPLETED", "{wire:?}: {listed}");
+        assert_eq!(listed["Results"][0]["ApproximateNumberOfMessagesMoved"], 3);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -4,7 +4,7 @@
 use crate::common::*;
 use aws_sdk_sqs::types::{MessageSystemAttributeName as S, QueueAttributeName as A};
 
-async fn source_and_dlq(env: &Env, max_receives: u32) -> (String, String, String) {
+pub(crate) async fn source_and_dlq(env: &Env, max_receives: u32) -> (String, String, String) {
     let dlq = env.queue("dlq").await;
     let dlq_arn = env.attribute(&dlq, "QueueArn").await.unwrap();
     let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{max_receives}"}}"#);
