@@ -309,7 +309,7 @@ mod tests {
         finish(&sqs, step_copy).await.unwrap();
         let t = sqs.inner.tasks.lock().list[0].clone();
         assert_eq!((t.status.as_str(), t.moved), ("CANCELLED", 2));
-        let stored = store.read(|c| persist::load_tasks(c)).await.unwrap();
+        let stored = store.read(persist::load_tasks).await.unwrap();
         let stored: MoveTask = serde_json::from_str(&stored[0]).unwrap();
         assert_eq!((stored.status.as_str(), stored.moved), ("CANCELLED", 2));
     }
