@@ -108,15 +108,17 @@ impl AwsError {
         Response::new(self.status, "text/xml", w.finish())
     }
 
-    /// The AWS JSON error body (`{"__type", "message"}`); with `query_compatible`, the
-    /// `x-amzn-query-error` header too, so SDKs of awsQueryCompatible services report the
-    /// classic code. CBOR requests get the same JSON error until the CBOR codec answers them.
+    /// The AWS JSON error body (`{"__type", "message"}`, the same map in CBOR for CBOR
+    /// requests); with `query_compatible`, the `x-amzn-query-error` header too, so SDKs of
+    /// awsQueryCompatible services report the classic code.
     pub fn to_json_response(&self, protocol: Protocol, namespace: &str, query_compatible: bool) -> Response {
         let kind = if namespace.is_empty() { self.shape.clone() } else { format!("{namespace}#{}", self.shape) };
         let body = json!({"__type": kind, "message": self.message});
-        let content_type =
-            if protocol == Protocol::Cbor11 { "application/x-amz-json-1.1" } else { protocol.content_type() };
-        let mut r = Response::json(self.status, content_type, &body);
+        let mut r = if protocol == Protocol::Cbor11 {
+            Response::new(self.status, protocol.content_type(), crate::cbor::encode(None, None, &body))
+        } else {
+            Response::json(self.status, protocol.content_type(), &body)
+        };
         if query_compatible {
             r.headers.push(("x-amzn-query-error", format!("{};{}", self.code, self.fault())));
         }

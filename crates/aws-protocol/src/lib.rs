@@ -1,12 +1,14 @@
 //! Wire formats for Quayside, knowing no service: the AWS query protocol (form in, XML out),
-//! AWS JSON 1.0/1.1, error envelopes, timestamps, model-driven input checks and layouts, and
+//! AWS JSON 1.0/1.1, CBOR 1.1, event-stream framing, error envelopes, timestamps, model-driven input checks and layouts, and
 //! the request facts used for routing (target header, `Action`, SigV4 credential scope).
 //!
 //! Nothing here touches sockets: the emulator hands in bytes and headers, services hand in
 //! `serde_json::Value`s shaped like their JSON protocol, and this crate converts between the two.
 
+pub mod cbor;
 pub mod context;
 pub mod error;
+pub mod eventstream;
 pub mod json;
 pub mod model;
 pub mod protocol;

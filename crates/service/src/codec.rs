@@ -22,6 +22,9 @@ pub enum DecodeError {
 /// Errors: a body that is not a JSON object; a query scalar of the wrong type.
 pub fn decode_input(model: &Model, call: &Call<'_>) -> Result<Value, DecodeError> {
     match &call.input {
+        Input::Body(bytes) if call.protocol == Protocol::Cbor11 => {
+            aws_protocol::cbor::decode(bytes).map_err(DecodeError::Body)
+        }
         Input::Body(bytes) => aws_protocol::json::parse_body(bytes).map_err(DecodeError::Body),
         Input::Query(params) => params.decode(model, call.operation).map_err(DecodeError::Input),
     }
@@ -43,8 +46,10 @@ pub fn encode_output(
         Protocol::AwsQueryJson => {
             Response::json(200, "application/json", &query_json_response(model, operation, output, request_id))
         }
-        // CBOR answers JSON until the CBOR codec lands with Kinesis.
-        Protocol::Cbor11 => Response::json(200, "application/x-amz-json-1.1", output),
+        Protocol::Cbor11 => Response::ok(
+            "application/x-amz-cbor-1.1",
+            aws_protocol::cbor::encode(Some(model), model.output_shape(operation), output),
+        ),
         p => Response::json(200, p.content_type(), output),
     }
 }

@@ -182,4 +182,18 @@ async fn services_not_built_yet_answer_not_implemented() {
     .await;
     assert_eq!(r.status, 501);
     assert_eq!(r.json()["__type"].as_str().map(|t| t.ends_with("NotImplemented")), Some(true));
+    // The CBOR variant (Java SDKs, KCL) is answered in CBOR.
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    s.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\nContent-Type: application/x-amz-cbor-1.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\n\xa0")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&buf[..split]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 501"), "{head}");
+    assert!(head.contains("content-type: application/x-amz-cbor-1.1"), "{head}");
+    let body = aws_protocol::cbor::decode(&buf[split + 4..]).unwrap();
+    assert!(body["__type"].as_str().unwrap().ends_with("NotImplemented"), "{body}");
 }
