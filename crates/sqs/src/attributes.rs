@@ -22,8 +22,56 @@ pub struct QueueAttributes {
     pub sqs_managed_sse_enabled: bool,
     pub fifo_queue: bool,
     pub content_based_deduplication: bool,
-    pub deduplication_scope: String,
-    pub fifo_throughput_limit: String,
+    pub deduplication_scope: DedupScope,
+    pub fifo_throughput_limit: ThroughputLimit,
+}
+
+/// Where FIFO de-duplication ids are unique (`DeduplicationScope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DedupScope {
+    Queue,
+    MessageGroup,
+}
+
+/// `FifoThroughputLimit`: stored and returned (the emulator does not throttle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThroughputLimit {
+    PerQueue,
+    PerMessageGroupId,
+}
+
+impl DedupScope {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "queue" => Some(DedupScope::Queue),
+            "messageGroup" => Some(DedupScope::MessageGroup),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            DedupScope::Queue => "queue",
+            DedupScope::MessageGroup => "messageGroup",
+        }
+    }
+}
+
+impl ThroughputLimit {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "perQueue" => Some(ThroughputLimit::PerQueue),
+            "perMessageGroupId" => Some(ThroughputLimit::PerMessageGroupId),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            ThroughputLimit::PerQueue => "perQueue",
+            ThroughputLimit::PerMessageGroupId => "perMessageGroupId",
+        }
+    }
 }
 
 /// Where messages go after `max_receive_count` receives.
@@ -58,8 +106,8 @@ impl QueueAttributes {
             sqs_managed_sse_enabled: true,
             fifo_queue: fifo,
             content_based_deduplication: false,
-            deduplication_scope: "queue".into(),
-            fifo_throughput_limit: "perQueue".into(),
+            deduplication_scope: DedupScope::Queue,
+            fifo_throughput_limit: ThroughputLimit::PerQueue,
         }
     }
 
@@ -119,14 +167,12 @@ impl QueueAttributes {
             "ContentBasedDeduplication" if self.fifo_queue => {
                 self.content_based_deduplication = bool_value(name, value)?
             }
-            "DeduplicationScope" if self.fifo_queue => match value {
-                "queue" | "messageGroup" => self.deduplication_scope = value.to_string(),
-                _ => return Err(invalid_value(name)),
-            },
-            "FifoThroughputLimit" if self.fifo_queue => match value {
-                "perQueue" | "perMessageGroupId" => self.fifo_throughput_limit = value.to_string(),
-                _ => return Err(invalid_value(name)),
-            },
+            "DeduplicationScope" if self.fifo_queue => {
+                self.deduplication_scope = DedupScope::parse(value).ok_or_else(|| invalid_value(name))?
+            }
+            "FifoThroughputLimit" if self.fifo_queue => {
+                self.fifo_throughput_limit = ThroughputLimit::parse(value).ok_or_else(|| invalid_value(name))?
+            }
             _ => return Err(SqsError::invalid_attribute_name(format!("Unknown Attribute {name}."))),
         }
         Ok(())
@@ -134,7 +180,9 @@ impl QueueAttributes {
 
     /// Checks combinations that only make sense together, after all attributes are applied.
     pub fn check_consistency(&self) -> SqsResult<()> {
-        if self.fifo_throughput_limit == "perMessageGroupId" && self.deduplication_scope != "messageGroup" {
+        if self.fifo_throughput_limit == ThroughputLimit::PerMessageGroupId
+            && self.deduplication_scope != DedupScope::MessageGroup
+        {
             return Err(SqsError::invalid_attribute_value(
                 "Invalid value for the parameter FifoThroughputLimit. Reason: To set FifoThroughputLimit to perMessageGroupId, the DeduplicationScope must be messageGroup.",
             ));
@@ -167,8 +215,8 @@ impl QueueAttributes {
         if self.fifo_queue {
             m.insert("FifoQueue", "true".into());
             m.insert("ContentBasedDeduplication", self.content_based_deduplication.to_string());
-            m.insert("DeduplicationScope", self.deduplication_scope.clone());
-            m.insert("FifoThroughputLimit", self.fifo_throughput_limit.clone());
+            m.insert("DeduplicationScope", self.deduplication_scope.as_str().into());
+            m.insert("FifoThroughputLimit", self.fifo_throughput_limit.as_str().into());
         }
         m
     }

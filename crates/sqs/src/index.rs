@@ -43,6 +43,25 @@ struct Group {
     listed: Option<u64>,
 }
 
+/// A message as it enters the index. `received_ms`/`receive_count`/`receipt` are non-zero when
+/// it is loaded from the store or keeps its receives through a move.
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    pub sent_ms: i64,
+    pub visible_ms: i64,
+    pub received_ms: i64,
+    pub receive_count: u32,
+    pub receipt: u32,
+    pub group: Option<Arc<str>>,
+}
+
+impl Entry {
+    /// A message never received, visible (or delayed) from `visible_ms`.
+    pub fn fresh(sent_ms: i64, visible_ms: i64, group: Option<Arc<str>>) -> Entry {
+        Entry { sent_ms, visible_ms, group, ..Default::default() }
+    }
+}
+
 /// One queue's index.
 #[derive(Debug, Default)]
 pub struct Index {
@@ -73,10 +92,6 @@ impl Index {
         self.msgs.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.msgs.is_empty()
-    }
-
     pub fn get(&self, id: i64) -> Option<&Meta> {
         self.msgs.get(&id)
     }
@@ -94,20 +109,9 @@ impl Index {
         }
     }
 
-    /// Adds a message. `received_ms`/`receive_count`/`receipt` are non-zero when it is
-    /// loaded from the store or moved between queues.
-    #[allow(clippy::too_many_arguments)]
-    pub fn insert(
-        &mut self,
-        id: i64,
-        sent_ms: i64,
-        visible_ms: i64,
-        received_ms: i64,
-        receive_count: u32,
-        receipt: u32,
-        group: Option<Arc<str>>,
-        now: i64,
-    ) {
+    /// Adds a message (sent, loaded from the store, or moved between queues).
+    pub fn insert(&mut self, id: i64, e: Entry, now: i64) {
+        let Entry { sent_ms, visible_ms, received_ms, receive_count, receipt, group } = e;
         let state = if visible_ms <= now {
             State::Visible
         } else if receive_count > 0 && received_ms > 0 {
@@ -225,19 +229,6 @@ impl Index {
             }
         }
         out
-    }
-
-    /// Puts ids returned by [`pick`](Self::pick) back at the front (standard queues), for
-    /// when a receive turns out to take fewer than picked.
-    pub fn unpick(&mut self, ids: &[i64]) {
-        if self.fifo {
-            return;
-        }
-        for id in ids.iter().rev() {
-            if let Some(m) = self.msgs.get(id) {
-                self.ready.push_front((*id, m.gen));
-            }
-        }
     }
 
     /// Pushes a timer, first dropping superseded ones when they outnumber the live ones
@@ -409,8 +400,8 @@ mod tests {
     #[test]
     fn standard_visibility_cycle() {
         let mut ix = Index::new(false);
-        ix.insert(1, 0, 0, 0, 0, 0, None, 0);
-        ix.insert(2, 0, 100, 0, 0, 0, None, 0); // delayed
+        ix.insert(1, Entry::fresh(0, 0, None), 0);
+        ix.insert(2, Entry::fresh(0, 100, None), 0); // delayed
         assert_eq!(ix.counts(), (1, 0, 1));
         let p = ix.pick(10);
         assert_eq!(p, vec![1]);
@@ -426,7 +417,7 @@ mod tests {
     #[test]
     fn stale_timers_are_ignored() {
         let mut ix = Index::new(false);
-        ix.insert(1, 0, 0, 0, 0, 0, None, 0);
+        ix.insert(1, Entry::fresh(0, 0, None), 0);
         ix.pick(1);
         ix.receive(1, 0, 50, 1);
         ix.set_visible_at(1, 500, 10); // extended: the timer at 50 is stale
@@ -440,7 +431,7 @@ mod tests {
     fn superseded_timers_are_compacted() {
         let mut ix = Index::new(false);
         for id in 0..5000 {
-            ix.insert(id, 0, 0, 0, 0, 0, None, 0);
+            ix.insert(id, Entry::fresh(0, 0, None), 0);
             ix.pick(1);
             ix.receive(id, 0, 1_000_000, 1);
             ix.remove(id);
@@ -451,8 +442,8 @@ mod tests {
     #[test]
     fn retention_sees_redriven_messages_behind_younger_ones() {
         let mut ix = Index::new(false);
-        ix.insert(10, 1_000, 1_000, 0, 0, 0, None, 1_000);
-        ix.insert(11, 100, 1_000, 0, 0, 0, None, 1_000); // redriven: sent long before
+        ix.insert(10, Entry::fresh(1_000, 1_000, None), 1_000);
+        ix.insert(11, Entry::fresh(100, 1_000, None), 1_000); // redriven: sent long before
         assert_eq!(ix.sent_before(500, 100), vec![11]);
         ix.remove(11);
         assert_eq!(ix.sent_before(1_000, 100), vec![10]);
@@ -461,9 +452,9 @@ mod tests {
     #[test]
     fn fifo_groups_block_while_in_flight() {
         let mut ix = Index::new(true);
-        ix.insert(1, 0, 0, 0, 0, 0, g("a"), 0);
-        ix.insert(2, 0, 0, 0, 0, 0, g("a"), 0);
-        ix.insert(3, 0, 0, 0, 0, 0, g("b"), 0);
+        ix.insert(1, Entry::fresh(0, 0, g("a")), 0);
+        ix.insert(2, Entry::fresh(0, 0, g("a")), 0);
+        ix.insert(3, Entry::fresh(0, 0, g("b")), 0);
         assert_eq!(ix.pick(1), vec![1]);
         ix.receive(1, 0, 30, 1);
         // group a is blocked; b is next
@@ -480,10 +471,10 @@ mod tests {
     #[test]
     fn a_group_back_from_flight_goes_behind_the_waiting_ones() {
         let mut ix = Index::new(true);
-        ix.insert(1, 0, 0, 0, 0, 0, g("a"), 0);
-        ix.insert(2, 0, 0, 0, 0, 0, g("b"), 0);
-        ix.insert(3, 0, 0, 0, 0, 0, g("c"), 0);
-        ix.insert(4, 0, 0, 0, 0, 0, g("a"), 0);
+        ix.insert(1, Entry::fresh(0, 0, g("a")), 0);
+        ix.insert(2, Entry::fresh(0, 0, g("b")), 0);
+        ix.insert(3, Entry::fresh(0, 0, g("c")), 0);
+        ix.insert(4, Entry::fresh(0, 0, g("a")), 0);
         assert_eq!(ix.pick(1), vec![1]);
         ix.receive(1, 0, 30, 1);
         assert_eq!(ix.pick(1), vec![2]);
@@ -496,7 +487,7 @@ mod tests {
     #[test]
     fn an_expired_message_goes_back_in_flight_by_its_latest_handle() {
         let mut ix = Index::new(true);
-        ix.insert(1, 0, 0, 0, 0, 0, g("a"), 0);
+        ix.insert(1, Entry::fresh(0, 0, g("a")), 0);
         ix.pick(1);
         ix.receive(1, 0, 30, 7);
         ix.promote(31);
@@ -507,7 +498,7 @@ mod tests {
         ix.set_visible_at(1, 31, 31);
         assert_eq!(ix.pick(10), vec![1]);
         let mut std = Index::new(false);
-        std.insert(5, 0, 0, 0, 0, 0, None, 0);
+        std.insert(5, Entry::fresh(0, 0, None), 0);
         std.pick(1);
         std.receive(5, 0, 30, 2);
         std.promote(31);
@@ -521,7 +512,7 @@ mod tests {
     fn fifo_pick_takes_runs_in_order() {
         let mut ix = Index::new(true);
         for i in 1..=4 {
-            ix.insert(i, 0, 0, 0, 0, 0, g(if i % 2 == 0 { "x" } else { "y" }), 0);
+            ix.insert(i, Entry::fresh(0, 0, g(if i % 2 == 0 { "x" } else { "y" })), 0);
         }
         assert_eq!(ix.pick(10), vec![1, 3, 2, 4]);
     }

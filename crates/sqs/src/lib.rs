@@ -1,17 +1,18 @@
 //! Amazon SQS for Quayside: every operation of the 2012-11-05 API, over the shared store.
 //!
-//! The service takes a typed request context and a JSON-protocol-shaped input (the emulator
-//! converts query requests into the same shape) and returns the JSON output or an
-//! [`SqsError`]. It never sees HTTP.
+//! The server holds it as a [`service::Service`] ([`def`]): each call is decoded from its
+//! protocol into a JSON-protocol-shaped value, run, and answered in the same protocol. Other
+//! services put messages into queues through [`enqueue`]. It never sees HTTP.
 
 mod api;
-pub mod attributes;
-pub mod error;
-pub mod index;
-pub mod limits;
-pub mod message;
+mod attributes;
+pub mod enqueue;
+mod error;
+mod index;
+mod limits;
+mod message;
 mod model;
-pub mod persist;
+mod persist;
 
 mod developer;
 mod engine;
@@ -23,8 +24,8 @@ mod registry;
 mod tasks;
 
 pub use api::{def, SqsService};
-pub use engine::{EnqueueApply, EnqueueRequest, EnqueueResult, EnqueueWrite, PreparedEnqueue};
 pub use error::{SqsError, SqsResult};
+pub use persist::MIGRATIONS;
 pub use queue::{Queue, UrlStyle};
 
 use aws_protocol::RequestContext;
@@ -113,9 +114,9 @@ impl Sqs {
         if !orphans.is_empty() {
             store.run_blocking(move |t| persist::delete_orphans(t, &orphans))?;
         }
-        for (queue_id, key, message_id, seq, expires) in dedup {
-            if let Some(q) = by_id.get(&queue_id) {
-                q.load_dedup(key, message_id, seq, expires);
+        for d in dedup {
+            if let Some(q) = by_id.get(&d.queue_id) {
+                q.load_dedup(d);
             }
         }
         let sqs = Sqs {

@@ -6,7 +6,7 @@ use crate::error::{SqsError, SqsResult};
 use crate::limits::*;
 use base64::Engine;
 use md5::{Digest, Md5};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// One message attribute value.
@@ -277,14 +277,10 @@ pub fn attributes_from_stored(v: &Value) -> Attributes {
     parse_attributes(Some(v), false).or_else(|_| parse_attributes(Some(v), true)).unwrap_or_default()
 }
 
-/// An empty JSON object, for messages without attributes.
-pub fn empty() -> Value {
-    json!({})
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn md5_matches_aws_examples() {

@@ -103,7 +103,6 @@ pub struct StoredMessage {
     pub sender_id: String,
     pub sent_ms: i64,
     pub first_receive_ms: Option<i64>,
-    pub receive_count: i64,
     pub dlq_source_arn: Option<String>,
 }
 
@@ -253,7 +252,7 @@ pub fn receive(
 pub fn read(t: &store::rusqlite::Connection, id: i64) -> Result<Option<StoredMessage>> {
     Ok(t.prepare_cached(
         "SELECT id, message_id, body, attributes, trace_header, md5_body, group_id, dedup_id, sender_id, sent_ms, \
-         first_receive_ms, receive_count, dlq_source_arn FROM sqs_messages WHERE id = ?1",
+         first_receive_ms, dlq_source_arn FROM sqs_messages WHERE id = ?1",
     )?
     .query_row([id], |r| {
         Ok(StoredMessage {
@@ -268,8 +267,7 @@ pub fn read(t: &store::rusqlite::Connection, id: i64) -> Result<Option<StoredMes
             sender_id: r.get(8)?,
             sent_ms: r.get(9)?,
             first_receive_ms: r.get(10)?,
-            receive_count: r.get(11)?,
-            dlq_source_arn: r.get(12)?,
+            dlq_source_arn: r.get(11)?,
         })
     })
     .optional()?)
@@ -330,30 +328,37 @@ pub fn delete_orphans(t: &Transaction<'_>, ids: &[i64]) -> Result<()> {
     purge(t, ids)
 }
 
-pub fn insert_dedup(
-    t: &Transaction<'_>,
-    queue_id: i64,
-    key: &str,
-    message_id: &str,
-    sequence_number: Option<&str>,
-    expires_ms: i64,
-) -> Result<()> {
+/// A FIFO de-duplication id remembered for its window.
+#[derive(Debug, Clone)]
+pub struct DedupRow {
+    pub queue_id: i64,
+    pub key: String,
+    pub message_id: String,
+    pub sequence_number: Option<String>,
+    pub expires_ms: i64,
+}
+
+pub fn insert_dedup(t: &Transaction<'_>, d: &DedupRow) -> Result<()> {
     t.prepare_cached(
         "INSERT OR REPLACE INTO sqs_dedup (queue_id, key, message_id, sequence_number, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![queue_id, key, message_id, sequence_number, expires_ms])?;
+    .execute(params![d.queue_id, d.key, d.message_id, d.sequence_number, d.expires_ms])?;
     Ok(())
 }
-
-/// De-duplication entries still in their window: (queue id, key, message id, sequence
-/// number, expiry).
-pub type DedupRow = (i64, String, String, Option<String>, i64);
 
 pub fn load_dedup(t: &Transaction<'_>, now_ms: i64) -> Result<Vec<DedupRow>> {
     t.execute("DELETE FROM sqs_dedup WHERE expires_ms <= ?1", [now_ms])?;
     let mut st =
         t.prepare("SELECT queue_id, key, message_id, sequence_number, expires_ms FROM sqs_dedup ORDER BY expires_ms")?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+    let rows = st.query_map([], |r| {
+        Ok(DedupRow {
+            queue_id: r.get(0)?,
+            key: r.get(1)?,
+            message_id: r.get(2)?,
+            sequence_number: r.get(3)?,
+            expires_ms: r.get(4)?,
+        })
+    })?;
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
 }
 

@@ -2,8 +2,8 @@
 //! index, behind one lock; plus the notification long polls wait on.
 
 use crate::attributes::QueueAttributes;
-use crate::index::{Index, Meta};
-use crate::persist::{IndexRow, QueueRow};
+use crate::index::{Entry, Index, Meta};
+use crate::persist::{DedupRow, IndexRow, QueueRow};
 use aws_protocol::RequestContext;
 use parking_lot::Mutex;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -213,22 +213,23 @@ impl Queue {
     pub(crate) fn load_message(&self, r: IndexRow, now: i64) {
         let mut st = self.state.lock();
         let group = r.group_id.as_deref().map(|g| st.index.intern(g));
-        st.index.insert(
-            r.id,
-            r.sent_ms,
-            r.visible_ms,
-            r.received_ms,
-            r.receive_count.max(0) as u32,
-            r.receipt as u32,
+        let entry = Entry {
+            sent_ms: r.sent_ms,
+            visible_ms: r.visible_ms,
+            received_ms: r.received_ms,
+            receive_count: r.receive_count.max(0) as u32,
+            receipt: r.receipt as u32,
             group,
-            now,
-        );
+        };
+        st.index.insert(r.id, entry, now);
     }
 
-    pub(crate) fn load_dedup(&self, key: String, message_id: String, sequence_number: Option<String>, expires_ms: i64) {
+    pub(crate) fn load_dedup(&self, d: DedupRow) {
         let mut st = self.state.lock();
-        st.dedup_order.push_back((expires_ms, key.clone()));
-        st.dedup.insert(key, DedupEntry { message_id, sequence_number, expires_ms });
+        st.dedup_order.push_back((d.expires_ms, d.key.clone()));
+        let entry =
+            DedupEntry { message_id: d.message_id, sequence_number: d.sequence_number, expires_ms: d.expires_ms };
+        st.dedup.insert(d.key, entry);
     }
 
     /// Marks the queue deleted (every later operation on it answers QueueDoesNotExist, long
@@ -259,7 +260,8 @@ impl Queue {
             let group = meta.group.as_deref().filter(|_| self.fifo).map(|g| st.index.intern(g));
             let (received_ms, receive_count) =
                 if keep_receives { (meta.received_ms, meta.receive_count) } else { (0, 0) };
-            st.index.insert(id, meta.sent_ms, now, received_ms, receive_count, 0, group, now);
+            let entry = Entry { sent_ms: meta.sent_ms, visible_ms: now, received_ms, receive_count, receipt: 0, group };
+            st.index.insert(id, entry, now);
         }
         drop(st);
         self.notify.notify_waiters();

@@ -9,6 +9,27 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+/// Where a task stands (stored and listed as AWS spells it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum TaskStatus {
+    Running,
+    Completed,
+    Cancelled,
+    Failed,
+}
+
+impl TaskStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Running => "RUNNING",
+            TaskStatus::Completed => "COMPLETED",
+            TaskStatus::Cancelled => "CANCELLED",
+            TaskStatus::Failed => "FAILED",
+        }
+    }
+}
+
 /// One task, as stored and listed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MoveTask {
@@ -16,7 +37,7 @@ pub struct MoveTask {
     pub source_arn: String,
     pub destination_arn: Option<String>,
     pub rate: Option<i64>,
-    pub status: String,
+    pub status: TaskStatus,
     pub moved: i64,
     pub to_move: i64,
     pub started_ms: i64,
@@ -28,10 +49,10 @@ pub struct MoveTask {
 impl MoveTask {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        if self.status == "RUNNING" {
+        if self.status == TaskStatus::Running {
             m.insert("TaskHandle".into(), self.handle.clone().into());
         }
-        m.insert("Status".into(), self.status.clone().into());
+        m.insert("Status".into(), self.status.as_str().into());
         m.insert("SourceArn".into(), self.source_arn.clone().into());
         if let Some(d) = &self.destination_arn {
             m.insert("DestinationArn".into(), d.clone().into());
@@ -103,7 +124,7 @@ pub(crate) async fn start(
     };
     let task = {
         let mut tasks = sqs.inner.tasks.lock();
-        if tasks.list.iter().any(|t| t.source_arn == source_arn && t.status == "RUNNING") {
+        if tasks.list.iter().any(|t| t.source_arn == source_arn && t.status == TaskStatus::Running) {
             return Err(SqsError::invalid_parameter_value(
                 "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
             ));
@@ -116,7 +137,7 @@ pub(crate) async fn start(
             source_arn: source_arn.to_string(),
             destination_arn: destination_arn.map(str::to_string),
             rate,
-            status: "RUNNING".into(),
+            status: TaskStatus::Running,
             moved: 0,
             to_move,
             started_ms: now,
@@ -158,10 +179,10 @@ pub(crate) async fn cancel(sqs: &Sqs, handle: &str) -> SqsResult<i64> {
         let Some(t) = tasks.list.iter_mut().find(|t| t.handle == handle) else {
             return Err(SqsError::resource_not_found("Task does not exist."));
         };
-        if t.status != "RUNNING" {
+        if t.status != TaskStatus::Running {
             return Err(SqsError::invalid_parameter_value("Only active tasks can be cancelled."));
         }
-        t.status = "CANCELLED".into();
+        t.status = TaskStatus::Cancelled;
         t.clone()
     };
     let moved = task.moved;
@@ -183,7 +204,7 @@ pub(crate) fn list(sqs: &Sqs, source_arn: &str, max: usize) -> SqsResult<Vec<Val
 /// Moves what each running task may move now.
 pub(crate) async fn run(sqs: &Sqs) {
     let running: Vec<MoveTask> =
-        sqs.inner.tasks.lock().list.iter().filter(|t| t.status == "RUNNING").cloned().collect();
+        sqs.inner.tasks.lock().list.iter().filter(|t| t.status == TaskStatus::Running).cloned().collect();
     for task in running {
         if let Err(e) = step(sqs, task).await {
             tracing::warn!("sqs move task: {e}");
@@ -203,7 +224,7 @@ async fn step(sqs: &Sqs, mut task: MoveTask) -> SqsResult<()> {
         return Ok(());
     }
     let Some(source) = sqs.queue_by_arn(&task.source_arn) else {
-        task.status = "FAILED".into();
+        task.status = TaskStatus::Failed;
         task.failure_reason = Some("AWS.SimpleQueueService.NonExistentQueue".into());
         return finish(sqs, task).await;
     };
@@ -216,7 +237,7 @@ async fn step(sqs: &Sqs, mut task: MoveTask) -> SqsResult<()> {
         ids.into_iter().filter_map(|id| st.index.remove(id).map(|m| (id, m))).collect()
     };
     if picked.is_empty() {
-        task.status = "COMPLETED".into();
+        task.status = TaskStatus::Completed;
         return finish(sqs, task).await;
     }
     let ids: Vec<i64> = picked.iter().map(|(id, _)| *id).collect();
@@ -233,9 +254,17 @@ async fn step(sqs: &Sqs, mut task: MoveTask) -> SqsResult<()> {
     if !put_back.is_empty() {
         let mut st = source.state.lock();
         for (id, m) in put_back {
-            st.index.insert(id, m.sent_ms, now, m.received_ms, m.receive_count, m.receipt, m.group, now);
+            let entry = crate::index::Entry {
+                sent_ms: m.sent_ms,
+                visible_ms: now,
+                received_ms: m.received_ms,
+                receive_count: m.receive_count,
+                receipt: m.receipt,
+                group: m.group,
+            };
+            st.index.insert(id, entry, now);
         }
-        task.status = "FAILED".into();
+        task.status = TaskStatus::Failed;
         task.failure_reason = Some("AWS.SimpleQueueService.NonExistentQueue".into());
     }
     let jobs: Vec<(i64, i64, i64)> = moves.iter().map(|(id, new, _, d)| (*id, *new, d.id)).collect();
@@ -252,8 +281,8 @@ async fn step(sqs: &Sqs, mut task: MoveTask) -> SqsResult<()> {
     }
     task.moved += moves.len() as i64;
     task.last_ms = now;
-    if task.status == "RUNNING" && task.moved >= task.to_move {
-        task.status = "COMPLETED".into();
+    if task.status == TaskStatus::Running && task.moved >= task.to_move {
+        task.status = TaskStatus::Completed;
     }
     finish(sqs, task).await
 }
@@ -266,7 +295,7 @@ async fn finish(sqs: &Sqs, task: MoveTask) -> SqsResult<()> {
         let Some(t) = tasks.list.iter_mut().find(|t| t.handle == task.handle) else {
             return Ok(());
         };
-        if t.status == "CANCELLED" {
+        if t.status == TaskStatus::Cancelled {
             t.moved = task.moved;
         } else {
             *t = task;
@@ -293,7 +322,7 @@ mod tests {
             source_arn: "arn:aws:sqs:us-east-1:000000000000:dlq".into(),
             destination_arn: None,
             rate: Some(1),
-            status: "RUNNING".into(),
+            status: TaskStatus::Running,
             moved: 0,
             to_move: 5,
             started_ms: 1_000,
@@ -303,14 +332,16 @@ mod tests {
         sqs.inner.tasks.lock().list.push(task.clone());
         // The step took its copy; then the cancel lands.
         let mut step_copy = task.clone();
-        sqs.inner.tasks.lock().list[0].status = "CANCELLED".into();
+        sqs.inner.tasks.lock().list[0].status = TaskStatus::Cancelled;
         // The step finishes having moved two.
         step_copy.moved = 2;
         finish(&sqs, step_copy).await.unwrap();
         let t = sqs.inner.tasks.lock().list[0].clone();
-        assert_eq!((t.status.as_str(), t.moved), ("CANCELLED", 2));
+        assert_eq!((t.status, t.moved), (TaskStatus::Cancelled, 2));
         let stored = store.read(persist::load_tasks).await.unwrap();
+        let persisted = stored.clone();
         let stored: MoveTask = serde_json::from_str(&stored[0]).unwrap();
-        assert_eq!((stored.status.as_str(), stored.moved), ("CANCELLED", 2));
+        assert_eq!((stored.status, stored.moved), (TaskStatus::Cancelled, 2));
+        assert!(persisted[0].contains("\"CANCELLED\""), "stored as AWS spells it");
     }
 }

@@ -116,7 +116,7 @@ impl Svc {
 }
 
 fn open(path: Option<&std::path::Path>, clock: Arc<ManualClock>, wire: Wire) -> Svc {
-    let store = Store::open(path, Durability::Process, sqs::persist::MIGRATIONS).unwrap();
+    let store = Store::open(path, Durability::Process, sqs::MIGRATIONS).unwrap();
     Svc { svc: SqsService::new(Sqs::open(store, clock, Config::default()).unwrap()), wire }
 }
 
@@ -237,7 +237,7 @@ async fn reopening_the_store_rebuilds_every_state() {
 /// is receivable only if that transaction commits.
 #[tokio::test]
 async fn enqueue_as_part_of_another_services_transaction() {
-    let mut migrations = sqs::persist::MIGRATIONS.to_vec();
+    let mut migrations = sqs::MIGRATIONS.to_vec();
     migrations.push(store::Migration { service: "other", version: 1, sql: "CREATE TABLE other_log (x TEXT NOT NULL)" });
     let store = Store::open(None, Durability::Process, &migrations).unwrap();
     let sqs = Sqs::open(store.clone(), Arc::new(ManualClock::new(1_700_000_000_000)), Config::default()).unwrap();
@@ -246,7 +246,7 @@ async fn enqueue_as_part_of_another_services_transaction() {
         json!({"QueueName": "fan.fifo", "Attributes": {"FifoQueue": "true", "ContentBasedDeduplication": "true"}});
     let url = s.call("CreateQueue", fifo).await["QueueUrl"].as_str().unwrap().to_string();
     let q = sqs.queue_by_arn("arn:aws:sqs:us-east-1:000000000000:fan.fifo").unwrap();
-    let msg = || sqs::EnqueueRequest {
+    let msg = || sqs::enqueue::EnqueueRequest {
         body: "event".into(),
         group_id: Some("g".into()),
         sender_id: "000000000000".into(),
@@ -309,7 +309,7 @@ async fn parked(sqs: &Sqs, n: usize) {
 async fn long_polls_wake_for_every_source() {
     for wire in WIRES {
         let clock = Arc::new(ManualClock::new(1_700_000_000_000));
-        let store = Store::open(None, Durability::Process, sqs::persist::MIGRATIONS).unwrap();
+        let store = Store::open(None, Durability::Process, sqs::MIGRATIONS).unwrap();
         let sqs = Sqs::open(store, clock.clone(), Config::default()).unwrap();
         let s = Arc::new(Svc { svc: SqsService::new(sqs.clone()), wire });
         let url = s.call("CreateQueue", json!({"QueueName": "poll"})).await["QueueUrl"].as_str().unwrap().to_string();

@@ -18,6 +18,22 @@ pub(crate) struct Received {
     pub receive_count: u32,
 }
 
+/// One message marked in flight by a receive, to be recorded and read back.
+#[derive(Debug, Clone, Copy)]
+struct Delivery {
+    id: i64,
+    visible_ms: i64,
+    receive_count: u32,
+    nonce: u32,
+}
+
+/// A message leaving for the dead-letter queue under a new id.
+struct Redrive {
+    old_id: i64,
+    new_id: i64,
+    meta: Meta,
+}
+
 /// The knobs of one ReceiveMessage call (validated).
 pub(crate) struct ReceiveRequest {
     pub max: usize,
@@ -55,8 +71,8 @@ impl Sqs {
 
     async fn try_receive(&self, queue: &Arc<Queue>, req: &ReceiveRequest) -> SqsResult<Vec<Received>> {
         let now = self.now_ms();
-        let mut delivered: Vec<(i64, i64, u32, u32)> = Vec::new();
-        let mut moves: Vec<(i64, i64, Meta)> = Vec::new();
+        let mut delivered: Vec<Delivery> = Vec::new();
+        let mut moves: Vec<Redrive> = Vec::new();
         let mut expired: Vec<i64> = Vec::new();
         let dlq;
         let replay = if req.attempt_id.is_some() {
@@ -101,14 +117,14 @@ impl Sqs {
                     if let (Some(r), Some(_)) = (&redrive, &dlq) {
                         if meta.receive_count as i64 >= r.max_receive_count {
                             st.index.remove(id);
-                            moves.push((id, self.next_message_id(), meta));
+                            moves.push(Redrive { old_id: id, new_id: self.next_message_id(), meta });
                             continue;
                         }
                     }
                     let nonce = receipt::nonce();
                     let visible = now + vt * 1000;
                     if let Some(m) = st.index.receive(id, now, visible, nonce) {
-                        delivered.push((id, visible, m.receive_count, nonce));
+                        delivered.push(Delivery { id, visible_ms: visible, receive_count: m.receive_count, nonce });
                     }
                 }
             }
@@ -118,7 +134,7 @@ impl Sqs {
                     attempt.clone(),
                     Attempt {
                         expires_ms: now + DEDUP_WINDOW_MS,
-                        received: delivered.iter().map(|(id, _, _, n)| (*id, *n)).collect(),
+                        received: delivered.iter().map(|d| (d.id, d.nonce)).collect(),
                     },
                 );
             }
@@ -126,7 +142,7 @@ impl Sqs {
                 return Ok(Vec::new());
             }
             let jobs_delivered = delivered.clone();
-            let jobs_moves: Vec<(i64, i64)> = moves.iter().map(|(old, new, _)| (*old, *new)).collect();
+            let jobs_moves: Vec<(i64, i64)> = moves.iter().map(|m| (m.old_id, m.new_id)).collect();
             let dlq_id = dlq.as_ref().map(|d| d.id).unwrap_or(0);
             let source_arn = queue.arn.clone();
             let jobs_expired = expired.clone();
@@ -138,17 +154,17 @@ impl Sqs {
                     persist::move_message(t, *old, *new, dlq_id, now, Some(&source_arn))?;
                 }
                 let mut out = Vec::with_capacity(jobs_delivered.len());
-                for (id, visible, count, nonce) in &jobs_delivered {
-                    out.push(persist::receive(t, *id, now, *visible, *count as i64, *nonce as i64)?);
+                for d in &jobs_delivered {
+                    out.push(persist::receive(t, d.id, now, d.visible_ms, d.receive_count as i64, d.nonce as i64)?);
                 }
                 Ok(out)
             })
         };
         if let (Some(dlq), false) = (&dlq, moves.is_empty()) {
-            dlq.take_moved(moves.iter().map(|(_, new_id, meta)| (*new_id, meta)), now, true);
+            dlq.take_moved(moves.iter().map(|m| (m.new_id, &m.meta)), now, true);
         }
         let stored = pending.await?;
-        Ok(pair(queue.id, stored, delivered.into_iter().map(|(id, _, count, nonce)| (id, nonce, count))))
+        Ok(pair(queue.id, stored, delivered.into_iter().map(|d| (d.id, d.nonce, d.receive_count))))
     }
 
     /// A repeated ReceiveRequestAttemptId within its window gets the same messages and

@@ -2,6 +2,7 @@
 //! prepare / store / apply-after-commit steps.
 
 use crate::error::{SqsError, SqsResult};
+use crate::index::Entry;
 use crate::limits::*;
 use crate::message::{self, Attributes};
 use crate::persist::{self, MessageRow};
@@ -130,17 +131,23 @@ pub struct PreparedEnqueue {
 
 /// The store side of a [`PreparedEnqueue`].
 pub struct EnqueueWrite {
-    queue_id: i64,
     rows: Vec<MessageRow>,
-    dedups: Vec<(String, String, Option<String>, i64)>,
+    dedups: Vec<persist::DedupRow>,
 }
 
 /// The in-memory side of a [`PreparedEnqueue`].
 pub struct EnqueueApply {
     queue: Arc<Queue>,
-    /// (id, sent, visible, group) of each new message.
-    metas: Vec<(i64, i64, i64, Option<String>)>,
+    arrivals: Vec<Arrival>,
     dedup_keys: Vec<String>,
+}
+
+/// A new message's place in the index, applied after the commit.
+struct Arrival {
+    id: i64,
+    sent_ms: i64,
+    visible_ms: i64,
+    group: Option<String>,
 }
 
 impl PreparedEnqueue {
@@ -160,8 +167,8 @@ impl EnqueueWrite {
         for r in &self.rows {
             persist::insert_message(t, r)?;
         }
-        for (key, mid, seq, exp) in &self.dedups {
-            persist::insert_dedup(t, self.queue_id, key, mid, seq.as_deref(), *exp)?;
+        for d in &self.dedups {
+            persist::insert_dedup(t, d)?;
         }
         Ok(())
     }
@@ -173,10 +180,10 @@ impl EnqueueApply {
     pub fn apply(self, committed: bool) {
         let mut st = self.queue.state.lock();
         if committed {
-            for (id, sent, visible, group) in self.metas {
-                let group = group.as_deref().map(|g| st.index.intern(g));
+            for a in self.arrivals {
+                let group = a.group.as_deref().map(|g| st.index.intern(g));
                 // Classified as of the send: visible, or delayed until its timer fires.
-                st.index.insert(id, sent, visible, 0, 0, 0, group, sent);
+                st.index.insert(a.id, Entry::fresh(a.sent_ms, a.visible_ms, group), a.sent_ms);
             }
             drop(st);
             self.queue.notify.notify_waiters();
@@ -203,8 +210,8 @@ impl Sqs {
     ) -> SqsResult<PreparedEnqueue> {
         let now = self.now_ms();
         let mut results = Vec::with_capacity(requests.len());
-        let mut write = EnqueueWrite { queue_id: queue.id, rows: Vec::new(), dedups: Vec::new() };
-        let mut apply = EnqueueApply { queue: queue.clone(), metas: Vec::new(), dedup_keys: Vec::new() };
+        let mut write = EnqueueWrite { rows: Vec::new(), dedups: Vec::new() };
+        let mut apply = EnqueueApply { queue: queue.clone(), arrivals: Vec::new(), dedup_keys: Vec::new() };
         let mut st = queue.state.lock();
         if st.deleted {
             return Err(SqsError::queue_does_not_exist());
@@ -224,7 +231,7 @@ impl Sqs {
             let mut dedup_key = None;
             let dedup_id = if queue.fifo {
                 let d = r.dedup_id.clone().unwrap_or_else(|| hex_sha256(r.body.as_bytes()));
-                let key = if st.attrs.deduplication_scope == "messageGroup" {
+                let key = if st.attrs.deduplication_scope == crate::attributes::DedupScope::MessageGroup {
                     format!("{}\u{0}{d}", r.group_id.as_deref().unwrap_or(""))
                 } else {
                     d.clone()
@@ -258,10 +265,17 @@ impl Sqs {
                     key.clone(),
                     DedupEntry { message_id: message_id.clone(), sequence_number: sequence_number.clone(), expires_ms },
                 );
-                write.dedups.push((key.clone(), message_id.clone(), sequence_number.clone(), expires_ms));
+                write.dedups.push(persist::DedupRow {
+                    queue_id: queue.id,
+                    key: key.clone(),
+                    message_id: message_id.clone(),
+                    sequence_number: sequence_number.clone(),
+                    expires_ms,
+                });
                 apply.dedup_keys.push(key);
             }
-            apply.metas.push((id, now, visible_ms, if queue.fifo { r.group_id.clone() } else { None }));
+            let group = if queue.fifo { r.group_id.clone() } else { None };
+            apply.arrivals.push(Arrival { id, sent_ms: now, visible_ms, group });
             write.rows.push(MessageRow {
                 id,
                 queue_id: queue.id,
