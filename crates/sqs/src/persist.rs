@@ -305,7 +305,7 @@ pub fn move_message(
 }
 
 /// The queue each message was redriven from (for move tasks without a destination).
-pub fn dlq_sources(t: &Transaction<'_>, ids: &[i64]) -> Result<Vec<Option<String>>> {
+pub fn dlq_sources(t: &store::rusqlite::Connection, ids: &[i64]) -> Result<Vec<Option<String>>> {
     let mut st = t.prepare_cached("SELECT dlq_source_arn FROM sqs_messages WHERE id = ?1")?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {

@@ -241,7 +241,7 @@ async fn step(sqs: &Sqs, mut task: MoveTask) -> SqsResult<()> {
         return finish(sqs, task).await;
     }
     let ids: Vec<i64> = picked.iter().map(|(id, _)| *id).collect();
-    let sources = sqs.store().write(move |t| persist::dlq_sources(t, &ids)).await?;
+    let sources = sqs.store().read(move |c| persist::dlq_sources(c, &ids)).await?;
     let mut moves = Vec::new();
     let mut put_back = Vec::new();
     for ((id, meta), origin) in picked.into_iter().zip(sources) {

@@ -411,6 +411,32 @@ mod tests {
         assert_eq!(keys, vec!["a", "c"]);
     }
 
+    /// Reads on a file database run on reader connections and see every committed change,
+    /// also while the writer is busy with another group.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readers_see_commits_without_the_writer() {
+        let dir = std::env::temp_dir().join(format!("quayside-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("r.db");
+        let _ = std::fs::remove_file(&path);
+        let s = Store::open(Some(&path), Durability::Process, M).unwrap();
+        s.write(|t| Ok(t.execute("INSERT INTO kv VALUES ('a', 1)", [])?)).await.unwrap();
+        // Hold the writer inside a job until the read has answered.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started, is_held) = std::sync::mpsc::channel::<()>();
+        let busy = s.submit(move |_| {
+            let _ = started.send(());
+            let _ = held.recv_timeout(std::time::Duration::from_secs(10));
+            Ok(())
+        });
+        is_held.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        let v: i64 = s.read(|c| Ok(c.query_row("SELECT v FROM kv WHERE k = 'a'", [], |r| r.get(0))?)).await.unwrap();
+        assert_eq!(v, 1);
+        release.send(()).unwrap();
+        busy.await.unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn migrations_run_once() {
         let dir = std::env::temp_dir().join(format!("quayside-store-{}", std::process::id()));

@@ -193,8 +193,12 @@ impl Sqs {
         }
         let queue_id = queue.id;
         let ids: Vec<i64> = still.iter().map(|(id, _, _)| *id).collect();
-        let pending = self.store().submit(move |t| ids.iter().map(|id| persist::read(t, *id)).collect());
-        Some(async move { Ok(pair(queue_id, pending.await?, still)) })
+        let store = self.store().clone();
+        Some(async move {
+            // The bodies were committed with their sends: a reader serves them.
+            let stored = store.read(move |c| ids.iter().map(|id| persist::read(c, *id)).collect()).await?;
+            Ok(pair(queue_id, stored, still))
+        })
     }
 }
 
