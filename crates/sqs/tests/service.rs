@@ -410,3 +410,33 @@ async fn move_tasks_survive_a_restart() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// The validation table (`fixtures/sqs/validation.json`), one case a line, over both protocols.
+#[tokio::test]
+async fn validation_cases_answer_as_aws_does() {
+    let table: Value = serde_json::from_str(include_str!("../../../fixtures/sqs/validation.json")).unwrap();
+    let cases = table["cases"].as_array().unwrap();
+    assert!(cases.len() >= 40);
+    for wire in WIRES {
+        let s = open(None, Arc::new(ManualClock::new(1_700_000_000_000)), wire);
+        let url = s.call("CreateQueue", json!({"QueueName": "v"})).await["QueueUrl"].as_str().unwrap().to_string();
+        let fifo = s.call("CreateQueue", json!({"QueueName": "v.fifo", "Attributes": {"FifoQueue": "true"}})).await
+            ["QueueUrl"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for case in cases {
+            let op = case["op"].as_str().unwrap();
+            let input: Value =
+                serde_json::from_str(&case["input"].to_string().replace("$URL", &url).replace("$FIFO", &fifo)).unwrap();
+            let (code, message) = match s.try_call(op, input.clone()).await {
+                Ok(v) => panic!("{wire:?} {op} {input}: expected an error, got {v}"),
+                Err(e) => e,
+            };
+            assert_eq!(code, case["code"].as_str().unwrap(), "{wire:?} {op} {input}: {message}");
+            if let Some(want) = case["message"].as_str() {
+                assert_eq!(message, want, "{wire:?} {op} {input}");
+            }
+        }
+    }
+}
