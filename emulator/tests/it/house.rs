@@ -58,8 +58,33 @@ impl Service for Echo {
         &self.routes
     }
 
-    fn call<'a>(&'a self, _call: Call<'a>) -> BoxFuture<'a, Response> {
-        Box::pin(async { Response::new(400, "text/plain", "no API") })
+    /// `Echo_1.Stream` answers a streamed body: three event-stream frames sent one by one.
+    fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Response> {
+        let streams = call.operation == "Stream";
+        Box::pin(async move {
+            if !streams {
+                return Response::new(400, "text/plain", "no such operation");
+            }
+            let (tx, rx) = tokio::sync::mpsc::channel(1);
+            tokio::spawn(async move {
+                for i in 0..3 {
+                    let frame = aws_protocol::eventstream::event(
+                        "Tick",
+                        "application/json",
+                        format!("{{\"n\":{i}}}").as_bytes(),
+                    );
+                    if tx.send(frame).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            Response {
+                status: 200,
+                content_type: "application/vnd.amazon.eventstream",
+                headers: Vec::new(),
+                body: aws_protocol::Body::Stream(rx),
+            }
+        })
     }
 
     fn serve_connection(&self, _listener: &'static str, conn: Box<dyn Connection>) -> BoxFuture<'static, ()> {
@@ -84,8 +109,13 @@ fn echo_def() -> ServiceDef {
         options: &[],
         listeners: ECHO_LISTENERS,
         open: Box::new(|_| {
-            Ok(Arc::new(Echo { routes: ServiceRoutes { name: "echo".into(), ..Default::default() } })
-                as Arc<dyn Service>)
+            let routes = ServiceRoutes {
+                name: "echo".into(),
+                target_prefix: Some("Echo_1".into()),
+                json_version: Some("1.1".into()),
+                ..Default::default()
+            };
+            Ok(Arc::new(Echo { routes }) as Arc<dyn Service>)
         }),
     }
 }
@@ -112,6 +142,84 @@ async fn a_services_tcp_listener_starts_and_stops_with_the_server() {
     let end = tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await.unwrap();
     assert!(matches!(end, Ok(None) | Err(_)), "{end:?}");
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+/// The three frames a streamed answer carried.
+fn ticks(body: &[u8]) -> Vec<String> {
+    aws_protocol::eventstream::decode_all(body)
+        .unwrap()
+        .iter()
+        .map(|f| String::from_utf8_lossy(&f.payload).to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn streamed_bodies_over_http1_and_http2() {
+    let mut defs = quayside::services::all();
+    defs.push(echo_def());
+    let running = quayside::start_with(quayside::Config::for_tests(), defs).await.unwrap();
+    let addr = running.addr;
+    let want = ["{\"n\":0}", "{\"n\":1}", "{\"n\":2}"];
+    // HTTP/1.1: chunked.
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Echo_1.Stream\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tokio::io::AsyncReadExt::read_to_end(&mut s, &mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&buf[..split]).to_ascii_lowercase();
+    assert!(head.contains("transfer-encoding: chunked"), "{head} {}", String::from_utf8_lossy(&buf[split..]));
+    assert!(head.contains("content-type: application/vnd.amazon.eventstream"), "{head}");
+    let mut body = Vec::new();
+    let mut rest = &buf[split + 4..];
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+        let n = usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).unwrap(), 16).unwrap();
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&rest[line_end + 2..line_end + 2 + n]);
+        rest = &rest[line_end + 2 + n + 2..];
+    }
+    assert_eq!(ticks(&body), want);
+    // HTTP/2: DATA frames.
+    let io = hyper_util::rt::TokioIo::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io).await.unwrap();
+    tokio::spawn(conn);
+    let req = hyper::Request::post(format!("http://{addr}/"))
+        .header("x-amz-target", "Echo_1.Stream")
+        .body(Full::new(Bytes::from_static(b"{}")))
+        .unwrap();
+    let resp = tokio::time::timeout(Duration::from_secs(10), sender.send_request(req)).await.unwrap().unwrap();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(ticks(&body), want);
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_h2c_upgrade_request_is_answered_over_http1() {
+    let env = start().await;
+    let r = raw(
+        env.running.addr,
+        "POST",
+        "/",
+        &[
+            ("Connection", "Upgrade, HTTP2-Settings"),
+            ("Upgrade", "h2c"),
+            ("HTTP2-Settings", "AAMAAABkAARAAAAAAAIAAAAA"),
+            ("X-Amz-Target", "AmazonSQS.ListQueues"),
+            ("Content-Type", "application/x-amz-json-1.0"),
+        ],
+        b"{}",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.json().is_object());
 }
 
 #[tokio::test]

@@ -227,3 +227,58 @@ async fn kill_dash_nine_under_load_loses_nothing_acknowledged() {
     drop(p2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `kill` (SIGTERM) under write load and an immediate `serve` on the same directory: the new
+/// process waits for the old one to let go of the directory instead of failing, and finds every
+/// acknowledged message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_right_after_sigterm_under_load_waits_for_the_old_process() {
+    let dir = std::env::temp_dir().join(format!("quayside-term-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = spawn(&dir);
+    let c = client(&p.endpoint, "test");
+    let url = c.create_queue().queue_name("term").send().await.unwrap().queue_url.unwrap();
+    let acked = Arc::new(Mutex::new(BTreeSet::new()));
+    let mut producers = Vec::new();
+    for t in 0..4 {
+        let (c, url, acked) = (c.clone(), url.clone(), acked.clone());
+        producers.push(tokio::spawn(async move {
+            for i in 0.. {
+                let body = format!("t{t}-{i}");
+                match c.send_message().queue_url(&url).message_body(&body).send().await {
+                    Ok(_) => acked.lock().unwrap().insert(body),
+                    Err(_) => return,
+                };
+            }
+        }));
+    }
+    for _ in 0..3000 {
+        if acked.lock().unwrap().len() >= 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let status = Command::new("kill").arg("-TERM").arg(p.child.id().to_string()).status().unwrap();
+    assert!(status.success());
+    // At once, while the old process may still be finishing.
+    let p2 = spawn(&dir);
+    for prod in producers {
+        tokio::time::timeout(Duration::from_secs(60), prod).await.expect("producers stop").unwrap();
+    }
+    drop(p);
+    let acked = acked.lock().unwrap().clone();
+    let c = client(&p2.endpoint, "test");
+    let mut got = BTreeSet::new();
+    loop {
+        let r = c.receive_message().queue_url(&url).max_number_of_messages(10).send().await.unwrap();
+        let Some(ms) = r.messages.filter(|m| !m.is_empty()) else { break };
+        for m in ms {
+            got.insert(m.body.unwrap());
+            c.delete_message().queue_url(&url).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
+        }
+    }
+    let lost: Vec<&String> = acked.iter().filter(|b| !got.contains(*b)).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    drop(p2);
+    let _ = std::fs::remove_dir_all(&dir);
+}

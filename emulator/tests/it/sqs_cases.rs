@@ -213,7 +213,10 @@ async fn get_queue_url_honours_the_owner_account() {
     let other = client(&env.endpoint(), "111122223333");
     let url = other.create_queue().queue_name("theirs").send().await.unwrap().queue_url.unwrap();
     let c = &env.client;
-    assert_eq!(err_code(c.get_queue_url().queue_name("theirs").send().await), "AWS.SimpleQueueService.NonExistentQueue");
+    assert_eq!(
+        err_code(c.get_queue_url().queue_name("theirs").send().await),
+        "AWS.SimpleQueueService.NonExistentQueue"
+    );
     let found = c.get_queue_url().queue_name("theirs").queue_owner_aws_account_id("111122223333").send().await.unwrap();
     assert_eq!(found.queue_url.as_deref(), Some(url.as_str()));
 }
