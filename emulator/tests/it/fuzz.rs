@@ -22,31 +22,21 @@ impl Rng {
     }
 }
 
-const OPS: &[&str] = &[
-    "AddPermission",
-    "CancelMessageMoveTask",
-    "ChangeMessageVisibility",
-    "ChangeMessageVisibilityBatch",
-    "CreateQueue",
-    "DeleteMessage",
-    "DeleteMessageBatch",
-    "DeleteQueue",
-    "GetQueueAttributes",
-    "GetQueueUrl",
-    "ListDeadLetterSourceQueues",
-    "ListMessageMoveTasks",
-    "ListQueueTags",
-    "ListQueues",
-    "PurgeQueue",
-    "ReceiveMessage",
-    "RemovePermission",
-    "SendMessage",
-    "SendMessageBatch",
-    "SetQueueAttributes",
-    "StartMessageMoveTask",
-    "TagQueue",
-    "UntagQueue",
-];
+/// Every SQS operation and its required members, from the model fixture: half the requests
+/// carry those members (with plausible values), so they get past the model's checks and into
+/// the handlers.
+fn model_operations() -> Vec<(String, Vec<String>)> {
+    let model: Value =
+        serde_json::from_str(include_str!("../../../fixtures/models/sqs.json")).expect("the SQS model fixture");
+    let ops = model["operations"].as_object().expect("operations");
+    ops.iter()
+        .map(|(op, o)| {
+            let input = o["input"].as_str().unwrap_or("");
+            let req = model["shapes"][input]["required"].as_array().cloned().unwrap_or_default();
+            (op.clone(), req.iter().filter_map(|r| r.as_str().map(str::to_string)).collect())
+        })
+        .collect()
+}
 
 const MEMBERS: &[&str] = &[
     "QueueUrl",
@@ -143,20 +133,6 @@ fn form_escape(s: &str) -> String {
         .collect()
 }
 
-/// Required members of each operation, from the model fixture: half the requests carry them
-/// (with plausible values), so they get past the model's checks and into the handlers.
-fn required_members() -> std::collections::HashMap<String, Vec<String>> {
-    let model: Value =
-        serde_json::from_str(include_str!("../../../fixtures/models/sqs.json")).expect("the SQS model fixture");
-    let mut out = std::collections::HashMap::new();
-    for op in OPS {
-        let input = model["operations"][*op]["input"].as_str().unwrap_or("");
-        let req = model["shapes"][input]["required"].as_array().cloned().unwrap_or_default();
-        out.insert(op.to_string(), req.iter().filter_map(|r| r.as_str().map(str::to_string)).collect());
-    }
-    out
-}
-
 fn plausible(r: &mut Rng, member: &str, url: &str, fifo_url: &str) -> Value {
     match member {
         "QueueUrl" => json!(if r.below(3) == 0 { fifo_url } else { url }),
@@ -230,20 +206,23 @@ async fn random_inputs_get_aws_shaped_answers_never_a_5xx() {
         .send()
         .await
         .unwrap();
-    let required = required_members();
+    let model_ops = model_operations();
+    let ops: Vec<&str> = model_ops.iter().map(|(op, _)| op.as_str()).collect();
+    let required: std::collections::HashMap<&str, &Vec<String>> =
+        model_ops.iter().map(|(op, req)| (op.as_str(), req)).collect();
     let before = handled(addr).await;
     // QUAYSIDE_FUZZ_SEED explores other inputs locally; CI uses the fixed seed.
     let seed = std::env::var("QUAYSIDE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x9E37_79B9_7F4A_7C15);
     let mut r = Rng(seed | 1);
     let mut doomed = 0;
     for i in 0..4000 {
-        let op = r.pick(OPS);
+        let op = r.pick(&ops);
         let mut input = serde_json::Map::new();
         if r.below(4) != 0 {
             input.insert("QueueUrl".into(), json!(if r.below(3) == 0 { &fifo_url } else { &url }));
         }
         if r.below(2) == 0 {
-            for m in &required[op] {
+            for m in required[op] {
                 input.insert(m.clone(), plausible(&mut r, m, &url, &fifo_url));
             }
         }
@@ -307,7 +286,7 @@ async fn random_inputs_get_aws_shaped_answers_never_a_5xx() {
     // Every handler was reached, not only the model's checks; the counts are the report.
     let after = handled(addr).await;
     let mut report = String::new();
-    for op in OPS {
+    for op in &ops {
         let n = after.get(*op).copied().unwrap_or(0) - before.get(*op).copied().unwrap_or(0);
         report.push_str(&format!("{op} {n}\n"));
         assert!(n > 0, "no request reached {op}'s handler");

@@ -62,6 +62,19 @@ fn spawn(data_dir: &std::path::Path) -> Proc {
     proc_
 }
 
+/// Receives and deletes until the queue answers empty; the bodies, in the order received.
+async fn drain(c: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
+    let mut got = Vec::new();
+    loop {
+        let r = c.receive_message().queue_url(url).max_number_of_messages(10).send().await.unwrap();
+        let Some(ms) = r.messages.filter(|m| !m.is_empty()) else { return got };
+        for m in ms {
+            got.push(m.body.unwrap());
+            c.delete_message().queue_url(url).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
+        }
+    }
+}
+
 #[derive(Default)]
 struct Ledger {
     /// Bodies whose send was attempted (acknowledged or not).
@@ -167,15 +180,7 @@ async fn kill_dash_nine_under_load_loses_nothing_acknowledged() {
     let fifo = c.get_queue_url().queue_name("durable.fifo").send().await.unwrap().queue_url.unwrap();
 
     // Standard: every acknowledged body is back, exactly once, and nothing that was never sent.
-    let mut got = Vec::new();
-    loop {
-        let r = c.receive_message().queue_url(&url).max_number_of_messages(10).send().await.unwrap();
-        let Some(ms) = r.messages.filter(|m| !m.is_empty()) else { break };
-        for m in ms {
-            got.push(m.body.unwrap());
-            c.delete_message().queue_url(&url).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
-        }
-    }
+    let got = drain(&c, &url).await;
     let got_set: BTreeSet<String> = got.iter().cloned().collect();
     assert_eq!(got.len(), got_set.len(), "no message came back twice");
     let acked_std: BTreeSet<&String> = ledger.acked.iter().filter(|b| b.starts_with('p')).collect();
@@ -184,15 +189,7 @@ async fn kill_dash_nine_under_load_loses_nothing_acknowledged() {
     assert!(got_set.iter().all(|b| ledger.attempted.contains(b)), "only sent bodies come back");
 
     // FIFO: the locked group is still locked by the in-flight message from before the crash.
-    let mut fifo_got: Vec<String> = Vec::new();
-    loop {
-        let r = c.receive_message().queue_url(&fifo).max_number_of_messages(10).send().await.unwrap();
-        let Some(ms) = r.messages.filter(|m| !m.is_empty()) else { break };
-        for m in ms {
-            fifo_got.push(m.body.unwrap());
-            c.delete_message().queue_url(&fifo).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
-        }
-    }
+    let fifo_got = drain(&c, &fifo).await;
     assert!(!fifo_got.iter().any(|b| b.starts_with("locked")), "the in-flight group stayed locked: {fifo_got:?}");
     // Every acknowledged FIFO body is back, in send order within its group.
     for b in ledger.acked.iter().filter(|b| b.starts_with("f-")) {
@@ -268,15 +265,7 @@ async fn a_restart_right_after_sigterm_under_load_waits_for_the_old_process() {
     drop(p);
     let acked = acked.lock().unwrap().clone();
     let c = client(&p2.endpoint, "test");
-    let mut got = BTreeSet::new();
-    loop {
-        let r = c.receive_message().queue_url(&url).max_number_of_messages(10).send().await.unwrap();
-        let Some(ms) = r.messages.filter(|m| !m.is_empty()) else { break };
-        for m in ms {
-            got.insert(m.body.unwrap());
-            c.delete_message().queue_url(&url).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
-        }
-    }
+    let got: BTreeSet<String> = drain(&c, &url).await.into_iter().collect();
     let lost: Vec<&String> = acked.iter().filter(|b| !got.contains(*b)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     drop(p2);
