@@ -30,6 +30,40 @@ pub fn decode_input(model: &Model, call: &Call<'_>) -> Result<Value, DecodeError
     }
 }
 
+/// AWS's generic reading of an input error, for services without wording of their own:
+/// query services answer `MissingParameter` / `InvalidParameterValue` / `ValidationError`,
+/// JSON services `ValidationException` (constraints and absent members, in AWS's `1 validation
+/// error detected` wording) or `SerializationException` (a value of the wrong type).
+pub fn generic_input_error(e: InputError, protocol: Protocol) -> AwsError {
+    let query = protocol.is_query();
+    match e {
+        InputError::Missing { member } if query => {
+            AwsError::new("MissingParameter", 400, format!("The request must contain the parameter {member}."))
+        }
+        InputError::Missing { member } => {
+            let mut c = member.chars();
+            let path: String = c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default();
+            AwsError::new(
+                "ValidationException",
+                400,
+                format!("1 validation error detected: Value null at '{path}' failed to satisfy constraint: Member must not be null"),
+            )
+        }
+        InputError::Type { member, expected, value, .. } if query => AwsError::new(
+            "InvalidParameterValue",
+            400,
+            format!("Value {value} for parameter {member} is invalid. Reason: Must be a {expected}."),
+        ),
+        InputError::Type { member, expected, .. } => {
+            AwsError::new("SerializationException", 400, format!("Value for parameter {member} must be a {expected}."))
+        }
+        c @ InputError::Constraint { .. } => {
+            let message = c.validation_message().unwrap_or_default();
+            AwsError::new(if query { "ValidationError" } else { "ValidationException" }, 400, message)
+        }
+    }
+}
+
 /// A successful answer in the call's protocol.
 pub fn encode_output(
     model: &Model,
@@ -51,5 +85,33 @@ pub fn encode_output(
             aws_protocol::cbor::encode(Some(model), model.output_shape(operation), output),
         ),
         p => Response::json(200, p.content_type(), output),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generic_errors_per_protocol() {
+        let missing = || InputError::Missing { member: "StreamName".into() };
+        let q = generic_input_error(missing(), Protocol::AwsQuery);
+        assert_eq!(
+            (q.code.as_str(), q.message.as_str()),
+            ("MissingParameter", "The request must contain the parameter StreamName.")
+        );
+        let j = generic_input_error(missing(), Protocol::AwsJson11);
+        assert_eq!(j.code, "ValidationException");
+        assert_eq!(
+            j.message,
+            "1 validation error detected: Value null at 'streamName' failed to satisfy constraint: Member must not be null"
+        );
+        let c = InputError::Constraint {
+            member: "StreamName".into(),
+            path: "streamName".into(),
+            value: "x".into(),
+            constraint: "Member must have length greater than or equal to 2".into(),
+        };
+        assert_eq!(generic_input_error(c, Protocol::Cbor11).code, "ValidationException");
     }
 }

@@ -4,7 +4,7 @@
 
 use aws_protocol::model::Model;
 use aws_protocol::{AwsError, RequestContext, Response, ServiceRoutes};
-use service::codec::{decode_input, encode_output};
+use service::codec::{decode_input, encode_output, generic_input_error, DecodeError};
 use service::{BoxFuture, Call, Env, Service, ServiceDef};
 use std::sync::Arc;
 
@@ -55,17 +55,16 @@ impl Service for Sts {
         } else if call.operation != "GetCallerIdentity" {
             AwsError::not_implemented("STS", call.operation).to_response(call.protocol, &self.routes, rid)
         } else {
-            match decode_input(&self.model, &call) {
+            let checked = decode_input(&self.model, &call)
+                .and_then(|v| self.model.check_input(call.operation, &v, true).map_err(DecodeError::Input));
+            match checked {
                 Ok(_) => {
                     encode_output(&self.model, &self.routes, call.protocol, call.operation, &identity(call.ctx), rid)
                 }
-                Err(service::codec::DecodeError::Body(e)) => e.to_response(call.protocol, &self.routes, rid),
-                Err(service::codec::DecodeError::Input(e)) => AwsError::new(
-                    "InvalidParameterValue",
-                    400,
-                    format!("{e:?}"),
-                )
-                .to_response(call.protocol, &self.routes, rid),
+                Err(DecodeError::Body(e)) => e.to_response(call.protocol, &self.routes, rid),
+                Err(DecodeError::Input(e)) => {
+                    generic_input_error(e, call.protocol).to_response(call.protocol, &self.routes, rid)
+                }
             }
         };
         Box::pin(async move { r })
