@@ -43,7 +43,6 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     app: Arc<App>,
-    _lock: Option<lock::DirLock>,
 }
 
 impl Running {
@@ -119,10 +118,15 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
     for d in &defs {
         migrations.extend(d.migrations.iter().copied());
     }
-    let store = store::Store::open(path.as_deref(), config.durability, &migrations).map_err(|e| match &path {
-        Some(p) => StartError::Path(p.clone(), format!("cannot open the database: {e}")),
-        None => StartError::Service(format!("cannot open the in-memory database: {e}")),
-    })?;
+    // The directory's lock goes with the store: released once its threads are done with the file.
+    let guard: Box<dyn std::any::Any + Send> = Box::new(dir_lock);
+    let store =
+        store::Store::open_with_guard(path.as_deref(), config.durability, &migrations, guard).map_err(
+            |e| match &path {
+                Some(p) => StartError::Path(p.clone(), format!("cannot open the database: {e}")),
+                None => StartError::Service(format!("cannot open the in-memory database: {e}")),
+            },
+        )?;
     let manual_clock = if config.virtual_clock {
         let saved = state::load_clock(&store).map_err(|e| StartError::Service(format!("virtual clock: {e}")))?;
         Some(Arc::new(saved.map(ManualClock::new).unwrap_or_else(ManualClock::starting_now)))
@@ -139,7 +143,8 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
         for o in d.options {
             options.insert(o.flag, config.options.get(o.flag).cloned().unwrap_or_else(|| o.default.to_string()));
         }
-        let env = Env { store: store.clone(), clock: clock.clone(), strict: config.strict, options };
+        let env =
+            Env { store: store.clone(), clock: clock.clone(), strict: config.strict, options, peers: services.clone() };
         services.push((d.open)(&env).map_err(StartError::Service)?);
     }
     let main_addr = format!("{}:{}", config.host, config.port);
@@ -168,7 +173,7 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
         tasks.push(tokio::spawn(listeners::serve(bound, app.services[i].clone(), name, rx.clone())));
     }
     tokio::spawn(housekeeping(app.clone(), rx));
-    Ok(Running { addr, listeners: listener_addrs, shutdown: tx, tasks, app, _lock: dir_lock })
+    Ok(Running { addr, listeners: listener_addrs, shutdown: tx, tasks, app })
 }
 
 async fn housekeeping(app: Arc<App>, mut stop: watch::Receiver<bool>) {

@@ -59,12 +59,20 @@ pub struct Env {
     pub strict: bool,
     /// The values of the service's [`OptionSpec`]s, by flag.
     pub options: HashMap<&'static str, String>,
+    /// The services opened before this one (earlier in the list), for services that work with
+    /// others (SNS delivering into SQS).
+    pub peers: Vec<Arc<dyn Service>>,
 }
 
 impl Env {
     /// An option's value (its default if unset).
     pub fn option(&self, flag: &str) -> &str {
         self.options.get(flag).map(String::as_str).unwrap_or("")
+    }
+
+    /// The opened service of type `T` among the peers.
+    pub fn peer<T: Service>(&self) -> Option<&T> {
+        self.peers.iter().find_map(|p| p.as_any().downcast_ref::<T>())
     }
 }
 
@@ -115,6 +123,9 @@ pub struct PathCall<'a> {
 pub trait Service: Send + Sync + 'static {
     /// What the router needs to send requests here.
     fn routes(&self) -> &ServiceRoutes;
+
+    /// The service as `Any`, so a peer can reach its own API (`Env::peer`).
+    fn as_any(&self) -> &dyn std::any::Any;
 
     /// Answers one request in `call.protocol` (errors included).
     fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Response>;

@@ -120,10 +120,26 @@ impl Store {
     ///
     /// Errors: the file cannot be opened or a migration fails.
     pub fn open(path: Option<&Path>, durability: Durability, migrations: &[Migration]) -> Result<Store> {
+        Self::open_with_guard(path, durability, migrations, Box::new(()))
+    }
+
+    /// Like [`open`](Self::open), holding `guard` (the data directory's lock) until the
+    /// writer and checkpoint threads have finished with the file, so whoever waits for the
+    /// guard finds the database closed.
+    ///
+    /// Errors: the file cannot be opened or a migration fails.
+    pub fn open_with_guard(
+        path: Option<&Path>,
+        durability: Durability,
+        migrations: &[Migration],
+        guard: Box<dyn std::any::Any + Send>,
+    ) -> Result<Store> {
         let conn = match path {
             Some(p) => rusqlite::Connection::open(p)?,
             None => rusqlite::Connection::open_in_memory()?,
         };
+        // Before anything else touches the file: a process that is exiting may still hold it.
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let sync = match durability {
             Durability::Process => "NORMAL",
             Durability::Power => "FULL",
@@ -132,7 +148,6 @@ impl Store {
             "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=OFF; \
              PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"
         ))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         migrate(&conn, migrations)?;
         // The writer holds `alive`; when it exits, the checkpoint thread sees the channel close.
         let (alive, alive_rx) = mpsc::channel::<()>();
@@ -144,7 +159,10 @@ impl Store {
             checkpointer.busy_timeout(std::time::Duration::from_secs(10))?;
             thread::Builder::new()
                 .name("quayside-checkpoint".into())
-                .spawn(move || checkpoint_loop(checkpointer, alive_rx))
+                .spawn(move || {
+                    checkpoint_loop(checkpointer, alive_rx);
+                    drop(guard);
+                })
                 .map_err(|e| Error::Migration(format!("cannot start the checkpoint thread: {e}")))?;
         }
         let (tx, rx) = mpsc::channel::<Job>();

@@ -1,0 +1,89 @@
+//! SNS on the server's service interface: its entry in the service list, routing facts from
+//! the model, each call decoded (query parameters as the model lays them out) and answered in
+//! XML, or JSON when the client asks for it.
+
+use crate::error::SnsError;
+use crate::model::model;
+use crate::{ops, persist, Sns};
+use aws_protocol::{AwsError, Protocol, Response, ServiceRoutes};
+use serde_json::Value;
+use service::codec::{decode_input, encode_output, generic_input_error, DecodeError};
+use service::{BoxFuture, Call, Env, Service, ServiceDef};
+use std::sync::Arc;
+
+/// SNS's entry in the emulator's service list.
+pub fn def() -> ServiceDef {
+    ServiceDef {
+        name: "sns",
+        migrations: persist::MIGRATIONS.to_vec(),
+        options: &[],
+        listeners: &[],
+        open: Box::new(|env: &Env| {
+            let sns = Sns::open(env.store.clone()).map_err(|e| format!("sns: {e}"))?;
+            Ok(Arc::new(SnsService::new(sns)) as Arc<dyn Service>)
+        }),
+    }
+}
+
+/// The SNS service as the server holds it.
+pub struct SnsService {
+    sns: Sns,
+    routes: ServiceRoutes,
+}
+
+impl SnsService {
+    pub fn new(sns: Sns) -> Self {
+        SnsService { sns, routes: ServiceRoutes::from_model(model()) }
+    }
+
+    fn error(&self, e: AwsError, protocol: Protocol, request_id: &str) -> Response {
+        e.to_response(protocol, &self.routes, request_id)
+    }
+
+    async fn answer(&self, call: Call<'_>) -> Response {
+        let rid = call.ctx.request_id.as_str();
+        if !model().has_operation(call.operation) {
+            let e = if call.protocol.is_query() {
+                AwsError::invalid_action(call.operation)
+            } else {
+                AwsError::unknown_operation()
+            };
+            return self.error(e, call.protocol, rid);
+        }
+        let input = match decode_input(model(), &call) {
+            Ok(v) => v,
+            Err(DecodeError::Body(e)) => return self.error(e, call.protocol, rid),
+            Err(DecodeError::Input(e)) => return self.error(generic_input_error(e, call.protocol), call.protocol, rid),
+        };
+        if let Err(e) = model().check_input(call.operation, &input, true) {
+            return self.error(generic_input_error(e, call.protocol), call.protocol, rid);
+        }
+        match ops::dispatch(&self.sns, call.ctx, call.operation, input).await {
+            Some(Ok(v)) => encode_output(model(), &self.routes, call.protocol, call.operation, &v, rid),
+            Some(Err(e)) => self.error(e.to_aws(), call.protocol, rid),
+            None => self.error(AwsError::not_implemented("SNS", call.operation), call.protocol, rid),
+        }
+    }
+}
+
+impl Service for SnsService {
+    fn routes(&self) -> &ServiceRoutes {
+        &self.routes
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Response> {
+        Box::pin(self.answer(call))
+    }
+
+    fn reset(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async { self.sns.reset().await.map_err(|e: SnsError| e.to_string()) })
+    }
+
+    fn health(&self) -> Value {
+        serde_json::json!({"state": "running", "topics": self.sns.topic_count()})
+    }
+}

@@ -1,0 +1,92 @@
+//! SNS's errors, named after AWS's error shapes; codes and statuses come from the model's
+//! error facts (`InvalidParameterException` is `InvalidParameter`, 400; `NotFoundException` is
+//! `NotFound`, 404), the one place those strings live.
+
+use crate::model::model;
+use aws_protocol::AwsError;
+
+/// An SNS error: a modeled shape with AWS's message, or an internal failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnsError {
+    Modeled { shape: &'static str, message: String },
+    Internal(String),
+}
+
+pub type SnsResult<T> = Result<T, SnsError>;
+
+impl SnsError {
+    fn modeled(shape: &'static str, message: impl Into<String>) -> Self {
+        SnsError::Modeled { shape, message: message.into() }
+    }
+
+    /// `InvalidParameter`: "Invalid parameter: <what>".
+    pub fn invalid_parameter(what: impl std::fmt::Display) -> Self {
+        Self::modeled("InvalidParameterException", format!("Invalid parameter: {what}"))
+    }
+    pub fn topic_not_found() -> Self {
+        Self::modeled("NotFoundException", "Topic does not exist")
+    }
+    pub fn resource_not_found() -> Self {
+        Self::modeled("ResourceNotFoundException", "Resource does not exist")
+    }
+    pub fn tag_limit_exceeded() -> Self {
+        Self::modeled("TagLimitExceededException", "Could not complete request: tag quota of per resource exceeded")
+    }
+
+    /// The classic code (for tests and logs).
+    pub fn code(&self) -> String {
+        self.to_aws().code
+    }
+
+    /// Maps to the protocol-level error.
+    pub fn to_aws(&self) -> AwsError {
+        match self {
+            SnsError::Modeled { shape, message } => {
+                let facts = model().error_facts(shape);
+                let (code, status, sender) = match facts {
+                    Some(f) => (f.code, f.status, f.sender_fault),
+                    None => (shape.to_string(), 400, true),
+                };
+                AwsError { shape: shape.to_string(), code, status, sender_fault: sender, message: message.clone() }
+            }
+            SnsError::Internal(m) => {
+                let mut e = AwsError::new("InternalError", 500, m.clone());
+                e.sender_fault = false;
+                e
+            }
+        }
+    }
+}
+
+impl From<store::Error> for SnsError {
+    fn from(e: store::Error) -> Self {
+        tracing::error!("sns: store error: {e}");
+        SnsError::Internal("We encountered an internal error. Please try again.".into())
+    }
+}
+
+impl std::fmt::Display for SnsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.to_aws())
+    }
+}
+
+impl std::error::Error for SnsError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_come_from_the_model() {
+        let e = SnsError::topic_not_found().to_aws();
+        assert_eq!((e.code.as_str(), e.status), ("NotFound", 404));
+        let e = SnsError::invalid_parameter("TopicArn").to_aws();
+        assert_eq!(
+            (e.code.as_str(), e.status, e.message.as_str()),
+            ("InvalidParameter", 400, "Invalid parameter: TopicArn")
+        );
+        assert_eq!(SnsError::resource_not_found().to_aws().code, "ResourceNotFound");
+        assert_eq!(SnsError::tag_limit_exceeded().to_aws().code, "TagLimitExceeded");
+    }
+}

@@ -1,0 +1,48 @@
+use crate::error::{SnsError, SnsResult};
+use crate::input::{str_req, strings};
+use crate::limits::MAX_PERMISSION_ACTIONS;
+use crate::Sns;
+use aws_protocol::RequestContext;
+use serde_json::{json, Value};
+
+/// AddPermission: a statement labelled `Label` allowing the accounts the actions, added to the
+/// topic's policy (the default policy if none was set).
+pub async fn handle(sns: &Sns, _ctx: &RequestContext, input: Value) -> SnsResult<Value> {
+    let arn = str_req(&input, "TopicArn")?;
+    let label = str_req(&input, "Label")?.to_string();
+    let accounts = strings(&input, "AWSAccountId");
+    let actions = strings(&input, "ActionName");
+    if label.is_empty()
+        || label.len() > 80
+        || !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(SnsError::invalid_parameter("Label"));
+    }
+    if accounts.is_empty() {
+        return Err(SnsError::invalid_parameter("AWSAccountId"));
+    }
+    if actions.is_empty() || actions.len() > MAX_PERMISSION_ACTIONS {
+        return Err(SnsError::invalid_parameter("ActionName"));
+    }
+    sns.update_topic(arn, |t| {
+        let mut policy: Value = serde_json::from_str(&t.attribute("Policy").unwrap_or_default()).unwrap_or(json!({}));
+        let mut statements = policy["Statement"].as_array().cloned().unwrap_or_default();
+        if statements.iter().any(|s| s["Sid"] == label.as_str()) {
+            return Err(SnsError::invalid_parameter("Statement already exists"));
+        }
+        let principals: Vec<String> = accounts.iter().map(|a| format!("arn:aws:iam::{a}:root")).collect();
+        let actions: Vec<String> = actions.iter().map(|a| format!("SNS:{a}")).collect();
+        statements.push(json!({
+            "Sid": label,
+            "Effect": "Allow",
+            "Principal": {"AWS": if principals.len() == 1 { json!(principals[0]) } else { json!(principals) }},
+            "Action": if actions.len() == 1 { json!(actions[0]) } else { json!(actions) },
+            "Resource": t.arn,
+        }));
+        policy["Statement"] = Value::Array(statements);
+        t.attributes.insert("Policy".into(), policy.to_string());
+        Ok(())
+    })
+    .await?;
+    Ok(json!({}))
+}
