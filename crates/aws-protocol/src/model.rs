@@ -20,8 +20,9 @@ pub struct Model {
 /// differ between query-compatible services and the rest).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputError {
-    /// A required member is absent (or null).
-    Missing { member: String },
+    /// A required member is absent (or null). `query_name` names it as the query protocol
+    /// writes it, with its parents (`SendMessageBatchRequestEntry.1.MessageBody`).
+    Missing { member: String, query_name: String },
     /// A member's value is not of its shape's type. `value` is the value as received.
     Type { member: String, expected: &'static str, value: String, from_query: bool },
     /// A value breaks a length, range, pattern or enum constraint. `path` is the member's
@@ -131,7 +132,7 @@ impl Model {
             return Ok(());
         };
         let checker = Checker { model: self, constraints };
-        checker.check(shape, input, "", "")
+        checker.check(shape, input, "", "", "")
     }
 
     fn pattern_matches(&self, pattern: &str, text: &str) -> bool {
@@ -139,6 +140,14 @@ impl Model {
         let re = cache.entry(pattern.to_string()).or_insert_with(|| regex::Regex::new(&anchored(pattern)).ok());
         // A pattern the regex engine cannot read (Java-only syntax) constrains nothing.
         re.as_ref().is_none_or(|r| r.is_match(text))
+    }
+}
+
+/// `a.b.c` with the last segment replaced: `a.b.name`.
+fn replace_last(path: &str, name: &str) -> String {
+    match path.rsplit_once('.') {
+        Some((head, _)) => format!("{head}.{name}"),
+        None => name.to_string(),
     }
 }
 
@@ -176,7 +185,7 @@ fn shown(v: &Value) -> String {
 }
 
 impl Checker<'_> {
-    fn check(&self, shape_name: &str, v: &Value, member: &str, path: &str) -> Result<(), InputError> {
+    fn check(&self, shape_name: &str, v: &Value, member: &str, path: &str, qpath: &str) -> Result<(), InputError> {
         let shape = self.model.shape(shape_name);
         let type_error = |expected: &'static str| InputError::Type {
             member: member.to_string(),
@@ -187,15 +196,22 @@ impl Checker<'_> {
         let kind = shape["type"].as_str().unwrap_or("string");
         match kind {
             "structure" => match v {
-                Value::Object(obj) => self.check_structure(shape, obj, path),
+                Value::Object(obj) => self.check_structure(shape, obj, path, qpath),
                 _ => Err(type_error("structure")),
             },
             "list" => {
                 let Value::Array(items) = v else { return Err(type_error("list")) };
                 self.length(shape, items.len(), v, member, path)?;
                 let item = shape["member"]["shape"].as_str().unwrap_or("String");
+                let item_name = shape["member"]["locationName"].as_str();
+                let flattened = shape["flattened"].as_bool().unwrap_or(false);
                 for (i, x) in items.iter().enumerate() {
-                    self.check(item, x, member, &format!("{path}.{}.member", i + 1))?;
+                    let q = match (flattened, item_name) {
+                        (true, Some(n)) => format!("{}.{}", replace_last(qpath, n), i + 1),
+                        (true, None) => format!("{qpath}.{}", i + 1),
+                        (false, n) => format!("{qpath}.{}.{}", n.unwrap_or("member"), i + 1),
+                    };
+                    self.check(item, x, member, &format!("{path}.{}.member", i + 1), &q)?;
                 }
                 Ok(())
             }
@@ -205,9 +221,9 @@ impl Checker<'_> {
                 let key = shape["key"]["shape"].as_str().unwrap_or("String");
                 let value = shape["value"]["shape"].as_str().unwrap_or("String");
                 for (k, x) in entries {
-                    self.check(key, &Value::String(k.clone()), member, &format!("{path}.{k}.key"))?;
+                    self.check(key, &Value::String(k.clone()), member, &format!("{path}.{k}.key"), qpath)?;
                     if !x.is_null() {
-                        self.check(value, x, member, &format!("{path}.{k}.value"))?;
+                        self.check(value, x, member, &format!("{path}.{k}.value"), qpath)?;
                     }
                 }
                 Ok(())
@@ -319,21 +335,35 @@ impl Checker<'_> {
         Ok(())
     }
 
-    fn check_structure(&self, shape: &Value, obj: &Map<String, Value>, path: &str) -> Result<(), InputError> {
+    fn check_structure(
+        &self,
+        shape: &Value,
+        obj: &Map<String, Value>,
+        path: &str,
+        qpath: &str,
+    ) -> Result<(), InputError> {
+        let members = shape["members"].as_object();
+        let query_name = |name: &str| {
+            let written = members.and_then(|m| m[name]["locationName"].as_str()).unwrap_or(name);
+            if qpath.is_empty() {
+                written.to_string()
+            } else {
+                format!("{qpath}.{written}")
+            }
+        };
         if let Some(required) = shape["required"].as_array() {
             for r in required.iter().filter_map(|r| r.as_str()) {
                 if obj.get(r).is_none_or(|v| v.is_null()) {
-                    return Err(InputError::Missing { member: r.to_string() });
+                    return Err(InputError::Missing { member: r.to_string(), query_name: query_name(r) });
                 }
             }
         }
-        let members = shape["members"].as_object();
         for (name, value) in obj {
             if value.is_null() {
                 continue;
             }
             if let Some(target) = members.and_then(|m| m.get(name)).and_then(|m| m["shape"].as_str()) {
-                self.check(target, value, name, &path_join(path, name))?;
+                self.check(target, value, name, &path_join(path, name), &query_name(name))?;
             }
         }
         Ok(())
@@ -371,14 +401,14 @@ mod tests {
             m.error_facts("Oops").unwrap(),
             ErrorFacts { code: "Ns.Oops".into(), status: 403, sender_fault: true }
         );
-        assert_eq!(
-            m.check_input("Send", &json!({"Url": "u"}), true),
-            Err(InputError::Missing { member: "Body".into() })
-        );
+        let missing = |member: &str, query_name: &str| {
+            Err(InputError::Missing { member: member.into(), query_name: query_name.into() })
+        };
+        assert_eq!(m.check_input("Send", &json!({"Url": "u"}), true), missing("Body", "Body"));
         let bad = m.check_input("Send", &json!({"Url": "u", "Body": "b", "Delay": "x"}), true);
         assert!(matches!(bad, Err(InputError::Type { expected: "integer", .. })));
         let nested = m.check_input("Send", &json!({"Url": "u", "Body": "b", "Entries": [{}]}), true);
-        assert_eq!(nested, Err(InputError::Missing { member: "Id".into() }));
+        assert_eq!(nested, missing("Id", "Entries.member.1.Id"));
         assert!(m.check_input("Send", &json!({"Url": "u", "Body": "b", "Unknown": [1], "At": 1.5}), true).is_ok());
     }
 

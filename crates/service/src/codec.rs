@@ -37,10 +37,10 @@ pub fn decode_input(model: &Model, call: &Call<'_>) -> Result<Value, DecodeError
 pub fn generic_input_error(e: InputError, protocol: Protocol) -> AwsError {
     let query = protocol.is_query();
     match e {
-        InputError::Missing { member } if query => {
-            AwsError::new("MissingParameter", 400, format!("The request must contain the parameter {member}."))
+        InputError::Missing { query_name, .. } if query => {
+            AwsError::new("MissingParameter", 400, format!("The request must contain the parameter {query_name}."))
         }
-        InputError::Missing { member } => {
+        InputError::Missing { member, .. } => {
             let mut c = member.chars();
             let path: String = c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default();
             AwsError::new(
@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn generic_errors_per_protocol() {
-        let missing = || InputError::Missing { member: "StreamName".into() };
+        let missing = || InputError::Missing { member: "StreamName".into(), query_name: "StreamName".into() };
         let q = generic_input_error(missing(), Protocol::AwsQuery);
         assert_eq!(
             (q.code.as_str(), q.message.as_str()),

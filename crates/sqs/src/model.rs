@@ -38,7 +38,8 @@ pub(crate) fn error_shapes() -> Vec<&'static str> {
 /// not check themselves with SQS's own wording, so constraint errors do not arise.
 pub(crate) fn input_error(e: InputError) -> SqsError {
     match e {
-        InputError::Missing { member } => SqsError::missing_parameter(&member),
+        // AWS names a batch entry's member with its entry: SendMessageBatchRequestEntry.1.MessageBody.
+        InputError::Missing { query_name, .. } => SqsError::missing_parameter(&query_name),
         InputError::Type { member, expected, value, from_query: true } => {
             SqsError::invalid_value(value, &member, &format!("Must be a {expected}."))
         }
@@ -77,6 +78,6 @@ mod tests {
         let q = aws_protocol::query::QueryParams::parse(b"QueueUrl=u&MessageBody=b&DelaySeconds=x");
         assert_eq!(input_error(q.decode(model(), "SendMessage").unwrap_err()).code(), "InvalidParameterValue");
         let e = check_input("SendMessageBatch", &json!({"QueueUrl": "u", "Entries": [{"Id": "a"}]})).unwrap_err();
-        assert_eq!(e.message(), "The request must contain the parameter MessageBody.");
+        assert_eq!(e.message(), "The request must contain the parameter SendMessageBatchRequestEntry.1.MessageBody.");
     }
 }

@@ -118,7 +118,10 @@ async fn fifo_validation_as_aws_refuses() {
     assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue");
     let e = c.send_message().queue_url(&url).message_body("x").message_group_id("g").send().await.unwrap_err();
     assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue");
-    for bad in ["", "has space", &"x".repeat(129)] {
+    // An empty group id is a missing one; spaces and over 128 characters are invalid.
+    for (bad, want) in
+        [("", "MissingParameter"), ("has space", "InvalidParameterValue"), (&"x".repeat(129), "InvalidParameterValue")]
+    {
         let e = c
             .send_message()
             .queue_url(&url)
@@ -128,7 +131,7 @@ async fn fifo_validation_as_aws_refuses() {
             .send()
             .await
             .unwrap_err();
-        assert_eq!(code(e.as_service_error().unwrap()), "InvalidParameterValue", "{bad:?}");
+        assert_eq!(code(e.as_service_error().unwrap()), want, "{bad:?}");
     }
     // FIFO attributes belong to FIFO queues; FifoQueue may only say true.
     for (k, v) in [

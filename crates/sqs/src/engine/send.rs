@@ -94,7 +94,8 @@ fn validate(q: &Queue, attrs: &crate::attributes::QueueAttributes, r: &EnqueueRe
         }
     }
     if q.fifo {
-        let Some(g) = &r.group_id else {
+        // An empty group id is a missing one to AWS.
+        let Some(g) = r.group_id.as_ref().filter(|g| !g.is_empty()) else {
             return Err(SqsError::missing_parameter("MessageGroupId"));
         };
         check_id(g, "MessageGroupId")?;

@@ -13,7 +13,7 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
         // AWS refuses the whole batch, not the entry, for these.
         let content_dedup = q.state.lock().attrs.content_based_deduplication;
         for (_, e) in &entries {
-            if e.get("MessageGroupId").is_none_or(|g| g.is_null()) {
+            if e.get("MessageGroupId").is_none_or(|g| g.is_null() || g.as_str() == Some("")) {
                 return Err(SqsError::missing_parameter("MessageGroupId"));
             }
             if !content_dedup && e.get("MessageDeduplicationId").is_none_or(|d| d.is_null()) {
