@@ -164,7 +164,7 @@ async fn dispatch(
             let mut params = QueryParams::parse(query.as_bytes());
             params.extend(QueryParams::parse(&body));
             let accept_json = header("accept").is_some_and(|a| a.contains("json"));
-            let call = PathCall { ctx: &ctx, method: parts.method.as_str(), path, params, accept_json };
+            let call = PathCall { ctx: &ctx, method: parts.method.as_str(), path, params, accept_json, body: &body };
             respond::reply(&ctx.request_id, svc.path_call(call).await)
         }
         Decision::Root => respond::json(200, &serde_json::json!({"status": "running", "service": "quayside"})),

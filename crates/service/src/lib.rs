@@ -117,6 +117,8 @@ pub struct PathCall<'a> {
     /// URL and form parameters together.
     pub params: QueryParams,
     pub accept_json: bool,
+    /// The request body as sent (JSON endpoints read it).
+    pub body: &'a [u8],
 }
 
 /// An emulated AWS service, opened.

@@ -8,7 +8,7 @@ use crate::{ops, persist, Sns};
 use aws_protocol::{AwsError, Protocol, Response, ServiceRoutes};
 use serde_json::Value;
 use service::codec::{decode_input, encode_output, generic_input_error, DecodeError};
-use service::{BoxFuture, Call, Env, Service, ServiceDef};
+use service::{BoxFuture, Call, Env, PathCall, Service, ServiceDef};
 use std::sync::Arc;
 
 /// SNS's entry in the emulator's service list.
@@ -34,6 +34,35 @@ pub struct SnsService {
 impl SnsService {
     pub fn new(sns: Sns) -> Self {
         SnsService { sns, routes: ServiceRoutes::from_model(model()) }
+    }
+
+    /// LocalStack's `/_aws/sns/subscription-tokens/<subscription arn>`: the confirmation token of
+    /// a pending subscription, so a test can confirm it without a server.
+    fn subscription_token(&self, path: &str) -> Response {
+        let arn = path.trim_start_matches("/_aws/sns/subscription-tokens").trim_start_matches('/');
+        let arn = form_urlencoded::parse(format!("a={arn}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        match self.sns.subscription(&arn) {
+            Ok(s) => match s.token {
+                Some(t) => Response::json(
+                    200,
+                    "application/json",
+                    &serde_json::json!({"subscription_token": t, "subscription_arn": s.arn}),
+                ),
+                None => Response::json(
+                    404,
+                    "application/json",
+                    &serde_json::json!({"error": "the subscription is not pending confirmation", "subscription_arn": s.arn}),
+                ),
+            },
+            Err(e) => Response::json(
+                404,
+                "application/json",
+                &serde_json::json!({"error": e.to_aws().message, "subscription_arn": arn}),
+            ),
+        }
     }
 
     fn error(&self, e: AwsError, protocol: Protocol, request_id: &str) -> Response {
@@ -85,5 +114,22 @@ impl Service for SnsService {
 
     fn health(&self) -> Value {
         serde_json::json!({"state": "running", "topics": self.sns.topic_count()})
+    }
+
+    fn paths(&self) -> &[&'static str] {
+        &["/_quayside/sns/explain", "/_aws/sns/subscription-tokens"]
+    }
+
+    fn path_call<'a>(&'a self, call: PathCall<'a>) -> BoxFuture<'a, Response> {
+        let r = if call.path == "/_quayside/sns/explain" {
+            if call.method == "POST" {
+                crate::explain::answer(&self.sns, call.body)
+            } else {
+                Response::new(405, "text/plain", "POST a JSON body")
+            }
+        } else {
+            self.subscription_token(call.path)
+        };
+        Box::pin(async move { r })
     }
 }

@@ -26,6 +26,9 @@ impl SnsError {
     pub fn topic_not_found() -> Self {
         Self::modeled("NotFoundException", "Topic does not exist")
     }
+    pub fn subscription_not_found() -> Self {
+        Self::modeled("NotFoundException", "Subscription does not exist")
+    }
     pub fn resource_not_found() -> Self {
         Self::modeled("ResourceNotFoundException", "Resource does not exist")
     }

@@ -8,11 +8,14 @@
 
 mod api;
 mod error;
+mod explain;
+mod filter;
 mod input;
 mod limits;
 mod model;
 mod ops;
 mod persist;
+mod subscription;
 mod topic;
 
 pub use api::{def, SnsService};
@@ -23,6 +26,7 @@ use parking_lot::RwLock;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use store::Store;
+use subscription::Subscription;
 use topic::Topic;
 
 /// The SNS service: every topic of every account and region in this process.
@@ -35,6 +39,8 @@ struct Inner {
     store: Store,
     /// Topics by ARN (ordered, so ListTopics pages are stable).
     topics: RwLock<BTreeMap<String, Topic>>,
+    /// Subscriptions by ARN.
+    subs: RwLock<BTreeMap<String, Subscription>>,
 }
 
 impl Sns {
@@ -42,9 +48,10 @@ impl Sns {
     ///
     /// Errors: the store cannot be read.
     pub fn open(store: Store) -> store::Result<Sns> {
-        let topics = store.run_blocking(|t| persist::load_topics(t))?;
-        let map = topics.into_iter().map(|t| (t.arn.clone(), t)).collect();
-        Ok(Sns { inner: Arc::new(Inner { store, topics: RwLock::new(map) }) })
+        let (topics, subs) = store.run_blocking(|t| Ok((persist::load_topics(t)?, persist::load_subscriptions(t)?)))?;
+        let topics = topics.into_iter().map(|t| (t.arn.clone(), t)).collect();
+        let subs = subs.into_iter().map(|s| (s.arn.clone(), s)).collect();
+        Ok(Sns { inner: Arc::new(Inner { store, topics: RwLock::new(topics), subs: RwLock::new(subs) }) })
     }
 
     fn store(&self) -> &Store {
@@ -100,15 +107,24 @@ impl Sns {
         Ok(())
     }
 
-    /// Deletes a topic; deleting one that does not exist is not an error, as in AWS.
+    /// Deletes a topic and its subscriptions; deleting one that does not exist is not an error,
+    /// as in AWS.
     pub(crate) async fn delete_topic(&self, arn: &str) -> SnsResult<()> {
         let pending = {
             let mut topics = self.inner.topics.write();
             if topics.remove(arn).is_none() {
                 return Ok(());
             }
+            let mut subs = self.inner.subs.write();
+            let gone: Vec<String> = subs.values().filter(|s| s.topic_arn == arn).map(|s| s.arn.clone()).collect();
+            for g in &gone {
+                subs.remove(g);
+            }
             let arn = arn.to_string();
-            self.store().submit(move |t| persist::delete_topic(t, &arn))
+            self.store().submit(move |t| {
+                persist::delete_subscriptions(t, &gone)?;
+                persist::delete_topic(t, &arn)
+            })
         };
         pending.await?;
         Ok(())
@@ -125,8 +141,85 @@ impl Sns {
             .collect()
     }
 
-    /// Forgets every topic (admin reset).
+    /// The subscriptions of a topic (or all, for `None`), in ARN order.
+    pub(crate) fn subscriptions(&self, topic_arn: Option<&str>) -> Vec<Subscription> {
+        self.inner.subs.read().values().filter(|s| topic_arn.is_none_or(|t| s.topic_arn == t)).cloned().collect()
+    }
+
+    /// A copy of the subscription an ARN names.
+    ///
+    /// Errors: `InvalidParameter` for a malformed ARN; `NotFound`.
+    pub(crate) fn subscription(&self, arn: &str) -> SnsResult<Subscription> {
+        check_subscription_arn(arn)?;
+        self.inner.subs.read().get(arn).cloned().ok_or_else(SnsError::subscription_not_found)
+    }
+
+    /// Adds a subscription, or answers the existing one for the same topic, protocol and
+    /// endpoint through `existing`.
+    pub(crate) async fn subscribe(
+        &self,
+        sub: Subscription,
+        existing: impl FnOnce(&Subscription) -> SnsResult<()>,
+    ) -> SnsResult<Subscription> {
+        let pending = {
+            let topics = self.inner.topics.read();
+            if !topics.contains_key(&sub.topic_arn) {
+                return Err(SnsError::topic_not_found());
+            }
+            let mut subs = self.inner.subs.write();
+            let same = subs
+                .values()
+                .find(|s| s.topic_arn == sub.topic_arn && s.protocol == sub.protocol && s.endpoint == sub.endpoint);
+            if let Some(s) = same {
+                existing(s)?;
+                return Ok(s.clone());
+            }
+            subs.insert(sub.arn.clone(), sub.clone());
+            let row = sub.clone();
+            self.store().submit(move |t| persist::save_subscription(t, &row))
+        };
+        pending.await?;
+        Ok(sub)
+    }
+
+    /// Applies `f` to a subscription and stores it.
+    pub(crate) async fn update_subscription(
+        &self,
+        arn: &str,
+        f: impl FnOnce(&mut Subscription) -> SnsResult<()>,
+    ) -> SnsResult<Subscription> {
+        check_subscription_arn(arn)?;
+        let (pending, out) = {
+            let mut subs = self.inner.subs.write();
+            let s = subs.get_mut(arn).ok_or_else(SnsError::subscription_not_found)?;
+            let mut changed = s.clone();
+            f(&mut changed)?;
+            *s = changed.clone();
+            let row = changed.clone();
+            (self.store().submit(move |t| persist::save_subscription(t, &row)), changed)
+        };
+        pending.await?;
+        Ok(out)
+    }
+
+    /// Removes a subscription; an unknown one is not an error (Unsubscribe is idempotent).
+    pub(crate) async fn unsubscribe(&self, arn: &str) -> SnsResult<()> {
+        check_subscription_arn(arn)?;
+        let pending = {
+            let mut subs = self.inner.subs.write();
+            if subs.remove(arn).is_none() {
+                return Ok(());
+            }
+            let arns = vec![arn.to_string()];
+            self.store().submit(move |t| persist::delete_subscriptions(t, &arns))
+        };
+        pending.await?;
+        Ok(())
+    }
+
+    /// Forgets every topic and subscription (admin reset).
     pub async fn reset(&self) -> SnsResult<()> {
+        self.inner.subs.write().clear();
         self.inner.topics.write().clear();
         self.store().write(persist::reset).await?;
         Ok(())
@@ -136,4 +229,20 @@ impl Sns {
     pub fn topic_count(&self) -> usize {
         self.inner.topics.read().len()
     }
+}
+
+/// A subscription ARN has the topic's six parts and an id: `arn:aws:sns:<region>:<account>:<topic>:<id>`.
+///
+/// Errors: `InvalidParameter` in AWS's words ("An ARN must have at least 6 elements, not 1").
+fn check_subscription_arn(arn: &str) -> SnsResult<()> {
+    let parts = arn.split(':').count();
+    if parts < 6 {
+        return Err(SnsError::invalid_parameter(format!(
+            "SubscriptionArn Reason: An ARN must have at least 6 elements, not {parts}"
+        )));
+    }
+    if !arn.starts_with("arn:aws:sns:") || parts != 7 {
+        return Err(SnsError::invalid_parameter("SubscriptionArn"));
+    }
+    Ok(())
 }

@@ -5,7 +5,7 @@
 use crate::common::*;
 use aws_sdk_sns::Client as Sns;
 
-fn sns(endpoint: &str) -> Sns {
+pub fn sns(endpoint: &str) -> Sns {
     let http = aws_smithy_http_client::Builder::new().build_http();
     let conf = aws_sdk_sns::Config::builder()
         .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
@@ -17,7 +17,7 @@ fn sns(endpoint: &str) -> Sns {
     Sns::from_conf(conf)
 }
 
-fn sns_code<E: aws_sdk_sns::error::ProvideErrorMetadata>(e: &E) -> (String, String) {
+pub fn sns_code<E: aws_sdk_sns::error::ProvideErrorMetadata>(e: &E) -> (String, String) {
     (e.code().unwrap_or("").to_string(), e.message().unwrap_or("").to_string())
 }
 
@@ -251,7 +251,7 @@ async fn the_query_protocol_speaks_sns_xml() {
 }
 
 #[tokio::test]
-async fn topics_survive_a_restart() {
+async fn topics_and_subscriptions_survive_a_restart() {
     let dir = std::env::temp_dir().join(format!("quayside-sns-{}", uuid::Uuid::new_v4()));
     let mut config = quayside::Config::for_tests();
     config.in_memory = false;
@@ -269,12 +269,25 @@ async fn topics_survive_a_restart() {
         .unwrap()
         .topic_arn
         .unwrap();
+    let sub = c
+        .subscribe()
+        .topic_arn(&arn)
+        .protocol("sqs")
+        .endpoint("arn:aws:sqs:us-east-1:000000000000:kept.fifo")
+        .attributes("RawMessageDelivery", "true")
+        .send()
+        .await
+        .unwrap()
+        .subscription_arn
+        .unwrap();
     first.shutdown().await;
     let second = quayside::start(config).await.unwrap();
     let c = sns(&format!("http://{}", second.addr));
     let attrs = c.get_topic_attributes().topic_arn(&arn).send().await.unwrap().attributes.unwrap();
     assert_eq!((attrs["DisplayName"].as_str(), attrs["FifoTopic"].as_str()), ("Kept", "true"));
     assert_eq!(c.list_tags_for_resource().resource_arn(&arn).send().await.unwrap().tags.unwrap().len(), 1);
+    let attrs = c.get_subscription_attributes().subscription_arn(&sub).send().await.unwrap().attributes.unwrap();
+    assert_eq!((attrs["RawMessageDelivery"].as_str(), attrs["TopicArn"].as_str()), ("true", arn.as_str()));
     second.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,22 +7,36 @@ use aws_protocol::RequestContext;
 use serde_json::Value;
 
 mod add_permission;
+mod confirm_subscription;
 mod create_topic;
 mod delete_topic;
 mod get_data_protection_policy;
+mod get_subscription_attributes;
 mod get_topic_attributes;
+mod list_subscriptions;
+mod list_subscriptions_by_topic;
 mod list_tags_for_resource;
 mod list_topics;
 mod put_data_protection_policy;
 mod remove_permission;
+mod set_subscription_attributes;
 mod set_topic_attributes;
+mod subscribe;
 mod tag_resource;
+mod unsubscribe;
 mod untag_resource;
 
 /// Runs an operation; `None` if it is not built yet.
 pub(crate) async fn dispatch(sns: &Sns, ctx: &RequestContext, op: &str, input: Value) -> Option<SnsResult<Value>> {
     Some(match op {
         "AddPermission" => add_permission::handle(sns, ctx, input).await,
+        "ConfirmSubscription" => confirm_subscription::handle(sns, ctx, input).await,
+        "GetSubscriptionAttributes" => get_subscription_attributes::handle(sns, ctx, input).await,
+        "ListSubscriptions" => list_subscriptions::handle(sns, ctx, input).await,
+        "ListSubscriptionsByTopic" => list_subscriptions_by_topic::handle(sns, ctx, input).await,
+        "SetSubscriptionAttributes" => set_subscription_attributes::handle(sns, ctx, input).await,
+        "Subscribe" => subscribe::handle(sns, ctx, input).await,
+        "Unsubscribe" => unsubscribe::handle(sns, ctx, input).await,
         "CreateTopic" => create_topic::handle(sns, ctx, input).await,
         "DeleteTopic" => delete_topic::handle(sns, ctx, input).await,
         "GetDataProtectionPolicy" => get_data_protection_policy::handle(sns, ctx, input).await,

@@ -1,0 +1,529 @@
+//! Subscription filter policies: parsing with AWS's limits and messages, and matching a message
+//! (its attributes, or its JSON body) against them.
+//!
+//! A policy is a JSON object. Each key names an attribute (MessageAttributes scope) or a path
+//! into the body (MessageBody scope, nested objects); its value is an array of conditions, any of
+//! which may match: exact strings, numbers, `null`, `{"prefix"}`, `{"suffix"}`,
+//! `{"equals-ignore-case"}`, `{"anything-but"}` (a value, a list, or a prefix/suffix/
+//! equals-ignore-case), `{"numeric": [op, n, ...]}`, `{"exists": bool}` and `{"cidr"}`. `$or`
+//! takes a list of sub-policies. Every key must match.
+
+use crate::error::{SnsError, SnsResult};
+use serde_json::{Map, Value};
+use std::net::IpAddr;
+
+/// Keys a policy may name at most.
+const MAX_KEYS: usize = 5;
+/// Combinations (the product of each key's value count) a policy may have at most.
+const MAX_COMBINATIONS: usize = 150;
+/// Numbers in numeric conditions stay within this magnitude, with at most 5 decimals.
+const MAX_NUMBER: f64 = 1_000_000_000.0;
+/// A policy's size limit.
+pub const MAX_POLICY_BYTES: usize = 256 * 1024;
+
+/// Where a policy looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    MessageAttributes,
+    MessageBody,
+}
+
+impl Scope {
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s {
+            "MessageAttributes" => Some(Scope::MessageAttributes),
+            "MessageBody" => Some(Scope::MessageBody),
+            _ => None,
+        }
+    }
+}
+
+/// A parsed policy: a conjunction of key conditions, or `$or` alternatives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Rule {
+    /// The value at `path` matches one of `conditions`.
+    Key { path: Vec<String>, conditions: Vec<Condition> },
+    /// One of the sub-policies matches.
+    Or(Vec<Policy>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Condition {
+    Exact(String),
+    Number(f64),
+    Bool(bool),
+    Null,
+    Prefix(String),
+    Suffix(String),
+    EqualsIgnoreCase(String),
+    AnythingBut(AnythingBut),
+    Numeric(Vec<(String, f64)>),
+    Exists(bool),
+    Cidr(IpAddr, u8),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum AnythingBut {
+    Values(Vec<Value>),
+    Prefix(String),
+    Suffix(String),
+    EqualsIgnoreCase(Vec<String>),
+}
+
+fn invalid(why: impl std::fmt::Display) -> SnsError {
+    SnsError::invalid_parameter(format!("FilterPolicy: {why}"))
+}
+
+/// Parses and checks a policy for `scope`.
+///
+/// Errors: `InvalidParameter` ("Invalid parameter: FilterPolicy: ...") for a policy AWS refuses:
+/// not a JSON object, nested keys in the MessageAttributes scope, a condition it does not know,
+/// more than 5 keys or 150 combinations, numbers out of range.
+pub fn parse(text: &str, scope: Scope) -> SnsResult<Policy> {
+    if text.len() > MAX_POLICY_BYTES {
+        return Err(invalid("Filter policy is too long"));
+    }
+    let v: Value = serde_json::from_str(text).map_err(|e| invalid(format!("failed to parse JSON. {e}")))?;
+    let Value::Object(obj) = v else {
+        return Err(invalid("Filter policy must be a JSON object"));
+    };
+    let policy = parse_object(&obj, scope, &mut Vec::new())?;
+    let keys = policy.leaf_keys();
+    if keys > MAX_KEYS {
+        return Err(invalid(format!("Filter policy can not have more than {MAX_KEYS} keys")));
+    }
+    if policy.combinations() > MAX_COMBINATIONS {
+        return Err(invalid("Filter policy is too complex"));
+    }
+    Ok(policy)
+}
+
+fn parse_object(obj: &Map<String, Value>, scope: Scope, prefix: &mut Vec<String>) -> SnsResult<Policy> {
+    let mut rules = Vec::new();
+    for (k, v) in obj {
+        if k == "$or" {
+            let Value::Array(alts) = v else {
+                return Err(invalid("\"$or\" must be an array"));
+            };
+            if alts.len() < 2 {
+                return Err(invalid("\"$or\" must have at least 2 elements"));
+            }
+            let mut policies = Vec::new();
+            for a in alts {
+                let Value::Object(o) = a else {
+                    return Err(invalid("\"$or\" elements must be objects"));
+                };
+                policies.push(parse_object(o, scope, prefix)?);
+            }
+            rules.push(Rule::Or(policies));
+            continue;
+        }
+        match v {
+            Value::Array(items) => {
+                let mut path = prefix.clone();
+                path.push(k.clone());
+                if items.is_empty() {
+                    return Err(invalid("Empty arrays are not allowed"));
+                }
+                let conditions = items.iter().map(parse_condition).collect::<SnsResult<Vec<_>>>()?;
+                rules.push(Rule::Key { path, conditions });
+            }
+            Value::Object(inner) => {
+                if scope == Scope::MessageAttributes {
+                    return Err(SnsError::invalid_parameter(
+                        "Filter policy scope MessageAttributes does not support nested filter policy",
+                    ));
+                }
+                prefix.push(k.clone());
+                let nested = parse_object(inner, scope, prefix)?;
+                prefix.pop();
+                rules.extend(nested.rules);
+            }
+            _ => return Err(invalid(format!("\"{k}\" must be an object or an array"))),
+        }
+    }
+    Ok(Policy { rules })
+}
+
+fn number(v: &Value, what: &str) -> SnsResult<f64> {
+    let n = v.as_f64().ok_or_else(|| invalid(format!("Value of {what} must be numeric")))?;
+    if n.abs() > MAX_NUMBER {
+        return Err(invalid("Numeric values must be between -1000000000 and 1000000000 inclusive"));
+    }
+    // At most 5 decimal places.
+    let scaled = (n * 100_000.0).round();
+    if (scaled / 100_000.0 - n).abs() > 1e-9 {
+        return Err(invalid("Numeric values must have at most 5 decimal places"));
+    }
+    Ok(n)
+}
+
+fn string(v: &Value, what: &str) -> SnsResult<String> {
+    v.as_str().map(str::to_string).ok_or_else(|| invalid(format!("{what} match pattern must be a string")))
+}
+
+fn parse_condition(v: &Value) -> SnsResult<Condition> {
+    Ok(match v {
+        Value::String(s) => Condition::Exact(s.clone()),
+        Value::Number(_) => Condition::Number(number(v, "number")?),
+        Value::Bool(b) => Condition::Bool(*b),
+        Value::Null => Condition::Null,
+        Value::Array(_) => return Err(invalid("Match value must be String, number, true, false, or null")),
+        Value::Object(o) => {
+            let Some((op, arg)) = o.iter().next().filter(|_| o.len() == 1) else {
+                return Err(invalid("Only one key allowed in match expression"));
+            };
+            match op.as_str() {
+                "prefix" => Condition::Prefix(string(arg, "prefix")?),
+                "suffix" => Condition::Suffix(string(arg, "suffix")?),
+                "equals-ignore-case" => Condition::EqualsIgnoreCase(string(arg, "equals-ignore-case")?),
+                "exists" => match arg {
+                    Value::Bool(b) => Condition::Exists(*b),
+                    _ => return Err(invalid("exists match pattern must be either true or false.")),
+                },
+                "numeric" => Condition::Numeric(parse_numeric(arg)?),
+                "cidr" => parse_cidr(arg)?,
+                "anything-but" => Condition::AnythingBut(parse_anything_but(arg)?),
+                other => return Err(invalid(format!("Unrecognized match type {other}"))),
+            }
+        }
+    })
+}
+
+fn parse_numeric(arg: &Value) -> SnsResult<Vec<(String, f64)>> {
+    let Value::Array(items) = arg else {
+        return Err(invalid("Value of numeric must be an array."));
+    };
+    if items.is_empty() || items.len() % 2 != 0 || items.len() > 4 {
+        return Err(invalid("Bad numeric range operator"));
+    }
+    let mut out = Vec::new();
+    for pair in items.chunks(2) {
+        let op = pair[0].as_str().ok_or_else(|| invalid("Bad numeric range operator"))?;
+        if !matches!(op, "=" | "<" | "<=" | ">" | ">=") {
+            return Err(invalid(format!("Unrecognized numeric range operator: {op}")));
+        }
+        out.push((op.to_string(), number(&pair[1], op)?));
+    }
+    if out.len() == 2 {
+        let lower = matches!(out[0].0.as_str(), ">" | ">=") && matches!(out[1].0.as_str(), "<" | "<=");
+        if !lower || out[0].1 >= out[1].1 {
+            return Err(invalid("Bad numeric range operator"));
+        }
+    }
+    Ok(out)
+}
+
+fn parse_cidr(arg: &Value) -> SnsResult<Condition> {
+    let s = arg.as_str().ok_or_else(|| invalid("Malformed CIDR, one '/' required"))?;
+    let (ip, bits) = s.split_once('/').ok_or_else(|| invalid("Malformed CIDR, one '/' required"))?;
+    let ip: IpAddr = ip.parse().map_err(|_| invalid(format!("Nonstandard IP address: {ip}")))?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let bits: u8 = bits.parse().ok().filter(|b| *b <= max).ok_or_else(|| invalid(format!("Malformed CIDR: {s}")))?;
+    Ok(Condition::Cidr(ip, bits))
+}
+
+fn parse_anything_but(arg: &Value) -> SnsResult<AnythingBut> {
+    Ok(match arg {
+        Value::String(_) | Value::Number(_) => AnythingBut::Values(vec![arg.clone()]),
+        Value::Array(items) => {
+            if items.iter().any(|i| !(i.is_string() || i.is_number())) {
+                return Err(invalid("Inside anything but list, start|null|boolean is not supported."));
+            }
+            AnythingBut::Values(items.clone())
+        }
+        Value::Object(o) if o.len() == 1 => match o.iter().next() {
+            Some((k, v)) if k == "prefix" => AnythingBut::Prefix(string(v, "prefix")?),
+            Some((k, v)) if k == "suffix" => AnythingBut::Suffix(string(v, "suffix")?),
+            Some((k, Value::String(s))) if k == "equals-ignore-case" => AnythingBut::EqualsIgnoreCase(vec![s.clone()]),
+            Some((k, Value::Array(a))) if k == "equals-ignore-case" => AnythingBut::EqualsIgnoreCase(
+                a.iter().map(|x| string(x, "equals-ignore-case")).collect::<SnsResult<_>>()?,
+            ),
+            Some((k, _)) => return Err(invalid(format!("Unsupported anything-but pattern: {k}"))),
+            None => return Err(invalid("Unsupported anything-but pattern")),
+        },
+        _ => return Err(invalid("Value of anything-but must be an array or single string/number value.")),
+    })
+}
+
+impl Policy {
+    fn leaf_keys(&self) -> usize {
+        let mut keys = std::collections::BTreeSet::new();
+        self.collect_keys(&mut keys);
+        keys.len()
+    }
+
+    fn collect_keys(&self, keys: &mut std::collections::BTreeSet<Vec<String>>) {
+        for r in &self.rules {
+            match r {
+                Rule::Key { path, .. } => {
+                    keys.insert(path.clone());
+                }
+                Rule::Or(ps) => ps.iter().for_each(|p| p.collect_keys(keys)),
+            }
+        }
+    }
+
+    /// The number of value combinations (each key's condition count multiplied; `$or` adds).
+    fn combinations(&self) -> usize {
+        self.rules.iter().fold(1usize, |acc, r| {
+            let n = match r {
+                Rule::Key { conditions, .. } => conditions.len(),
+                Rule::Or(ps) => ps.iter().map(Policy::combinations).sum(),
+            };
+            acc.saturating_mul(n)
+        })
+    }
+
+    /// Whether a message matches: `values(path)` gives what the message has at a key (`None`:
+    /// absent; several values for arrays).
+    pub fn matches(&self, values: &dyn Fn(&[String]) -> Option<Vec<Value>>) -> bool {
+        self.explain(values).is_ok()
+    }
+
+    /// Like [`matches`](Self::matches), saying which key decided: `Err` names the first key
+    /// (dotted path) none of whose conditions matched, or the `$or` none of whose alternatives
+    /// did.
+    pub fn explain(&self, values: &dyn Fn(&[String]) -> Option<Vec<Value>>) -> Result<(), String> {
+        for r in &self.rules {
+            match r {
+                Rule::Or(ps) => {
+                    if !ps.iter().any(|p| p.matches(values)) {
+                        let why: Vec<String> = ps.iter().filter_map(|p| p.explain(values).err()).collect();
+                        return Err(format!("no alternative of $or matched ({})", why.join("; ")));
+                    }
+                }
+                Rule::Key { path, conditions } => {
+                    let found = values(path);
+                    if !conditions.iter().any(|c| condition_matches(c, found.as_deref())) {
+                        let key = path.join(".");
+                        return Err(match found {
+                            None => format!("\"{key}\" is absent and no condition accepts that"),
+                            Some(v) => format!("no condition of \"{key}\" matched {}", Value::Array(v)),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn condition_matches(c: &Condition, found: Option<&[Value]>) -> bool {
+    match c {
+        Condition::Exists(want) => found.is_some() == *want,
+        Condition::AnythingBut(a) => match found {
+            // anything-but needs the key to be there.
+            None => false,
+            Some(vals) => vals.iter().any(|v| anything_but_matches(a, v)),
+        },
+        _ => found.is_some_and(|vals| vals.iter().any(|v| value_matches(c, v))),
+    }
+}
+
+fn as_number(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+fn value_matches(c: &Condition, v: &Value) -> bool {
+    match c {
+        Condition::Exact(s) => v.as_str() == Some(s.as_str()),
+        Condition::Number(n) => as_number(v).is_some_and(|x| (x - n).abs() < 1e-9),
+        Condition::Bool(b) => v.as_bool() == Some(*b),
+        Condition::Null => v.is_null(),
+        Condition::Prefix(p) => v.as_str().is_some_and(|s| s.starts_with(p.as_str())),
+        Condition::Suffix(p) => v.as_str().is_some_and(|s| s.ends_with(p.as_str())),
+        Condition::EqualsIgnoreCase(p) => v.as_str().is_some_and(|s| s.to_lowercase() == p.to_lowercase()),
+        Condition::Numeric(ops) => as_number(v).is_some_and(|x| {
+            ops.iter().all(|(op, n)| match op.as_str() {
+                "=" => (x - n).abs() < 1e-9,
+                "<" => x < *n,
+                "<=" => x <= *n,
+                ">" => x > *n,
+                _ => x >= *n,
+            })
+        }),
+        Condition::Cidr(net, bits) => {
+            v.as_str().and_then(|s| s.parse::<IpAddr>().ok()).is_some_and(|ip| in_cidr(ip, *net, *bits))
+        }
+        Condition::Exists(_) | Condition::AnythingBut(_) => false,
+    }
+}
+
+fn anything_but_matches(a: &AnythingBut, v: &Value) -> bool {
+    match a {
+        AnythingBut::Values(vals) => !vals.iter().any(|x| match (x, v) {
+            (Value::Number(n), _) => as_number(v).is_some_and(|y| (y - n.as_f64().unwrap_or(f64::NAN)).abs() < 1e-9),
+            (Value::String(s), Value::String(t)) => s == t,
+            _ => false,
+        }),
+        AnythingBut::Prefix(p) => v.as_str().is_some_and(|s| !s.starts_with(p.as_str())),
+        AnythingBut::Suffix(p) => v.as_str().is_some_and(|s| !s.ends_with(p.as_str())),
+        AnythingBut::EqualsIgnoreCase(list) => {
+            v.as_str().is_some_and(|s| !list.iter().any(|x| x.to_lowercase() == s.to_lowercase()))
+        }
+    }
+}
+
+fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits as u32) };
+            u32::from(a) & mask == u32::from(b) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits as u32) };
+            u128::from(a) & mask == u128::from(b) & mask
+        }
+        _ => false,
+    }
+}
+
+/// The values a message has at `path` in its JSON body: arrays anywhere on the way match by
+/// any element.
+pub fn body_values(body: &Value, path: &[String]) -> Option<Vec<Value>> {
+    let mut current = vec![body.clone()];
+    for key in path {
+        let mut next = Vec::new();
+        for v in current {
+            match v {
+                Value::Object(mut m) => {
+                    if let Some(x) = m.remove(key) {
+                        next.push(x);
+                    }
+                }
+                Value::Array(items) => {
+                    for i in items {
+                        if let Value::Object(mut m) = i {
+                            if let Some(x) = m.remove(key) {
+                                next.push(x);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if next.is_empty() {
+            return None;
+        }
+        current = next;
+    }
+    let mut out = Vec::new();
+    for v in current {
+        match v {
+            Value::Array(items) => out.extend(items),
+            other => out.push(other),
+        }
+    }
+    Some(out)
+}
+
+/// The values of a message attribute: String as a string, Number as a number, String.Array as
+/// its elements; Binary attributes cannot be matched (they count as absent).
+pub fn attribute_values(data_type: &str, value: &str) -> Option<Vec<Value>> {
+    let base = data_type.split('.').next().unwrap_or("");
+    match (base, data_type) {
+        (_, "String.Array") => match serde_json::from_str::<Value>(value) {
+            Ok(Value::Array(items)) => Some(items),
+            _ => Some(vec![Value::String(value.to_string())]),
+        },
+        ("Number", _) => Some(vec![value
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(value.to_string()))]),
+        ("String", _) => Some(vec![Value::String(value.to_string())]),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn attrs_match(policy: &str, attrs: &[(&str, &str, &str)]) -> bool {
+        let p = parse(policy, Scope::MessageAttributes).unwrap();
+        p.matches(&|path| attrs.iter().find(|(k, _, _)| *k == path[0]).and_then(|(_, t, v)| attribute_values(t, v)))
+    }
+
+    fn body_match(policy: &str, body: Value) -> bool {
+        let p = parse(policy, Scope::MessageBody).unwrap();
+        p.matches(&|path| body_values(&body, path))
+    }
+
+    #[test]
+    fn operators_on_attributes() {
+        let s = |v| ("k", "String", v);
+        assert!(attrs_match(r#"{"k": ["a", "b"]}"#, &[s("b")]));
+        assert!(!attrs_match(r#"{"k": ["a"]}"#, &[s("c")]));
+        assert!(attrs_match(r#"{"k": [{"prefix": "ab"}]}"#, &[s("abc")]));
+        assert!(attrs_match(r#"{"k": [{"suffix": "bc"}]}"#, &[s("abc")]));
+        assert!(attrs_match(r#"{"k": [{"equals-ignore-case": "ABC"}]}"#, &[s("abc")]));
+        assert!(attrs_match(r#"{"k": [{"anything-but": ["x", "y"]}]}"#, &[s("z")]));
+        assert!(!attrs_match(r#"{"k": [{"anything-but": ["x", "y"]}]}"#, &[s("x")]));
+        assert!(!attrs_match(r#"{"k": [{"anything-but": "x"}]}"#, &[]), "anything-but needs the key");
+        assert!(attrs_match(r#"{"k": [{"anything-but": {"prefix": "x"}}]}"#, &[s("yz")]));
+        assert!(attrs_match(r#"{"k": [{"exists": false}]}"#, &[]));
+        assert!(!attrs_match(r#"{"k": [{"exists": true}]}"#, &[]));
+        let n = |v| ("k", "Number", v);
+        assert!(attrs_match(r#"{"k": [{"numeric": [">", 0, "<=", 5]}]}"#, &[n("5")]));
+        assert!(!attrs_match(r#"{"k": [{"numeric": [">", 0, "<=", 5]}]}"#, &[n("5.5")]));
+        assert!(attrs_match(r#"{"k": [5]}"#, &[n("5.0")]));
+        assert!(!attrs_match(r#"{"k": [5]}"#, &[s("5")]), "a number given as a string is a string");
+        assert!(attrs_match(r#"{"k": ["b"]}"#, &[("k", "String.Array", r#"["a", "b"]"#)]));
+        assert!(attrs_match(r#"{"k": [{"cidr": "10.0.0.0/24"}]}"#, &[s("10.0.0.7")]));
+        assert!(!attrs_match(r#"{"k": [{"cidr": "10.0.0.0/24"}]}"#, &[s("10.0.1.7")]));
+        assert!(attrs_match(r#"{"k": [{"cidr": "2001:db8::/32"}]}"#, &[s("2001:db8::1")]));
+        assert!(!attrs_match(r#"{"k": [{"cidr": "2001:db8::/32"}]}"#, &[s("2001:db9::1")]));
+        assert!(attrs_match(r#"{"$or": [{"k": ["a"]}, {"j": ["b"]}]}"#, &[("j", "String", "b")]));
+        assert!(!attrs_match(r#"{"k": ["a"]}"#, &[("k", "Binary", "AAE=")]));
+    }
+
+    #[test]
+    fn operators_on_bodies() {
+        let body = json!({"order": {"total": 12.5, "items": [{"sku": "a"}, {"sku": "b"}], "note": null}, "ok": true});
+        assert!(body_match(r#"{"order": {"total": [{"numeric": [">", 10]}]}}"#, body.clone()));
+        assert!(body_match(r#"{"order": {"items": {"sku": ["b"]}}}"#, body.clone()), "nested payload arrays");
+        assert!(body_match(r#"{"order": {"note": [null]}}"#, body.clone()));
+        assert!(body_match(r#"{"ok": [true]}"#, body.clone()));
+        assert!(body_match(r#"{"order": {"$or": [{"total": [1]}, {"items": {"sku": ["a"]}}]}}"#, body.clone()));
+        assert!(!body_match(r#"{"order": {"missing": [{"exists": true}]}}"#, body.clone()));
+        let p = parse(r#"{"ok": [true], "order": {"total": [1]}}"#, Scope::MessageBody).unwrap();
+        assert_eq!(
+            p.explain(&|path| body_values(&body, path)),
+            Err("no condition of \"order.total\" matched [12.5]".into())
+        );
+    }
+
+    #[test]
+    fn invalid_policies_as_aws_refuses_them() {
+        let err = |p: &str, scope| parse(p, scope).unwrap_err().to_aws().message;
+        let a = Scope::MessageAttributes;
+        assert_eq!(
+            err(r#"{"a":[1],"b":[1],"c":[1],"d":[1],"e":[1],"f":[1]}"#, a),
+            "Invalid parameter: FilterPolicy: Filter policy can not have more than 5 keys"
+        );
+        let many: Vec<u32> = (0..13).collect();
+        let p = json!({"a": many, "b": many}).to_string();
+        assert_eq!(err(&p, a), "Invalid parameter: FilterPolicy: Filter policy is too complex");
+        assert!(err(r#"{"a": [{"numeric": [">", 1000000001]}]}"#, a).contains("between -1000000000 and 1000000000"));
+        assert!(err(r#"{"a": [{"numeric": ["=", 1.123456]}]}"#, a).contains("5 decimal"));
+        assert!(err(r#"{"a": [{"prefi": "x"}]}"#, a).ends_with("Unrecognized match type prefi"));
+        assert!(err(r#"{"a": "x"}"#, a).ends_with("\"a\" must be an object or an array"));
+        assert_eq!(
+            err(r#"{"a": {"b": ["x"]}}"#, a),
+            "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy"
+        );
+        assert!(parse(r#"{"a": {"b": ["x"]}}"#, Scope::MessageBody).is_ok());
+        assert!(err("[]", a).contains("JSON object"));
+        assert!(err(r#"{"a": [{"cidr": "10.0.0.0"}]}"#, a).contains("CIDR"));
+    }
+}

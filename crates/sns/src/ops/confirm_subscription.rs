@@ -1,0 +1,24 @@
+use crate::error::{SnsError, SnsResult};
+use crate::input::{str_opt, str_req};
+use crate::Sns;
+use aws_protocol::RequestContext;
+use serde_json::{json, Value};
+
+/// ConfirmSubscription: the token a pending subscription of the topic was given.
+pub async fn handle(sns: &Sns, _ctx: &RequestContext, input: Value) -> SnsResult<Value> {
+    let topic = sns.topic(str_req(&input, "TopicArn")?)?;
+    let token = str_req(&input, "Token")?;
+    let authenticate = str_opt(&input, "AuthenticateOnUnsubscribe").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let found = sns.subscriptions(Some(&topic.arn)).into_iter().find(|s| s.token.as_deref() == Some(token));
+    let Some(sub) = found else {
+        return Err(SnsError::invalid_parameter("Token"));
+    };
+    let sub = sns
+        .update_subscription(&sub.arn, |s| {
+            s.confirmed = true;
+            s.authenticated |= authenticate;
+            Ok(())
+        })
+        .await?;
+    Ok(json!({"SubscriptionArn": sub.arn}))
+}

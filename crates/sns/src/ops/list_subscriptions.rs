@@ -1,0 +1,47 @@
+use crate::error::{SnsError, SnsResult};
+use crate::input::str_opt;
+use crate::limits::PAGE_SIZE;
+use crate::subscription::Subscription;
+use crate::Sns;
+use aws_protocol::RequestContext;
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// One page of subscriptions, 100 a page, with an opaque NextToken; pending subscriptions show
+/// `PendingConfirmation` for their ARN, as AWS lists them.
+pub(crate) fn page(mut subs: Vec<Subscription>, next_token: Option<&str>) -> SnsResult<Value> {
+    if let Some(t) = next_token.filter(|t| !t.is_empty()) {
+        let after = base64::engine::general_purpose::STANDARD
+            .decode(t)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| SnsError::invalid_parameter("NextToken"))?;
+        subs.retain(|s| s.arn > after);
+    }
+    let more = subs.len() > PAGE_SIZE;
+    subs.truncate(PAGE_SIZE);
+    let items: Vec<Value> = subs
+        .iter()
+        .map(|s| {
+            json!({
+                "SubscriptionArn": if s.confirmed { s.arn.as_str() } else { "PendingConfirmation" },
+                "Owner": s.owner,
+                "Protocol": s.protocol,
+                "Endpoint": s.endpoint,
+                "TopicArn": s.topic_arn,
+            })
+        })
+        .collect();
+    let mut out = json!({"Subscriptions": items});
+    if let (true, Some(last)) = (more, subs.last()) {
+        out["NextToken"] = Value::String(base64::engine::general_purpose::STANDARD.encode(&last.arn));
+    }
+    Ok(out)
+}
+
+/// ListSubscriptions: the request's account and region.
+pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<Value> {
+    let prefix = format!("arn:aws:sns:{}:{}:", ctx.region, ctx.account);
+    let subs = sns.subscriptions(None).into_iter().filter(|s| s.topic_arn.starts_with(&prefix)).collect();
+    page(subs, str_opt(&input, "NextToken"))
+}
