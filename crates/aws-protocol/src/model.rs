@@ -83,11 +83,6 @@ impl Model {
         self.doc["operations"].get(operation).is_some()
     }
 
-    /// Whether the operation has an output structure (query responses then carry a `<..Result>`).
-    pub fn has_output(&self, operation: &str) -> bool {
-        self.doc["operations"][operation]["output"].is_string()
-    }
-
     pub fn input_shape(&self, operation: &str) -> Option<&str> {
         self.doc["operations"][operation]["input"].as_str()
     }
@@ -137,7 +132,10 @@ impl Model {
 
     fn pattern_matches(&self, pattern: &str, text: &str) -> bool {
         let mut cache = self.patterns.lock().unwrap_or_else(|p| p.into_inner());
-        let re = cache.entry(pattern.to_string()).or_insert_with(|| regex::Regex::new(&anchored(pattern)).ok());
+        if !cache.contains_key(pattern) {
+            cache.insert(pattern.to_string(), regex::Regex::new(&anchored(pattern)).ok());
+        }
+        let re = &cache[pattern];
         // A pattern the regex engine cannot read (Java-only syntax) constrains nothing.
         re.as_ref().is_none_or(|r| r.is_match(text))
     }
@@ -394,7 +392,7 @@ mod tests {
     fn required_and_types() {
         let m = Model::parse(MODEL).unwrap();
         assert_eq!(m.operations(), vec!["Ping", "Send"]);
-        assert!(m.has_output("Send") && !m.has_output("Ping"));
+        assert!(m.output_shape("Send").is_some() && m.output_shape("Ping").is_none());
         assert!(m.has_metadata("awsQueryCompatible"));
         assert_eq!(m.error_shapes(), vec!["Oops"]);
         assert_eq!(

@@ -47,26 +47,9 @@ impl Protocol {
         }
     }
 
-    /// Whether the body is JSON in and out (the JSON family, CBOR aside).
-    pub fn is_json(self) -> bool {
-        matches!(self, Protocol::AwsJson10 | Protocol::AwsJson11 | Protocol::RestJson)
-    }
-
     /// Whether requests arrive as query parameters.
     pub fn is_query(self) -> bool {
         matches!(self, Protocol::AwsQuery | Protocol::AwsQueryJson)
-    }
-
-    /// A short name for logs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::AwsQuery => "query",
-            Protocol::AwsQueryJson => "query-json",
-            Protocol::AwsJson10 => "json-1.0",
-            Protocol::AwsJson11 => "json-1.1",
-            Protocol::Cbor11 => "cbor-1.1",
-            Protocol::RestJson => "rest-json",
-        }
     }
 }
 

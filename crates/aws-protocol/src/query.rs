@@ -88,7 +88,6 @@ impl<'a> Tree<'a> {
             .take_while(|(k, _)| k.starts_with(&start))
             .filter_map(|(k, _)| k[start.len()..].split('.').next()?.parse().ok())
             .collect();
-        out.dedup();
         out.sort_unstable();
         out.dedup();
         out

@@ -11,7 +11,7 @@ use crate::index::State;
 use crate::model::model;
 use crate::queue::QueueKey;
 use crate::{ops, persist, Sqs};
-use aws_protocol::{Protocol, RequestContext, Response};
+use aws_protocol::{Protocol, Response};
 use serde_json::Value;
 use service::codec::encode_output;
 use service::{PathCall, Service};
@@ -31,7 +31,7 @@ pub(crate) async fn answer(svc: &SqsService, call: PathCall<'_>) -> Response {
         }
     };
     let result = match key {
-        Some(k) => svc.sqs().peek_all(call.ctx, &k).await,
+        Some(k) => svc.sqs().peek_all(&k).await,
         None => Err(SqsError::queue_does_not_exist()),
     };
     match result {
@@ -45,7 +45,7 @@ impl Sqs {
     /// its state, without changing anything. Shaped like ReceiveMessage's output.
     ///
     /// Errors: `QueueDoesNotExist`.
-    pub(crate) async fn peek_all(&self, _ctx: &RequestContext, key: &QueueKey) -> SqsResult<Value> {
+    pub(crate) async fn peek_all(&self, key: &QueueKey) -> SqsResult<Value> {
         let q = self.queue_by_key(key).ok_or_else(SqsError::queue_does_not_exist)?;
         let entries: Vec<(i64, u32, State)> = {
             let mut st = q.state.lock();
