@@ -72,7 +72,8 @@ impl Env {
 
     /// The opened service of type `T` among the peers.
     pub fn peer<T: Service>(&self) -> Option<&T> {
-        self.peers.iter().find_map(|p| p.as_any().downcast_ref::<T>())
+        // Through the trait object: `p.as_any()` would see the Arc itself as the `Any`.
+        self.peers.iter().find_map(|p| AsAny::as_any(p.as_ref()).downcast_ref::<T>())
     }
 }
 
@@ -121,13 +122,22 @@ pub struct PathCall<'a> {
     pub body: &'a [u8],
 }
 
+/// Any service as `Any`, so a peer can reach its own API (`Env::peer`); implemented for every
+/// type, so services need not write it.
+pub trait AsAny {
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+impl<T: std::any::Any> AsAny for T {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
 /// An emulated AWS service, opened.
-pub trait Service: Send + Sync + 'static {
+pub trait Service: AsAny + Send + Sync + 'static {
     /// What the router needs to send requests here.
     fn routes(&self) -> &ServiceRoutes;
-
-    /// The service as `Any`, so a peer can reach its own API (`Env::peer`).
-    fn as_any(&self) -> &dyn std::any::Any;
 
     /// Answers one request in `call.protocol` (errors included).
     fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Response>;
@@ -182,5 +192,30 @@ pub trait Service: Send + Sync + 'static {
     fn serve_connection(&self, listener: &'static str, conn: Box<dyn Connection>) -> BoxFuture<'static, ()> {
         let _ = (listener, conn);
         Box::pin(async {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct A(ServiceRoutes);
+
+    impl Service for A {
+        fn routes(&self) -> &ServiceRoutes {
+            &self.0
+        }
+        fn call<'a>(&'a self, _call: Call<'a>) -> BoxFuture<'a, Response> {
+            Box::pin(async { Response::new(200, "text/plain", "") })
+        }
+    }
+
+    #[test]
+    fn peers_are_found_by_type() {
+        let store = Store::open(None, store::Durability::Process, &[]).unwrap();
+        let a: Arc<dyn Service> = Arc::new(A(ServiceRoutes { name: "a".into(), ..Default::default() }));
+        let env = Env { store, clock: Arc::new(SystemClock), strict: false, options: HashMap::new(), peers: vec![a] };
+        assert_eq!(env.peer::<A>().map(|a| a.routes().name.as_str()), Some("a"));
+        assert!(env.peer::<Unbuilt>().is_none());
     }
 }

@@ -36,10 +36,6 @@ impl Service for Unbuilt {
         &self.routes
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Response> {
         let e = if self.routes.operations.iter().any(|o| o == call.operation) {
             AwsError::not_implemented(&self.title, call.operation)

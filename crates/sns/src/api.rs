@@ -100,10 +100,6 @@ impl Service for SnsService {
         &self.routes
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Response> {
         Box::pin(self.answer(call))
     }

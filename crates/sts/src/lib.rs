@@ -43,10 +43,6 @@ impl Service for Sts {
         &self.routes
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Response> {
         let rid = &call.ctx.request_id;
         let r = if !self.model.has_operation(call.operation) {

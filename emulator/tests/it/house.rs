@@ -58,10 +58,6 @@ impl Service for Echo {
         &self.routes
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     /// `Echo_1.Stream` answers a streamed body: three event-stream frames sent one by one.
     fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Response> {
         let streams = call.operation == "Stream";
