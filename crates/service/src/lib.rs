@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod codec;
+pub mod input;
 mod unbuilt;
 
 pub use clock::{Clock, ManualClock, SystemClock};
