@@ -4,22 +4,13 @@ use crate::limits::PAGE_SIZE;
 use crate::subscription::Subscription;
 use crate::Sns;
 use aws_protocol::RequestContext;
-use base64::Engine;
 use serde_json::{json, Value};
 
 /// One page of subscriptions, 100 a page, with an opaque NextToken; pending subscriptions show
 /// `PendingConfirmation` for their ARN, as AWS lists them.
-pub(crate) fn page(mut subs: Vec<Subscription>, next_token: Option<&str>) -> SnsResult<Value> {
-    if let Some(t) = next_token.filter(|t| !t.is_empty()) {
-        let after = base64::engine::general_purpose::STANDARD
-            .decode(t)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| SnsError::invalid_parameter("NextToken"))?;
-        subs.retain(|s| s.arn > after);
-    }
-    let more = subs.len() > PAGE_SIZE;
-    subs.truncate(PAGE_SIZE);
+pub(crate) fn page(subs: Vec<Subscription>, next_token: Option<&str>) -> SnsResult<Value> {
+    let (subs, token) = service::paging::page(subs, |s| &s.arn, next_token, PAGE_SIZE)
+        .map_err(|_| SnsError::invalid_parameter("NextToken"))?;
     let items: Vec<Value> = subs
         .iter()
         .map(|s| {
@@ -33,8 +24,8 @@ pub(crate) fn page(mut subs: Vec<Subscription>, next_token: Option<&str>) -> Sns
         })
         .collect();
     let mut out = json!({"Subscriptions": items});
-    if let (true, Some(last)) = (more, subs.last()) {
-        out["NextToken"] = Value::String(base64::engine::general_purpose::STANDARD.encode(&last.arn));
+    if let Some(t) = token {
+        out["NextToken"] = Value::String(t);
     }
     Ok(out)
 }

@@ -3,7 +3,6 @@
 
 use crate::error::{SqsError, SqsResult};
 use crate::limits::MAX_LIST_RESULTS;
-use base64::Engine;
 use serde_json::{Map, Value};
 
 /// Cuts `items` (queue name, URL) into one page in name order and returns the output object
@@ -23,22 +22,13 @@ pub fn page(
             return Err(SqsError::invalid_value(m, "MaxResults", "MaxResults must be an integer between 1 and 1000."));
         }
     }
-    if let Some(t) = next_token.filter(|t| !t.is_empty()) {
-        let after = base64::engine::general_purpose::STANDARD
-            .decode(t)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| SqsError::invalid_parameter_value("Invalid NextToken value."))?;
-        items.retain(|(name, _)| *name > after);
-    }
     let limit = max_results.unwrap_or(MAX_LIST_RESULTS) as usize;
+    let (items, token) = service::paging::page(items, |(name, _)| name, next_token, limit)
+        .map_err(|_| SqsError::invalid_parameter_value("Invalid NextToken value."))?;
     let mut out = Map::new();
-    let more = items.len() > limit;
-    items.truncate(limit);
-    if more && max_results.is_some() {
-        if let Some((last, _)) = items.last() {
-            out.insert("NextToken".into(), Value::String(base64::engine::general_purpose::STANDARD.encode(last)));
-        }
+    // Without MaxResults, AWS answers up to 1,000 and no token.
+    if let (Some(t), Some(_)) = (token, max_results) {
+        out.insert("NextToken".into(), Value::String(t));
     }
     if !items.is_empty() {
         out.insert(list_name.into(), Value::from(items.into_iter().map(|(_, u)| u).collect::<Vec<_>>()));
