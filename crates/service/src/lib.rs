@@ -10,6 +10,7 @@
 pub mod clock;
 pub mod codec;
 pub mod input;
+pub mod names;
 pub mod paging;
 mod unbuilt;
 

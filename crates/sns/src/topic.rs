@@ -39,17 +39,7 @@ pub fn arn(region: &str, account: &str, name: &str) -> String {
 
 /// Names: 1 to 256 of ASCII letters, digits, `_` and `-`; FIFO topics end in `.fifo`.
 pub fn valid_name(name: &str, fifo: bool) -> bool {
-    let base = if fifo {
-        match name.strip_suffix(".fifo") {
-            Some(b) => b,
-            None => return false,
-        }
-    } else {
-        name
-    };
-    !base.is_empty()
-        && name.len() <= MAX_TOPIC_NAME_LEN
-        && base.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    service::names::valid(name, fifo, MAX_TOPIC_NAME_LEN)
 }
 
 /// Attributes any topic takes.

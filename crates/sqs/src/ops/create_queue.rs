@@ -8,17 +8,7 @@ use aws_protocol::RequestContext;
 use serde_json::{json, Value};
 
 fn valid_name(name: &str, fifo: bool) -> bool {
-    let base = if fifo {
-        match name.strip_suffix(".fifo") {
-            Some(b) => b,
-            None => return false,
-        }
-    } else {
-        name
-    };
-    !base.is_empty()
-        && name.len() <= MAX_QUEUE_NAME_LEN
-        && base.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    service::names::valid(name, fifo, MAX_QUEUE_NAME_LEN)
 }
 
 pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<Value> {
