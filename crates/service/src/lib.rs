@@ -12,6 +12,7 @@ pub mod codec;
 pub mod input;
 pub mod names;
 pub mod paging;
+pub mod policy;
 mod unbuilt;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -30,15 +30,8 @@ pub async fn handle(sns: &Sns, _ctx: &RequestContext, input: Value) -> SnsResult
         if statements.iter().any(|s| s["Sid"] == label.as_str()) {
             return Err(SnsError::invalid_parameter("Statement already exists"));
         }
-        let principals: Vec<String> = accounts.iter().map(|a| format!("arn:aws:iam::{a}:root")).collect();
         let actions: Vec<String> = actions.iter().map(|a| format!("SNS:{a}")).collect();
-        statements.push(json!({
-            "Sid": label,
-            "Effect": "Allow",
-            "Principal": {"AWS": if principals.len() == 1 { json!(principals[0]) } else { json!(principals) }},
-            "Action": if actions.len() == 1 { json!(actions[0]) } else { json!(actions) },
-            "Resource": t.arn,
-        }));
+        statements.push(service::policy::allow_statement(&label, &accounts, &actions, &t.arn));
         policy["Statement"] = Value::Array(statements);
         t.attributes.insert("Policy".into(), policy.to_string());
         Ok(())

@@ -42,16 +42,9 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     if statements.iter().any(|s| s["Sid"] == label) {
         return Err(SqsError::invalid_value(label, "Label", "Already exists."));
     }
-    let principals: Vec<String> = accounts.iter().map(|a| format!("arn:aws:iam::{a}:root")).collect();
     let actions: Vec<String> = actions.iter().map(|a| format!("SQS:{a}")).collect();
     let mut statements = statements;
-    statements.push(json!({
-        "Sid": label,
-        "Effect": "Allow",
-        "Principal": {"AWS": if principals.len() == 1 { json!(principals[0]) } else { json!(principals) }},
-        "Action": if actions.len() == 1 { json!(actions[0]) } else { json!(actions) },
-        "Resource": q.arn,
-    }));
+    statements.push(service::policy::allow_statement(label, &accounts, &actions, &q.arn));
     policy["Statement"] = Value::Array(statements);
     let text = policy.to_string();
     sqs.update_queue(&q, |st| st.attrs.policy = Some(text)).await?;
