@@ -72,8 +72,9 @@ impl SqsService {
             };
             return e.to_response(call.protocol, &self.routes, rid);
         }
-        let on_queue_path = queue_path(call.path);
-        if call.protocol.is_query() && on_queue_path && !model::is_queue_operation(call.operation) {
+        // Only query requests are posted to a queue's URL; JSON ones skip the path check.
+        let on_queue_path = call.protocol.is_query() && queue_path(call.path);
+        if on_queue_path && !model::is_queue_operation(call.operation) {
             // Account-level actions are not valid on a queue's URL.
             return self.error(&SqsError::invalid_action(call.operation), call.protocol, rid);
         }
@@ -82,9 +83,9 @@ impl SqsService {
             Err(DecodeError::Body(e)) => return self.error(&SqsError::serialization(e.message), call.protocol, rid),
             Err(DecodeError::Input(e)) => return self.error(&model::input_error(e), call.protocol, rid),
         };
-        if let (true, Value::Object(m)) = (call.protocol.is_query(), &mut input) {
+        if let (true, Value::Object(m)) = (on_queue_path, &mut input) {
             // Older SDKs post to the queue URL itself instead of sending QueueUrl.
-            if on_queue_path && !m.contains_key("QueueUrl") {
+            if !m.contains_key("QueueUrl") {
                 m.insert("QueueUrl".into(), Value::String(format!("http://{}{}", call.ctx.host, call.path)));
             }
         }

@@ -96,7 +96,8 @@ impl Sqs {
                     };
                     // The latest handle works while nobody has received the message again, also
                     // after its visibility ran out.
-                    if m.state == State::Delayed || m.receipt != nonce || m.receive_count == 0 {
+                    // (A message never received has receipt 0, which no handle carries.)
+                    if m.state == State::Delayed || m.receipt != nonce {
                         return Err(SqsError::message_not_inflight());
                     }
                     let visible = now + timeout * 1000;
