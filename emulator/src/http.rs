@@ -101,7 +101,8 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallib
         }
     };
     let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
-    let mut label = None;
+    // Only copied when the debug line will print it.
+    let mut label = started.map(|_| None);
     let mut reply = match CatchUnwind(Box::pin(dispatch(&app, &parts, body, &mut label))).await {
         Ok(r) => r,
         Err(()) => respond::internal_error(),
@@ -111,7 +112,7 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallib
     if let Some(started) = started {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = reply.status().as_u16();
-        match label {
+        match label.flatten() {
             Some((service, op)) => tracing::debug!("{service} {op} {status} {ms:.1} ms"),
             None => tracing::debug!("{} {} {status} {ms:.1} ms", parts.method, parts.uri.path()),
         }
@@ -119,12 +120,13 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallib
     Ok(reply)
 }
 
-/// Routes one request and runs it. `label` gets the service and operation for the log line.
+/// Routes one request and runs it. `label`, when the log line wants it (`Some`), gets the
+/// service and operation.
 async fn dispatch(
     app: &App,
     parts: &hyper::http::request::Parts,
     body: Bytes,
-    label: &mut Option<(String, String)>,
+    label: &mut Option<Option<(String, String)>>,
 ) -> Reply {
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
@@ -151,7 +153,9 @@ async fn dispatch(
     match app.table.route(&head, form, owner) {
         Decision::Call { service, protocol, operation, params } => {
             let svc = &app.services[service];
-            *label = Some((svc.routes().name.clone(), operation.clone()));
+            if let Some(l) = label {
+                *l = Some((svc.routes().name.clone(), operation.clone()));
+            }
             let input = match params {
                 Some(p) => Input::Query(p),
                 None => Input::Body(&body),

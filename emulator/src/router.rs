@@ -5,7 +5,7 @@
 
 use aws_protocol::query::QueryParams;
 use aws_protocol::routing::split_target;
-use aws_protocol::{AwsError, Protocol, ServiceRoutes};
+use aws_protocol::{AwsError, Protocol};
 use service::Service;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,8 +18,8 @@ pub(crate) struct Table {
     by_action: HashMap<String, Vec<usize>>,
     rest: Vec<(String, usize)>,
     paths: Vec<(&'static str, usize)>,
-    /// Routing facts of every service, by index.
-    routes: Vec<ServiceRoutes>,
+    /// Each service's JSON version (for requests without a Content-Type), by index.
+    json_versions: Vec<Option<String>>,
 }
 
 /// What the router needs of a request.
@@ -57,7 +57,7 @@ impl Table {
             by_action: HashMap::new(),
             rest: Vec::new(),
             paths: Vec::new(),
-            routes: Vec::new(),
+            json_versions: Vec::new(),
         };
         for (i, s) in services.iter().enumerate() {
             let r = s.routes();
@@ -69,11 +69,12 @@ impl Table {
                 for op in &r.operations {
                     t.by_action.entry(op.clone()).or_default().push(i);
                 }
+                // The signing name routes query requests only.
+                t.by_signing_name.entry(r.signing_name.clone()).or_insert(i);
             }
-            t.by_signing_name.entry(r.signing_name.clone()).or_insert(i);
             t.rest.extend(r.rest_paths.iter().map(|p| (p.clone(), i)));
             t.paths.extend(s.paths().iter().map(|p| (*p, i)));
-            t.routes.push(r.clone());
+            t.json_versions.push(r.json_version.clone());
         }
         t.rest.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
         t
@@ -87,9 +88,8 @@ impl Table {
         form: Option<&[u8]>,
         owner_of_path: impl Fn(&str) -> Option<usize>,
     ) -> Decision {
-        if let Some(&(_, i)) =
-            self.paths.iter().find(|(p, _)| head.path == *p || head.path.starts_with(&format!("{p}/")))
-        {
+        let under = |p: &str| head.path.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        if let Some(&(_, i)) = self.paths.iter().find(|(p, _)| under(p)) {
             return Decision::Path { service: i };
         }
         if let Some(target) = head.target {
@@ -99,7 +99,7 @@ impl Table {
             };
             let Some((prefix, op)) = split_target(target) else { return unknown };
             let Some(&i) = self.by_target.get(prefix) else { return unknown };
-            let protocol = Protocol::for_target(head.content_type, self.routes[i].json_version.as_deref());
+            let protocol = Protocol::for_target(head.content_type, self.json_versions[i].as_deref());
             return Decision::Call { service: i, protocol, operation: op.to_string(), params: None };
         }
         if let Some(&(_, i)) = self.rest.iter().find(|(p, _)| head.path.starts_with(p.as_str())) {
@@ -129,11 +129,7 @@ impl Table {
             return Decision::Error { protocol, error: AwsError::missing_action() };
         };
         let by_version = params.get("Version").and_then(|v| self.by_version.get(v)).copied();
-        let by_scope = head
-            .signing_name
-            .and_then(|s| self.by_signing_name.get(s))
-            .copied()
-            .filter(|i| self.routes[*i].query_version.is_some());
+        let by_scope = head.signing_name.and_then(|s| self.by_signing_name.get(s)).copied();
         let by_action = self
             .by_action
             .get(&action)
