@@ -8,18 +8,44 @@ use crate::{ops, persist, Sns};
 use aws_protocol::{AwsError, Protocol, Response, ServiceRoutes};
 use serde_json::Value;
 use service::codec::{decode_input, encode_output, generic_input_error, DecodeError};
-use service::{BoxFuture, Call, Env, PathCall, Service, ServiceDef};
+use service::{BoxFuture, Call, Env, OptionSpec, PathCall, Service, ServiceDef};
 use std::sync::Arc;
+
+const OPTIONS: &[OptionSpec] = &[OptionSpec {
+    flag: "sns-cert-host",
+    help:
+        "Host (or https://host base URL) written into SNS notifications' SigningCertURL, SubscribeURL and \
+           UnsubscribeURL, for validators that insist on sns.<region>.amazonaws.com; empty: http://<the request's Host>",
+    default: "",
+    values: &[],
+}];
+
+/// The base URL of `--sns-cert-host`: a bare host means https.
+fn cert_base(v: &str) -> Option<String> {
+    let v = v.trim().trim_end_matches('/');
+    if v.is_empty() {
+        None
+    } else if v.starts_with("http://") || v.starts_with("https://") {
+        Some(v.to_string())
+    } else {
+        Some(format!("https://{v}"))
+    }
+}
 
 /// SNS's entry in the emulator's service list.
 pub fn def() -> ServiceDef {
     ServiceDef {
         name: "sns",
         migrations: persist::MIGRATIONS.to_vec(),
-        options: &[],
+        options: OPTIONS,
         listeners: &[],
         open: Box::new(|env: &Env| {
-            let sns = Sns::open(env.store.clone()).map_err(|e| format!("sns: {e}"))?;
+            let options = crate::Options {
+                sqs: env.peer::<sqs::SqsService>().map(|s| s.sqs().clone()),
+                clock: env.clock.clone(),
+                cert_base: cert_base(env.option("sns-cert-host")),
+            };
+            let sns = Sns::open(env.store.clone(), options).map_err(|e| format!("sns: {e}"))?;
             Ok(Arc::new(SnsService::new(sns)) as Arc<dyn Service>)
         }),
     }
@@ -71,6 +97,15 @@ impl SnsService {
 
     async fn answer(&self, call: Call<'_>) -> Response {
         let rid = call.ctx.request_id.as_str();
+        if call.operation.is_empty() {
+            // The only path SNS owns without an action: its signing certificate.
+            return match self.sns.signer() {
+                Some(s) if call.path.trim_start_matches('/') == s.cert_file() => {
+                    Response::new(200, "application/x-x509-ca-cert", s.cert_pem().to_string())
+                }
+                _ => Response::new(404, "text/plain", "quayside: no such certificate"),
+            };
+        }
         if !model().has_operation(call.operation) {
             let e = if call.protocol.is_query() {
                 AwsError::invalid_action(call.operation)
@@ -104,6 +139,19 @@ impl Service for SnsService {
         Box::pin(self.answer(call))
     }
 
+    fn tick(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.sns.expire_dedups())
+    }
+
+    fn clock_moved(&self) -> BoxFuture<'_, ()> {
+        self.sns.clock_moved();
+        Box::pin(async {})
+    }
+
+    fn owns_path(&self, path: &str) -> bool {
+        path.starts_with("/SimpleNotificationService-") && path.ends_with(".pem")
+    }
+
     fn reset(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async { self.sns.reset().await.map_err(|e: SnsError| e.to_string()) })
     }
@@ -113,10 +161,26 @@ impl Service for SnsService {
     }
 
     fn paths(&self) -> &[&'static str] {
-        &["/_quayside/sns/explain", "/_aws/sns/subscription-tokens"]
+        &[
+            "/_quayside/sns/explain",
+            "/_aws/sns/subscription-tokens",
+            "/_quayside/sns/messages",
+            "/_quayside/sns/deliveries",
+            "/_aws/sns/sms-messages",
+            "/_aws/sns/platform-endpoint-messages",
+        ]
     }
 
     fn path_call<'a>(&'a self, call: PathCall<'a>) -> BoxFuture<'a, Response> {
+        if call.path == "/_quayside/sns/deliveries" {
+            return Box::pin(crate::recorded::deliveries(&self.sns));
+        }
+        if matches!(
+            call.path,
+            "/_quayside/sns/messages" | "/_aws/sns/sms-messages" | "/_aws/sns/platform-endpoint-messages"
+        ) {
+            return Box::pin(crate::recorded::answer(&self.sns, call));
+        }
         let r = if call.path == "/_quayside/sns/explain" {
             if call.method == "POST" {
                 crate::explain::answer(&self.sns, call.body)

@@ -23,6 +23,18 @@ impl SnsError {
     pub fn invalid_parameter(what: impl std::fmt::Display) -> Self {
         Self::modeled("InvalidParameterException", format!("Invalid parameter: {what}"))
     }
+    /// `ParameterValueInvalid` (InvalidParameterValueException), with AWS's message as is.
+    pub fn invalid_parameter_value(message: impl Into<String>) -> Self {
+        Self::modeled("InvalidParameterValueException", message)
+    }
+    /// The generic `ValidationError` (400) for members the model checks.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::modeled("ValidationError", message)
+    }
+    /// A modeled error by its shape name, with AWS's message.
+    pub fn shape(shape: &'static str, message: impl Into<String>) -> Self {
+        Self::modeled(shape, message)
+    }
     pub fn topic_not_found() -> Self {
         Self::modeled("NotFoundException", "Topic does not exist")
     }

@@ -7,14 +7,19 @@
 //! (XML, or JSON when the client asks), and never sees HTTP.
 
 mod api;
+mod delivery;
 mod error;
 mod explain;
 mod filter;
 mod input;
 mod limits;
+mod message;
 mod model;
 mod ops;
 mod persist;
+mod publish;
+mod recorded;
+mod signing;
 mod subscription;
 mod topic;
 
@@ -22,8 +27,9 @@ pub use api::{def, SnsService};
 pub use error::{SnsError, SnsResult};
 pub use persist::MIGRATIONS;
 
-use parking_lot::RwLock;
-use std::collections::BTreeMap;
+use parking_lot::{Mutex, RwLock};
+use service::Clock;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use store::Store;
 use subscription::Subscription;
@@ -41,17 +47,99 @@ struct Inner {
     topics: RwLock<BTreeMap<String, Topic>>,
     /// Subscriptions by ARN.
     subs: RwLock<BTreeMap<String, Subscription>>,
+    /// Where SQS subscriptions deliver (absent when SNS runs without SQS, in unit tests).
+    sqs: Option<sqs::Sqs>,
+    clock: Arc<dyn Clock>,
+    signer: signing::SignerCell,
+    /// `--sns-cert-host`: the base of SigningCertURL, SubscribeURL and UnsubscribeURL, instead
+    /// of the request's host.
+    cert_base: Option<String>,
+    /// FIFO topics' numbering and de-duplication windows, by topic ARN.
+    fifo: Mutex<HashMap<String, publish::FifoState>>,
+    /// Each topic's fan-out (confirmed subscriptions with parsed filters), built on demand.
+    targets: RwLock<HashMap<String, Arc<Vec<Arc<publish::Target>>>>>,
+    deliveries: Arc<delivery::Deliveries>,
+}
+
+/// How SNS is opened.
+pub struct Options {
+    pub sqs: Option<sqs::Sqs>,
+    pub clock: Arc<dyn Clock>,
+    /// The base URL written into notifications (`https://sns.us-east-1.amazonaws.com`), or
+    /// `None` for `http://<the request's host>`.
+    pub cert_base: Option<String>,
 }
 
 impl Sns {
     /// Loads every topic from the store (opened with [`MIGRATIONS`]).
     ///
     /// Errors: the store cannot be read.
-    pub fn open(store: Store) -> store::Result<Sns> {
-        let (topics, subs) = store.run_blocking(|t| Ok((persist::load_topics(t)?, persist::load_subscriptions(t)?)))?;
+    /// Starts the HTTP/S delivery worker when called inside an async runtime.
+    ///
+    /// Errors: the store cannot be read, or holds an unreadable signing key.
+    pub fn open(store: Store, options: Options) -> Result<Sns, String> {
+        let now = options.clock.now_ms();
+        let (topics, subs, fifo, pending, max_id) = store
+            .run_blocking(move |t| {
+                Ok((
+                    persist::load_topics(t)?,
+                    persist::load_subscriptions(t)?,
+                    persist::load_fifo(t, now)?,
+                    persist::load_deliveries(t)?,
+                    persist::max_delivery_id(t)?,
+                ))
+            })
+            .map_err(|e| e.to_string())?;
         let topics = topics.into_iter().map(|t| (t.arn.clone(), t)).collect();
         let subs = subs.into_iter().map(|s| (s.arn.clone(), s)).collect();
-        Ok(Sns { inner: Arc::new(Inner { store, topics: RwLock::new(topics), subs: RwLock::new(subs) }) })
+        let mut fifo_state: HashMap<String, publish::FifoState> = HashMap::new();
+        for (arn, next) in fifo.0 {
+            fifo_state.entry(arn).or_default().next_seq = next;
+        }
+        for d in fifo.1 {
+            let st = fifo_state.entry(d.topic_arn.clone()).or_default();
+            st.order.push_back((d.expires_ms, d.key.clone()));
+            st.dedup.insert(d.key.clone(), d);
+        }
+        let signer = signing::SignerCell::open(&store)?;
+        let sns = Sns {
+            inner: Arc::new(Inner {
+                store,
+                topics: RwLock::new(topics),
+                subs: RwLock::new(subs),
+                sqs: options.sqs,
+                clock: options.clock,
+                signer,
+                cert_base: options.cert_base,
+                fifo: Mutex::new(fifo_state),
+                targets: RwLock::new(HashMap::new()),
+                deliveries: delivery::Deliveries::new(max_id),
+            }),
+        };
+        delivery::start(&sns, pending);
+        Ok(sns)
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    pub(crate) fn sqs(&self) -> Option<&sqs::Sqs> {
+        self.inner.sqs.as_ref()
+    }
+
+    /// The signing key (waits for it on a new data directory's first use).
+    pub(crate) fn signer(&self) -> Option<Arc<signing::Signer>> {
+        self.inner.signer.get()
+    }
+
+    pub(crate) fn next_delivery_id(&self) -> i64 {
+        self.inner.deliveries.next_id()
+    }
+
+    /// The clock moved (virtual clock): due retries go now.
+    pub fn clock_moved(&self) {
+        self.inner.deliveries.wake();
     }
 
     fn store(&self) -> &Store {
@@ -120,6 +208,7 @@ impl Sns {
             for g in &gone {
                 subs.remove(g);
             }
+            self.forget_targets(arn);
             let arn = arn.to_string();
             self.store().submit(move |t| {
                 persist::delete_subscriptions(t, &gone)?;
@@ -175,6 +264,7 @@ impl Sns {
                 return Ok(s.clone());
             }
             subs.insert(sub.arn.clone(), sub.clone());
+            self.forget_targets(&sub.topic_arn);
             let row = sub.clone();
             self.store().submit(move |t| persist::save_subscription(t, &row))
         };
@@ -195,6 +285,7 @@ impl Sns {
             let mut changed = s.clone();
             f(&mut changed)?;
             *s = changed.clone();
+            self.forget_targets(&changed.topic_arn);
             let row = changed.clone();
             (self.store().submit(move |t| persist::save_subscription(t, &row)), changed)
         };
@@ -207,9 +298,10 @@ impl Sns {
         check_subscription_arn(arn)?;
         let pending = {
             let mut subs = self.inner.subs.write();
-            if subs.remove(arn).is_none() {
+            let Some(gone) = subs.remove(arn) else {
                 return Ok(());
-            }
+            };
+            self.forget_targets(&gone.topic_arn);
             let arns = vec![arn.to_string()];
             self.store().submit(move |t| persist::delete_subscriptions(t, &arns))
         };
@@ -221,6 +313,8 @@ impl Sns {
     pub async fn reset(&self) -> SnsResult<()> {
         self.inner.subs.write().clear();
         self.inner.topics.write().clear();
+        self.inner.targets.write().clear();
+        self.inner.fifo.lock().clear();
         self.store().write(persist::reset).await?;
         Ok(())
     }

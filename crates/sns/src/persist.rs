@@ -40,6 +40,47 @@ CREATE TABLE sns_subscriptions (
 );
 ",
     },
+    Migration {
+        service: "sns",
+        version: 3,
+        sql: "
+CREATE TABLE sns_signing (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    key_der BLOB NOT NULL,
+    cert_pem TEXT NOT NULL
+);
+CREATE TABLE sns_fifo (
+    topic_arn TEXT PRIMARY KEY,
+    next_seq INTEGER NOT NULL
+);
+CREATE TABLE sns_dedup (
+    topic_arn TEXT NOT NULL,
+    key TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    sequence_number TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL,
+    PRIMARY KEY (topic_arn, key)
+);
+CREATE TABLE sns_deliveries (
+    id INTEGER PRIMARY KEY,
+    subscription_arn TEXT NOT NULL,
+    topic_arn TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    message_type TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    raw INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    next_ms INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE sns_recorded (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+",
+    },
 ];
 
 fn to_json(m: &BTreeMap<String, String>) -> String {
@@ -94,7 +135,10 @@ pub fn load_topics(c: &Connection) -> Result<Vec<Topic>> {
 
 /// Wipes every SNS table (the admin reset).
 pub fn reset(t: &Transaction<'_>) -> Result<()> {
-    t.execute_batch("DELETE FROM sns_topics; DELETE FROM sns_subscriptions;")?;
+    t.execute_batch(
+        "DELETE FROM sns_topics; DELETE FROM sns_subscriptions; DELETE FROM sns_fifo; DELETE FROM sns_dedup; \
+         DELETE FROM sns_deliveries; DELETE FROM sns_recorded;",
+    )?;
     Ok(())
 }
 
@@ -143,4 +187,155 @@ pub fn load_subscriptions(c: &Connection) -> Result<Vec<Subscription>> {
         })
     })?;
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// A FIFO topic's de-duplication record.
+#[derive(Debug, Clone)]
+pub struct DedupRow {
+    pub topic_arn: String,
+    pub key: String,
+    pub message_id: String,
+    pub sequence_number: String,
+    pub expires_ms: i64,
+}
+
+pub fn save_fifo(t: &Transaction<'_>, topic_arn: &str, next_seq: i64, dedups: &[DedupRow]) -> Result<()> {
+    t.prepare_cached("INSERT OR REPLACE INTO sns_fifo (topic_arn, next_seq) VALUES (?1, ?2)")?
+        .execute(params![topic_arn, next_seq])?;
+    let mut st = t.prepare_cached(
+        "INSERT OR REPLACE INTO sns_dedup (topic_arn, key, message_id, sequence_number, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for d in dedups {
+        st.execute(params![d.topic_arn, d.key, d.message_id, d.sequence_number, d.expires_ms])?;
+    }
+    Ok(())
+}
+
+/// Every FIFO topic's next sequence number and unexpired de-duplication records.
+/// FIFO topics' next sequence numbers, and their live de-duplication records.
+pub type FifoRows = (Vec<(String, i64)>, Vec<DedupRow>);
+
+pub fn load_fifo(c: &Connection, now_ms: i64) -> Result<FifoRows> {
+    let mut st = c.prepare("SELECT topic_arn, next_seq FROM sns_fifo")?;
+    let seqs = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut st = c.prepare(
+        "SELECT topic_arn, key, message_id, sequence_number, expires_ms FROM sns_dedup WHERE expires_ms > ?1 ORDER BY expires_ms",
+    )?;
+    let dedups = st
+        .query_map([now_ms], |r| {
+            Ok(DedupRow {
+                topic_arn: r.get(0)?,
+                key: r.get(1)?,
+                message_id: r.get(2)?,
+                sequence_number: r.get(3)?,
+                expires_ms: r.get(4)?,
+            })
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok((seqs, dedups))
+}
+
+pub fn expire_dedups(t: &Transaction<'_>, now_ms: i64) -> Result<()> {
+    t.prepare_cached("DELETE FROM sns_dedup WHERE expires_ms <= ?1")?.execute([now_ms])?;
+    Ok(())
+}
+
+/// An HTTP/S delivery that has not succeeded yet, and when to try it next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub subscription_arn: String,
+    pub topic_arn: String,
+    pub endpoint: String,
+    /// Notification, SubscriptionConfirmation or UnsubscribeConfirmation.
+    pub message_type: String,
+    pub message_id: String,
+    pub body: String,
+    pub raw: bool,
+    /// Attempts made so far.
+    pub attempt: i64,
+    pub next_ms: i64,
+    pub created_ms: i64,
+}
+
+pub fn insert_delivery(t: &Transaction<'_>, d: &DeliveryRow) -> Result<()> {
+    t.prepare_cached(
+        "INSERT INTO sns_deliveries (id, subscription_arn, topic_arn, endpoint, message_type, message_id, body, raw, attempt, next_ms, created_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        d.id,
+        d.subscription_arn,
+        d.topic_arn,
+        d.endpoint,
+        d.message_type,
+        d.message_id,
+        d.body,
+        d.raw,
+        d.attempt,
+        d.next_ms,
+        d.created_ms
+    ])?;
+    Ok(())
+}
+
+pub fn reschedule_delivery(t: &Transaction<'_>, id: i64, attempt: i64, next_ms: i64) -> Result<()> {
+    t.prepare_cached("UPDATE sns_deliveries SET attempt = ?2, next_ms = ?3 WHERE id = ?1")?
+        .execute(params![id, attempt, next_ms])?;
+    Ok(())
+}
+
+pub fn delete_delivery(t: &Transaction<'_>, id: i64) -> Result<()> {
+    t.prepare_cached("DELETE FROM sns_deliveries WHERE id = ?1")?.execute([id])?;
+    Ok(())
+}
+
+pub fn load_deliveries(c: &Connection) -> Result<Vec<DeliveryRow>> {
+    let mut st = c.prepare(
+        "SELECT id, subscription_arn, topic_arn, endpoint, message_type, message_id, body, raw, attempt, next_ms, created_ms \
+         FROM sns_deliveries ORDER BY id",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(DeliveryRow {
+            id: r.get(0)?,
+            subscription_arn: r.get(1)?,
+            topic_arn: r.get(2)?,
+            endpoint: r.get(3)?,
+            message_type: r.get(4)?,
+            message_id: r.get(5)?,
+            body: r.get(6)?,
+            raw: r.get(7)?,
+            attempt: r.get(8)?,
+            next_ms: r.get(9)?,
+            created_ms: r.get(10)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// A notification to a protocol Quayside does not send (email, SMS, mobile push, Lambda,
+/// Firehose), kept for the developer endpoints: `kind` is the protocol (or `sms` for direct
+/// publishes to a phone number), `body` the JSON record.
+pub fn insert_recorded(t: &Transaction<'_>, kind: &str, body: &str) -> Result<()> {
+    t.prepare_cached("INSERT INTO sns_recorded (kind, body) VALUES (?1, ?2)")?.execute(params![kind, body])?;
+    Ok(())
+}
+
+/// Recorded notifications, oldest first.
+pub fn load_recorded(c: &Connection) -> Result<Vec<(i64, String, String)>> {
+    let mut st = c.prepare("SELECT id, kind, body FROM sns_recorded ORDER BY id")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+pub fn delete_recorded(t: &Transaction<'_>, ids: &[i64]) -> Result<()> {
+    let mut st = t.prepare_cached("DELETE FROM sns_recorded WHERE id = ?1")?;
+    for id in ids {
+        st.execute([id])?;
+    }
+    Ok(())
+}
+
+pub fn max_delivery_id(c: &Connection) -> Result<i64> {
+    Ok(c.query_row("SELECT COALESCE(MAX(id), 0) FROM sns_deliveries", [], |r| r.get(0))?)
 }

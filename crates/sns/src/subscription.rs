@@ -183,6 +183,13 @@ impl Subscription {
         m
     }
 
+    /// The dead-letter queue of the RedrivePolicy, if one is set.
+    pub fn dead_letter_arn(&self) -> Option<String> {
+        let p = self.attributes.get("RedrivePolicy")?;
+        let v: serde_json::Value = serde_json::from_str(p).ok()?;
+        v.get("deadLetterTargetArn")?.as_str().map(str::to_string)
+    }
+
     /// The parsed filter policy, if one is set (it was checked when set).
     pub fn filter(&self) -> Option<filter::Policy> {
         let p = self.attributes.get("FilterPolicy").filter(|p| !p.is_empty())?;

@@ -169,8 +169,8 @@ async fn cors_preflight_and_headers() {
 async fn services_not_built_yet_answer_not_implemented() {
     let env = start().await;
     let addr = env.running.addr;
-    let r = query(addr, "/", "Action=Publish&Version=2010-03-31&TopicArn=x&Message=m").await;
-    assert_eq!(r.status, 501);
+    let r = query(addr, "/", "Action=CreatePlatformApplication&Version=2010-03-31&Name=a&Platform=GCM&Attributes.entry.1.key=PlatformCredential&Attributes.entry.1.value=k").await;
+    assert_eq!(r.status, 501, "{}", r.body);
     assert!(r.body.contains("<Code>NotImplemented</Code>"), "{}", r.body);
     let r = raw(
         addr,

@@ -17,6 +17,8 @@ mod list_subscriptions;
 mod list_subscriptions_by_topic;
 mod list_tags_for_resource;
 mod list_topics;
+pub(crate) mod publish;
+mod publish_batch;
 mod put_data_protection_policy;
 mod remove_permission;
 mod set_subscription_attributes;
@@ -43,6 +45,8 @@ pub(crate) async fn dispatch(sns: &Sns, ctx: &RequestContext, op: &str, input: V
         "GetTopicAttributes" => get_topic_attributes::handle(sns, ctx, input).await,
         "ListTagsForResource" => list_tags_for_resource::handle(sns, ctx, input).await,
         "ListTopics" => list_topics::handle(sns, ctx, input).await,
+        "Publish" => publish::handle(sns, ctx, input).await,
+        "PublishBatch" => publish_batch::handle(sns, ctx, input).await,
         "PutDataProtectionPolicy" => put_data_protection_policy::handle(sns, ctx, input).await,
         "RemovePermission" => remove_permission::handle(sns, ctx, input).await,
         "SetTopicAttributes" => set_topic_attributes::handle(sns, ctx, input).await,

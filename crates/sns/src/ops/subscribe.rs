@@ -59,6 +59,9 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
             Ok(())
         })
         .await?;
+    if let Some(token) = sub.token.as_deref().filter(|_| !sub.confirmed) {
+        sns.send_confirmation(&sub, "SubscriptionConfirmation", token, &ctx.host).await?;
+    }
     let return_arn = input.get("ReturnSubscriptionArn").and_then(|v| v.as_bool()).unwrap_or(false);
     let shown = if sub.confirmed || return_arn { sub.arn } else { "pending confirmation".to_string() };
     Ok(json!({"SubscriptionArn": shown}))

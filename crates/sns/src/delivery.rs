@@ -1,0 +1,366 @@
+//! HTTP/S delivery: a real POST with AWS's headers, retried as the delivery policy says
+//! (AWS's defaults unless the subscription or topic sets one), then moved to the
+//! subscription's dead-letter queue. Every pending delivery and its next attempt are in the
+//! store, so they go on after a restart. Each attempt runs on its own task with a 15-second
+//! limit: a slow or unreachable endpoint never delays a publish or another subscriber.
+
+use crate::limits::SNS_SENDER_ID;
+use crate::persist::{self, DeliveryRow};
+use crate::{Inner, Sns};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+use sqs::enqueue::{AttributeValue, EnqueueRequest};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use tokio::sync::{mpsc, Notify};
+
+/// How long one attempt may take.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The handle publishers use: new deliveries go to the worker after their commit.
+pub(crate) struct Deliveries {
+    tx: mpsc::UnboundedSender<Vec<DeliveryRow>>,
+    rx: parking_lot::Mutex<Option<mpsc::UnboundedReceiver<Vec<DeliveryRow>>>>,
+    next_id: AtomicI64,
+    wake: Notify,
+}
+
+impl Deliveries {
+    pub fn new(max_id: i64) -> Arc<Deliveries> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Arc::new(Deliveries {
+            tx,
+            rx: parking_lot::Mutex::new(Some(rx)),
+            next_id: AtomicI64::new(max_id + 1),
+            wake: Notify::new(),
+        })
+    }
+
+    /// Hands committed deliveries to the worker (called from a commit hook: never blocks).
+    pub fn schedule(&self, rows: Vec<DeliveryRow>) {
+        if !rows.is_empty() {
+            let _ = self.tx.send(rows);
+        }
+    }
+
+    pub fn next_id(&self) -> i64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Wakes the worker (the clock moved).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// The retry policy of a delivery: AWS's `healthyRetryPolicy` fields.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RetryPolicy {
+    pub min_delay: i64,
+    pub max_delay: i64,
+    pub num_retries: i64,
+    pub num_no_delay: i64,
+    pub num_min_delay: i64,
+    pub num_max_delay: i64,
+    pub backoff: Backoff,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backoff {
+    Linear,
+    Arithmetic,
+    Geometric,
+    Exponential,
+}
+
+impl Default for RetryPolicy {
+    /// AWS's default for HTTP/S: three retries, 20 seconds apart.
+    fn default() -> Self {
+        RetryPolicy {
+            min_delay: 20,
+            max_delay: 20,
+            num_retries: 3,
+            num_no_delay: 0,
+            num_min_delay: 0,
+            num_max_delay: 0,
+            backoff: Backoff::Linear,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Reads a `healthyRetryPolicy` object; missing fields keep the defaults.
+    pub fn from_json(v: &Value) -> RetryPolicy {
+        let d = RetryPolicy::default();
+        let n = |k: &str, dflt: i64| v.get(k).and_then(Value::as_i64).unwrap_or(dflt);
+        RetryPolicy {
+            min_delay: n("minDelayTarget", d.min_delay),
+            max_delay: n("maxDelayTarget", d.max_delay),
+            num_retries: n("numRetries", d.num_retries),
+            num_no_delay: n("numNoDelayRetries", d.num_no_delay),
+            num_min_delay: n("numMinDelayRetries", d.num_min_delay),
+            num_max_delay: n("numMaxDelayRetries", d.num_max_delay),
+            backoff: match v.get("backoffFunction").and_then(Value::as_str) {
+                Some("arithmetic") => Backoff::Arithmetic,
+                Some("geometric") => Backoff::Geometric,
+                Some("exponential") => Backoff::Exponential,
+                _ => Backoff::Linear,
+            },
+        }
+    }
+
+    /// The delay in seconds before retry number `retry` (1-based), or `None` when the retries
+    /// are used up. The phases are AWS's: immediate retries, retries at the minimum delay, the
+    /// backoff phase from minimum to maximum, then retries at the maximum.
+    pub fn delay(&self, retry: i64) -> Option<i64> {
+        if retry > self.num_retries {
+            return None;
+        }
+        if retry <= self.num_no_delay {
+            return Some(0);
+        }
+        let r = retry - self.num_no_delay;
+        if r <= self.num_min_delay {
+            return Some(self.min_delay);
+        }
+        let backoff_n = (self.num_retries - self.num_no_delay - self.num_min_delay - self.num_max_delay).max(0);
+        let r = r - self.num_min_delay;
+        if r > backoff_n {
+            return Some(self.max_delay);
+        }
+        let (lo, hi) = (self.min_delay as f64, self.max_delay as f64);
+        if backoff_n <= 1 || hi <= lo {
+            return Some(if backoff_n <= 1 { self.min_delay } else { self.max_delay });
+        }
+        let f = (r - 1) as f64 / (backoff_n - 1) as f64;
+        let v = match self.backoff {
+            Backoff::Linear => lo + (hi - lo) * f,
+            Backoff::Arithmetic => lo + (hi - lo) * f * f,
+            Backoff::Geometric => lo * (hi / lo.max(1.0)).powf(f),
+            Backoff::Exponential => lo + (hi - lo) * ((2f64.powf(f * 5.0) - 1.0) / 31.0),
+        };
+        Some(v.round().clamp(lo, hi) as i64)
+    }
+}
+
+/// The retry policy for a subscription: its own DeliveryPolicy's `healthyRetryPolicy`, else
+/// the topic's `http.defaultHealthyRetryPolicy`, else AWS's defaults.
+fn policy_for(sns: &Sns, row: &DeliveryRow) -> RetryPolicy {
+    let from = |text: Option<&String>, path: &[&str]| -> Option<RetryPolicy> {
+        let v: Value = serde_json::from_str(text?).ok()?;
+        let mut cur = &v;
+        for p in path {
+            cur = cur.get(*p)?;
+        }
+        Some(RetryPolicy::from_json(cur))
+    };
+    let sub = sns.inner.subs.read().get(&row.subscription_arn).map(|s| s.attributes.get("DeliveryPolicy").cloned());
+    if let Some(p) = sub.flatten().and_then(|t| from(Some(&t), &["healthyRetryPolicy"])) {
+        return p;
+    }
+    let topic = sns.inner.topics.read().get(&row.topic_arn).and_then(|t| t.attributes.get("DeliveryPolicy").cloned());
+    topic.and_then(|t| from(Some(&t), &["http", "defaultHealthyRetryPolicy"])).unwrap_or_default()
+}
+
+/// What one attempt came to.
+enum Outcome {
+    Delivered,
+    /// A 4xx other than 429: AWS does not retry client errors.
+    Refused(String),
+    /// A 5xx, 429, timeout or connection failure.
+    Failed(String),
+}
+
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+async fn attempt(client: &HttpClient, row: &DeliveryRow) -> Outcome {
+    let mut req = hyper::Request::post(row.endpoint.as_str())
+        .header("Content-Type", "text/plain; charset=UTF-8")
+        .header("User-Agent", "Amazon Simple Notification Service Agent")
+        .header("x-amz-sns-message-type", row.message_type.as_str())
+        .header("x-amz-sns-message-id", row.message_id.as_str())
+        .header("x-amz-sns-topic-arn", row.topic_arn.as_str());
+    if row.message_type != "SubscriptionConfirmation" {
+        req = req.header("x-amz-sns-subscription-arn", row.subscription_arn.as_str());
+    }
+    if row.raw {
+        req = req.header("x-amz-sns-rawdelivery", "true");
+    }
+    let req = match req.body(Full::new(Bytes::from(row.body.clone()))) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Refused(format!("invalid endpoint: {e}")),
+    };
+    match tokio::time::timeout(ATTEMPT_TIMEOUT, client.request(req)).await {
+        Err(_) => Outcome::Failed("the endpoint did not answer within 15 seconds".into()),
+        Ok(Err(e)) => Outcome::Failed(format!("connection failed: {e}")),
+        Ok(Ok(resp)) => {
+            let status = resp.status().as_u16();
+            match status {
+                200..=299 => Outcome::Delivered,
+                429 | 500..=599 => Outcome::Failed(format!("HTTP {status}")),
+                _ => Outcome::Refused(format!("HTTP {status}")),
+            }
+        }
+    }
+}
+
+/// Starts the delivery worker on the current runtime with the deliveries left in the store.
+pub(crate) fn start(sns: &Sns, pending: Vec<DeliveryRow>) {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        tracing::warn!("sns: no async runtime; HTTP/S deliveries will not be sent");
+        return;
+    };
+    let Some(rx) = sns.inner.deliveries.rx.lock().take() else {
+        return;
+    };
+    let weak = Arc::downgrade(&sns.inner);
+    handle.spawn(run(weak, rx, pending));
+}
+
+async fn run(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Vec<DeliveryRow>>, pending: Vec<DeliveryRow>) {
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let mut queue: BTreeMap<(i64, i64), DeliveryRow> = pending.into_iter().map(|r| ((r.next_ms, r.id), r)).collect();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(DeliveryRow, Outcome)>();
+    loop {
+        let Some(inner) = weak.upgrade() else { return };
+        let sns = Sns { inner };
+        let now = sns.now_ms();
+        while let Some(entry) = queue.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let row = entry.remove();
+            let client = client.clone();
+            let done = done_tx.clone();
+            tokio::spawn(async move {
+                let outcome = attempt(&client, &row).await;
+                let _ = done.send((row, outcome));
+            });
+        }
+        let sleep_ms = queue.keys().next().map_or(1_000, |(t, _)| (t - now).clamp(1, 1_000));
+        let wake = sns.inner.deliveries.clone();
+        drop(sns);
+        tokio::select! {
+            rows = rx.recv() => match rows {
+                Some(rows) => for r in rows { queue.insert((r.next_ms, r.id), r); },
+                None => return,
+            },
+            Some((row, outcome)) = done_rx.recv() => {
+                let Some(inner) = weak.upgrade() else { return };
+                if let Some(next) = finish(&Sns { inner }, row, outcome).await {
+                    queue.insert((next.next_ms, next.id), next);
+                }
+            }
+            _ = wake.wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(sleep_ms as u64)) => {}
+        }
+    }
+}
+
+/// Records an attempt's outcome: done, rescheduled (returned), or moved to the dead-letter
+/// queue (or dropped when there is none).
+async fn finish(sns: &Sns, mut row: DeliveryRow, outcome: Outcome) -> Option<DeliveryRow> {
+    let id = row.id;
+    let why = match outcome {
+        Outcome::Delivered => {
+            tracing::debug!("sns: delivered {} to {}", row.message_id, row.endpoint);
+            let _ = sns.store().submit(move |t| persist::delete_delivery(t, id)).await;
+            return None;
+        }
+        Outcome::Refused(why) => why,
+        Outcome::Failed(why) => {
+            row.attempt += 1;
+            // Confirmations are not retried by policy in AWS beyond its own schedule; the
+            // subscription's or topic's policy applies to notifications.
+            if let Some(delay) = policy_for(sns, &row).delay(row.attempt) {
+                row.next_ms = sns.now_ms() + delay * 1000;
+                let (attempt, next) = (row.attempt, row.next_ms);
+                tracing::info!(
+                    "sns: delivery of {} to {} failed ({why}); retry {attempt} in {delay} s",
+                    row.message_id,
+                    row.endpoint
+                );
+                let _ = sns.store().submit(move |t| persist::reschedule_delivery(t, id, attempt, next)).await;
+                return Some(row);
+            }
+            why
+        }
+    };
+    tracing::info!("sns: giving up delivering {} to {}: {why}", row.message_id, row.endpoint);
+    let dlq = sns.inner.subs.read().get(&row.subscription_arn).and_then(|s| s.dead_letter_arn());
+    let prepared = match (row.message_type.as_str(), dlq, sns.sqs()) {
+        ("Notification", Some(dlq), Some(sqs)) => sqs.queue_by_arn(&dlq).and_then(|q| {
+            let mut attributes = sqs::enqueue::Attributes::new();
+            let s = |v: &str| AttributeValue {
+                data_type: "String".into(),
+                string_value: Some(v.to_string()),
+                binary_value: None,
+            };
+            attributes
+                .insert("ErrorCode".into(), s(if why.starts_with("HTTP 4") { "ClientError" } else { "ServerError" }));
+            attributes.insert("ErrorMessage".into(), s(&why));
+            attributes.insert("RequestID".into(), s(&uuid::Uuid::new_v4().to_string()));
+            let req = EnqueueRequest {
+                body: row.body.clone(),
+                attributes,
+                group_id: q.fifo.then(|| "sns-dead-letter".to_string()),
+                dedup_id: q.fifo.then(|| row.message_id.clone()),
+                sender_id: SNS_SENDER_ID.into(),
+                ..Default::default()
+            };
+            sqs.prepare_enqueue(&q, vec![Ok(req)]).ok()
+        }),
+        _ => None,
+    };
+    match prepared {
+        Some(p) => {
+            let (_, write, apply) = p.into_parts();
+            let _ = sns
+                .store()
+                .submit_with_hook(
+                    move |t| {
+                        write.persist(t)?;
+                        persist::delete_delivery(t, id)
+                    },
+                    move |ok| apply.apply(ok),
+                )
+                .await;
+        }
+        None => {
+            let _ = sns.store().submit(move |t| persist::delete_delivery(t, id)).await;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn aws_default_is_three_retries_twenty_seconds_apart() {
+        let p = RetryPolicy::default();
+        assert_eq!((1..=4).map(|r| p.delay(r)).collect::<Vec<_>>(), vec![Some(20), Some(20), Some(20), None]);
+    }
+
+    #[test]
+    fn phases_follow_the_policy() {
+        let p = RetryPolicy::from_json(&json!({
+            "minDelayTarget": 1, "maxDelayTarget": 60, "numRetries": 10, "numNoDelayRetries": 2,
+            "numMinDelayRetries": 2, "numMaxDelayRetries": 2, "backoffFunction": "linear"
+        }));
+        let d: Vec<i64> = (1..=10).map(|r| p.delay(r).unwrap()).collect();
+        assert_eq!(&d[..4], &[0, 0, 1, 1]);
+        assert_eq!(d[4], 1);
+        assert_eq!(d[7], 60);
+        assert_eq!(&d[8..], &[60, 60]);
+        assert!(d.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(p.delay(11), None);
+    }
+}

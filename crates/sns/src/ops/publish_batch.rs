@@ -1,0 +1,96 @@
+use crate::error::{SnsError, SnsResult};
+use crate::input::{str_opt, str_req};
+use crate::limits::{DEFAULT_MAX_MESSAGE_SIZE, MAX_BATCH_ENTRIES, MAX_BATCH_ID_LEN};
+use crate::message;
+use crate::ops::publish::entry;
+use crate::Sns;
+use aws_protocol::RequestContext;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+
+/// PublishBatch: up to ten messages to one topic, published together (one store job). The
+/// request fails whole for batch-level faults (no entries, too many, repeated or invalid ids,
+/// total size); an entry that fails its own checks is reported in `Failed` and the rest are
+/// published.
+pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<Value> {
+    let topic = sns.topic(str_req(&input, "TopicArn")?)?;
+    let entries = input.get("PublishBatchRequestEntries").and_then(Value::as_array).cloned().unwrap_or_default();
+    if entries.is_empty() {
+        return Err(SnsError::shape("EmptyBatchRequestException", "The batch request doesn't contain any entries."));
+    }
+    if entries.len() > MAX_BATCH_ENTRIES {
+        return Err(SnsError::shape(
+            "TooManyEntriesInBatchRequestException",
+            "The batch request contains more entries than permissible.",
+        ));
+    }
+    let mut seen = HashSet::new();
+    for e in &entries {
+        let id = str_opt(e, "Id").unwrap_or("");
+        if !seen.insert(id) {
+            return Err(SnsError::shape(
+                "BatchEntryIdsNotDistinctException",
+                "Two or more batch entries in the request have the same Id.",
+            ));
+        }
+        if id.len() > MAX_BATCH_ID_LEN {
+            return Err(SnsError::shape(
+                "InvalidBatchEntryIdException",
+                format!("The Id of a batch entry in the batch request is too long: {id}"),
+            ));
+        }
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(SnsError::shape(
+                "InvalidBatchEntryIdException",
+                format!("The Id of a batch entry in the batch request contains an impermissible character: {id}"),
+            ));
+        }
+    }
+    let limit = topic
+        .attributes
+        .get("MaximumMessageSize")
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(DEFAULT_MAX_MESSAGE_SIZE as usize);
+    let total: usize = entries
+        .iter()
+        .map(|e| {
+            let attrs = message::parse_attributes(e.get("MessageAttributes"), "").unwrap_or_default();
+            message::size(str_opt(e, "Message").unwrap_or(""), &attrs)
+        })
+        .sum();
+    if total > limit {
+        return Err(SnsError::shape(
+            "BatchRequestTooLongException",
+            "The length of all the messages put together is more than the limit.",
+        ));
+    }
+    let mut ok = Vec::new();
+    let mut ids = Vec::new();
+    let mut failed = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let id = str_opt(e, "Id").unwrap_or("").to_string();
+        let at = format!("publishBatchRequestEntries.{}.member.messageAttributes", i + 1);
+        match entry(sns, Some(&topic), e, &at) {
+            Ok(p) => {
+                ok.push(p);
+                ids.push(id);
+            }
+            Err(err) => {
+                let a = err.to_aws();
+                failed.push(json!({"Id": id, "Code": a.code, "Message": a.message, "SenderFault": a.sender_fault}));
+            }
+        }
+    }
+    let mut successful = Vec::new();
+    if !ok.is_empty() {
+        let results = sns.publish_to_topic(&topic, ok, &ctx.host).await?;
+        for (id, r) in ids.into_iter().zip(results) {
+            let mut s = json!({"Id": id, "MessageId": r.message_id});
+            if let Some(seq) = r.sequence_number {
+                s["SequenceNumber"] = Value::String(seq);
+            }
+            successful.push(s);
+        }
+    }
+    Ok(json!({"Successful": successful, "Failed": failed}))
+}

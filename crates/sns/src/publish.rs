@@ -1,0 +1,552 @@
+//! Publishing: FIFO de-duplication and numbering, the filter decision for each subscription,
+//! and the fan-out, all in one store job. SQS subscriptions are written with the sqs crate's
+//! enqueue API inside that job, so when Publish answers every matching queue holds the
+//! message; HTTP/S deliveries are stored with their schedule and handed to the delivery worker
+//! after the commit; the protocols Quayside does not send are recorded for the developer
+//! endpoints.
+
+use crate::error::SnsResult;
+use crate::filter::{self, Scope};
+use crate::limits::{DEDUP_WINDOW_MS, SNS_SENDER_ID};
+use crate::message::{envelope_attributes, AttributeValue, Attributes, PrettyObject, Published};
+use crate::persist::{self, DedupRow, DeliveryRow};
+use crate::subscription::Subscription;
+use crate::topic::Topic;
+use crate::Sns;
+use serde_json::{json, Value};
+use sqs::enqueue::{EnqueueApply, EnqueueRequest, EnqueueWrite};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// A subscription as the fan-out sees it: confirmed, with its filter parsed once.
+pub(crate) struct Target {
+    pub sub: Subscription,
+    pub filter: Option<filter::Policy>,
+    pub scope: Scope,
+    pub raw: bool,
+}
+
+/// A FIFO topic's numbering and de-duplication window.
+#[derive(Default)]
+pub(crate) struct FifoState {
+    pub next_seq: i64,
+    pub dedup: HashMap<String, DedupRow>,
+    pub order: VecDeque<(i64, String)>,
+}
+
+impl FifoState {
+    fn expire(&mut self, now: i64) {
+        while let Some((exp, _)) = self.order.front() {
+            if *exp > now {
+                break;
+            }
+            let (exp, key) = self.order.pop_front().unwrap_or_default();
+            if self.dedup.get(&key).is_some_and(|d| d.expires_ms == exp) {
+                self.dedup.remove(&key);
+            }
+        }
+    }
+}
+
+/// The first FIFO sequence number, as AWS's look (20 digits).
+const SEQ_BASE: u128 = 10_000_000_000_000_000_000;
+
+/// What one published entry answers.
+#[derive(Debug, Clone)]
+pub(crate) struct PublishResult {
+    pub message_id: String,
+    pub sequence_number: Option<String>,
+}
+
+/// The URLs written into notifications.
+pub(crate) struct Urls {
+    /// `http://host[:port]` (or the `--sns-cert-host` base).
+    pub base: String,
+}
+
+impl Urls {
+    pub fn unsubscribe(&self, sub_arn: &str) -> String {
+        format!("{}/?Action=Unsubscribe&SubscriptionArn={sub_arn}", self.base)
+    }
+    pub fn subscribe(&self, topic_arn: &str, token: &str) -> String {
+        format!("{}/?Action=ConfirmSubscription&TopicArn={topic_arn}&Token={token}", self.base)
+    }
+    pub fn cert(&self, file: &str) -> String {
+        format!("{}/{file}", self.base)
+    }
+}
+
+/// Whether a message passes a subscription's filter policy.
+pub(crate) fn matches(target: &Target, p: &Published, protocol_text: &str) -> bool {
+    let Some(policy) = &target.filter else {
+        return true;
+    };
+    match target.scope {
+        Scope::MessageAttributes => policy.matches(&|path| {
+            let a = p.attributes.get(path[0].as_str())?;
+            if a.binary_value.is_some() {
+                return None;
+            }
+            filter::attribute_values(&a.data_type, a.string_value.as_deref().unwrap_or(""))
+        }),
+        Scope::MessageBody => match serde_json::from_str::<Value>(protocol_text) {
+            Ok(body @ Value::Object(_)) => policy.matches(&|path| filter::body_values(&body, path)),
+            _ => false,
+        },
+    }
+}
+
+/// Writes the notification envelope for one subscription.
+fn envelope(
+    sns: &Sns,
+    topic: &Topic,
+    p: &Published,
+    text: &str,
+    sub_arn: &str,
+    urls: &Urls,
+    sigs: &mut Vec<(String, String)>,
+) -> String {
+    let ts = aws_protocol::time::iso8601_ms(p.timestamp_ms);
+    let mut o = PrettyObject::new();
+    o.str("Type", "Notification").str("MessageId", &p.message_id);
+    if let Some(seq) = &p.sequence_number {
+        o.str("SequenceNumber", seq);
+    }
+    o.str("TopicArn", &topic.arn);
+    if let Some(s) = &p.subject {
+        o.str("Subject", s);
+    }
+    o.str("Message", text).str("Timestamp", &ts);
+    // FIFO topics' notifications carry no signature (their SequenceNumber instead).
+    if !topic.fifo {
+        let version = topic.attributes.get("SignatureVersion").map(String::as_str).unwrap_or("1");
+        if let Some(signer) = sns.signer() {
+            let sig = match sigs.iter().find(|(t, _)| t == text) {
+                Some((_, s)) => s.clone(),
+                None => {
+                    let s = signer.sign(
+                        version,
+                        &crate::signing::notification_text(text, &p.message_id, p.subject.as_deref(), &ts, &topic.arn),
+                    );
+                    sigs.push((text.to_string(), s.clone()));
+                    s
+                }
+            };
+            o.str("SignatureVersion", version)
+                .str("Signature", &sig)
+                .str("SigningCertURL", &urls.cert(&signer.cert_file()));
+        }
+    }
+    o.str("UnsubscribeURL", &urls.unsubscribe(sub_arn));
+    if !p.attributes.is_empty() {
+        o.field("MessageAttributes", &envelope_attributes(&p.attributes));
+    }
+    o.finish()
+}
+
+/// The record kept for a protocol Quayside does not send.
+fn record(topic: &Topic, p: &Published, sub: &Subscription, message: &str) -> Value {
+    json!({
+        "TopicArn": topic.arn,
+        "SubscriptionArn": sub.arn,
+        "Protocol": sub.protocol,
+        "Endpoint": sub.endpoint,
+        "MessageId": p.message_id,
+        "Message": message,
+        "Subject": p.subject,
+        "MessageAttributes": envelope_attributes(&p.attributes),
+        "MessageGroupId": p.group_id,
+        "Timestamp": aws_protocol::time::iso8601_ms(p.timestamp_ms),
+    })
+}
+
+/// A queue's share of a fan-out: its requests in publish order.
+struct QueueShare {
+    arn: String,
+    requests: Vec<EnqueueRequest>,
+    /// Requests that go to the subscription's dead-letter queue if this queue cannot take them.
+    dlq: Vec<Option<String>>,
+}
+
+impl Sns {
+    /// Publishes messages (already validated and given ids) to a topic: de-duplicates and
+    /// numbers them on FIFO topics, filters, and fans out, committing everything in one store
+    /// job. Returns one result per message; duplicates answer the original's ids.
+    ///
+    /// Errors: `NotFound` if the topic is gone; an internal error if the store fails.
+    pub(crate) async fn publish_to_topic(
+        &self,
+        topic: &Topic,
+        mut entries: Vec<Published>,
+        host: &str,
+    ) -> SnsResult<Vec<PublishResult>> {
+        let urls = self.urls(host);
+        let targets = self.targets(&topic.arn);
+        let now = self.now_ms();
+        let mut results = Vec::with_capacity(entries.len());
+        let pending = if topic.fifo {
+            // FIFO topics hold the lock from numbering to submission, so every queue sees the
+            // topic's order.
+            let mut guard = self.inner.fifo.lock();
+            let state = guard.entry(topic.arn.clone()).or_default();
+            state.expire(now);
+            let by_group = topic.attributes.get("FifoThroughputScope").is_some_and(|s| s == "MessageGroup");
+            let mut rows = Vec::new();
+            let mut fresh = Vec::with_capacity(entries.len());
+            for mut p in entries.drain(..) {
+                let dedup = p.dedup_id.clone().unwrap_or_default();
+                let key = if by_group { format!("{}\u{0}{dedup}", p.group_id.as_deref().unwrap_or("")) } else { dedup };
+                if let Some(d) = state.dedup.get(&key) {
+                    results.push(PublishResult {
+                        message_id: d.message_id.clone(),
+                        sequence_number: Some(d.sequence_number.clone()),
+                    });
+                    continue;
+                }
+                let seq = format!("{:020}", SEQ_BASE + state.next_seq as u128);
+                state.next_seq += 1;
+                p.sequence_number = Some(seq.clone());
+                let row = DedupRow {
+                    topic_arn: topic.arn.clone(),
+                    key: key.clone(),
+                    message_id: p.message_id.clone(),
+                    sequence_number: seq.clone(),
+                    expires_ms: now + DEDUP_WINDOW_MS,
+                };
+                state.order.push_back((row.expires_ms, key.clone()));
+                state.dedup.insert(key, row.clone());
+                rows.push(row);
+                results.push(PublishResult { message_id: p.message_id.clone(), sequence_number: Some(seq) });
+                fresh.push(p);
+            }
+            let next = state.next_seq;
+            self.fan_out(topic, &fresh, &targets, &urls, now, Some((next, rows)))
+        } else {
+            for p in &entries {
+                results.push(PublishResult { message_id: p.message_id.clone(), sequence_number: None });
+            }
+            self.fan_out(topic, &entries, &targets, &urls, now, None)
+        };
+        pending.await?;
+        Ok(results)
+    }
+
+    /// Builds and submits the store job of a fan-out; the returned future resolves after the
+    /// commit (and after the queues and the delivery worker have been told).
+    fn fan_out(
+        &self,
+        topic: &Topic,
+        entries: &[Published],
+        targets: &[Arc<Target>],
+        urls: &Urls,
+        now: i64,
+        fifo: Option<(i64, Vec<DedupRow>)>,
+    ) -> store::Pending<()> {
+        let mut shares: Vec<QueueShare> = Vec::new();
+        let mut deliveries: Vec<DeliveryRow> = Vec::new();
+        let mut recorded: Vec<(String, String)> = Vec::new();
+        for p in entries {
+            let mut sigs = Vec::new();
+            for t in targets {
+                let sub = &t.sub;
+                let text = p.text_for(&sub.protocol);
+                if !matches(t, p, text) {
+                    continue;
+                }
+                match sub.protocol.as_str() {
+                    "sqs" => {
+                        let (body, attributes) = if t.raw {
+                            (text.to_string(), p.attributes.clone())
+                        } else {
+                            (envelope(self, topic, p, text, &sub.arn, urls, &mut sigs), Attributes::new())
+                        };
+                        let to_fifo = sub.endpoint.ends_with(".fifo");
+                        let req = EnqueueRequest {
+                            body,
+                            attributes,
+                            trace_header: None,
+                            delay_seconds: None,
+                            group_id: if to_fifo || !topic.fifo { p.group_id.clone() } else { None },
+                            dedup_id: if to_fifo { p.dedup_id.clone() } else { None },
+                            sender_id: SNS_SENDER_ID.to_string(),
+                        };
+                        let dlq = sub.dead_letter_arn();
+                        match shares.iter_mut().find(|s| s.arn == sub.endpoint) {
+                            Some(s) => {
+                                s.requests.push(req);
+                                s.dlq.push(dlq);
+                            }
+                            None => shares.push(QueueShare {
+                                arn: sub.endpoint.clone(),
+                                requests: vec![req],
+                                dlq: vec![dlq],
+                            }),
+                        }
+                    }
+                    "http" | "https" => {
+                        let body = if t.raw {
+                            text.to_string()
+                        } else {
+                            envelope(self, topic, p, text, &sub.arn, urls, &mut sigs)
+                        };
+                        deliveries.push(DeliveryRow {
+                            id: self.next_delivery_id(),
+                            subscription_arn: sub.arn.clone(),
+                            topic_arn: topic.arn.clone(),
+                            endpoint: sub.endpoint.clone(),
+                            message_type: "Notification".into(),
+                            message_id: p.message_id.clone(),
+                            body,
+                            raw: t.raw,
+                            attempt: 0,
+                            next_ms: now,
+                            created_ms: now,
+                        });
+                    }
+                    protocol => {
+                        let message = match protocol {
+                            "email-json" | "lambda" | "firehose" if !t.raw => {
+                                envelope(self, topic, p, text, &sub.arn, urls, &mut sigs)
+                            }
+                            _ => text.to_string(),
+                        };
+                        recorded.push((protocol.to_string(), record(topic, p, sub, &message).to_string()));
+                    }
+                }
+            }
+        }
+        // Each queue's messages, validated and numbered under its lock (nothing stored yet).
+        let mut writes: Vec<EnqueueWrite> = Vec::new();
+        let mut applies: Vec<EnqueueApply> = Vec::new();
+        if let Some(sqs) = self.sqs() {
+            let mut dead: Vec<QueueShare> = Vec::new();
+            for share in shares {
+                let failed: Vec<(EnqueueRequest, Option<String>, String)> = match sqs.queue_by_arn(&share.arn) {
+                    Some(q) => {
+                        let reqs = share.requests.clone();
+                        match sqs.prepare_enqueue(&q, reqs.into_iter().map(Ok).collect()) {
+                            Ok(prepared) => {
+                                let (results, write, apply) = prepared.into_parts();
+                                writes.push(write);
+                                applies.push(apply);
+                                results
+                                    .into_iter()
+                                    .zip(share.requests.into_iter().zip(share.dlq))
+                                    .filter_map(|(r, (req, dlq))| r.err().map(|e| (req, dlq, e.to_string())))
+                                    .collect()
+                            }
+                            Err(e) => {
+                                let why = e.to_string();
+                                share.requests.into_iter().zip(share.dlq).map(|(r, d)| (r, d, why.clone())).collect()
+                            }
+                        }
+                    }
+                    None => {
+                        let why = "AWS.SimpleQueueService.NonExistentQueue".to_string();
+                        share.requests.into_iter().zip(share.dlq).map(|(r, d)| (r, d, why.clone())).collect()
+                    }
+                };
+                for (mut req, dlq, why) in failed {
+                    tracing::info!("sns: delivery to {} failed: {why}", share.arn);
+                    let Some(dlq) = dlq else { continue };
+                    add_error_attributes(&mut req.attributes, &why);
+                    match dead.iter_mut().find(|s| s.arn == dlq) {
+                        Some(s) => s.requests.push(req),
+                        None => dead.push(QueueShare { arn: dlq, requests: vec![req], dlq: vec![] }),
+                    }
+                }
+            }
+            for share in dead {
+                let Some(q) = sqs.queue_by_arn(&share.arn) else {
+                    tracing::info!("sns: dead-letter queue {} does not exist; message dropped", share.arn);
+                    continue;
+                };
+                // FIFO dead-letter queues need the group; standard ones take none of the FIFO ids.
+                let reqs = share
+                    .requests
+                    .into_iter()
+                    .map(|mut r| {
+                        if !q.fifo {
+                            r.dedup_id = None;
+                        }
+                        Ok(r)
+                    })
+                    .collect();
+                if let Ok(prepared) = sqs.prepare_enqueue(&q, reqs) {
+                    let (_, write, apply) = prepared.into_parts();
+                    writes.push(write);
+                    applies.push(apply);
+                }
+            }
+        }
+        let topic_arn = topic.arn.clone();
+        let worker_rows = deliveries.clone();
+        let worker = self.inner.deliveries.clone();
+        self.store().submit_with_hook(
+            move |t| {
+                if let Some((next, rows)) = &fifo {
+                    persist::save_fifo(t, &topic_arn, *next, rows)?;
+                }
+                for w in &writes {
+                    w.persist(t)?;
+                }
+                for d in &deliveries {
+                    persist::insert_delivery(t, d)?;
+                }
+                for (kind, body) in &recorded {
+                    persist::insert_recorded(t, kind, body)?;
+                }
+                Ok(())
+            },
+            move |ok| {
+                for a in applies {
+                    a.apply(ok);
+                }
+                if ok {
+                    worker.schedule(worker_rows);
+                }
+            },
+        )
+    }
+
+    /// Sends an HTTP/S subscription its SubscriptionConfirmation (on Subscribe) or
+    /// UnsubscribeConfirmation (on Unsubscribe), signed, through the delivery worker.
+    pub(crate) async fn send_confirmation(
+        &self,
+        sub: &Subscription,
+        kind: &str,
+        token: &str,
+        host: &str,
+    ) -> SnsResult<()> {
+        if !matches!(sub.protocol.as_str(), "http" | "https") {
+            return Ok(());
+        }
+        let urls = self.urls(host);
+        let now = self.now_ms();
+        let ts = aws_protocol::time::iso8601_ms(now);
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let message = if kind == "SubscriptionConfirmation" {
+            format!(
+                "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
+                sub.topic_arn
+            )
+        } else {
+            format!(
+                "You have chosen to deactivate subscription {}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.",
+                sub.arn
+            )
+        };
+        let subscribe_url = urls.subscribe(&sub.topic_arn, token);
+        let mut o = PrettyObject::new();
+        o.str("Type", kind)
+            .str("MessageId", &message_id)
+            .str("Token", token)
+            .str("TopicArn", &sub.topic_arn)
+            .str("Message", &message)
+            .str("SubscribeURL", &subscribe_url)
+            .str("Timestamp", &ts);
+        if let Some(signer) = self.signer() {
+            let version = self
+                .inner
+                .topics
+                .read()
+                .get(&sub.topic_arn)
+                .and_then(|t| t.attributes.get("SignatureVersion").cloned())
+                .unwrap_or_else(|| "1".into());
+            let text = crate::signing::confirmation_text(
+                kind,
+                &message,
+                &message_id,
+                &subscribe_url,
+                &ts,
+                token,
+                &sub.topic_arn,
+            );
+            o.str("SignatureVersion", &version)
+                .str("Signature", &signer.sign(&version, &text))
+                .str("SigningCertURL", &urls.cert(&signer.cert_file()));
+        }
+        let row = DeliveryRow {
+            id: self.next_delivery_id(),
+            subscription_arn: sub.arn.clone(),
+            topic_arn: sub.topic_arn.clone(),
+            endpoint: sub.endpoint.clone(),
+            message_type: kind.to_string(),
+            message_id,
+            body: o.finish(),
+            raw: false,
+            attempt: 0,
+            next_ms: now,
+            created_ms: now,
+        };
+        let worker = self.inner.deliveries.clone();
+        let scheduled = row.clone();
+        self.store()
+            .submit_with_hook(
+                move |t| persist::insert_delivery(t, &row),
+                move |ok| {
+                    if ok {
+                        worker.schedule(vec![scheduled]);
+                    }
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets FIFO de-duplication records past their window (housekeeping).
+    pub(crate) async fn expire_dedups(&self) {
+        let now = self.now_ms();
+        for st in self.inner.fifo.lock().values_mut() {
+            st.expire(now);
+        }
+        let _ = self.store().submit(move |t| persist::expire_dedups(t, now)).await;
+    }
+
+    /// The confirmed subscriptions of a topic, with their filters parsed (cached until a
+    /// subscription of the topic changes).
+    pub(crate) fn targets(&self, topic_arn: &str) -> Arc<Vec<Arc<Target>>> {
+        if let Some(t) = self.inner.targets.read().get(topic_arn) {
+            return t.clone();
+        }
+        let list: Vec<Arc<Target>> = self
+            .subscriptions(Some(topic_arn))
+            .into_iter()
+            .filter(|s| s.confirmed)
+            .map(|s| Arc::new(Target { filter: s.filter(), scope: s.scope(), raw: s.raw(), sub: s }))
+            .collect();
+        let list = Arc::new(list);
+        self.inner.targets.write().insert(topic_arn.to_string(), list.clone());
+        list
+    }
+
+    /// Forgets the cached fan-out of a topic (a subscription changed).
+    pub(crate) fn forget_targets(&self, topic_arn: &str) {
+        self.inner.targets.write().remove(topic_arn);
+    }
+
+    pub(crate) fn urls(&self, host: &str) -> Urls {
+        match &self.inner.cert_base {
+            Some(b) => Urls { base: b.clone() },
+            None => Urls { base: format!("http://{host}") },
+        }
+    }
+}
+
+/// The attributes SNS adds to a message it moves to a subscription's dead-letter queue.
+fn add_error_attributes(attrs: &mut Attributes, why: &str) {
+    let s =
+        |v: &str| AttributeValue { data_type: "String".into(), string_value: Some(v.to_string()), binary_value: None };
+    let (code, message) = match why.split_once(':') {
+        Some((c, m)) => (c.trim().to_string(), m.trim().to_string()),
+        None => ("InternalError".to_string(), why.to_string()),
+    };
+    // SQS takes at most 10 attributes: the error attributes replace the last ones if needed.
+    while attrs.len() > 7 {
+        let last = attrs.keys().next_back().cloned().unwrap_or_default();
+        attrs.remove(&last);
+    }
+    attrs.insert("ErrorCode".into(), s(&code));
+    attrs.insert("ErrorMessage".into(), s(&message));
+    attrs.insert("RequestID".into(), s(&uuid::Uuid::new_v4().to_string()));
+}

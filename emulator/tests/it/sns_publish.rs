@@ -1,0 +1,817 @@
+//! SNS Publish and PublishBatch with `aws-sdk-sns` and `aws-sdk-sqs`: fan-out into queues in
+//! AWS's envelope or raw, filter policies, MessageStructure=json, FIFO order and
+//! de-duplication in every queue, AWS's errors for bad input; HTTP delivery to a subscriber
+//! server on 127.0.0.1 (confirmation through the SubscribeURL, AWS's headers, signatures
+//! checked by AWS's own validator from npm, retries and the dead-letter queue, pending
+//! retries across a restart); and the developer endpoints for what Quayside records.
+
+use crate::common::*;
+use crate::sns_topics::{sns, sns_code};
+use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
+use aws_sdk_sns::Client as Sns;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use parking_lot::Mutex;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn attr(data_type: &str, value: &str) -> MessageAttributeValue {
+    MessageAttributeValue::builder().data_type(data_type).string_value(value).build().unwrap()
+}
+
+async fn queue_arn(env: &Env, url: &str) -> String {
+    env.attribute(url, "QueueArn").await.unwrap()
+}
+
+async fn subscribe(c: &Sns, topic: &str, protocol: &str, endpoint: &str, attrs: &[(&str, &str)]) -> String {
+    let mut req = c.subscribe().topic_arn(topic).protocol(protocol).endpoint(endpoint).return_subscription_arn(true);
+    for (k, v) in attrs {
+        req = req.attributes(*k, *v);
+    }
+    req.send().await.unwrap().subscription_arn.unwrap()
+}
+
+/// Receives and deletes everything in a queue (bounded: a few empty receives end it).
+async fn drain(env: &Env, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    let mut out = Vec::new();
+    for _ in 0..50 {
+        let got = env
+            .client
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .unwrap_or_default();
+        if got.is_empty() {
+            break;
+        }
+        for m in &got {
+            env.client
+                .delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+        out.extend(got);
+    }
+    out
+}
+
+#[tokio::test]
+async fn fan_out_puts_aws_envelopes_and_raw_messages_into_matching_queues() {
+    let env = start().await;
+    let c = sns(&env.endpoint());
+    let topic = c.create_topic().name("orders").send().await.unwrap().topic_arn.unwrap();
+    let (qa, qb, qc) = (env.queue("all").await, env.queue("raw-red").await, env.queue("blue").await);
+    let sub_a = subscribe(&c, &topic, "sqs", &queue_arn(&env, &qa).await, &[]).await;
+    subscribe(
+        &c,
+        &topic,
+        "sqs",
+        &queue_arn(&env, &qb).await,
+        &[("RawMessageDelivery", "true"), ("FilterPolicy", r#"{"color": ["red"]}"#)],
+    )
+    .await;
+    subscribe(&c, &topic, "sqs", &queue_arn(&env, &qc).await, &[("FilterPolicy", r#"{"color": ["blue"]}"#)]).await;
+    let out = c
+        .publish()
+        .topic_arn(&topic)
+        .subject("New order")
+        .message("order 1")
+        .message_attributes("color", attr("String", "red"))
+        .message_attributes("count", attr("Number", "5"))
+        .send()
+        .await
+        .unwrap();
+    let id = out.message_id.unwrap();
+    // Publish has answered: the queues already hold the message (no waiting).
+    let got = drain(&env, &qa).await;
+    assert_eq!(got.len(), 1);
+    let body = got[0].body().unwrap();
+    assert!(body.starts_with("{\n  \"Type\" : \"Notification\",\n  \"MessageId\" : \""), "{body}");
+    let keys = [
+        "Type",
+        "MessageId",
+        "TopicArn",
+        "Subject",
+        "Message",
+        "Timestamp",
+        "SignatureVersion",
+        "Signature",
+        "SigningCertURL",
+        "UnsubscribeURL",
+        "MessageAttributes",
+    ];
+    let positions: Vec<usize> =
+        keys.iter().map(|k| body.find(&format!("\"{k}\" : ")).unwrap_or_else(|| panic!("{k}: {body}"))).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "AWS's field order: {body}");
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(v["MessageId"], id.as_str());
+    assert_eq!(v["TopicArn"], topic.as_str());
+    assert_eq!(v["Subject"], "New order");
+    assert_eq!(v["Message"], "order 1");
+    assert_eq!(v["SignatureVersion"], "1");
+    assert_eq!(v["MessageAttributes"]["color"], serde_json::json!({"Type": "String", "Value": "red"}));
+    assert_eq!(v["MessageAttributes"]["count"], serde_json::json!({"Type": "Number", "Value": "5"}));
+    let ts = v["Timestamp"].as_str().unwrap();
+    assert!(ts.len() == 24 && ts.ends_with('Z') && ts.as_bytes()[19] == b'.', "{ts}");
+    let cert_url = v["SigningCertURL"].as_str().unwrap();
+    let cert_path = cert_url.strip_prefix(&env.endpoint()).unwrap();
+    assert!(cert_path.starts_with("/SimpleNotificationService-") && cert_path.ends_with(".pem"), "{cert_url}");
+    let pem = raw(env.running.addr, "GET", cert_path, &[], b"").await;
+    assert_eq!(pem.status, 200);
+    assert!(pem.body.starts_with("-----BEGIN CERTIFICATE-----"), "{}", pem.body);
+    assert_eq!(v["UnsubscribeURL"], format!("{}/?Action=Unsubscribe&SubscriptionArn={sub_a}", env.endpoint()).as_str());
+    let sys = got[0].attributes().unwrap();
+    assert_eq!(sys[&aws_sdk_sqs::types::MessageSystemAttributeName::SenderId], "AIDAIT2UOQQY3AUEKVGXU");
+    assert!(got[0].message_attributes().is_none_or(|m| m.is_empty()), "envelope delivery carries no SQS attributes");
+    // Raw delivery: the message itself, the attributes as SQS message attributes.
+    let got = drain(&env, &qb).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body(), Some("order 1"));
+    let attrs = got[0].message_attributes().unwrap();
+    assert_eq!(attrs["color"].string_value(), Some("red"));
+    assert_eq!((attrs["count"].data_type(), attrs["count"].string_value()), ("Number", Some("5")));
+    // The filter that does not match: nothing.
+    assert!(env.nothing_to_receive(&qc).await);
+    // The UnsubscribeURL works as a GET against the emulator.
+    let path = v["UnsubscribeURL"].as_str().unwrap().strip_prefix(&env.endpoint()).unwrap().to_string();
+    let r = raw(env.running.addr, "GET", &path, &[], b"").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    c.publish().topic_arn(&topic).message("order 2").send().await.unwrap();
+    assert!(env.nothing_to_receive(&qa).await, "unsubscribed");
+}
+
+#[tokio::test]
+async fn message_structure_json_sends_each_protocol_its_own_text() {
+    let env = start().await;
+    let c = sns(&env.endpoint());
+    let topic = c.create_topic().name("multi").send().await.unwrap().topic_arn.unwrap();
+    let (q, raw_q) = (env.queue("structured").await, env.queue("structured-raw").await);
+    subscribe(&c, &topic, "sqs", &queue_arn(&env, &q).await, &[]).await;
+    subscribe(&c, &topic, "sqs", &queue_arn(&env, &raw_q).await, &[("RawMessageDelivery", "true")]).await;
+    subscribe(&c, &topic, "sms", "+15555550100", &[]).await;
+    subscribe(&c, &topic, "lambda", "arn:aws:lambda:us-east-1:000000000000:function:f", &[]).await;
+    let message = r#"{"default": "plain", "sqs": "for queues", "sms": "short", "lambda": 7}"#;
+    c.publish().topic_arn(&topic).message(message).message_structure("json").send().await.unwrap();
+    let got = drain(&env, &q).await;
+    let v: serde_json::Value = serde_json::from_str(got[0].body().unwrap()).unwrap();
+    assert_eq!(v["Message"], "for queues");
+    assert_eq!(drain(&env, &raw_q).await[0].body(), Some("for queues"));
+    let r = raw(env.running.addr, "GET", "/_quayside/sns/messages?protocol=sms", &[], b"").await;
+    let m = r.json();
+    assert_eq!(m["messages"][0]["Message"], "short", "{m}");
+    assert_eq!(m["messages"][0]["Endpoint"], "+15555550100");
+    // A non-string entry is ignored: Lambda gets the default, in the envelope.
+    let r = raw(env.running.addr, "GET", "/_quayside/sns/messages?protocol=lambda", &[], b"").await;
+    let envelope: serde_json::Value =
+        serde_json::from_str(r.json()["messages"][0]["Message"].as_str().unwrap()).unwrap();
+    assert_eq!(envelope["Message"], "plain");
+    assert_eq!(envelope["Type"], "Notification");
+}
+
+#[tokio::test]
+async fn fifo_topics_keep_one_order_in_every_queue_and_deduplicate() {
+    let env = start().await;
+    let c = sns(&env.endpoint());
+    let topic = c
+        .create_topic()
+        .name("ledger.fifo")
+        .attributes("FifoTopic", "true")
+        .attributes("ContentBasedDeduplication", "true")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    let (q1, q2) = (env.fifo_queue("ledger-a.fifo", false).await, env.fifo_queue("ledger-b.fifo", false).await);
+    subscribe(&c, &topic, "sqs", &queue_arn(&env, &q1).await, &[]).await;
+    subscribe(&c, &topic, "sqs", &queue_arn(&env, &q2).await, &[("RawMessageDelivery", "true")]).await;
+    // Concurrent publishers, three groups.
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let c = c.clone();
+        let topic = topic.clone();
+        tasks.push(tokio::spawn(async move {
+            let out = c
+                .publish()
+                .topic_arn(&topic)
+                .message(format!("m{i}"))
+                .message_group_id(format!("g{}", i % 3))
+                .send()
+                .await
+                .unwrap();
+            (format!("m{i}"), out.sequence_number.unwrap())
+        }));
+    }
+    let mut published = Vec::new();
+    for t in tasks {
+        published.push(t.await.unwrap());
+    }
+    let order = |msgs: Vec<aws_sdk_sqs::types::Message>, raw: bool| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = msgs
+            .iter()
+            .map(|m| {
+                let body = if raw {
+                    m.body().unwrap().to_string()
+                } else {
+                    serde_json::from_str::<serde_json::Value>(m.body().unwrap()).unwrap()["Message"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                };
+                let group =
+                    m.attributes().unwrap()[&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId].clone();
+                (group, body)
+            })
+            .collect();
+        // Per group, the order received.
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    let a = order(drain(&env, &q1).await, false);
+    let b = order(drain(&env, &q2).await, true);
+    assert_eq!(a.len(), 30);
+    assert_eq!(a, b, "both queues see each group in the same order");
+    // Within each group, the topic's sequence-number order.
+    let seq_of = |m: &str| published.iter().find(|(b, _)| b == m).unwrap().1.clone();
+    for g in ["g0", "g1", "g2"] {
+        let seqs: Vec<String> = a.iter().filter(|(gr, _)| gr == g).map(|(_, m)| seq_of(m)).collect();
+        let mut sorted = seqs.clone();
+        sorted.sort();
+        assert_eq!(seqs, sorted, "group {g}");
+    }
+    // The same body again (content-based): the original's ids, nothing delivered.
+    let first = c.publish().topic_arn(&topic).message("once").message_group_id("g0").send().await.unwrap();
+    let again = c.publish().topic_arn(&topic).message("once").message_group_id("g1").send().await.unwrap();
+    assert_eq!(first.message_id, again.message_id);
+    assert_eq!(first.sequence_number, again.sequence_number);
+    // An explicit de-duplication id wins over the body.
+    let d1 = c
+        .publish()
+        .topic_arn(&topic)
+        .message("x")
+        .message_group_id("g0")
+        .message_deduplication_id("d")
+        .send()
+        .await
+        .unwrap();
+    let d2 = c
+        .publish()
+        .topic_arn(&topic)
+        .message("y")
+        .message_group_id("g0")
+        .message_deduplication_id("d")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d1.message_id, d2.message_id);
+    assert_eq!(drain(&env, &q1).await.len(), 2);
+    assert_eq!(drain(&env, &q2).await.len(), 2);
+}
+
+#[tokio::test]
+async fn message_group_ids_on_standard_topics_reach_the_queues() {
+    let env = start().await;
+    let c = sns(&env.endpoint());
+    let topic = c.create_topic().name("fair").send().await.unwrap().topic_arn.unwrap();
+    let q = env.queue("fair-q").await;
+    subscribe(&c, &topic, "sqs", &queue_arn(&env, &q).await, &[]).await;
+    // A queue of another account and region of this emulator subscribes too.
+    let other = client_in(&env.endpoint(), "111111111111", "eu-west-1");
+    let oq = other.create_queue().queue_name("elsewhere").send().await.unwrap().queue_url.unwrap();
+    subscribe(&c, &topic, "sqs", "arn:aws:sqs:eu-west-1:111111111111:elsewhere", &[]).await;
+    c.publish().topic_arn(&topic).message("m").message_group_id("tenant-1").send().await.unwrap();
+    let got = env.receive_with_attributes(&q).await;
+    assert_eq!(
+        got[0].attributes().unwrap()[&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId],
+        "tenant-1"
+    );
+    let got = other.receive_message().queue_url(&oq).send().await.unwrap().messages.unwrap_or_default();
+    assert_eq!(got.len(), 1, "cross-account, cross-region queue");
+}
+
+#[tokio::test]
+async fn publish_refuses_bad_input_as_aws_does() {
+    let env = start().await;
+    let c = sns(&env.endpoint());
+    let topic = c.create_topic().name("strict").send().await.unwrap().topic_arn.unwrap();
+    let fifo =
+        c.create_topic().name("strict.fifo").attributes("FifoTopic", "true").send().await.unwrap().topic_arn.unwrap();
+    let small = c
+        .create_topic()
+        .name("small")
+        .attributes("MaximumMessageSize", "1024")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    let p = || c.publish();
+    let cases: Vec<(aws_sdk_sns::operation::publish::builders::PublishFluentBuilder, &str, &str)> = vec![
+        (p().message("m"), "InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter"),
+        (p().topic_arn(&topic).message(""), "InvalidParameter", "Invalid parameter: Empty message"),
+        (p().topic_arn("arn:aws:sns:us-east-1:000000000000:nope").message("m"), "NotFound", "Topic does not exist"),
+        (p().topic_arn("not-an-arn").message("m"), "InvalidParameter", "Invalid parameter: TopicArn"),
+        (p().topic_arn(&topic).message("m").subject(""), "InvalidParameter", "Invalid parameter: Subject"),
+        (p().topic_arn(&topic).message("m").subject("two\nlines"), "InvalidParameter", "Invalid parameter: Subject"),
+        (p().topic_arn(&topic).message("m").message_structure("json"), "InvalidParameter", "Invalid parameter: Message Structure - JSON message body failed to parse"),
+        (p().topic_arn(&topic).message(r#"{"sqs": "q"}"#).message_structure("json"), "InvalidParameter", "Invalid parameter: Message Structure - No default entry in JSON message body"),
+        (p().topic_arn(&small).message("x".repeat(1025)), "InvalidParameter", "Invalid parameter: Message too long"),
+        (p().topic_arn(&topic).message("m").message_deduplication_id("d"), "InvalidParameter", "Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type"),
+        (p().topic_arn(&fifo).message("m"), "InvalidParameter", "Invalid parameter: The MessageGroupId parameter is required for FIFO topics"),
+        (p().topic_arn(&fifo).message("m").message_group_id("g"), "InvalidParameter", "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"),
+        (p().topic_arn(&topic).message("m").message_attributes("n", attr("Number", "abc")), "ParameterValueInvalid", "Could not cast message attribute 'n' value to number."),
+        (p().topic_arn(&topic).message("m").message_attributes("a", attr("Text", "x")), "ParameterValueInvalid", "The message attribute 'a' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."),
+        (p().topic_arn(&topic).message("m").message_attributes("bad name", attr("String", "x")), "ParameterValueInvalid", "Invalid non-alphanumeric character '#x20' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots."),
+        (p().topic_arn(&topic).message("m").message_attributes("a", MessageAttributeValue::builder().data_type("String").build().unwrap()), "ParameterValueInvalid", "The message attribute 'a' must contain non-empty message attribute value for message attribute type 'String'."),
+        (p().phone_number("12ab").message("m"), "InvalidParameter", "Invalid parameter: PhoneNumber Reason: 12ab is not valid to publish to"),
+        (p().target_arn("arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/1").message("m"), "InvalidParameter", "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified"),
+    ];
+    for (req, code, message) in cases {
+        let e = req.send().await.unwrap_err();
+        assert_eq!(sns_code(e.as_service_error().unwrap()), (code.to_string(), message.to_string()));
+    }
+    let mut many = p().topic_arn(&topic).message("m");
+    for i in 0..11 {
+        many = many.message_attributes(format!("a{i}"), attr("String", "x"));
+    }
+    let e = many.send().await.unwrap_err();
+    assert_eq!(
+        sns_code(e.as_service_error().unwrap()),
+        ("ParameterValueInvalid".into(), "Number of message attributes [11] exceeds the allowed maximum [10].".into())
+    );
+    // The same checks over the query protocol's XML.
+    let r = query(env.running.addr, "/", &format!("Action=Publish&Version=2010-03-31&TopicArn={topic}&Message=")).await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("<Code>InvalidParameter</Code><Message>Invalid parameter: Empty message</Message>"),
+        "{}",
+        r.body
+    );
+}
+
+fn entry(id: &str, message: &str) -> PublishBatchRequestEntry {
+    PublishBatchRequestEntry::builder().id(id).message(message).build().unwrap()
+}
+
+#[tokio::test]
+async fn publish_batch_reports_each_entry_and_refuses_bad_batches() {
+    let env = start().await;
+    let c = sns(&env.endpoint());
+    let topic = c.create_topic().name("batched").send().await.unwrap().topic_arn.unwrap();
+    let q = env.queue("batched-q").await;
+    subscribe(&c, &topic, "sqs", &queue_arn(&env, &q).await, &[("RawMessageDelivery", "true")]).await;
+    let out = c
+        .publish_batch()
+        .topic_arn(&topic)
+        .publish_batch_request_entries(entry("a", "one"))
+        .publish_batch_request_entries(entry("b", ""))
+        .publish_batch_request_entries(entry("c", "three"))
+        .send()
+        .await
+        .unwrap();
+    let ok: Vec<&str> = out.successful().iter().map(|s| s.id().unwrap()).collect();
+    assert_eq!(ok, ["a", "c"]);
+    let failed = &out.failed()[0];
+    assert_eq!(
+        (failed.id(), failed.code(), failed.message(), failed.sender_fault()),
+        ("b", "InvalidParameter", Some("Invalid parameter: Empty message"), true)
+    );
+    let bodies: Vec<String> = drain(&env, &q).await.iter().map(|m| m.body().unwrap().to_string()).collect();
+    assert_eq!(bodies.len(), 2);
+    assert!(bodies.contains(&"one".to_string()) && bodies.contains(&"three".to_string()));
+    let err = |e: aws_sdk_sns::error::SdkError<aws_sdk_sns::operation::publish_batch::PublishBatchError>| {
+        sns_code(e.as_service_error().unwrap())
+    };
+    let mut too_many = c.publish_batch().topic_arn(&topic);
+    for i in 0..11 {
+        too_many = too_many.publish_batch_request_entries(entry(&format!("e{i}"), "m"));
+    }
+    assert_eq!(
+        err(too_many.send().await.unwrap_err()),
+        ("TooManyEntriesInBatchRequest".into(), "The batch request contains more entries than permissible.".into())
+    );
+    let e = c
+        .publish_batch()
+        .topic_arn(&topic)
+        .publish_batch_request_entries(entry("x", "m"))
+        .publish_batch_request_entries(entry("x", "n"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err(e),
+        ("BatchEntryIdsNotDistinct".into(), "Two or more batch entries in the request have the same Id.".into())
+    );
+    let e = c
+        .publish_batch()
+        .topic_arn(&topic)
+        .publish_batch_request_entries(entry("no spaces", "m"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err(e).0, "InvalidBatchEntryId");
+    let e =
+        c.publish_batch().topic_arn(&topic).set_publish_batch_request_entries(Some(vec![])).send().await.unwrap_err();
+    assert_eq!(err(e).0, "EmptyBatchRequest");
+    let e = c
+        .publish_batch()
+        .topic_arn(&topic)
+        .publish_batch_request_entries(entry("a", &"x".repeat(200_000)))
+        .publish_batch_request_entries(entry("b", &"x".repeat(100_000)))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err(e),
+        ("BatchRequestTooLong".into(), "The length of all the messages put together is more than the limit.".into())
+    );
+}
+
+/// A request the subscriber server received.
+#[derive(Debug, Clone)]
+struct Received {
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap()
+    }
+}
+
+/// An HTTP subscriber on 127.0.0.1: records every request and answers with the next queued
+/// status (200 when none is queued).
+#[derive(Clone)]
+struct Subscriber {
+    addr: SocketAddr,
+    received: Arc<Mutex<Vec<Received>>>,
+    statuses: Arc<Mutex<VecDeque<u16>>>,
+    changed: Arc<tokio::sync::Notify>,
+}
+
+impl Subscriber {
+    async fn start() -> Subscriber {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let s = Subscriber {
+            addr: listener.local_addr().unwrap(),
+            received: Arc::default(),
+            statuses: Arc::default(),
+            changed: Arc::default(),
+        };
+        let server = s.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let server = server.clone();
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let server = server.clone();
+                        async move {
+                            let headers = req
+                                .headers()
+                                .iter()
+                                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                                .collect();
+                            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                            server
+                                .received
+                                .lock()
+                                .push(Received { headers, body: String::from_utf8_lossy(&body).to_string() });
+                            let status = server.statuses.lock().pop_front().unwrap_or(200);
+                            server.changed.notify_waiters();
+                            Ok::<_, std::convert::Infallible>(
+                                hyper::Response::builder().status(status).body(Full::new(Bytes::new())).unwrap(),
+                            )
+                        }
+                    });
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, svc).await;
+                });
+            }
+        });
+        s
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/hook", self.addr)
+    }
+
+    /// Waits (bounded) until `n` requests have arrived.
+    async fn wait_for(&self, n: usize) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let notified = self.changed.notified();
+            {
+                let r = self.received.lock();
+                if r.len() >= n {
+                    return r.clone();
+                }
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            assert!(!left.is_zero(), "the subscriber got {} requests, expected {n}", self.received.lock().len());
+            let _ = tokio::time::timeout(left.min(Duration::from_millis(200)), notified).await;
+        }
+    }
+}
+
+/// Runs AWS's validator (npm `sns-validator`) over messages; one verdict per message. It runs
+/// on a blocking thread: the validator fetches the certificate from the emulator, which runs
+/// on the test's own runtime.
+async fn validate(emulator: SocketAddr, messages: &[serde_json::Value]) -> Vec<String> {
+    let messages = messages.to_vec();
+    tokio::task::spawn_blocking(move || validate_blocking(emulator, &messages)).await.unwrap()
+}
+
+fn validate_blocking(emulator: SocketAddr, messages: &[serde_json::Value]) -> Vec<String> {
+    use std::io::Write;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/sns-validate");
+    assert!(
+        dir.join("node_modules/sns-validator").exists(),
+        "AWS's validator is not installed: run `make test` (it runs npm ci in tools/sns-validate)"
+    );
+    let mut child = std::process::Command::new("node")
+        .arg(dir.join("validate.js"))
+        .arg(emulator.to_string())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    child.stdin.take().unwrap().write_all(serde_json::to_string(messages).unwrap().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+}
+
+fn with_cert_host(mut config: quayside::Config) -> quayside::Config {
+    config.options.insert("sns-cert-host", "sns.us-east-1.amazonaws.com".into());
+    config
+}
+
+#[tokio::test]
+async fn http_subscribers_confirm_receive_signed_notifications_aws_validates() {
+    let env = start_with(with_cert_host(quayside::Config::for_tests())).await;
+    let c = sns(&env.endpoint());
+    let topic = c.create_topic().name("hooks").send().await.unwrap().topic_arn.unwrap();
+    let v2 =
+        c.create_topic().name("hooks-v2").attributes("SignatureVersion", "2").send().await.unwrap().topic_arn.unwrap();
+    let hook = Subscriber::start().await;
+    let out = c.subscribe().topic_arn(&topic).protocol("http").endpoint(hook.url()).send().await.unwrap();
+    assert_eq!(out.subscription_arn.as_deref(), Some("pending confirmation"));
+    let confirmation = hook.wait_for(1).await.remove(0);
+    assert_eq!(confirmation.header("x-amz-sns-message-type"), Some("SubscriptionConfirmation"));
+    assert_eq!(confirmation.header("x-amz-sns-topic-arn"), Some(topic.as_str()));
+    assert!(confirmation.header("x-amz-sns-subscription-arn").is_none());
+    let cj = confirmation.json();
+    assert_eq!(cj["Type"], "SubscriptionConfirmation");
+    assert_eq!(confirmation.header("x-amz-sns-message-id"), cj["MessageId"].as_str());
+    // The SubscribeURL, fetched as a GET against the emulator, confirms the subscription.
+    let subscribe_url = cj["SubscribeURL"].as_str().unwrap();
+    let path = subscribe_url.strip_prefix("https://sns.us-east-1.amazonaws.com").unwrap();
+    let r = raw(env.running.addr, "GET", path, &[], b"").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("<ConfirmSubscriptionResult><SubscriptionArn>"), "{}", r.body);
+    let subs = c.list_subscriptions_by_topic().topic_arn(&topic).send().await.unwrap();
+    let sub_arn = subs.subscriptions()[0].subscription_arn().unwrap().to_string();
+    assert!(sub_arn.starts_with(&topic));
+    let id =
+        c.publish().topic_arn(&topic).subject("Hi").message("to the hook").send().await.unwrap().message_id.unwrap();
+    let note = hook.wait_for(2).await.remove(1);
+    assert_eq!(note.header("x-amz-sns-message-type"), Some("Notification"));
+    assert_eq!(note.header("x-amz-sns-message-id"), Some(id.as_str()));
+    assert_eq!(note.header("x-amz-sns-topic-arn"), Some(topic.as_str()));
+    assert_eq!(note.header("x-amz-sns-subscription-arn"), Some(sub_arn.as_str()));
+    assert_eq!(note.header("content-type"), Some("text/plain; charset=UTF-8"));
+    assert_eq!(note.json()["Message"], "to the hook");
+    // SignatureVersion 2 (SHA256), confirmed through ConfirmSubscription with the token.
+    c.subscribe().topic_arn(&v2).protocol("http").endpoint(hook.url()).send().await.unwrap();
+    let token = hook.wait_for(3).await[2].json()["Token"].as_str().unwrap().to_string();
+    c.confirm_subscription().topic_arn(&v2).token(token).send().await.unwrap();
+    c.publish().topic_arn(&v2).message("sha256").send().await.unwrap();
+    let got = hook.wait_for(4).await;
+    let v2_note = got[3].json();
+    assert_eq!(v2_note["SignatureVersion"], "2");
+    let mut tampered = note.json();
+    tampered["Message"] = serde_json::Value::String("changed".into());
+    let verdicts = validate(env.running.addr, &[cj, note.json(), got[2].json(), v2_note, tampered]).await;
+    assert_eq!(verdicts[..4], ["valid", "valid", "valid", "valid"], "{verdicts:?}");
+    assert_eq!(verdicts[4], "invalid: The message signature is invalid.");
+    // Unsubscribing sends an UnsubscribeConfirmation, signed over the fields AWS documents for
+    // both confirmations (Token included). sns-validator 0.3.5 leaves the Token out for this
+    // type, so it is not asked here.
+    c.unsubscribe().subscription_arn(&sub_arn).send().await.unwrap();
+    let last = hook.wait_for(5).await.remove(4);
+    assert_eq!(last.header("x-amz-sns-message-type"), Some("UnsubscribeConfirmation"));
+    let lj = last.json();
+    assert!(lj["Token"].is_string() && lj["SubscribeURL"].is_string() && lj["Signature"].is_string(), "{lj}");
+    assert!(lj["Message"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("You have chosen to deactivate subscription {sub_arn}.")));
+}
+
+/// Waits (bounded) until `/_quayside/sns/deliveries` shows a message's delivery with `attempts`
+/// failed attempts: its retry is scheduled.
+async fn wait_attempts(env: &Env, message_id: &str, attempts: i64) {
+    for _ in 0..200 {
+        let r = raw(env.running.addr, "GET", "/_quayside/sns/deliveries", &[], b"").await.json();
+        let found = r["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["MessageId"] == message_id && d["Attempts"] == attempts);
+        if found {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no delivery of {message_id} with {attempts} failed attempts");
+}
+
+#[tokio::test]
+async fn failed_http_deliveries_retry_on_the_policy_then_go_to_the_dead_letter_queue() {
+    let env = start_virtual().await;
+    let c = sns(&env.endpoint());
+    let topic = c.create_topic().name("flaky").send().await.unwrap().topic_arn.unwrap();
+    let dlq = env.queue("flaky-dlq").await;
+    let dlq_arn = queue_arn(&env, &dlq).await;
+    let hook = Subscriber::start().await;
+    let redrive = format!(r#"{{"deadLetterTargetArn": "{dlq_arn}"}}"#);
+    let sub = subscribe(&c, &topic, "http", &hook.url(), &[("RedrivePolicy", redrive.as_str())]).await;
+    let token = hook.wait_for(1).await[0].json()["Token"].as_str().unwrap().to_string();
+    c.confirm_subscription().topic_arn(&topic).token(token).send().await.unwrap();
+    // Server errors: AWS's default policy retries three times, 20 seconds apart.
+    hook.statuses.lock().extend([500, 503, 500, 502]);
+    let id = c.publish().topic_arn(&topic).message("m1").send().await.unwrap().message_id.unwrap();
+    hook.wait_for(2).await;
+    for n in 3..=5 {
+        wait_attempts(&env, &id, (n - 2) as i64).await;
+        env.advance(19).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(hook.received.lock().len(), n - 1, "no retry before 20 s");
+        env.advance(1).await;
+        hook.wait_for(n).await;
+    }
+    // Out of retries: the notification is in the dead-letter queue, with the error.
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = drain(&env, &dlq).await;
+        if !got.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(got.len(), 1, "moved to the dead-letter queue");
+    let body: serde_json::Value = serde_json::from_str(got[0].body().unwrap()).unwrap();
+    assert_eq!(body["MessageId"], id.as_str());
+    assert_eq!(got[0].message_attributes().unwrap()["ErrorCode"].string_value(), Some("ServerError"));
+    // A client error (4xx other than 429) is not retried.
+    hook.statuses.lock().push_back(404);
+    c.publish().topic_arn(&topic).message("m2").send().await.unwrap();
+    hook.wait_for(6).await;
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = drain(&env, &dlq).await;
+        if !got.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(got[0].message_attributes().unwrap()["ErrorCode"].string_value(), Some("ClientError"));
+    env.advance(120).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(hook.received.lock().len(), 6, "no retry after a client error");
+    // A subscription's own DeliveryPolicy: one retry after 5 seconds, which succeeds.
+    c.set_subscription_attributes()
+        .subscription_arn(&sub)
+        .attribute_name("DeliveryPolicy")
+        .attribute_value(r#"{"healthyRetryPolicy": {"minDelayTarget": 5, "maxDelayTarget": 5, "numRetries": 1}}"#)
+        .send()
+        .await
+        .unwrap();
+    hook.statuses.lock().push_back(500);
+    let m3 = c.publish().topic_arn(&topic).message("m3").send().await.unwrap().message_id.unwrap();
+    hook.wait_for(7).await;
+    wait_attempts(&env, &m3, 1).await;
+    env.advance(5).await;
+    let got = hook.wait_for(8).await;
+    assert_eq!(got[7].json()["Message"], "m3");
+    assert!(env.nothing_to_receive(&dlq).await);
+}
+
+#[tokio::test]
+async fn a_dead_endpoint_never_delays_publish_or_other_subscribers() {
+    let env = start().await;
+    let c = sns(&env.endpoint());
+    let topic = c.create_topic().name("mixed").send().await.unwrap().topic_arn.unwrap();
+    // Accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}/", silent.local_addr().unwrap());
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = silent.accept().await {
+            held.push(s);
+        }
+    });
+    let sub = subscribe(&c, &topic, "http", &silent_url, &[]).await;
+    let token = {
+        let r = raw(env.running.addr, "GET", &format!("/_aws/sns/subscription-tokens/{sub}"), &[], b"").await;
+        r.json()["subscription_token"].as_str().unwrap().to_string()
+    };
+    c.confirm_subscription().topic_arn(&topic).token(token).send().await.unwrap();
+    let q = env.queue("mixed-q").await;
+    subscribe(&c, &topic, "sqs", &queue_arn(&env, &q).await, &[("RawMessageDelivery", "true")]).await;
+    let hook = Subscriber::start().await;
+    let hsub = subscribe(&c, &topic, "http", &hook.url(), &[("RawMessageDelivery", "true")]).await;
+    let token = hook.wait_for(1).await[0].json()["Token"].as_str().unwrap().to_string();
+    c.confirm_subscription().topic_arn(&topic).token(token).send().await.unwrap();
+    for i in 0..5 {
+        tokio::time::timeout(Duration::from_secs(5), c.publish().topic_arn(&topic).message(format!("m{i}")).send())
+            .await
+            .expect("publish does not wait for endpoints")
+            .unwrap();
+    }
+    assert_eq!(drain(&env, &q).await.len(), 5);
+    let got = hook.wait_for(6).await;
+    let raw_note = &got[1];
+    assert_eq!(raw_note.header("x-amz-sns-rawdelivery"), Some("true"));
+    assert_eq!(raw_note.header("x-amz-sns-subscription-arn"), Some(hsub.as_str()));
+    assert!(raw_note.body.starts_with('m'), "{}", raw_note.body);
+    hold.abort();
+}
+
+#[tokio::test]
+async fn pending_http_retries_go_on_after_a_restart() {
+    let dir = std::env::temp_dir().join(format!("quayside-sns-retry-{}", uuid::Uuid::new_v4()));
+    let mut config = quayside::Config::for_tests();
+    config.in_memory = false;
+    config.data_dir = dir.clone();
+    let hook = Subscriber::start().await;
+    let first = quayside::start(config.clone()).await.unwrap();
+    let c = sns(&format!("http://{}", first.addr));
+    let topic = c.create_topic().name("durable").send().await.unwrap().topic_arn.unwrap();
+    let policy = r#"{"healthyRetryPolicy": {"minDelayTarget": 2, "maxDelayTarget": 2, "numRetries": 5}}"#;
+    subscribe(&c, &topic, "http", &hook.url(), &[("DeliveryPolicy", policy)]).await;
+    let token = hook.wait_for(1).await[0].json()["Token"].as_str().unwrap().to_string();
+    c.confirm_subscription().topic_arn(&topic).token(token).send().await.unwrap();
+    hook.statuses.lock().push_back(500);
+    let id = c.publish().topic_arn(&topic).message("survives").send().await.unwrap().message_id.unwrap();
+    hook.wait_for(2).await;
+    first.shutdown().await;
+    let second = quayside::start(config).await.unwrap();
+    let got = hook.wait_for(3).await;
+    let retried = &got[2];
+    assert_eq!(retried.header("x-amz-sns-message-id"), Some(id.as_str()));
+    assert_eq!(retried.json()["Message"], "survives");
+    // Delivered once: nothing more arrives.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(hook.received.lock().len(), 3);
+    second.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn sms_and_other_protocols_are_recorded_for_the_developer_endpoints() {
+    let env = start().await;
+    let c = sns(&env.endpoint());
+    let topic = c.create_topic().name("texts").send().await.unwrap().topic_arn.unwrap();
+    let sub = subscribe(&c, &topic, "sms", "+15555550100", &[]).await;
+    subscribe(
+        &c,
+        &topic,
+        "firehose",
+        "arn:aws:firehose:us-east-1:000000000000:deliverystream/s",
+        &[("SubscriptionRoleArn", "arn:aws:iam::000000000000:role/r")],
+    )
+    .await;
+    c.publish().topic_arn(&topic).message("via topic").send().await.unwrap();
+    let direct = c.publish().phone_number("+15555550199").message("direct").send().await.unwrap().message_id.unwrap();
+    let addr = env.running.addr;
+    let r = raw(addr, "GET", "/_aws/sns/sms-messages", &[], b"").await.json();
+    assert_eq!(r["region"], "us-east-1");
+    assert_eq!(r["sms_messages"]["+15555550100"][0]["Message"], "via topic");
+    assert_eq!(r["sms_messages"]["+15555550100"][0]["SubscriptionArn"], sub.as_str());
+    assert_eq!(r["sms_messages"]["+15555550199"][0]["MessageId"], direct.as_str());
+    let r = raw(addr, "GET", "/_aws/sns/sms-messages?phoneNumber=%2B15555550199", &[], b"").await.json();
+    assert_eq!(r["sms_messages"].as_object().unwrap().len(), 1, "{r}");
+    let all = raw(addr, "GET", &format!("/_quayside/sns/messages?topic={topic}"), &[], b"").await.json();
+    assert_eq!(all["messages"].as_array().unwrap().len(), 2, "{all}");
+    let r = raw(addr, "DELETE", "/_quayside/sns/messages?protocol=sms", &[], b"").await;
+    assert_eq!(r.status, 204);
+    let left = raw(addr, "GET", "/_quayside/sns/messages", &[], b"").await.json();
+    let kinds: Vec<&str> =
+        left["messages"].as_array().unwrap().iter().map(|m| m["Protocol"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["firehose"]);
+}
