@@ -55,3 +55,12 @@ pub fn json_request(host: &str, target: &str, body: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// A query-protocol request (form-encoded, SNS's wire) with `form` already encoded.
+pub fn query_request(host: &str, form: &str) -> Vec<u8> {
+    format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    )
+    .into_bytes()
+}

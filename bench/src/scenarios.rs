@@ -1,7 +1,7 @@
 //! Load scenarios: closed loops over N keep-alive connections for a fixed time, with
 //! per-request latencies.
 
-use crate::client::{json_request, Conn};
+use crate::client::{json_request, query_request, Conn};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -61,6 +61,55 @@ pub fn batch_request(addr: &str, queue_url: &str, body_bytes: usize) -> Vec<u8> 
     let entries: Vec<Value> =
         (0..10).map(|i| json!({"Id": format!("m{i}"), "MessageBody": body_of(body_bytes)})).collect();
     json_request(addr, "AmazonSQS.SendMessageBatch", &json!({"QueueUrl": queue_url, "Entries": entries}).to_string())
+}
+
+/// One query call that must answer 200; returns the body.
+async fn query_call(addr: &str, form: &str) -> String {
+    let mut c = Conn::connect(addr).await.expect("connect");
+    let (status, body) = c.send(&query_request(addr, form)).await.expect("query call");
+    let body = String::from_utf8_lossy(&body).to_string();
+    assert_eq!(status, 200, "{form}: {body}");
+    body
+}
+
+/// A topic with `queues` raw-delivery SQS subscriptions (queues `<name>-0..`); returns the
+/// topic ARN and the queue URLs.
+pub async fn fan_out_topic(addr: &str, name: &str, queues: usize) -> (String, Vec<String>) {
+    let body = query_call(addr, &format!("Action=CreateTopic&Version=2010-03-31&Name={name}")).await;
+    let arn = body.split("<TopicArn>").nth(1).and_then(|s| s.split('<').next()).expect("TopicArn").to_string();
+    let mut urls = Vec::new();
+    for i in 0..queues {
+        let url = create_queue(addr, &format!("{name}-{i}")).await;
+        let queue_arn = format!("arn:aws:sqs:us-east-1:000000000000:{name}-{i}");
+        query_call(
+            addr,
+            &format!(
+                "Action=Subscribe&Version=2010-03-31&TopicArn={arn}&Protocol=sqs&Endpoint={queue_arn}\
+                 &Attributes.entry.1.key=RawMessageDelivery&Attributes.entry.1.value=true"
+            ),
+        )
+        .await;
+        urls.push(url);
+    }
+    (arn, urls)
+}
+
+pub fn publish_request(addr: &str, topic_arn: &str, body_bytes: usize) -> Vec<u8> {
+    query_request(
+        addr,
+        &format!("Action=Publish&Version=2010-03-31&TopicArn={topic_arn}&Message={}", body_of(body_bytes)),
+    )
+}
+
+pub fn publish_batch_request(addr: &str, topic_arn: &str, body_bytes: usize) -> Vec<u8> {
+    let mut form = format!("Action=PublishBatch&Version=2010-03-31&TopicArn={topic_arn}");
+    for i in 1..=10 {
+        form.push_str(&format!(
+            "&PublishBatchRequestEntries.member.{i}.Id=m{i}&PublishBatchRequestEntries.member.{i}.Message={}",
+            body_of(body_bytes)
+        ));
+    }
+    query_request(addr, &form)
 }
 
 /// Sends the same request over `conns` connections for `duration`; each 200 counts
