@@ -12,7 +12,7 @@ use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
-use sqs::enqueue::{AttributeValue, EnqueueRequest};
+use sqs::enqueue::EnqueueRequest;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Weak};
@@ -296,15 +296,8 @@ async fn finish(sns: &Sns, mut row: DeliveryRow, outcome: Outcome) -> Option<Del
     let prepared = match (row.message_type.as_str(), dlq, sns.sqs()) {
         ("Notification", Some(dlq), Some(sqs)) => sqs.queue_by_arn(&dlq).and_then(|q| {
             let mut attributes = sqs::enqueue::Attributes::new();
-            let s = |v: &str| AttributeValue {
-                data_type: "String".into(),
-                string_value: Some(v.to_string()),
-                binary_value: None,
-            };
-            attributes
-                .insert("ErrorCode".into(), s(if why.starts_with("HTTP 4") { "ClientError" } else { "ServerError" }));
-            attributes.insert("ErrorMessage".into(), s(&why));
-            attributes.insert("RequestID".into(), s(&uuid::Uuid::new_v4().to_string()));
+            let code = if why.starts_with("HTTP 4") { "ClientError" } else { "ServerError" };
+            crate::publish::dead_letter_attributes(&mut attributes, code, &why);
             let req = EnqueueRequest {
                 body: row.body.clone(),
                 attributes,

@@ -533,20 +533,25 @@ impl Sns {
     }
 }
 
-/// The attributes SNS adds to a message it moves to a subscription's dead-letter queue.
+/// The attributes SNS adds to a message it moves to a subscription's dead-letter queue
+/// (`why` is `Code: message`, or a message alone).
 fn add_error_attributes(attrs: &mut Attributes, why: &str) {
+    match why.split_once(':') {
+        Some((c, m)) => dead_letter_attributes(attrs, c.trim(), m.trim()),
+        None => dead_letter_attributes(attrs, "InternalError", why),
+    }
+}
+
+/// Sets ErrorCode, ErrorMessage and RequestID, as AWS does on dead-lettered notifications
+/// (SQS takes at most 10 attributes: these replace the last ones if needed).
+pub(crate) fn dead_letter_attributes(attrs: &mut Attributes, code: &str, message: &str) {
     let s =
         |v: &str| AttributeValue { data_type: "String".into(), string_value: Some(v.to_string()), binary_value: None };
-    let (code, message) = match why.split_once(':') {
-        Some((c, m)) => (c.trim().to_string(), m.trim().to_string()),
-        None => ("InternalError".to_string(), why.to_string()),
-    };
-    // SQS takes at most 10 attributes: the error attributes replace the last ones if needed.
     while attrs.len() > 7 {
         let last = attrs.keys().next_back().cloned().unwrap_or_default();
         attrs.remove(&last);
     }
-    attrs.insert("ErrorCode".into(), s(&code));
-    attrs.insert("ErrorMessage".into(), s(&message));
+    attrs.insert("ErrorCode".into(), s(code));
+    attrs.insert("ErrorMessage".into(), s(message));
     attrs.insert("RequestID".into(), s(&uuid::Uuid::new_v4().to_string()));
 }
