@@ -151,20 +151,17 @@ impl RetryPolicy {
 /// The retry policy for a subscription: its own DeliveryPolicy's `healthyRetryPolicy`, else
 /// the topic's `http.defaultHealthyRetryPolicy`, else AWS's defaults.
 fn policy_for(sns: &Sns, row: &DeliveryRow) -> RetryPolicy {
-    let from = |text: Option<&String>, path: &[&str]| -> Option<RetryPolicy> {
-        let v: Value = serde_json::from_str(text?).ok()?;
-        let mut cur = &v;
-        for p in path {
-            cur = cur.get(*p)?;
-        }
-        Some(RetryPolicy::from_json(cur))
+    let from = |text: &str, path: &[&str]| -> Option<RetryPolicy> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        Some(RetryPolicy::from_json(path.iter().try_fold(&v, |cur, p| cur.get(*p))?))
     };
-    let sub = sns.inner.subs.read().get(&row.subscription_arn).map(|s| s.attributes.get("DeliveryPolicy").cloned());
-    if let Some(p) = sub.flatten().and_then(|t| from(Some(&t), &["healthyRetryPolicy"])) {
+    let sub =
+        sns.inner.subs.read().get(&row.subscription_arn).and_then(|s| s.attributes.get("DeliveryPolicy").cloned());
+    if let Some(p) = sub.and_then(|t| from(&t, &["healthyRetryPolicy"])) {
         return p;
     }
     let topic = sns.inner.topics.read().get(&row.topic_arn).and_then(|t| t.attributes.get("DeliveryPolicy").cloned());
-    topic.and_then(|t| from(Some(&t), &["http", "defaultHealthyRetryPolicy"])).unwrap_or_default()
+    topic.and_then(|t| from(&t, &["http", "defaultHealthyRetryPolicy"])).unwrap_or_default()
 }
 
 /// What one attempt came to.

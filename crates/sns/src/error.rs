@@ -15,7 +15,8 @@ pub enum SnsError {
 pub type SnsResult<T> = Result<T, SnsError>;
 
 impl SnsError {
-    fn modeled(shape: &'static str, message: impl Into<String>) -> Self {
+    /// A modeled error by its shape name, with AWS's message.
+    pub(crate) fn modeled(shape: &'static str, message: impl Into<String>) -> Self {
         SnsError::Modeled { shape, message: message.into() }
     }
 
@@ -30,10 +31,6 @@ impl SnsError {
     /// The generic `ValidationError` (400) for members the model checks.
     pub fn validation(message: impl Into<String>) -> Self {
         Self::modeled("ValidationError", message)
-    }
-    /// A modeled error by its shape name, with AWS's message.
-    pub fn shape(shape: &'static str, message: impl Into<String>) -> Self {
-        Self::modeled(shape, message)
     }
     pub fn topic_not_found() -> Self {
         Self::modeled("NotFoundException", "Topic does not exist")

@@ -6,6 +6,7 @@
 //! "StringValue"}}`).
 
 use crate::filter::{self, Policy, Scope};
+use crate::message::{AttributeValue, Attributes};
 use crate::Sns;
 use aws_protocol::Response;
 use serde_json::{json, Value};
@@ -14,23 +15,32 @@ fn bad(why: impl std::fmt::Display) -> Response {
     Response::json(400, "application/json", &json!({"error": why.to_string()}))
 }
 
+/// The request's MessageAttributes as a message carries them, taken as given (explain judges
+/// policies, not attributes): entries without a DataType are left out, binary values count as
+/// binary.
+fn attributes_of(v: &Value) -> Attributes {
+    let Some(m) = v.as_object() else { return Attributes::new() };
+    m.iter()
+        .filter_map(|(k, a)| {
+            let data_type = a["DataType"].as_str()?.to_string();
+            let binary_value = a.get("BinaryValue").map(|_| Vec::new());
+            let string_value =
+                Some(a["StringValue"].as_str().unwrap_or("").to_string()).filter(|_| binary_value.is_none());
+            Some((k.clone(), AttributeValue { data_type, string_value, binary_value }))
+        })
+        .collect()
+}
+
 /// The decision of one policy on a message.
-fn decide(policy: Option<Policy>, scope: Scope, message: &str, attributes: &Value) -> Value {
+fn decide(policy: Option<Policy>, scope: Scope, message: &str, attributes: &Attributes) -> Value {
     let Some(policy) = policy else {
         return json!({"Matches": true, "Decided": "no filter policy: every message is delivered"});
     };
-    let result = match scope {
-        Scope::MessageAttributes => policy.explain(&|path| {
-            let a = &attributes[path[0].as_str()];
-            let data_type = a["DataType"].as_str()?;
-            filter::attribute_values(data_type, a["StringValue"].as_str().unwrap_or(""))
-        }),
-        Scope::MessageBody => match serde_json::from_str::<Value>(message) {
-            Ok(body @ Value::Object(_)) => policy.explain(&|path| filter::body_values(&body, path)),
-            _ => Err("the message body is not a JSON object, so a MessageBody policy cannot match".to_string()),
-        },
+    let body = match scope {
+        Scope::MessageBody => serde_json::from_str::<Value>(message).ok().filter(Value::is_object),
+        Scope::MessageAttributes => None,
     };
-    match result {
+    match policy.decide(scope, attributes, body.as_ref()) {
         Ok(()) => json!({"Matches": true, "Decided": "every key of the policy matched"}),
         Err(why) => json!({"Matches": false, "Decided": why}),
     }
@@ -41,7 +51,7 @@ pub(crate) fn answer(sns: &Sns, body: &[u8]) -> Response {
         return bad("expected a JSON object body");
     };
     let message = req["Message"].as_str().unwrap_or("");
-    let attributes = req.get("MessageAttributes").cloned().unwrap_or(json!({}));
+    let attributes = attributes_of(req.get("MessageAttributes").unwrap_or(&Value::Null));
     if let Some(text) = req["FilterPolicy"].as_str() {
         let scope = match req["FilterPolicyScope"].as_str() {
             None => Scope::MessageAttributes,

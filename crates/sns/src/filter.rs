@@ -280,6 +280,30 @@ impl Policy {
         })
     }
 
+    /// The decision on a published message: its attributes for the MessageAttributes scope, or
+    /// its body (parsed, `None` when it is not a JSON object) for the MessageBody scope. `Err`
+    /// says why it does not match (see [`explain`](Self::explain)).
+    pub fn decide(
+        &self,
+        scope: Scope,
+        attributes: &crate::message::Attributes,
+        body: Option<&Value>,
+    ) -> Result<(), String> {
+        match scope {
+            Scope::MessageAttributes => self.explain(&|path| {
+                let a = attributes.get(path[0].as_str())?;
+                if a.binary_value.is_some() {
+                    return None;
+                }
+                attribute_values(&a.data_type, a.string_value.as_deref().unwrap_or(""))
+            }),
+            Scope::MessageBody => match body {
+                Some(body) => self.explain(&|path| body_values(body, path)),
+                None => Err("the message body is not a JSON object, so a MessageBody policy cannot match".to_string()),
+            },
+        }
+    }
+
     /// Whether a message matches: `values(path)` gives what the message has at a key (`None`:
     /// absent; several values for arrays).
     pub fn matches(&self, values: &dyn Fn(&[String]) -> Option<Vec<Value>>) -> bool {

@@ -214,6 +214,25 @@ pub fn size(message: &str, attributes: &Attributes) -> usize {
             .sum::<usize>()
 }
 
+/// The size of a Publish input (or batch entry) as given, before its attributes are checked:
+/// the same count as [`size`], with binary values at their decoded length.
+pub fn input_size(v: &Value) -> usize {
+    let message = v.get("Message").and_then(Value::as_str).map_or(0, str::len);
+    let attrs = v.get("MessageAttributes").and_then(Value::as_object).map_or(0, |m| {
+        m.iter()
+            .map(|(k, a)| {
+                let s = |f: &str| a.get(f).and_then(Value::as_str).map_or(0, str::len);
+                let binary = a.get("BinaryValue").and_then(Value::as_str).map_or(0, |b| {
+                    let pad = b.bytes().rev().take_while(|&c| c == b'=').count();
+                    (b.len() / 4 * 3).saturating_sub(pad)
+                });
+                k.len() + s("DataType") + s("StringValue") + binary
+            })
+            .sum::<usize>()
+    });
+    message + attrs
+}
+
 /// Attributes as the envelope shows them: `{"name": {"Type", "Value"}}`, binary in base64.
 pub fn envelope_attributes(attributes: &Attributes) -> Value {
     let mut m = Map::new();
@@ -309,6 +328,15 @@ mod tests {
         let many: Map<String, Value> =
             (0..11).map(|i| (format!("a{i}"), json!({"DataType": "String", "StringValue": "x"}))).collect();
         assert!(bad(Value::Object(many)).message.contains("[11] exceeds the allowed maximum [10]"));
+    }
+
+    #[test]
+    fn input_size_counts_as_size_does() {
+        let v = json!({"Message": "hello", "MessageAttributes": {
+            "a": {"DataType": "String", "StringValue": "xyz"}, "b": {"DataType": "Binary", "BinaryValue": "AQI="}}});
+        let attrs = parse_attributes(v.get("MessageAttributes"), "messageAttributes").unwrap();
+        assert_eq!(input_size(&v), size("hello", &attrs));
+        assert_eq!(input_size(&v), 5 + (1 + 6 + 3) + (1 + 6 + 2));
     }
 
     #[test]

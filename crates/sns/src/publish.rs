@@ -35,7 +35,9 @@ pub(crate) struct FifoState {
 }
 
 impl FifoState {
-    fn expire(&mut self, now: i64) {
+    /// Forgets the records past their window; returns how many went.
+    fn expire(&mut self, now: i64) -> usize {
+        let mut n = 0;
         while let Some((exp, _)) = self.order.front() {
             if *exp > now {
                 break;
@@ -43,8 +45,10 @@ impl FifoState {
             let (exp, key) = self.order.pop_front().unwrap_or_default();
             if self.dedup.get(&key).is_some_and(|d| d.expires_ms == exp) {
                 self.dedup.remove(&key);
+                n += 1;
             }
         }
+        n
     }
 }
 
@@ -76,24 +80,37 @@ impl Urls {
     }
 }
 
+/// The message texts parsed as JSON for MessageBody policies, each parsed at most once per
+/// message (MessageStructure=json gives protocols different texts).
+#[derive(Default)]
+struct ParsedBodies<'a> {
+    parsed: Vec<(&'a str, Option<Value>)>,
+}
+
+impl<'a> ParsedBodies<'a> {
+    fn get(&mut self, text: &'a str) -> Option<&Value> {
+        let i = match self.parsed.iter().position(|(t, _)| std::ptr::eq(*t, text)) {
+            Some(i) => i,
+            None => {
+                let v = serde_json::from_str::<Value>(text).ok().filter(Value::is_object);
+                self.parsed.push((text, v));
+                self.parsed.len() - 1
+            }
+        };
+        self.parsed[i].1.as_ref()
+    }
+}
+
 /// Whether a message passes a subscription's filter policy.
-pub(crate) fn matches(target: &Target, p: &Published, protocol_text: &str) -> bool {
+fn matches<'a>(target: &Target, p: &Published, text: &'a str, bodies: &mut ParsedBodies<'a>) -> bool {
     let Some(policy) = &target.filter else {
         return true;
     };
-    match target.scope {
-        Scope::MessageAttributes => policy.matches(&|path| {
-            let a = p.attributes.get(path[0].as_str())?;
-            if a.binary_value.is_some() {
-                return None;
-            }
-            filter::attribute_values(&a.data_type, a.string_value.as_deref().unwrap_or(""))
-        }),
-        Scope::MessageBody => match serde_json::from_str::<Value>(protocol_text) {
-            Ok(body @ Value::Object(_)) => policy.matches(&|path| filter::body_values(&body, path)),
-            _ => false,
-        },
-    }
+    let body = match target.scope {
+        Scope::MessageBody => bodies.get(text),
+        Scope::MessageAttributes => None,
+    };
+    policy.decide(target.scope, &p.attributes, body).is_ok()
 }
 
 /// Writes the notification envelope for one subscription.
@@ -145,16 +162,24 @@ fn envelope(
 }
 
 /// The record kept for a protocol Quayside does not send.
-fn record(topic: &Topic, p: &Published, sub: &Subscription, message: &str) -> Value {
+/// `sub` is the topic subscription it went to (`None` for a direct publish to a phone number).
+pub(crate) fn record(
+    sub: Option<&Subscription>,
+    protocol: &str,
+    endpoint: &str,
+    p: &Published,
+    message: &str,
+) -> Value {
     json!({
-        "TopicArn": topic.arn,
-        "SubscriptionArn": sub.arn,
-        "Protocol": sub.protocol,
-        "Endpoint": sub.endpoint,
+        "TopicArn": sub.map(|s| &s.topic_arn),
+        "SubscriptionArn": sub.map(|s| &s.arn),
+        "Protocol": protocol,
+        "Endpoint": endpoint,
         "MessageId": p.message_id,
         "Message": message,
         "Subject": p.subject,
         "MessageAttributes": envelope_attributes(&p.attributes),
+        "MessageStructure": p.per_protocol.as_ref().map(|_| "json"),
         "MessageGroupId": p.group_id,
         "Timestamp": aws_protocol::time::iso8601_ms(p.timestamp_ms),
     })
@@ -247,10 +272,11 @@ impl Sns {
         let mut recorded: Vec<(String, String)> = Vec::new();
         for p in entries {
             let mut sigs = Vec::new();
+            let mut bodies = ParsedBodies::default();
             for t in targets {
                 let sub = &t.sub;
                 let text = p.text_for(&sub.protocol);
-                if !matches(t, p, text) {
+                if !matches(t, p, text, &mut bodies) {
                     continue;
                 }
                 match sub.protocol.as_str() {
@@ -310,7 +336,10 @@ impl Sns {
                             }
                             _ => text.to_string(),
                         };
-                        recorded.push((protocol.to_string(), record(topic, p, sub, &message).to_string()));
+                        recorded.push((
+                            protocol.to_string(),
+                            record(Some(sub), protocol, &sub.endpoint, p, &message).to_string(),
+                        ));
                     }
                 }
             }
@@ -320,39 +349,35 @@ impl Sns {
         let mut applies: Vec<EnqueueApply> = Vec::new();
         if let Some(sqs) = self.sqs() {
             let mut dead: Vec<QueueShare> = Vec::new();
-            for share in shares {
-                let failed: Vec<(EnqueueRequest, Option<String>, String)> = match sqs.queue_by_arn(&share.arn) {
-                    Some(q) => {
-                        let reqs = share.requests.clone();
-                        match sqs.prepare_enqueue(&q, reqs.into_iter().map(Ok).collect()) {
-                            Ok(prepared) => {
-                                let (results, write, apply) = prepared.into_parts();
-                                writes.push(write);
-                                applies.push(apply);
-                                results
-                                    .into_iter()
-                                    .zip(share.requests.into_iter().zip(share.dlq))
-                                    .filter_map(|(r, (req, dlq))| r.err().map(|e| (req, dlq, e.to_string())))
-                                    .collect()
-                            }
-                            Err(e) => {
-                                let why = e.to_string();
-                                share.requests.into_iter().zip(share.dlq).map(|(r, d)| (r, d, why.clone())).collect()
-                            }
+            for QueueShare { arn, requests, dlq } in shares {
+                // A copy of the requests is kept only when a subscription has a dead-letter queue
+                // to send the ones the queue refuses to.
+                let backup = dlq.iter().any(Option::is_some).then(|| requests.clone());
+                let all_failed = |why: String| (0..dlq.len()).map(|i| (i, why.clone())).collect::<Vec<_>>();
+                let failed: Vec<(usize, String)> = match sqs.queue_by_arn(&arn) {
+                    Some(q) => match sqs.prepare_enqueue(&q, requests.into_iter().map(Ok).collect()) {
+                        Ok(prepared) => {
+                            let (results, write, apply) = prepared.into_parts();
+                            writes.push(write);
+                            applies.push(apply);
+                            results
+                                .into_iter()
+                                .enumerate()
+                                .filter_map(|(i, r)| r.err().map(|e| (i, e.to_string())))
+                                .collect()
                         }
-                    }
-                    None => {
-                        let why = "AWS.SimpleQueueService.NonExistentQueue".to_string();
-                        share.requests.into_iter().zip(share.dlq).map(|(r, d)| (r, d, why.clone())).collect()
-                    }
+                        Err(e) => all_failed(e.to_string()),
+                    },
+                    None => all_failed("AWS.SimpleQueueService.NonExistentQueue".to_string()),
                 };
-                for (mut req, dlq, why) in failed {
-                    tracing::info!("sns: delivery to {} failed: {why}", share.arn);
-                    let Some(dlq) = dlq else { continue };
+                for (i, why) in failed {
+                    tracing::info!("sns: delivery to {arn} failed: {why}");
+                    let (Some(dlq_arn), Some(backup)) = (&dlq[i], &backup) else { continue };
+                    let mut req = backup[i].clone();
                     add_error_attributes(&mut req.attributes, &why);
-                    match dead.iter_mut().find(|s| s.arn == dlq) {
+                    match dead.iter_mut().find(|s| &s.arn == dlq_arn) {
                         Some(s) => s.requests.push(req),
-                        None => dead.push(QueueShare { arn: dlq, requests: vec![req], dlq: vec![] }),
+                        None => dead.push(QueueShare { arn: dlq_arn.clone(), requests: vec![req], dlq: vec![] }),
                     }
                 }
             }
@@ -380,6 +405,9 @@ impl Sns {
             }
         }
         let topic_arn = topic.arn.clone();
+        // Shared by the job (which stores them) and its hook (which hands them to the worker):
+        // the job is dropped after it runs, so the hook takes the rows without copying them.
+        let deliveries = Arc::new(deliveries);
         let worker_rows = deliveries.clone();
         let worker = self.inner.deliveries.clone();
         self.store().submit_with_hook(
@@ -390,7 +418,7 @@ impl Sns {
                 for w in &writes {
                     w.persist(t)?;
                 }
-                for d in &deliveries {
+                for d in deliveries.iter() {
                     persist::insert_delivery(t, d)?;
                 }
                 for (kind, body) in &recorded {
@@ -403,7 +431,7 @@ impl Sns {
                     a.apply(ok);
                 }
                 if ok {
-                    worker.schedule(worker_rows);
+                    worker.schedule(Arc::try_unwrap(worker_rows).unwrap_or_else(|rows| rows.as_ref().clone()));
                 }
             },
         )
@@ -495,12 +523,14 @@ impl Sns {
     }
 
     /// Forgets FIFO de-duplication records past their window (housekeeping).
+    /// The store is written only when a record expired (records left from before a restart go
+    /// with the next expiry).
     pub(crate) async fn expire_dedups(&self) {
         let now = self.now_ms();
-        for st in self.inner.fifo.lock().values_mut() {
-            st.expire(now);
+        let expired: usize = self.inner.fifo.lock().values_mut().map(|st| st.expire(now)).sum();
+        if expired > 0 {
+            let _ = self.store().submit(move |t| persist::expire_dedups(t, now)).await;
         }
-        let _ = self.store().submit(move |t| persist::expire_dedups(t, now)).await;
     }
 
     /// The confirmed subscriptions of a topic, with their filters parsed (cached until a

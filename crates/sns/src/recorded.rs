@@ -7,7 +7,7 @@
 //!   `/_aws/sns/platform-endpoint-messages` (`endpointArn`, `accountId`, `region`), in
 //!   LocalStack's shapes, `DELETE` included.
 
-use crate::message::{envelope_attributes, Published};
+use crate::message::Published;
 use crate::{persist, Sns};
 use aws_protocol::Response;
 use serde_json::{json, Map, Value};
@@ -16,20 +16,7 @@ use service::PathCall;
 impl Sns {
     /// Records an SMS published straight to a phone number.
     pub(crate) async fn record_sms(&self, phone: &str, p: &Published) -> crate::SnsResult<()> {
-        let body = json!({
-            "PhoneNumber": phone,
-            "TopicArn": null,
-            "SubscriptionArn": null,
-            "Protocol": "sms",
-            "Endpoint": phone,
-            "MessageId": p.message_id,
-            "Message": p.text_for("sms"),
-            "MessageAttributes": envelope_attributes(&p.attributes),
-            "MessageStructure": p.per_protocol.as_ref().map(|_| "json"),
-            "Subject": p.subject,
-            "Timestamp": aws_protocol::time::iso8601_ms(p.timestamp_ms),
-        })
-        .to_string();
+        let body = crate::publish::record(None, "sms", phone, p, p.text_for("sms")).to_string();
         self.store().submit(move |t| persist::insert_recorded(t, "sms", &body)).await?;
         Ok(())
     }

@@ -155,24 +155,11 @@ impl SignerCell {
     }
 }
 
-/// The text AWS signs for a notification: each present field's name and value on their own
-/// lines, in this order.
-pub fn notification_text(
-    message: &str,
-    message_id: &str,
-    subject: Option<&str>,
-    timestamp: &str,
-    topic_arn: &str,
-) -> String {
-    let mut s = String::with_capacity(message.len() + 256);
-    for (k, v) in [
-        ("Message", Some(message)),
-        ("MessageId", Some(message_id)),
-        ("Subject", subject),
-        ("Timestamp", Some(timestamp)),
-        ("TopicArn", Some(topic_arn)),
-        ("Type", Some("Notification")),
-    ] {
+/// The text AWS signs: each present field's name and value on lines of their own, in the
+/// order given (AWS's: alphabetical).
+fn string_to_sign(fields: &[(&str, Option<&str>)]) -> String {
+    let mut s = String::with_capacity(fields.iter().map(|(k, v)| k.len() + v.map_or(0, str::len) + 2).sum());
+    for (k, v) in fields {
         if let Some(v) = v {
             s.push_str(k);
             s.push('\n');
@@ -181,6 +168,24 @@ pub fn notification_text(
         }
     }
     s
+}
+
+/// The text AWS signs for a notification (Subject only when present).
+pub fn notification_text(
+    message: &str,
+    message_id: &str,
+    subject: Option<&str>,
+    timestamp: &str,
+    topic_arn: &str,
+) -> String {
+    string_to_sign(&[
+        ("Message", Some(message)),
+        ("MessageId", Some(message_id)),
+        ("Subject", subject),
+        ("Timestamp", Some(timestamp)),
+        ("TopicArn", Some(topic_arn)),
+        ("Type", Some("Notification")),
+    ])
 }
 
 /// The text AWS signs for a SubscriptionConfirmation or UnsubscribeConfirmation.
@@ -193,20 +198,29 @@ pub fn confirmation_text(
     token: &str,
     topic_arn: &str,
 ) -> String {
-    let mut s = String::new();
-    for (k, v) in [
-        ("Message", message),
-        ("MessageId", message_id),
-        ("SubscribeURL", subscribe_url),
-        ("Timestamp", timestamp),
-        ("Token", token),
-        ("TopicArn", topic_arn),
-        ("Type", kind),
-    ] {
-        s.push_str(k);
-        s.push('\n');
-        s.push_str(v);
-        s.push('\n');
+    string_to_sign(&[
+        ("Message", Some(message)),
+        ("MessageId", Some(message_id)),
+        ("SubscribeURL", Some(subscribe_url)),
+        ("Timestamp", Some(timestamp)),
+        ("Token", Some(token)),
+        ("TopicArn", Some(topic_arn)),
+        ("Type", Some(kind)),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn strings_to_sign_are_awss() {
+        assert_eq!(
+            super::notification_text("m", "id", None, "t", "arn"),
+            "Message\nm\nMessageId\nid\nTimestamp\nt\nTopicArn\narn\nType\nNotification\n"
+        );
+        assert!(super::notification_text("m", "id", Some("s"), "t", "arn").contains("\nSubject\ns\nTimestamp\n"));
+        assert_eq!(
+            super::confirmation_text("SubscriptionConfirmation", "m", "id", "u", "t", "k", "arn"),
+            "Message\nm\nMessageId\nid\nSubscribeURL\nu\nTimestamp\nt\nToken\nk\nTopicArn\narn\nType\nSubscriptionConfirmation\n"
+        );
     }
-    s
 }

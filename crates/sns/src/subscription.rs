@@ -46,10 +46,7 @@ pub fn check_endpoint(protocol: &str, endpoint: &str) -> SnsResult<()> {
         "email" | "email-json" => {
             endpoint.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !endpoint.contains(' '))
         }
-        "sms" => {
-            let digits = endpoint.strip_prefix('+').unwrap_or(endpoint);
-            (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
-        }
+        "sms" => valid_phone(endpoint),
         "lambda" => endpoint.starts_with("arn:aws:lambda:"),
         "firehose" => endpoint.starts_with("arn:aws:firehose:"),
         "application" => endpoint.starts_with("arn:aws:sns:") && endpoint.contains(":endpoint/"),
@@ -65,6 +62,13 @@ pub fn check_endpoint(protocol: &str, endpoint: &str) -> SnsResult<()> {
         "sms" => SnsError::invalid_parameter(format!("Invalid SMS endpoint: {endpoint}")),
         _ => SnsError::invalid_parameter("Endpoint"),
     })
+}
+
+/// A phone number SNS sends to (SMS subscriptions, Publish's PhoneNumber): E.164, an optional
+/// `+` and 8 to 15 digits, the first not 0.
+pub fn valid_phone(p: &str) -> bool {
+    let digits = p.strip_prefix('+').unwrap_or(p);
+    (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
 }
 
 /// `arn:aws:sqs:<region>:<account>:<name>` split.
@@ -223,6 +227,8 @@ mod tests {
         assert!(check_endpoint("email", "a@b.c").is_ok());
         assert!(check_endpoint("email", "nope").is_err());
         assert!(check_endpoint("sms", "+15555550100").is_ok());
+        assert!(check_endpoint("sms", "+05555550100").is_err());
+        assert!(check_endpoint("sms", "+1555555").is_err());
     }
 
     #[test]

@@ -150,6 +150,14 @@ impl Topic {
         }
     }
 
+    /// The largest message it takes, in bytes (MaximumMessageSize, 256 KiB unless set).
+    pub fn max_message_size(&self) -> usize {
+        self.attributes
+            .get("MaximumMessageSize")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(DEFAULT_MAX_MESSAGE_SIZE as usize)
+    }
+
     /// An attribute's value as GetTopicAttributes shows it (set or default).
     pub fn attribute(&self, name: &str) -> Option<String> {
         self.shown().remove(name)
@@ -164,7 +172,7 @@ impl Topic {
         m.insert("Policy".to_string(), default_policy(&self.arn, &self.account));
         m.insert("EffectiveDeliveryPolicy".to_string(), default_effective_delivery_policy());
         m.insert("MaximumMessageSize".to_string(), DEFAULT_MAX_MESSAGE_SIZE.to_string());
-        // Subscriptions are not built yet: none exist.
+        // The counts of a topic without subscriptions; GetTopicAttributes counts the real ones.
         for k in ["SubscriptionsConfirmed", "SubscriptionsPending", "SubscriptionsDeleted"] {
             m.insert(k.to_string(), "0".to_string());
         }

@@ -22,7 +22,6 @@ pub const MAX_QUEUE_NAME_LEN: usize = 80;
 pub const MAX_RECEIVE_MESSAGES: i64 = 10;
 pub const MAX_TAGS: usize = 50;
 pub const MAX_LIST_RESULTS: i64 = 1_000;
-pub const MAX_GROUP_ID_LEN: usize = 128;
 pub const MAX_POLICY_STATEMENT_ACTIONS: usize = 7;
 /// FIFO de-duplication window, and how long a ReceiveRequestAttemptId is remembered.
 pub const DEDUP_WINDOW_MS: i64 = 5 * 60 * 1_000;

@@ -622,6 +622,19 @@ async fn http_subscribers_confirm_receive_signed_notifications_aws_validates() {
         .starts_with(&format!("You have chosen to deactivate subscription {sub_arn}.")));
 }
 
+/// Drains a queue, waiting (bounded: 5 s) for something to arrive; the delivery worker moves
+/// messages to dead-letter queues after the attempt that gives up.
+async fn arrivals(env: &Env, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    for _ in 0..100 {
+        let got = drain(env, url).await;
+        if !got.is_empty() {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Vec::new()
+}
+
 /// Waits (bounded) until `/_quayside/sns/deliveries` shows a message's delivery with `attempts`
 /// failed attempts: its retry is scheduled.
 async fn wait_attempts(env: &Env, message_id: &str, attempts: i64) {
@@ -665,14 +678,7 @@ async fn failed_http_deliveries_retry_on_the_policy_then_go_to_the_dead_letter_q
         hook.wait_for(n).await;
     }
     // Out of retries: the notification is in the dead-letter queue, with the error.
-    let mut got = Vec::new();
-    for _ in 0..100 {
-        got = drain(&env, &dlq).await;
-        if !got.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let got = arrivals(&env, &dlq).await;
     assert_eq!(got.len(), 1, "moved to the dead-letter queue");
     let body: serde_json::Value = serde_json::from_str(got[0].body().unwrap()).unwrap();
     assert_eq!(body["MessageId"], id.as_str());
@@ -681,14 +687,7 @@ async fn failed_http_deliveries_retry_on_the_policy_then_go_to_the_dead_letter_q
     hook.statuses.lock().push_back(404);
     c.publish().topic_arn(&topic).message("m2").send().await.unwrap();
     hook.wait_for(6).await;
-    let mut got = Vec::new();
-    for _ in 0..100 {
-        got = drain(&env, &dlq).await;
-        if !got.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let got = arrivals(&env, &dlq).await;
     assert_eq!(got[0].message_attributes().unwrap()["ErrorCode"].string_value(), Some("ClientError"));
     env.advance(120).await;
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -16,9 +16,8 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     if topic_arn.is_none() && phone.is_none() {
         return Err(SnsError::invalid_parameter("TopicArn or TargetArn Reason: no value for required parameter"));
     }
-    if let Some(arn) = topic_arn.filter(|a| a.contains(":endpoint/")) {
+    if topic_arn.is_some_and(|a| a.contains(":endpoint/")) {
         // Platform endpoints are not built yet, so no endpoint can exist.
-        let _ = arn;
         return Err(SnsError::invalid_parameter("TargetArn Reason: No endpoint found for the target arn specified"));
     }
     let topic = match topic_arn {
@@ -26,7 +25,7 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
         None => None,
     };
     if let (None, Some(p)) = (&topic, phone) {
-        if !valid_phone(p) {
+        if !crate::subscription::valid_phone(p) {
             return Err(SnsError::invalid_parameter(format!("PhoneNumber Reason: {p} is not valid to publish to")));
         }
     }
@@ -49,17 +48,8 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     }
 }
 
-/// E.164: a `+`, then up to 15 digits not starting with 0.
-pub(crate) fn valid_phone(p: &str) -> bool {
-    let d = p.strip_prefix('+').unwrap_or(p);
-    (2..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
-}
-
 fn check_id(value: &str, name: &str) -> SnsResult<()> {
-    let ok = !value.is_empty()
-        && value.len() <= 128
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b.is_ascii_punctuation());
-    if ok {
+    if service::names::valid_message_id(value) {
         Ok(())
     } else {
         Err(SnsError::invalid_parameter(format!(
@@ -83,10 +73,7 @@ pub(crate) fn entry(sns: &Sns, topic: Option<&Topic>, v: &Value, at: &str) -> Sn
         return Err(SnsError::invalid_parameter("Empty message"));
     }
     let attributes = message::parse_attributes(v.get("MessageAttributes"), at)?;
-    let limit = topic
-        .and_then(|t| t.attributes.get("MaximumMessageSize"))
-        .and_then(|s| s.parse::<usize>().ok())
-        .unwrap_or(DEFAULT_MAX_MESSAGE_SIZE as usize);
+    let limit = topic.map_or(DEFAULT_MAX_MESSAGE_SIZE as usize, Topic::max_message_size);
     if message::size(text, &attributes) > limit {
         return Err(SnsError::invalid_parameter("Message too long"));
     }

@@ -1,6 +1,6 @@
 use crate::error::{SnsError, SnsResult};
 use crate::input::{str_opt, str_req};
-use crate::limits::{DEFAULT_MAX_MESSAGE_SIZE, MAX_BATCH_ENTRIES, MAX_BATCH_ID_LEN};
+use crate::limits::{MAX_BATCH_ENTRIES, MAX_BATCH_ID_LEN};
 use crate::message;
 use crate::ops::publish::entry;
 use crate::Sns;
@@ -16,10 +16,10 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     let topic = sns.topic(str_req(&input, "TopicArn")?)?;
     let entries = input.get("PublishBatchRequestEntries").and_then(Value::as_array).cloned().unwrap_or_default();
     if entries.is_empty() {
-        return Err(SnsError::shape("EmptyBatchRequestException", "The batch request doesn't contain any entries."));
+        return Err(SnsError::modeled("EmptyBatchRequestException", "The batch request doesn't contain any entries."));
     }
     if entries.len() > MAX_BATCH_ENTRIES {
-        return Err(SnsError::shape(
+        return Err(SnsError::modeled(
             "TooManyEntriesInBatchRequestException",
             "The batch request contains more entries than permissible.",
         ));
@@ -28,38 +28,27 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     for e in &entries {
         let id = str_opt(e, "Id").unwrap_or("");
         if !seen.insert(id) {
-            return Err(SnsError::shape(
+            return Err(SnsError::modeled(
                 "BatchEntryIdsNotDistinctException",
                 "Two or more batch entries in the request have the same Id.",
             ));
         }
         if id.len() > MAX_BATCH_ID_LEN {
-            return Err(SnsError::shape(
+            return Err(SnsError::modeled(
                 "InvalidBatchEntryIdException",
                 format!("The Id of a batch entry in the batch request is too long: {id}"),
             ));
         }
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(SnsError::shape(
+            return Err(SnsError::modeled(
                 "InvalidBatchEntryIdException",
                 format!("The Id of a batch entry in the batch request contains an impermissible character: {id}"),
             ));
         }
     }
-    let limit = topic
-        .attributes
-        .get("MaximumMessageSize")
-        .and_then(|s| s.parse::<usize>().ok())
-        .unwrap_or(DEFAULT_MAX_MESSAGE_SIZE as usize);
-    let total: usize = entries
-        .iter()
-        .map(|e| {
-            let attrs = message::parse_attributes(e.get("MessageAttributes"), "").unwrap_or_default();
-            message::size(str_opt(e, "Message").unwrap_or(""), &attrs)
-        })
-        .sum();
-    if total > limit {
-        return Err(SnsError::shape(
+    let total: usize = entries.iter().map(message::input_size).sum();
+    if total > topic.max_message_size() {
+        return Err(SnsError::modeled(
             "BatchRequestTooLongException",
             "The length of all the messages put together is more than the limit.",
         ));

@@ -47,10 +47,7 @@ fn system_attributes(trace: &Option<String>) -> Attributes {
 }
 
 fn check_id(value: &str, name: &str) -> SqsResult<()> {
-    let ok = !value.is_empty()
-        && value.len() <= MAX_GROUP_ID_LEN
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b.is_ascii_punctuation());
-    if ok {
+    if service::names::valid_message_id(value) {
         Ok(())
     } else {
         Err(SqsError::invalid_value(
