@@ -168,10 +168,14 @@ impl Service for SnsService {
             "/_quayside/sns/deliveries",
             "/_aws/sns/sms-messages",
             "/_aws/sns/platform-endpoint-messages",
+            "/_aws/sns/phone-opt-outs",
         ]
     }
 
     fn path_call<'a>(&'a self, call: PathCall<'a>) -> BoxFuture<'a, Response> {
+        if call.path == "/_aws/sns/phone-opt-outs" {
+            return Box::pin(crate::recorded::phone_opt_outs(&self.sns, call));
+        }
         if call.path == "/_quayside/sns/deliveries" {
             return Box::pin(crate::recorded::deliveries(&self.sns));
         }

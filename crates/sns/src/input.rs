@@ -3,7 +3,7 @@
 
 use crate::error::{SnsError, SnsResult};
 use serde_json::Value;
-pub use service::input::{str_opt, string_map, strings};
+pub use service::input::{int_opt, str_opt, string_map, strings};
 
 /// A required string (the model checked presence; this guards handlers asking for more).
 pub fn str_req<'a>(v: &'a Value, name: &str) -> SnsResult<&'a str> {

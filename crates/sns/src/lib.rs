@@ -1,7 +1,7 @@
-//! Amazon SNS for Quayside, over the shared store: topics, their attributes, tags, permissions
-//! and data-protection policies. Subscriptions, publishing (fan-out into SQS, HTTP delivery),
-//! filter policies and SMS/mobile push are the next steps of the SNS issue; until they land,
-//! those operations answer AWS's `NotImplemented` shape (docs/compatibility.md lists them).
+//! Amazon SNS for Quayside, over the shared store: topics and their attributes, tags,
+//! permissions and data-protection policies; subscriptions with filter policies; publishing
+//! (fan-out into SQS in the publish's own transaction, signed HTTP/S delivery with retries);
+//! mobile push (platform applications and endpoints) and SMS, recorded instead of sent.
 //!
 //! The server holds it as a [`service::Service`] ([`def`]); it speaks the AWS query protocol
 //! (XML, or JSON when the client asks), and never sees HTTP.
@@ -14,12 +14,14 @@ mod filter;
 mod input;
 mod limits;
 mod message;
+mod mobile;
 mod model;
 mod ops;
 mod persist;
 mod publish;
 mod recorded;
 mod signing;
+mod sms;
 mod subscription;
 mod topic;
 
@@ -59,6 +61,10 @@ struct Inner {
     /// Each topic's fan-out (confirmed subscriptions with parsed filters), built on demand.
     targets: RwLock<HashMap<String, Arc<Vec<Arc<publish::Target>>>>>,
     deliveries: Arc<delivery::Deliveries>,
+    /// Platform applications and endpoints (mobile push).
+    mobile: RwLock<mobile::Mobile>,
+    /// SMS preferences, opt-outs and sandbox numbers.
+    sms: RwLock<sms::SmsState>,
 }
 
 /// How SNS is opened.
@@ -79,7 +85,7 @@ impl Sns {
     /// Errors: the store cannot be read, or holds an unreadable signing key.
     pub fn open(store: Store, options: Options) -> Result<Sns, String> {
         let now = options.clock.now_ms();
-        let (topics, subs, fifo, pending, max_id) = store
+        let (topics, subs, fifo, pending, max_id, (apps, endpoints), sms) = store
             .run_blocking(move |t| {
                 Ok((
                     persist::load_topics(t)?,
@@ -87,6 +93,8 @@ impl Sns {
                     persist::load_fifo(t, now)?,
                     persist::load_deliveries(t)?,
                     persist::max_delivery_id(t)?,
+                    persist::load_mobile(t)?,
+                    persist::load_sms(t)?,
                 ))
             })
             .map_err(|e| e.to_string())?;
@@ -114,6 +122,11 @@ impl Sns {
                 fifo: Mutex::new(fifo_state),
                 targets: RwLock::new(HashMap::new()),
                 deliveries: delivery::Deliveries::new(max_id),
+                mobile: RwLock::new(mobile::Mobile {
+                    apps: apps.into_iter().map(|a| (a.arn.clone(), a)).collect(),
+                    endpoints: endpoints.into_iter().map(|e| (e.arn.clone(), e)).collect(),
+                }),
+                sms: RwLock::new(sms),
             }),
         };
         delivery::start(&sns, pending);
@@ -315,6 +328,8 @@ impl Sns {
         self.inner.topics.write().clear();
         self.inner.targets.write().clear();
         self.inner.fifo.lock().clear();
+        *self.inner.mobile.write() = Default::default();
+        *self.inner.sms.write() = Default::default();
         self.store().write(persist::reset).await?;
         Ok(())
     }

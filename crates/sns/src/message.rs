@@ -28,6 +28,21 @@ pub struct Published {
 }
 
 impl Published {
+    /// A plain message SNS sends of its own accord (a sandbox one-time password).
+    pub fn text(message: String, timestamp_ms: i64) -> Self {
+        Published {
+            message_id: uuid::Uuid::new_v4().to_string(),
+            message,
+            per_protocol: None,
+            subject: None,
+            attributes: Attributes::new(),
+            group_id: None,
+            dedup_id: None,
+            sequence_number: None,
+            timestamp_ms,
+        }
+    }
+
     /// The text a protocol receives: its own entry of a MessageStructure=json message, or the
     /// default, or the message itself.
     pub fn text_for(&self, protocol: &str) -> &str {

@@ -1,5 +1,7 @@
 //! SNS's tables and the domain verbs over them. All SQL of the service lives here.
 
+use crate::mobile::{PlatformApp, PlatformEndpoint};
+use crate::sms::{SandboxNumber, SmsState};
 use crate::subscription::Subscription;
 use crate::topic::Topic;
 use std::collections::BTreeMap;
@@ -81,6 +83,44 @@ CREATE TABLE sns_recorded (
 );
 ",
     },
+    Migration {
+        service: "sns",
+        version: 4,
+        sql: "
+CREATE TABLE sns_platform_apps (
+    arn TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    name TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    attributes TEXT NOT NULL
+);
+CREATE TABLE sns_platform_endpoints (
+    arn TEXT PRIMARY KEY,
+    app_arn TEXT NOT NULL,
+    attributes TEXT NOT NULL
+);
+CREATE TABLE sns_sms_attributes (
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    PRIMARY KEY (account, region)
+);
+CREATE TABLE sns_opt_outs (
+    account TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    PRIMARY KEY (account, phone)
+);
+CREATE TABLE sns_sandbox_numbers (
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    status TEXT NOT NULL,
+    otp TEXT NOT NULL,
+    PRIMARY KEY (account, region, phone)
+);
+",
+    },
 ];
 
 fn to_json(m: &BTreeMap<String, String>) -> String {
@@ -137,7 +177,9 @@ pub fn load_topics(c: &Connection) -> Result<Vec<Topic>> {
 pub fn reset(t: &Transaction<'_>) -> Result<()> {
     t.execute_batch(
         "DELETE FROM sns_topics; DELETE FROM sns_subscriptions; DELETE FROM sns_fifo; DELETE FROM sns_dedup; \
-         DELETE FROM sns_deliveries; DELETE FROM sns_recorded;",
+         DELETE FROM sns_deliveries; DELETE FROM sns_recorded; DELETE FROM sns_platform_apps; \
+         DELETE FROM sns_platform_endpoints; DELETE FROM sns_sms_attributes; DELETE FROM sns_opt_outs; \
+         DELETE FROM sns_sandbox_numbers;",
     )?;
     Ok(())
 }
@@ -338,4 +380,119 @@ pub fn delete_recorded(t: &Transaction<'_>, ids: &[i64]) -> Result<()> {
 
 pub fn max_delivery_id(c: &Connection) -> Result<i64> {
     Ok(c.query_row("SELECT COALESCE(MAX(id), 0) FROM sns_deliveries", [], |r| r.get(0))?)
+}
+
+pub fn save_platform_app(t: &Transaction<'_>, a: &PlatformApp) -> Result<()> {
+    t.prepare_cached(
+        "INSERT OR REPLACE INTO sns_platform_apps (arn, account, region, name, platform, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![a.arn, a.account, a.region, a.name, a.platform, to_json(&a.attributes)])?;
+    Ok(())
+}
+
+pub fn delete_platform_app(t: &Transaction<'_>, arn: &str) -> Result<()> {
+    t.prepare_cached("DELETE FROM sns_platform_apps WHERE arn = ?1")?.execute([arn])?;
+    Ok(())
+}
+
+pub fn save_platform_endpoint(t: &Transaction<'_>, e: &PlatformEndpoint) -> Result<()> {
+    t.prepare_cached("INSERT OR REPLACE INTO sns_platform_endpoints (arn, app_arn, attributes) VALUES (?1, ?2, ?3)")?
+        .execute(params![e.arn, e.app_arn, to_json(&e.attributes)])?;
+    Ok(())
+}
+
+pub fn delete_platform_endpoints(t: &Transaction<'_>, arns: &[String]) -> Result<()> {
+    let mut st = t.prepare_cached("DELETE FROM sns_platform_endpoints WHERE arn = ?1")?;
+    for a in arns {
+        st.execute([a])?;
+    }
+    Ok(())
+}
+
+/// Every platform application and endpoint.
+pub fn load_mobile(c: &Connection) -> Result<(Vec<PlatformApp>, Vec<PlatformEndpoint>)> {
+    let mut st = c.prepare("SELECT arn, account, region, name, platform, attributes FROM sns_platform_apps")?;
+    let apps = st
+        .query_map([], |r| {
+            Ok(PlatformApp {
+                arn: r.get(0)?,
+                account: r.get(1)?,
+                region: r.get(2)?,
+                name: r.get(3)?,
+                platform: r.get(4)?,
+                attributes: from_json(&r.get::<_, String>(5)?),
+            })
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut st = c.prepare("SELECT arn, app_arn, attributes FROM sns_platform_endpoints")?;
+    let endpoints = st
+        .query_map([], |r| {
+            Ok(PlatformEndpoint { arn: r.get(0)?, app_arn: r.get(1)?, attributes: from_json(&r.get::<_, String>(2)?) })
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok((apps, endpoints))
+}
+
+pub fn save_sms_attributes(
+    t: &Transaction<'_>,
+    account: &str,
+    region: &str,
+    attrs: &BTreeMap<String, String>,
+) -> Result<()> {
+    t.prepare_cached("INSERT OR REPLACE INTO sns_sms_attributes (account, region, attributes) VALUES (?1, ?2, ?3)")?
+        .execute(params![account, region, to_json(attrs)])?;
+    Ok(())
+}
+
+/// Adds (`out`) or removes a number of an account's opt-out list.
+pub fn save_opt_out(t: &Transaction<'_>, account: &str, phone: &str, out: bool) -> Result<()> {
+    let sql = if out {
+        "INSERT OR IGNORE INTO sns_opt_outs (account, phone) VALUES (?1, ?2)"
+    } else {
+        "DELETE FROM sns_opt_outs WHERE account = ?1 AND phone = ?2"
+    };
+    t.prepare_cached(sql)?.execute(params![account, phone])?;
+    Ok(())
+}
+
+pub fn save_sandbox_number(
+    t: &Transaction<'_>,
+    account: &str,
+    region: &str,
+    phone: &str,
+    n: &SandboxNumber,
+) -> Result<()> {
+    t.prepare_cached(
+        "INSERT OR REPLACE INTO sns_sandbox_numbers (account, region, phone, status, otp) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![account, region, phone, n.status, n.otp])?;
+    Ok(())
+}
+
+pub fn delete_sandbox_number(t: &Transaction<'_>, account: &str, region: &str, phone: &str) -> Result<()> {
+    t.prepare_cached("DELETE FROM sns_sandbox_numbers WHERE account = ?1 AND region = ?2 AND phone = ?3")?
+        .execute(params![account, region, phone])?;
+    Ok(())
+}
+
+/// The SMS preferences, opt-outs and sandbox numbers of every account.
+pub fn load_sms(c: &Connection) -> Result<SmsState> {
+    let mut s = SmsState::default();
+    let mut st = c.prepare("SELECT account, region, attributes FROM sns_sms_attributes")?;
+    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
+        let (a, r, attrs) = row?;
+        s.attributes.insert((a, r), from_json(&attrs));
+    }
+    let mut st = c.prepare("SELECT account, phone FROM sns_opt_outs")?;
+    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        s.opted_out.insert(row?);
+    }
+    let mut st = c.prepare("SELECT account, region, phone, status, otp FROM sns_sandbox_numbers")?;
+    for row in st.query_map([], |r| {
+        Ok(((r.get(0)?, r.get(1)?, r.get(2)?), SandboxNumber { status: r.get(3)?, otp: r.get(4)? }))
+    })? {
+        let (k, n) = row?;
+        s.sandbox.insert(k, n);
+    }
+    Ok(s)
 }

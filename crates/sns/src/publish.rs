@@ -330,6 +330,21 @@ impl Sns {
                         });
                     }
                     protocol => {
+                        // Disabled or deleted endpoints and opted-out numbers get nothing.
+                        let skip = match protocol {
+                            "application" => !self.endpoint_deliverable(&sub.endpoint),
+                            "sms" => self.is_opted_out(&topic.account, &sub.endpoint),
+                            _ => false,
+                        };
+                        if skip {
+                            continue;
+                        }
+                        let text = match crate::mobile::endpoint_platform(&sub.endpoint) {
+                            Some(platform) if protocol == "application" && p.per_protocol.is_some() => {
+                                p.text_for(platform)
+                            }
+                            _ => text,
+                        };
                         let message = match protocol {
                             "email-json" | "lambda" | "firehose" if !t.raw => {
                                 envelope(self, topic, p, text, &sub.arn, urls, &mut sigs)

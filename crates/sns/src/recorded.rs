@@ -5,7 +5,10 @@
 //!   clears what they select): every recorded notification, oldest first;
 //! - LocalStack's `/_aws/sns/sms-messages` (`phoneNumber`, `accountId`, `region`) and
 //!   `/_aws/sns/platform-endpoint-messages` (`endpointArn`, `accountId`, `region`), in
-//!   LocalStack's shapes, `DELETE` included.
+//!   LocalStack's shapes, `DELETE` included;
+//! - `/_aws/sns/phone-opt-outs`: `POST {"phoneNumber", "accountId"}` opts a number out (as
+//!   LocalStack's endpoint does: a recipient replied STOP), `GET ?accountId=` lists the
+//!   account's opted-out numbers, `DELETE ?phoneNumber=&accountId=` opts one back in.
 
 use crate::message::Published;
 use crate::{persist, Sns};
@@ -18,6 +21,14 @@ impl Sns {
     pub(crate) async fn record_sms(&self, phone: &str, p: &Published) -> crate::SnsResult<()> {
         let body = crate::publish::record(None, "sms", phone, p, p.text_for("sms")).to_string();
         self.store().submit(move |t| persist::insert_recorded(t, "sms", &body)).await?;
+        Ok(())
+    }
+
+    /// Records a push notification published straight to a platform endpoint: the text is the
+    /// endpoint's platform entry of a MessageStructure=json message, or its default.
+    pub(crate) async fn record_push(&self, e: &crate::mobile::PlatformEndpoint, p: &Published) -> crate::SnsResult<()> {
+        let body = crate::publish::record(None, "application", &e.arn, p, p.text_for(e.platform())).to_string();
+        self.store().submit(move |t| persist::insert_recorded(t, "application", &body)).await?;
         Ok(())
     }
 }
@@ -169,5 +180,26 @@ pub(crate) async fn answer(sns: &Sns, call: PathCall<'_>) -> Response {
             }
         }
         _ => Response::new(405, "text/plain", "GET or DELETE"),
+    }
+}
+
+/// Serves `/_aws/sns/phone-opt-outs`.
+pub(crate) async fn phone_opt_outs(sns: &Sns, call: PathCall<'_>) -> Response {
+    let body: Value = serde_json::from_slice(call.body).unwrap_or(Value::Null);
+    let param = |k: &str| {
+        body.get(k).and_then(Value::as_str).map(str::to_string).or_else(|| call.params.get(k).map(str::to_string))
+    };
+    let account = param("accountId").unwrap_or_else(|| "000000000000".into());
+    let phone = param("phoneNumber");
+    let change = match (call.method, phone) {
+        ("GET", _) => return json(200, &json!({"phone_numbers": sns.opted_out(&account), "account_id": account})),
+        ("POST", Some(p)) => sns.set_opted_out(&account, &p, true).await,
+        ("DELETE", Some(p)) => sns.set_opted_out(&account, &p, false).await,
+        ("POST" | "DELETE", None) => return json(400, &json!({"error": "phoneNumber is required"})),
+        _ => return Response::new(405, "text/plain", "GET, POST or DELETE"),
+    };
+    match change {
+        Ok(()) => json(200, &json!({})),
+        Err(e) => json(500, &json!({"error": e.to_string()})),
     }
 }

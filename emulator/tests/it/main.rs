@@ -7,6 +7,7 @@ mod fuzz;
 mod house;
 mod http_protocols;
 mod process;
+mod sns_mobile;
 mod sns_publish;
 mod sns_subscriptions;
 mod sns_topics;

@@ -1,5 +1,5 @@
-//! One module per SNS operation built so far, each a `handle(sns, ctx, input)` returning the
-//! JSON-shaped output. The other operations of the model answer `NotImplemented` (`None` here).
+//! One module per SNS operation, each a `handle(sns, ctx, input)` returning the JSON-shaped
+//! output.
 
 use crate::error::SnsResult;
 use crate::Sns;
@@ -7,26 +7,47 @@ use aws_protocol::RequestContext;
 use serde_json::Value;
 
 mod add_permission;
+mod check_if_phone_number_is_opted_out;
 mod confirm_subscription;
+mod create_platform_application;
+mod create_platform_endpoint;
+mod create_sms_sandbox_phone_number;
 mod create_topic;
+mod delete_endpoint;
+mod delete_platform_application;
+mod delete_sms_sandbox_phone_number;
 mod delete_topic;
 mod get_data_protection_policy;
+mod get_endpoint_attributes;
+mod get_platform_application_attributes;
+mod get_sms_attributes;
+mod get_sms_sandbox_account_status;
 mod get_subscription_attributes;
 mod get_topic_attributes;
+mod list_endpoints_by_platform_application;
+mod list_origination_numbers;
+mod list_phone_numbers_opted_out;
+mod list_platform_applications;
+mod list_sms_sandbox_phone_numbers;
 mod list_subscriptions;
 mod list_subscriptions_by_topic;
 mod list_tags_for_resource;
 mod list_topics;
+mod opt_in_phone_number;
 pub(crate) mod publish;
 mod publish_batch;
 mod put_data_protection_policy;
 mod remove_permission;
+mod set_endpoint_attributes;
+mod set_platform_application_attributes;
+mod set_sms_attributes;
 mod set_subscription_attributes;
 mod set_topic_attributes;
 mod subscribe;
 mod tag_resource;
 mod unsubscribe;
 mod untag_resource;
+mod verify_sms_sandbox_phone_number;
 
 /// Runs an operation; `None` if it is not built yet.
 pub(crate) async fn dispatch(sns: &Sns, ctx: &RequestContext, op: &str, input: Value) -> Option<SnsResult<Value>> {
@@ -52,6 +73,27 @@ pub(crate) async fn dispatch(sns: &Sns, ctx: &RequestContext, op: &str, input: V
         "SetTopicAttributes" => set_topic_attributes::handle(sns, ctx, input).await,
         "TagResource" => tag_resource::handle(sns, ctx, input).await,
         "UntagResource" => untag_resource::handle(sns, ctx, input).await,
+        "CheckIfPhoneNumberIsOptedOut" => check_if_phone_number_is_opted_out::handle(sns, ctx, input).await,
+        "CreatePlatformApplication" => create_platform_application::handle(sns, ctx, input).await,
+        "CreatePlatformEndpoint" => create_platform_endpoint::handle(sns, ctx, input).await,
+        "CreateSMSSandboxPhoneNumber" => create_sms_sandbox_phone_number::handle(sns, ctx, input).await,
+        "DeleteEndpoint" => delete_endpoint::handle(sns, ctx, input).await,
+        "DeletePlatformApplication" => delete_platform_application::handle(sns, ctx, input).await,
+        "DeleteSMSSandboxPhoneNumber" => delete_sms_sandbox_phone_number::handle(sns, ctx, input).await,
+        "GetEndpointAttributes" => get_endpoint_attributes::handle(sns, ctx, input).await,
+        "GetPlatformApplicationAttributes" => get_platform_application_attributes::handle(sns, ctx, input).await,
+        "GetSMSAttributes" => get_sms_attributes::handle(sns, ctx, input).await,
+        "GetSMSSandboxAccountStatus" => get_sms_sandbox_account_status::handle(sns, ctx, input).await,
+        "ListEndpointsByPlatformApplication" => list_endpoints_by_platform_application::handle(sns, ctx, input).await,
+        "ListOriginationNumbers" => list_origination_numbers::handle(sns, ctx, input).await,
+        "ListPhoneNumbersOptedOut" => list_phone_numbers_opted_out::handle(sns, ctx, input).await,
+        "ListPlatformApplications" => list_platform_applications::handle(sns, ctx, input).await,
+        "ListSMSSandboxPhoneNumbers" => list_sms_sandbox_phone_numbers::handle(sns, ctx, input).await,
+        "OptInPhoneNumber" => opt_in_phone_number::handle(sns, ctx, input).await,
+        "SetEndpointAttributes" => set_endpoint_attributes::handle(sns, ctx, input).await,
+        "SetPlatformApplicationAttributes" => set_platform_application_attributes::handle(sns, ctx, input).await,
+        "SetSMSAttributes" => set_sms_attributes::handle(sns, ctx, input).await,
+        "VerifySMSSandboxPhoneNumber" => verify_sms_sandbox_phone_number::handle(sns, ctx, input).await,
         _ => return None,
     })
 }

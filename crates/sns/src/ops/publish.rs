@@ -7,8 +7,9 @@ use crate::Sns;
 use aws_protocol::RequestContext;
 use serde_json::{json, Value};
 
-/// Publish: to a topic (TopicArn, or TargetArn naming one), to a platform endpoint
-/// (TargetArn), or to a phone number (recorded for `/_aws/sns/sms-messages`). The answer is
+/// Publish: to a topic (TopicArn, or TargetArn naming one), to a platform endpoint (TargetArn,
+/// recorded for `/_aws/sns/platform-endpoint-messages`), or to a phone number (recorded for
+/// `/_aws/sns/sms-messages`). The answer is
 /// sent after every matching SQS queue holds the message and every HTTP/S delivery is stored.
 pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<Value> {
     let topic_arn = str_opt(&input, "TopicArn").or_else(|| str_opt(&input, "TargetArn"));
@@ -16,9 +17,11 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     if topic_arn.is_none() && phone.is_none() {
         return Err(SnsError::invalid_parameter("TopicArn or TargetArn Reason: no value for required parameter"));
     }
-    if topic_arn.is_some_and(|a| a.contains(":endpoint/")) {
-        // Platform endpoints are not built yet, so no endpoint can exist.
-        return Err(SnsError::invalid_parameter("TargetArn Reason: No endpoint found for the target arn specified"));
+    if let Some(arn) = topic_arn.filter(|a| a.contains(":endpoint/")) {
+        let target = sns.publish_target(arn)?;
+        let p = entry(sns, None, &input, "messageAttributes")?;
+        sns.record_push(&target, &p).await?;
+        return Ok(json!({"MessageId": p.message_id}));
     }
     let topic = match topic_arn {
         Some(arn) => Some(sns.topic(arn)?),
@@ -42,7 +45,10 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
         }
         None => {
             let phone = phone.unwrap_or_default();
-            sns.record_sms(phone, &p).await?;
+            // An opted-out number is accepted and not sent to, as in AWS.
+            if !sns.is_opted_out(&ctx.account, phone) {
+                sns.record_sms(phone, &p).await?;
+            }
             Ok(json!({"MessageId": p.message_id}))
         }
     }

@@ -20,6 +20,11 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     }
     let endpoint = str_opt(&input, "Endpoint").ok_or_else(|| SnsError::invalid_parameter("Endpoint"))?;
     subscription::check_endpoint(&protocol, endpoint)?;
+    if protocol == "application" && sns.platform_endpoint(endpoint).is_err() {
+        return Err(SnsError::invalid_parameter(format!(
+            "Endpoint Reason: Endpoint does not exist for endpoint arn{endpoint}"
+        )));
+    }
     if topic.fifo && !matches!(protocol.as_str(), "sqs" | "firehose") {
         return Err(SnsError::invalid_parameter(format!("Invalid protocol type: {protocol}")));
     }
