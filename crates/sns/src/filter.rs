@@ -195,36 +195,61 @@ fn parse_condition(v: &Value) -> SnsResult<Condition> {
     })
 }
 
+/// A numeric condition: `[op, n]` or `[">"|">=", low, "<"|"<=", high]`, checked in AWS's order
+/// and words.
 fn parse_numeric(arg: &Value) -> SnsResult<Vec<(String, f64)>> {
     let Value::Array(items) = arg else {
         return Err(invalid("Value of numeric must be an array."));
     };
-    if items.is_empty() || items.len() % 2 != 0 || items.len() > 4 {
-        return Err(invalid("Bad numeric range operator"));
+    let shown = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut it = items.iter();
+    let first = it.next().ok_or_else(|| invalid("Invalid member in numeric match: ]"))?;
+    let op = first.as_str().ok_or_else(|| invalid(format!("Invalid member in numeric match: {}", shown(first))))?;
+    if !matches!(op, "=" | "<" | "<=" | ">" | ">=") {
+        return Err(invalid(format!("Unrecognized numeric range operator: {op}")));
     }
-    let mut out = Vec::new();
-    for pair in items.chunks(2) {
-        let op = pair[0].as_str().ok_or_else(|| invalid("Bad numeric range operator"))?;
-        if !matches!(op, "=" | "<" | "<=" | ">" | ">=") {
-            return Err(invalid(format!("Unrecognized numeric range operator: {op}")));
-        }
-        out.push((op.to_string(), number(&pair[1], op)?));
+    let what = |op: &str| if op == "=" { "equals".to_string() } else { op.to_string() };
+    let value = |v: Option<&Value>, op: &str| match v {
+        Some(v) if v.is_number() => number(v, &what(op)),
+        _ => Err(invalid(format!("Value of {} must be numeric", what(op)))),
+    };
+    let low = value(it.next(), op)?;
+    let mut out = vec![(op.to_string(), low)];
+    let Some(second) = it.next() else {
+        return Ok(out);
+    };
+    if !matches!(op, ">" | ">=") {
+        return Err(invalid("Too many elements in numeric expression"));
     }
-    if out.len() == 2 {
-        let lower = matches!(out[0].0.as_str(), ">" | ">=") && matches!(out[1].0.as_str(), "<" | "<=");
-        if !lower || out[0].1 >= out[1].1 {
-            return Err(invalid("Bad numeric range operator"));
-        }
+    let op2 = second.as_str().ok_or_else(|| invalid(format!("Bad value in numeric range: {}", shown(second))))?;
+    if !matches!(op2, "<" | "<=") {
+        return Err(invalid(format!("Bad numeric range operator: {op2}")));
     }
+    let high = value(it.next(), op2)?;
+    if high <= low {
+        return Err(invalid("Bottom must be less than top"));
+    }
+    if it.next().is_some() {
+        return Err(invalid("Too many terms in numeric range expression"));
+    }
+    out.push((op2.to_string(), high));
     Ok(out)
 }
 
 fn parse_cidr(arg: &Value) -> SnsResult<Condition> {
-    let s = arg.as_str().ok_or_else(|| invalid("Malformed CIDR, one '/' required"))?;
-    let (ip, bits) = s.split_once('/').ok_or_else(|| invalid("Malformed CIDR, one '/' required"))?;
+    let s = arg.as_str().ok_or_else(|| invalid("prefix match pattern must be a string"))?;
+    let Some((ip, bits)) = s.split_once('/').filter(|(_, b)| !b.contains('/')) else {
+        return Err(invalid("Malformed CIDR, one '/' required"));
+    };
+    let bits: u8 = bits.parse().map_err(|_| invalid("Malformed CIDR, mask bits must be an integer"))?;
     let ip: IpAddr = ip.parse().map_err(|_| invalid(format!("Nonstandard IP address: {ip}")))?;
     let max = if ip.is_ipv4() { 32 } else { 128 };
-    let bits: u8 = bits.parse().ok().filter(|b| *b <= max).ok_or_else(|| invalid(format!("Malformed CIDR: {s}")))?;
+    if bits > max {
+        return Err(invalid(format!("Nonstandard IP address: {ip}")));
+    }
     Ok(Condition::Cidr(ip, bits))
 }
 
@@ -269,11 +294,13 @@ impl Policy {
         }
     }
 
-    /// The number of value combinations (each key's condition count multiplied; `$or` adds).
+    /// The number of value combinations as AWS counts them: each key's condition count times
+    /// its depth (a key three levels down with four values counts 12), multiplied together;
+    /// `$or` alternatives add.
     fn combinations(&self) -> usize {
         self.rules.iter().fold(1usize, |acc, r| {
             let n = match r {
-                Rule::Key { conditions, .. } => conditions.len(),
+                Rule::Key { path, conditions } => conditions.len().saturating_mul(path.len()),
                 Rule::Or(ps) => ps.iter().map(Policy::combinations).sum(),
             };
             acc.saturating_mul(n)
@@ -549,5 +576,74 @@ mod tests {
         assert!(parse(r#"{"a": {"b": ["x"]}}"#, Scope::MessageBody).is_ok());
         assert!(err("[]", a).contains("JSON object"));
         assert!(err(r#"{"a": [{"cidr": "10.0.0.0"}]}"#, a).contains("CIDR"));
+    }
+    /// Walks `fixtures/sns/filter-policies.json`: every case's policy is parsed for its scope
+    /// and either refused with the expected message, or decided on its message (attributes built
+    /// as Publish builds them, or the body) with the expected outcome.
+    #[test]
+    fn the_fixture_table_holds() {
+        use crate::message::{AttributeValue, Attributes};
+        let table: Value = serde_json::from_str(include_str!("../../../fixtures/sns/filter-policies.json")).unwrap();
+        let cases = table["cases"].as_array().unwrap();
+        assert!(cases.len() >= 250, "the table has {} cases", cases.len());
+        let mut failures = Vec::new();
+        for c in cases {
+            let name = c["name"].as_str().unwrap();
+            let scope = Scope::parse(c["scope"].as_str().unwrap()).unwrap();
+            let text = match c.get("policy_text") {
+                Some(t) => t.as_str().unwrap().to_string(),
+                None => c["policy"].to_string(),
+            };
+            let parsed = parse(&text, scope);
+            if let Some(want) = c.get("error").and_then(Value::as_str) {
+                match parsed {
+                    Err(e) => {
+                        let e = e.to_aws();
+                        if e.code != "InvalidParameter" || e.message != want {
+                            failures
+                                .push(format!("{name}: refused with {} {:?}, expected {want:?}", e.code, e.message));
+                        }
+                    }
+                    Ok(_) => failures.push(format!("{name}: accepted, expected {want:?}")),
+                }
+                continue;
+            }
+            let policy = match parsed {
+                Ok(p) => p,
+                Err(e) => {
+                    failures.push(format!("{name}: refused: {}", e.to_aws().message));
+                    continue;
+                }
+            };
+            let mut attributes = Attributes::new();
+            for (k, v) in c.get("attributes").and_then(Value::as_object).into_iter().flatten() {
+                let (data_type, value) = (v[0].as_str().unwrap(), v[1].as_str().unwrap());
+                let binary = data_type.starts_with("Binary");
+                attributes.insert(
+                    k.clone(),
+                    AttributeValue {
+                        data_type: data_type.to_string(),
+                        string_value: (!binary).then(|| value.to_string()),
+                        binary_value: binary.then(|| value.as_bytes().to_vec()),
+                    },
+                );
+            }
+            let body: Option<Value> = match c.get("body_text") {
+                Some(t) => serde_json::from_str(t.as_str().unwrap()).ok(),
+                None => c.get("body").cloned(),
+            };
+            let body = body.filter(Value::is_object);
+            let got = policy.decide(scope, &attributes, body.as_ref());
+            if got.is_ok() != c["match"].as_bool().unwrap() {
+                failures.push(format!("{name}: expected match={}, got {got:?}", c["match"]));
+            }
+        }
+        assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+        // The size limit, too large for the table: 256 KiB.
+        let huge = format!("{{\"a\": [\"{}\"]}}", "x".repeat(MAX_POLICY_BYTES));
+        assert_eq!(
+            parse(&huge, Scope::MessageAttributes).unwrap_err().to_aws().message,
+            "Invalid parameter: FilterPolicy: Filter policy is too long"
+        );
     }
 }

@@ -76,6 +76,19 @@ async fn sqs_subscriptions_and_their_attributes() {
         sns_code(e.unwrap_err().as_service_error().unwrap()).1,
         "Invalid parameter: Attributes Reason: Subscription already exists with different attributes"
     );
+    // Subscribe words a bad filter policy as part of its Attributes.
+    let e = c
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint("arn:aws:sqs:us-east-1:000000000000:other")
+        .attributes("FilterPolicy", r#"{"a": [{"numeric": [">", 10, "<", 5]}]}"#)
+        .send()
+        .await;
+    assert_eq!(
+        sns_code(e.unwrap_err().as_service_error().unwrap()).1,
+        "Invalid parameter: Attributes Reason: FilterPolicy: Bottom must be less than top"
+    );
     let topic_attrs = c.get_topic_attributes().topic_arn(&topic).send().await.unwrap().attributes.unwrap();
     assert_eq!(topic_attrs["SubscriptionsConfirmed"], "1");
     let listed = c.list_subscriptions_by_topic().topic_arn(&topic).send().await.unwrap().subscriptions.unwrap();
@@ -138,7 +151,7 @@ async fn bad_subscriptions_are_refused() {
         .unwrap_err();
     assert_eq!(
         sns_code(r.as_service_error().unwrap()).1,
-        "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy"
+        "Invalid parameter: Attributes Reason: Filter policy scope MessageAttributes does not support nested filter policy"
     );
     let gone = "arn:aws:sns:us-east-1:000000000000:gone";
     let r = c.subscribe().topic_arn(gone).protocol("sqs").endpoint("arn:aws:sqs:us-east-1:000000000000:q").send().await;

@@ -51,7 +51,7 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     let mut ordered = attributes.clone();
     ordered.sort_by_key(|(k, _)| k != "FilterPolicyScope");
     for (k, v) in &ordered {
-        sub.set_attribute(k, v)?;
+        sub.set_attribute(k, v).map_err(|e| in_attributes(k, e))?;
     }
     let sub = sns
         .subscribe(sub, |existing| {
@@ -80,4 +80,22 @@ fn uuid_like() -> String {
 /// A confirmation token: long and hexadecimal, as AWS's are.
 fn token() -> String {
     (0..4).map(|_| uuid::Uuid::new_v4().simple().to_string()).collect()
+}
+
+/// Subscribe words a filter policy's faults as being in its Attributes
+/// ("Invalid parameter: Attributes Reason: FilterPolicy: ..."), SetSubscriptionAttributes does
+/// not.
+fn in_attributes(name: &str, e: SnsError) -> SnsError {
+    match e {
+        SnsError::Modeled { shape, message } if name.starts_with("FilterPolicy") => {
+            let message = match message.strip_prefix("Invalid parameter: ") {
+                Some(rest) if !rest.starts_with("Attributes Reason: ") => {
+                    format!("Invalid parameter: Attributes Reason: {rest}")
+                }
+                _ => message,
+            };
+            SnsError::Modeled { shape, message }
+        }
+        other => other,
+    }
 }
