@@ -140,12 +140,15 @@ impl Service for SnsService {
     }
 
     fn tick(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.sns.expire_dedups())
+        Box::pin(async {
+            self.sns.expire_dedups().await;
+            self.sns.trim_archives().await;
+        })
     }
 
     fn clock_moved(&self) -> BoxFuture<'_, ()> {
         self.sns.clock_moved();
-        Box::pin(async {})
+        Box::pin(self.sns.trim_archives())
     }
 
     fn owns_path(&self, path: &str) -> bool {

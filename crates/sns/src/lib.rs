@@ -7,6 +7,7 @@
 //! (XML, or JSON when the client asks), and never sees HTTP.
 
 mod api;
+mod archive;
 mod delivery;
 mod error;
 mod explain;
@@ -65,6 +66,8 @@ struct Inner {
     mobile: RwLock<mobile::Mobile>,
     /// SMS preferences, opt-outs and sandbox numbers.
     sms: RwLock<sms::SmsState>,
+    /// The oldest archived message of each archiving FIFO topic (retention trimming).
+    archive_oldest: Mutex<HashMap<String, i64>>,
 }
 
 /// How SNS is opened.
@@ -85,7 +88,7 @@ impl Sns {
     /// Errors: the store cannot be read, or holds an unreadable signing key.
     pub fn open(store: Store, options: Options) -> Result<Sns, String> {
         let now = options.clock.now_ms();
-        let (topics, subs, fifo, pending, max_id, (apps, endpoints), sms) = store
+        let (topics, subs, fifo, pending, max_id, (apps, endpoints), sms, archive_oldest) = store
             .run_blocking(move |t| {
                 Ok((
                     persist::load_topics(t)?,
@@ -95,6 +98,7 @@ impl Sns {
                     persist::max_delivery_id(t)?,
                     persist::load_mobile(t)?,
                     persist::load_sms(t)?,
+                    persist::archive_oldest(t)?,
                 ))
             })
             .map_err(|e| e.to_string())?;
@@ -127,6 +131,7 @@ impl Sns {
                     endpoints: endpoints.into_iter().map(|e| (e.arn.clone(), e)).collect(),
                 }),
                 sms: RwLock::new(sms),
+                archive_oldest: Mutex::new(archive_oldest.into_iter().collect()),
             }),
         };
         delivery::start(&sns, pending);
@@ -222,6 +227,7 @@ impl Sns {
                 subs.remove(g);
             }
             self.forget_targets(arn);
+            self.inner.archive_oldest.lock().remove(arn);
             let arn = arn.to_string();
             self.store().submit(move |t| {
                 persist::delete_subscriptions(t, &gone)?;
@@ -330,6 +336,7 @@ impl Sns {
         self.inner.fifo.lock().clear();
         *self.inner.mobile.write() = Default::default();
         *self.inner.sms.write() = Default::default();
+        self.inner.archive_oldest.lock().clear();
         self.store().write(persist::reset).await?;
         Ok(())
     }

@@ -25,6 +25,8 @@ pub struct Published {
     /// FIFO topics: the topic's sequence number for this message.
     pub sequence_number: Option<String>,
     pub timestamp_ms: i64,
+    /// Sent again from a FIFO topic's archive (a subscription's ReplayPolicy).
+    pub replayed: bool,
 }
 
 impl Published {
@@ -40,6 +42,7 @@ impl Published {
             dedup_id: None,
             sequence_number: None,
             timestamp_ms,
+            replayed: false,
         }
     }
 

@@ -1,5 +1,6 @@
 //! SNS's tables and the domain verbs over them. All SQL of the service lives here.
 
+use crate::archive::ArchivedRow;
 use crate::mobile::{PlatformApp, PlatformEndpoint};
 use crate::sms::{SandboxNumber, SmsState};
 use crate::subscription::Subscription;
@@ -121,6 +122,19 @@ CREATE TABLE sns_sandbox_numbers (
 );
 ",
     },
+    Migration {
+        service: "sns",
+        version: 5,
+        sql: "
+CREATE TABLE sns_archive (
+    topic_arn TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    published_ms INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (topic_arn, seq)
+);
+",
+    },
 ];
 
 fn to_json(m: &BTreeMap<String, String>) -> String {
@@ -152,6 +166,7 @@ pub fn save_topic(t: &Transaction<'_>, topic: &Topic) -> Result<()> {
 
 pub fn delete_topic(t: &Transaction<'_>, arn: &str) -> Result<()> {
     t.prepare_cached("DELETE FROM sns_topics WHERE arn = ?1")?.execute([arn])?;
+    t.prepare_cached("DELETE FROM sns_archive WHERE topic_arn = ?1")?.execute([arn])?;
     Ok(())
 }
 
@@ -179,7 +194,7 @@ pub fn reset(t: &Transaction<'_>) -> Result<()> {
         "DELETE FROM sns_topics; DELETE FROM sns_subscriptions; DELETE FROM sns_fifo; DELETE FROM sns_dedup; \
          DELETE FROM sns_deliveries; DELETE FROM sns_recorded; DELETE FROM sns_platform_apps; \
          DELETE FROM sns_platform_endpoints; DELETE FROM sns_sms_attributes; DELETE FROM sns_opt_outs; \
-         DELETE FROM sns_sandbox_numbers;",
+         DELETE FROM sns_sandbox_numbers; DELETE FROM sns_archive;",
     )?;
     Ok(())
 }
@@ -495,4 +510,38 @@ pub fn load_sms(c: &Connection) -> Result<SmsState> {
         s.sandbox.insert(k, n);
     }
     Ok(s)
+}
+
+/// Archives messages of a FIFO topic (in the publish's job).
+pub fn insert_archive(t: &Transaction<'_>, rows: &[ArchivedRow]) -> Result<()> {
+    let mut st = t.prepare_cached(
+        "INSERT OR REPLACE INTO sns_archive (topic_arn, seq, published_ms, body) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for r in rows {
+        st.execute(params![r.topic_arn, r.seq, r.published_ms, r.body])?;
+    }
+    Ok(())
+}
+
+/// A topic's archived messages published in `[start, end]`, in the topic's order.
+pub fn load_archive(c: &Connection, topic_arn: &str, start: i64, end: i64) -> Result<Vec<String>> {
+    let mut st = c.prepare_cached(
+        "SELECT body FROM sns_archive WHERE topic_arn = ?1 AND published_ms >= ?2 AND published_ms <= ?3 ORDER BY seq",
+    )?;
+    let rows = st.query_map(params![topic_arn, start, end], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// Removes a topic's archived messages published before `cutoff`; the oldest one left.
+pub fn trim_archive(t: &Transaction<'_>, topic_arn: &str, cutoff: i64) -> Result<Option<i64>> {
+    t.prepare_cached("DELETE FROM sns_archive WHERE topic_arn = ?1 AND published_ms < ?2")?
+        .execute(params![topic_arn, cutoff])?;
+    Ok(t.query_row("SELECT MIN(published_ms) FROM sns_archive WHERE topic_arn = ?1", [topic_arn], |r| r.get(0))?)
+}
+
+/// The oldest archived message of each archiving topic.
+pub fn archive_oldest(c: &Connection) -> Result<Vec<(String, i64)>> {
+    let mut st = c.prepare("SELECT topic_arn, MIN(published_ms) FROM sns_archive GROUP BY topic_arn")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
 }

@@ -5,6 +5,7 @@
 //! after the commit; the protocols Quayside does not send are recorded for the developer
 //! endpoints.
 
+use crate::archive::ArchivedRow;
 use crate::error::SnsResult;
 use crate::filter::{self, Scope};
 use crate::limits::{DEDUP_WINDOW_MS, SNS_SENDER_ID};
@@ -158,6 +159,9 @@ fn envelope(
     if !p.attributes.is_empty() {
         o.field("MessageAttributes", &envelope_attributes(&p.attributes));
     }
+    if p.replayed {
+        o.field("Replayed", &serde_json::Value::Bool(true));
+    }
     o.finish()
 }
 
@@ -209,6 +213,7 @@ impl Sns {
         let targets = self.targets(&topic.arn);
         let now = self.now_ms();
         let mut results = Vec::with_capacity(entries.len());
+        let mut archived = None;
         let pending = if topic.fifo {
             // FIFO topics hold the lock from numbering to submission, so every queue sees the
             // topic's order.
@@ -216,6 +221,8 @@ impl Sns {
             let state = guard.entry(topic.arn.clone()).or_default();
             state.expire(now);
             let by_group = topic.attributes.get("FifoThroughputScope").is_some_and(|s| s == "MessageGroup");
+            let archiving = topic.archive_days().is_some();
+            let mut archive = Vec::new();
             let mut rows = Vec::new();
             let mut fresh = Vec::with_capacity(entries.len());
             for mut p in entries.drain(..) {
@@ -229,8 +236,16 @@ impl Sns {
                     continue;
                 }
                 let seq = format!("{:020}", SEQ_BASE + state.next_seq as u128);
-                state.next_seq += 1;
                 p.sequence_number = Some(seq.clone());
+                if archiving {
+                    archive.push(ArchivedRow {
+                        topic_arn: topic.arn.clone(),
+                        seq: state.next_seq,
+                        published_ms: p.timestamp_ms,
+                        body: crate::archive::to_json(&p),
+                    });
+                }
+                state.next_seq += 1;
                 let row = DedupRow {
                     topic_arn: topic.arn.clone(),
                     key: key.clone(),
@@ -245,7 +260,8 @@ impl Sns {
                 fresh.push(p);
             }
             let next = state.next_seq;
-            self.fan_out(topic, &fresh, &targets, &urls, now, Some((next, rows)))
+            archived = archive.first().map(|a| a.published_ms);
+            self.fan_out(topic, &fresh, &targets, &urls, now, Some((next, rows, archive)))
         } else {
             for p in &entries {
                 results.push(PublishResult { message_id: p.message_id.clone(), sequence_number: None });
@@ -253,19 +269,22 @@ impl Sns {
             self.fan_out(topic, &entries, &targets, &urls, now, None)
         };
         pending.await?;
+        if let Some(ms) = archived {
+            self.archived(&topic.arn, ms);
+        }
         Ok(results)
     }
 
     /// Builds and submits the store job of a fan-out; the returned future resolves after the
     /// commit (and after the queues and the delivery worker have been told).
-    fn fan_out(
+    pub(crate) fn fan_out(
         &self,
         topic: &Topic,
         entries: &[Published],
         targets: &[Arc<Target>],
         urls: &Urls,
         now: i64,
-        fifo: Option<(i64, Vec<DedupRow>)>,
+        fifo: Option<(i64, Vec<DedupRow>, Vec<ArchivedRow>)>,
     ) -> store::Pending<()> {
         let mut shares: Vec<QueueShare> = Vec::new();
         let mut deliveries: Vec<DeliveryRow> = Vec::new();
@@ -427,8 +446,9 @@ impl Sns {
         let worker = self.inner.deliveries.clone();
         self.store().submit_with_hook(
             move |t| {
-                if let Some((next, rows)) = &fifo {
+                if let Some((next, rows, archive)) = &fifo {
                     persist::save_fifo(t, &topic_arn, *next, rows)?;
+                    persist::insert_archive(t, archive)?;
                 }
                 for w in &writes {
                     w.persist(t)?;

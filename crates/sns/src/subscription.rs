@@ -151,8 +151,13 @@ impl Subscription {
                     ));
                 }
             }
-            "DeliveryPolicy" | "ReplayPolicy" if !value.is_empty() => {
+            "DeliveryPolicy" if !value.is_empty() => {
                 json_object(name, value)?;
+            }
+            "ReplayPolicy" if !value.is_empty() => {
+                json_object(name, value)?;
+                crate::archive::replay_window(value)?;
+                self.attributes.remove("ReplayStatus");
             }
             _ => {}
         }

@@ -80,7 +80,11 @@ pub fn check_attribute(name: &str, value: &str, fifo: bool) -> SnsResult<()> {
     }
     let bad = || SnsError::invalid_parameter(name);
     match name {
-        "Policy" | "DeliveryPolicy" | "ArchivePolicy" if !value.is_empty() => json_object(name, value),
+        "ArchivePolicy" if !value.is_empty() && value != "{}" => {
+            json_object(name, value)?;
+            crate::archive::retention_days(value).map(|_| ())
+        }
+        "Policy" | "DeliveryPolicy" if !value.is_empty() => json_object(name, value),
         "SignatureVersion" if !matches!(value, "1" | "2") => Err(bad()),
         "TracingConfig" if !matches!(value, "PassThrough" | "Active") => Err(bad()),
         "ContentBasedDeduplication" if !matches!(value, "true" | "false") => Err(bad()),

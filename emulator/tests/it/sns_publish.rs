@@ -814,3 +814,154 @@ async fn sms_and_other_protocols_are_recorded_for_the_developer_endpoints() {
         left["messages"].as_array().unwrap().iter().map(|m| m["Protocol"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["firehose"]);
 }
+
+/// The JSON bodies of everything a queue holds (drained).
+async fn drain_bodies(env: &Env, url: &str) -> Vec<serde_json::Value> {
+    drain(env, url).await.iter().map(|m| serde_json::from_str(m.body().unwrap()).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn archived_fifo_messages_replay_in_order_through_the_filter_and_expire() {
+    let env = start_virtual().await;
+    let c = sns(&env.endpoint());
+    let topic = c
+        .create_topic()
+        .name("ledger.fifo")
+        .attributes("FifoTopic", "true")
+        .attributes("ContentBasedDeduplication", "true")
+        .attributes("ArchivePolicy", r#"{"MessageRetentionPeriod": "1"}"#)
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    let live = env.fifo_queue("live.fifo", false).await;
+    let live_arn = env.attribute(&live, "QueueArn").await.unwrap();
+    c.subscribe().topic_arn(&topic).protocol("sqs").endpoint(&live_arn).send().await.unwrap();
+    let mut ids = Vec::new();
+    for (i, kind) in ["a", "b", "a"].iter().enumerate() {
+        if i == 2 {
+            env.advance(120).await;
+        }
+        let r = c
+            .publish()
+            .topic_arn(&topic)
+            .message(format!("m{i}"))
+            .message_group_id("g")
+            .message_attributes(
+                "kind",
+                aws_sdk_sns::types::MessageAttributeValue::builder()
+                    .data_type("String")
+                    .string_value(*kind)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        ids.push(r.message_id.unwrap());
+    }
+    let originals = drain_bodies(&env, &live).await;
+    assert_eq!(originals.len(), 3);
+    let t0 = originals[0]["Timestamp"].as_str().unwrap().to_string();
+    let attrs = c.get_topic_attributes().topic_arn(&topic).send().await.unwrap().attributes.unwrap();
+    assert_eq!(attrs["BeginningArchiveTime"], t0);
+    assert_eq!(attrs["ArchivePolicy"], r#"{"MessageRetentionPeriod": "1"}"#);
+
+    // A new subscription replays the archive: same ids, timestamps and order, marked Replayed,
+    // through its filter policy.
+    let replay = env.fifo_queue("replay.fifo", false).await;
+    let replay_arn = env.attribute(&replay, "QueueArn").await.unwrap();
+    let sub = c
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(&replay_arn)
+        .attributes("FilterPolicy", r#"{"kind": ["a"]}"#)
+        .attributes("ReplayPolicy", format!(r#"{{"PointType":"Timestamp","StartingPoint":"{t0}"}}"#))
+        .send()
+        .await
+        .unwrap()
+        .subscription_arn
+        .unwrap();
+    let replayed = drain_bodies(&env, &replay).await;
+    let got: Vec<&str> = replayed.iter().map(|m| m["MessageId"].as_str().unwrap()).collect();
+    assert_eq!(got, [ids[0].as_str(), ids[2].as_str()]);
+    assert_eq!(replayed[0]["Replayed"], true);
+    assert_eq!(replayed[0]["Timestamp"], originals[0]["Timestamp"]);
+    assert_eq!(replayed[1]["SequenceNumber"], originals[2]["SequenceNumber"]);
+    let sattrs = c.get_subscription_attributes().subscription_arn(&sub).send().await.unwrap().attributes.unwrap();
+    assert_eq!(sattrs["ReplayStatus"], "Completed");
+
+    // A window with an end: only what was published in it.
+    env.advance(301).await; // past the queue's de-duplication window of the first replay
+    let end = aws_protocol_time(&t0, 60);
+    c.set_subscription_attributes()
+        .subscription_arn(&sub)
+        .attribute_name("FilterPolicy")
+        .attribute_value("")
+        .send()
+        .await
+        .unwrap();
+    c.set_subscription_attributes()
+        .subscription_arn(&sub)
+        .attribute_name("ReplayPolicy")
+        .attribute_value(format!(r#"{{"PointType":"Timestamp","StartingPoint":"{t0}","EndingPoint":"{end}"}}"#))
+        .send()
+        .await
+        .unwrap();
+    let window = drain_bodies(&env, &replay).await;
+    let got: Vec<&str> = window.iter().map(|m| m["MessageId"].as_str().unwrap()).collect();
+    assert_eq!(got, [ids[0].as_str(), ids[1].as_str()]);
+
+    // Bad policies, and replays where AWS has none.
+    let e = c
+        .set_topic_attributes()
+        .topic_arn(&topic)
+        .attribute_name("ArchivePolicy")
+        .attribute_value(r#"{"MessageRetentionPeriod": "366"}"#)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(sns_code(e.as_service_error().unwrap()).0, "InvalidParameter");
+    let e = c
+        .set_subscription_attributes()
+        .subscription_arn(&sub)
+        .attribute_name("ReplayPolicy")
+        .attribute_value(r#"{"PointType":"Timestamp"}"#)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        sns_code(e.as_service_error().unwrap()).1,
+        "Invalid parameter: ReplayPolicy Reason: StartingPoint must be an ISO 8601 timestamp"
+    );
+    let standard = c.create_topic().name("plain").send().await.unwrap().topic_arn.unwrap();
+    let e = c
+        .subscribe()
+        .topic_arn(&standard)
+        .protocol("sqs")
+        .endpoint(replay_arn.replace(".fifo", ""))
+        .attributes("ReplayPolicy", format!(r#"{{"PointType":"Timestamp","StartingPoint":"{t0}"}}"#))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(sns_code(e.as_service_error().unwrap()).1.contains("no ArchivePolicy"));
+
+    // Past the retention (1 day), the archive is trimmed: nothing left to replay.
+    env.advance(24 * 3600).await;
+    c.set_subscription_attributes()
+        .subscription_arn(&sub)
+        .attribute_name("ReplayPolicy")
+        .attribute_value(format!(r#"{{"PointType":"Timestamp","StartingPoint":"{t0}"}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert!(drain_bodies(&env, &replay).await.is_empty());
+}
+
+/// An ISO 8601 timestamp `seconds` after another.
+fn aws_protocol_time(ts: &str, seconds: i64) -> String {
+    let ms = aws_protocol::time::parse_timestamp(ts).unwrap() + seconds * 1000;
+    aws_protocol::time::iso8601_ms(ms)
+}

@@ -11,5 +11,9 @@ pub async fn handle(sns: &Sns, _ctx: &RequestContext, input: Value) -> SnsResult
     let confirmed = subs.iter().filter(|s| s.confirmed).count();
     attrs.insert("SubscriptionsConfirmed".into(), confirmed.to_string());
     attrs.insert("SubscriptionsPending".into(), (subs.len() - confirmed).to_string());
+    if t.archive_days().is_some() {
+        let begins = sns.archive_begins(&t.arn).unwrap_or_else(|| sns.now_ms());
+        attrs.insert("BeginningArchiveTime".into(), aws_protocol::time::iso8601_ms(begins));
+    }
     Ok(json!({"Attributes": attrs}))
 }

@@ -129,5 +129,6 @@ pub(crate) fn entry(sns: &Sns, topic: Option<&Topic>, v: &Value, at: &str) -> Sn
         dedup_id,
         sequence_number: None,
         timestamp_ms: sns.now_ms(),
+        replayed: false,
     })
 }

@@ -53,6 +53,9 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     for (k, v) in &ordered {
         sub.set_attribute(k, v).map_err(|e| in_attributes(k, e))?;
     }
+    if sub.attributes.contains_key("ReplayPolicy") {
+        sns.check_replay(&sub)?;
+    }
     let sub = sns
         .subscribe(sub, |existing| {
             let shown = existing.shown();
@@ -64,6 +67,9 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
             Ok(())
         })
         .await?;
+    if sub.attributes.contains_key("ReplayPolicy") && !sub.attributes.contains_key("ReplayStatus") {
+        sns.replay(&sub, &ctx.host).await?;
+    }
     if let Some(token) = sub.token.as_deref().filter(|_| !sub.confirmed) {
         sns.send_confirmation(&sub, "SubscriptionConfirmation", token, &ctx.host).await?;
     }
