@@ -188,7 +188,7 @@ pub fn check_platform(platform: &str) -> SnsResult<()> {
 
 /// Checks platform application attributes. On creation the credentials are required: the
 /// PlatformCredential, and for the services that have one, the PlatformPrincipal with it
-/// (GCM takes a credential alone). Quayside cannot ask the push service whether they are
+/// (GCM takes a credential alone); SetPlatformApplicationAttributes may change either alone. Quayside cannot ask the push service whether they are
 /// valid, so any non-empty value is taken.
 ///
 /// Errors: `InvalidParameter`.
@@ -211,7 +211,7 @@ pub fn check_app_attributes(platform: &str, attrs: &[(String, String)], creating
     }
     let has = |name: &str| attrs.iter().any(|(k, v)| k == name && !v.is_empty());
     let (credential, principal) = (has("PlatformCredential"), has("PlatformPrincipal"));
-    if principal && !credential {
+    if creating && principal && !credential {
         return Err(SnsError::invalid_parameter(
             "Attributes Reason: PlatformPrincipal attribute provided without PlatformCredential",
         ));
