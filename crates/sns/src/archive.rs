@@ -187,16 +187,15 @@ impl Sns {
     }
 
     /// Replays a subscription's ReplayPolicy window from its topic's archive, and marks it
-    /// `Completed`.
+    /// `Completed`. Callers refuse what cannot replay first ([`check_replay`](Self::check_replay)).
     ///
-    /// Errors: `InvalidParameter` if the topic does not archive, or the subscription is not an
-    /// SQS one; store failures.
+    /// Errors: `NotFound` for a topic gone since; store failures.
     pub(crate) async fn replay(&self, sub: &Subscription, host: &str) -> SnsResult<()> {
         let Some(policy) = sub.attributes.get("ReplayPolicy").filter(|p| !p.is_empty()) else {
             return Ok(());
         };
+        // The policy was checked when set, and the subscription by check_replay.
         let (start, end) = replay_window(policy)?;
-        self.check_replay(sub)?;
         let topic = self.topic(&sub.topic_arn)?;
         let end = end.unwrap_or(i64::MAX);
         let arn = topic.arn.clone();

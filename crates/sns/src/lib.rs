@@ -8,6 +8,7 @@
 
 mod api;
 mod archive;
+mod arn;
 mod delivery;
 mod error;
 mod explain;
@@ -351,13 +352,8 @@ impl Sns {
 ///
 /// Errors: `InvalidParameter` in AWS's words ("An ARN must have at least 6 elements, not 1").
 fn check_subscription_arn(arn: &str) -> SnsResult<()> {
-    let parts = arn.split(':').count();
-    if parts < 6 {
-        return Err(SnsError::invalid_parameter(format!(
-            "SubscriptionArn Reason: An ARN must have at least 6 elements, not {parts}"
-        )));
-    }
-    if !arn.starts_with("arn:aws:sns:") || parts != 7 {
+    arn::check_parts(arn, "SubscriptionArn")?;
+    if !arn.starts_with("arn:aws:sns:") || arn.split(':').count() != 7 {
         return Err(SnsError::invalid_parameter("SubscriptionArn"));
     }
     Ok(())

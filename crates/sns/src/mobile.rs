@@ -73,7 +73,7 @@ impl PlatformApp {
     }
 
     pub fn enabled(&self) -> bool {
-        self.attributes.get("Enabled").is_none_or(|v| v == "true")
+        enabled(&self.attributes)
     }
 }
 
@@ -88,7 +88,7 @@ pub struct PlatformEndpoint {
 
 impl PlatformEndpoint {
     pub fn enabled(&self) -> bool {
-        self.attributes.get("Enabled").is_none_or(|v| v == "true")
+        enabled(&self.attributes)
     }
 
     /// The push service, from the ARN (`endpoint/<platform>/...`): the key a
@@ -96,6 +96,11 @@ impl PlatformEndpoint {
     pub fn platform(&self) -> &str {
         endpoint_platform(&self.arn).unwrap_or("")
     }
+}
+
+/// `Enabled` unless set to anything but `true`.
+fn enabled(attributes: &BTreeMap<String, String>) -> bool {
+    attributes.get("Enabled").is_none_or(|v| v == "true")
 }
 
 fn clone_pair((k, v): (&String, &String)) -> (String, String) {
@@ -107,55 +112,36 @@ pub fn app_arn(region: &str, account: &str, platform: &str, name: &str) -> Strin
     format!("arn:aws:sns:{region}:{account}:app/{platform}/{name}")
 }
 
-/// The resource part of an SNS ARN (after the account), if the ARN has six parts.
-fn resource(arn: &str) -> Option<&str> {
-    let mut p = arn.splitn(6, ':');
-    match (p.next(), p.next(), p.next(), p.next(), p.next(), p.next()) {
-        (Some("arn"), Some(_), Some("sns"), Some(r), Some(a), Some(res)) if !r.is_empty() && !a.is_empty() => Some(res),
-        _ => None,
-    }
-}
-
 /// The platform of an endpoint ARN.
 pub fn endpoint_platform(arn: &str) -> Option<&str> {
-    let mut p = resource(arn)?.split('/');
+    let mut p = crate::arn::split(arn, "sns")?.resource.split('/');
     match (p.next(), p.next(), p.next(), p.next(), p.next()) {
         (Some("endpoint"), Some(platform), Some(_), Some(_), None) => Some(platform),
         _ => None,
     }
 }
 
-/// Checks a PlatformApplicationArn's form (`member` names the parameter in the message).
+/// Checks a PlatformApplicationArn's form.
 ///
 /// Errors: `InvalidParameter`, in AWS's words for an ARN with too few parts.
-fn check_app_arn(arn: &str, member: &str) -> SnsResult<()> {
-    let parts = arn.split(':').count();
-    if parts < 6 {
-        return Err(SnsError::invalid_parameter(format!(
-            "{member} Reason: An ARN must have at least 6 elements, not {parts}"
-        )));
-    }
-    let ok = resource(arn).is_some_and(|r| {
-        let mut p = r.split('/');
+fn check_app_arn(arn: &str) -> SnsResult<()> {
+    crate::arn::check_parts(arn, "PlatformApplicationArn")?;
+    let ok = crate::arn::split(arn, "sns").is_some_and(|a| {
+        let mut p = a.resource.split('/');
         matches!((p.next(), p.next(), p.next(), p.next()), (Some("app"), Some(pl), Some(n), None) if !pl.is_empty() && !n.is_empty())
     });
     if ok {
         Ok(())
     } else {
-        Err(SnsError::invalid_parameter(format!(
-            "{member} Reason: Wrong number of slashes in relative portion of the ARN."
-        )))
+        Err(SnsError::invalid_parameter(
+            "PlatformApplicationArn Reason: Wrong number of slashes in relative portion of the ARN.",
+        ))
     }
 }
 
 /// Checks an EndpointArn's form.
 fn check_endpoint_arn(arn: &str) -> SnsResult<()> {
-    let parts = arn.split(':').count();
-    if parts < 6 {
-        return Err(SnsError::invalid_parameter(format!(
-            "EndpointArn Reason: An ARN must have at least 6 elements, not {parts}"
-        )));
-    }
+    crate::arn::check_parts(arn, "EndpointArn")?;
     if endpoint_platform(arn).is_none() {
         return Err(SnsError::invalid_parameter(
             "EndpointArn Reason: Wrong number of slashes in relative portion of the ARN.",
@@ -285,7 +271,7 @@ impl Sns {
     ///
     /// Errors: `InvalidParameter` for a malformed ARN; `NotFound`.
     pub(crate) fn platform_app(&self, arn: &str) -> SnsResult<PlatformApp> {
-        check_app_arn(arn, "PlatformApplicationArn")?;
+        check_app_arn(arn)?;
         self.inner.mobile.read().apps.get(arn).cloned().ok_or_else(app_not_found)
     }
 
@@ -296,7 +282,7 @@ impl Sns {
 
     /// Sets attributes of a platform application.
     pub(crate) async fn update_platform_app(&self, arn: &str, attrs: Vec<(String, String)>) -> SnsResult<()> {
-        check_app_arn(arn, "PlatformApplicationArn")?;
+        check_app_arn(arn)?;
         let pending = {
             let mut m = self.inner.mobile.write();
             let app = m.apps.get_mut(arn).ok_or_else(app_not_found)?;
@@ -311,7 +297,7 @@ impl Sns {
 
     /// Deletes a platform application and its endpoints; an unknown one is not an error.
     pub(crate) async fn delete_platform_app(&self, arn: &str) -> SnsResult<()> {
-        check_app_arn(arn, "PlatformApplicationArn")?;
+        check_app_arn(arn)?;
         let pending = {
             let mut m = self.inner.mobile.write();
             if m.apps.remove(arn).is_none() {
@@ -341,7 +327,7 @@ impl Sns {
         app_arn: &str,
         attributes: BTreeMap<String, String>,
     ) -> SnsResult<String> {
-        check_app_arn(app_arn, "PlatformApplicationArn")?;
+        check_app_arn(app_arn)?;
         let (arn, pending) = {
             let mut m = self.inner.mobile.write();
             let app = m.apps.get(app_arn).ok_or_else(app_not_found)?;
@@ -456,8 +442,8 @@ mod tests {
         assert_eq!(app_arn("us-east-1", "1", "GCM", "a"), "arn:aws:sns:us-east-1:1:app/GCM/a");
         assert_eq!(endpoint_platform("arn:aws:sns:us-east-1:1:endpoint/APNS/a/x"), Some("APNS"));
         assert_eq!(endpoint_platform("arn:aws:sns:us-east-1:1:endpoint/APNS/a"), None);
-        assert!(check_app_arn("arn:aws:sns:us-east-1:1:app/GCM/a", "P").is_ok());
-        assert!(check_app_arn("arn:aws:sns:us-east-1:1:topic", "P").is_err());
+        assert!(check_app_arn("arn:aws:sns:us-east-1:1:app/GCM/a").is_ok());
+        assert!(check_app_arn("arn:aws:sns:us-east-1:1:topic").is_err());
         assert!(check_name("my.app-1_x").is_ok());
         assert!(check_name("bad name").is_err());
         assert!(check_name("").is_err());

@@ -500,7 +500,8 @@ pub fn load_sms(c: &Connection) -> Result<SmsState> {
     }
     let mut st = c.prepare("SELECT account, phone FROM sns_opt_outs")?;
     for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-        s.opted_out.insert(row?);
+        let (account, phone) = row?;
+        s.opted_out.entry(account).or_default().insert(phone);
     }
     let mut st = c.prepare("SELECT account, region, phone, status, otp FROM sns_sandbox_numbers")?;
     for row in st.query_map([], |r| {

@@ -214,6 +214,7 @@ impl Sns {
         let now = self.now_ms();
         let mut results = Vec::with_capacity(entries.len());
         let mut archived = None;
+        let archiving = topic.archive_days().is_some();
         let pending = if topic.fifo {
             // FIFO topics hold the lock from numbering to submission, so every queue sees the
             // topic's order.
@@ -221,7 +222,6 @@ impl Sns {
             let state = guard.entry(topic.arn.clone()).or_default();
             state.expire(now);
             let by_group = topic.attributes.get("FifoThroughputScope").is_some_and(|s| s == "MessageGroup");
-            let archiving = topic.archive_days().is_some();
             let mut archive = Vec::new();
             let mut rows = Vec::new();
             let mut fresh = Vec::with_capacity(entries.len());

@@ -17,18 +17,17 @@ use serde_json::{json, Map, Value};
 use service::PathCall;
 
 impl Sns {
-    /// Records an SMS published straight to a phone number.
-    pub(crate) async fn record_sms(&self, phone: &str, p: &Published) -> crate::SnsResult<()> {
-        let body = crate::publish::record(None, "sms", phone, p, p.text_for("sms")).to_string();
-        self.store().submit(move |t| persist::insert_recorded(t, "sms", &body)).await?;
-        Ok(())
-    }
-
-    /// Records a push notification published straight to a platform endpoint: the text is the
-    /// endpoint's platform entry of a MessageStructure=json message, or its default.
-    pub(crate) async fn record_push(&self, e: &crate::mobile::PlatformEndpoint, p: &Published) -> crate::SnsResult<()> {
-        let body = crate::publish::record(None, "application", &e.arn, p, p.text_for(e.platform())).to_string();
-        self.store().submit(move |t| persist::insert_recorded(t, "application", &body)).await?;
+    /// Records a message published straight to a phone number (`sms`) or a platform endpoint
+    /// (`application`, with the text for the endpoint's platform).
+    pub(crate) async fn record_direct(
+        &self,
+        kind: &'static str,
+        endpoint: &str,
+        p: &Published,
+        text: &str,
+    ) -> crate::SnsResult<()> {
+        let body = crate::publish::record(None, kind, endpoint, p, text).to_string();
+        self.store().submit(move |t| persist::insert_recorded(t, kind, &body)).await?;
         Ok(())
     }
 }
@@ -39,9 +38,7 @@ fn json(status: u16, v: &Value) -> Response {
 
 /// The account and region of an ARN (`arn:aws:sns:<region>:<account>:...`).
 fn arn_scope(arn: &str) -> Option<(&str, &str)> {
-    let mut p = arn.split(':');
-    let (_, _, _, region, account) = (p.next()?, p.next()?, p.next()?, p.next()?, p.next()?);
-    Some((account, region))
+    crate::arn::split(arn, "sns").map(|a| (a.account, a.region))
 }
 
 /// `GET /_quayside/sns/deliveries`: the HTTP/S deliveries not yet made (or given up on), with

@@ -37,8 +37,8 @@ pub struct SandboxNumber {
 pub(crate) struct SmsState {
     /// Attributes set, by (account, region).
     pub attributes: BTreeMap<(String, String), BTreeMap<String, String>>,
-    /// Opted-out numbers, as (account, number).
-    pub opted_out: BTreeSet<(String, String)>,
+    /// Opted-out numbers, by account.
+    pub opted_out: BTreeMap<String, BTreeSet<String>>,
     /// Sandbox numbers, by (account, region, number).
     pub sandbox: BTreeMap<(String, String, String), SandboxNumber>,
 }
@@ -120,28 +120,28 @@ impl Sns {
     }
 
     pub(crate) fn is_opted_out(&self, account: &str, phone: &str) -> bool {
-        self.inner.sms.read().opted_out.contains(&(account.to_string(), phone.to_string()))
+        self.inner.sms.read().opted_out.get(account).is_some_and(|s| s.contains(phone))
     }
 
     /// The account's opted-out numbers, in order.
     pub(crate) fn opted_out(&self, account: &str) -> Vec<String> {
-        self.inner.sms.read().opted_out.iter().filter(|(a, _)| a == account).map(|(_, p)| p.clone()).collect()
+        self.inner.sms.read().opted_out.get(account).map(|s| s.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// Adds (a recipient replied STOP: the developer endpoint) or removes (OptInPhoneNumber) a
     /// number of the opt-out list.
     pub(crate) async fn set_opted_out(&self, account: &str, phone: &str, out: bool) -> SnsResult<()> {
-        let key = (account.to_string(), phone.to_string());
         let changed = {
             let mut s = self.inner.sms.write();
             if out {
-                s.opted_out.insert(key.clone())
+                s.opted_out.entry(account.to_string()).or_default().insert(phone.to_string())
             } else {
-                s.opted_out.remove(&key)
+                s.opted_out.get_mut(account).is_some_and(|set| set.remove(phone))
             }
         };
         if changed {
-            self.store().submit(move |t| persist::save_opt_out(t, &key.0, &key.1, out)).await?;
+            let (account, phone) = (account.to_string(), phone.to_string());
+            self.store().submit(move |t| persist::save_opt_out(t, &account, &phone, out)).await?;
         }
         Ok(())
     }

@@ -73,15 +73,15 @@ pub fn valid_phone(p: &str) -> bool {
 
 /// `arn:aws:sqs:<region>:<account>:<name>` split.
 pub fn sqs_arn_parts(arn: &str) -> Option<(&str, &str, &str)> {
-    let mut p = arn.splitn(6, ':');
-    match (p.next(), p.next(), p.next(), p.next(), p.next(), p.next()) {
-        (Some("arn"), Some(_), Some("sqs"), Some(region), Some(account), Some(name))
-            if !region.is_empty() && !account.is_empty() && !name.is_empty() =>
-        {
-            Some((region, account, name))
-        }
-        _ => None,
-    }
+    crate::arn::split(arn, "sqs").map(|a| (a.region, a.account, a.resource))
+}
+
+/// A ReplayPolicy's form: a JSON object with a Timestamp window.
+///
+/// Errors: `InvalidParameter`.
+pub fn check_replay_policy(value: &str) -> SnsResult<()> {
+    json_object("ReplayPolicy", value)?;
+    crate::archive::replay_window(value).map(|_| ())
 }
 
 /// Subscription attributes that can be set.
@@ -155,8 +155,7 @@ impl Subscription {
                 json_object(name, value)?;
             }
             "ReplayPolicy" if !value.is_empty() => {
-                json_object(name, value)?;
-                crate::archive::replay_window(value)?;
+                check_replay_policy(value)?;
                 self.attributes.remove("ReplayStatus");
             }
             _ => {}

@@ -22,15 +22,9 @@ pub struct Topic {
 
 /// `arn:aws:sns:<region>:<account>:<name>` split, if it is one.
 pub fn parse_arn(arn: &str) -> Option<(&str, &str, &str)> {
-    let mut p = arn.splitn(6, ':');
-    match (p.next(), p.next(), p.next(), p.next(), p.next(), p.next()) {
-        (Some("arn"), Some(_), Some("sns"), Some(region), Some(account), Some(name))
-            if !region.is_empty() && !account.is_empty() && valid_name(name, name.ends_with(".fifo")) =>
-        {
-            Some((region, account, name))
-        }
-        _ => None,
-    }
+    crate::arn::split(arn, "sns")
+        .filter(|a| valid_name(a.resource, a.resource.ends_with(".fifo")))
+        .map(|a| (a.region, a.account, a.resource))
 }
 
 pub fn arn(region: &str, account: &str, name: &str) -> String {

@@ -1,4 +1,4 @@
-use crate::error::{SnsError, SnsResult};
+use crate::error::SnsResult;
 use crate::input::{str_opt, str_req};
 use crate::limits::PAGE_SIZE;
 use crate::Sns;
@@ -9,13 +9,12 @@ use serde_json::{json, Value};
 pub async fn handle(sns: &Sns, _ctx: &RequestContext, input: Value) -> SnsResult<Value> {
     let app = sns.platform_app(str_req(&input, "PlatformApplicationArn")?)?;
     let endpoints = sns.platform_endpoints(&app.arn);
-    let (endpoints, token) = service::paging::page(endpoints, |e| &e.arn, str_opt(&input, "NextToken"), PAGE_SIZE)
-        .map_err(|_| SnsError::invalid_parameter("NextToken"))?;
-    let list: Vec<Value> =
-        endpoints.iter().map(|e| json!({"EndpointArn": e.arn, "Attributes": e.attributes})).collect();
-    let mut out = json!({"Endpoints": list});
-    if let Some(t) = token {
-        out["NextToken"] = Value::String(t);
-    }
-    Ok(out)
+    super::paged(
+        endpoints,
+        |e| &e.arn,
+        str_opt(&input, "NextToken"),
+        PAGE_SIZE,
+        ("Endpoints", "NextToken"),
+        |e| json!({"EndpointArn": e.arn, "Attributes": e.attributes}),
+    )
 }

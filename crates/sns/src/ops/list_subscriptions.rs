@@ -1,4 +1,4 @@
-use crate::error::{SnsError, SnsResult};
+use crate::error::SnsResult;
 use crate::input::str_opt;
 use crate::limits::PAGE_SIZE;
 use crate::subscription::Subscription;
@@ -9,11 +9,13 @@ use serde_json::{json, Value};
 /// One page of subscriptions, 100 a page, with an opaque NextToken; pending subscriptions show
 /// `PendingConfirmation` for their ARN, as AWS lists them.
 pub(crate) fn page(subs: Vec<Subscription>, next_token: Option<&str>) -> SnsResult<Value> {
-    let (subs, token) = service::paging::page(subs, |s| &s.arn, next_token, PAGE_SIZE)
-        .map_err(|_| SnsError::invalid_parameter("NextToken"))?;
-    let items: Vec<Value> = subs
-        .iter()
-        .map(|s| {
+    super::paged(
+        subs,
+        |s| &s.arn,
+        next_token,
+        PAGE_SIZE,
+        ("Subscriptions", "NextToken"),
+        |s| {
             json!({
                 "SubscriptionArn": if s.confirmed { s.arn.as_str() } else { "PendingConfirmation" },
                 "Owner": s.owner,
@@ -21,13 +23,8 @@ pub(crate) fn page(subs: Vec<Subscription>, next_token: Option<&str>) -> SnsResu
                 "Endpoint": s.endpoint,
                 "TopicArn": s.topic_arn,
             })
-        })
-        .collect();
-    let mut out = json!({"Subscriptions": items});
-    if let Some(t) = token {
-        out["NextToken"] = Value::String(t);
-    }
-    Ok(out)
+        },
+    )
 }
 
 /// ListSubscriptions: the request's account and region.

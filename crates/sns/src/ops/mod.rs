@@ -98,6 +98,28 @@ pub(crate) async fn dispatch(sns: &Sns, ctx: &RequestContext, op: &str, input: V
     })
 }
 
+/// One page of a list operation's `items` (sorted by `key`), at most `limit`: `{list: [render
+/// of each], token: <NextToken>}`, the token only when more remain.
+///
+/// Errors: `InvalidParameter` naming `token` for a token this emulator did not write.
+pub(crate) fn paged<T>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> &str,
+    next_token: Option<&str>,
+    limit: usize,
+    (list, token): (&str, &str),
+    render: impl Fn(&T) -> Value,
+) -> SnsResult<Value> {
+    let (items, next) =
+        service::paging::page(items, key, next_token, limit).map_err(|_| crate::SnsError::invalid_parameter(token))?;
+    let mut out = serde_json::Map::new();
+    out.insert(list.to_string(), Value::Array(items.iter().map(render).collect()));
+    if let Some(t) = next {
+        out.insert(token.to_string(), Value::String(t));
+    }
+    Ok(Value::Object(out))
+}
+
 /// The tagging operations answer a missing resource as `ResourceNotFound`, not `NotFound`.
 pub(crate) fn as_resource_error(e: crate::SnsError) -> crate::SnsError {
     match &e {

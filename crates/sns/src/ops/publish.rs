@@ -20,7 +20,7 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     if let Some(arn) = topic_arn.filter(|a| a.contains(":endpoint/")) {
         let target = sns.publish_target(arn)?;
         let p = entry(sns, None, &input, "messageAttributes")?;
-        sns.record_push(&target, &p).await?;
+        sns.record_direct("application", &target.arn, &p, p.text_for(target.platform())).await?;
         return Ok(json!({"MessageId": p.message_id}));
     }
     let topic = match topic_arn {
@@ -47,7 +47,7 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
             let phone = phone.unwrap_or_default();
             // An opted-out number is accepted and not sent to, as in AWS.
             if !sns.is_opted_out(&ctx.account, phone) {
-                sns.record_sms(phone, &p).await?;
+                sns.record_direct("sms", phone, &p, p.text_for("sms")).await?;
             }
             Ok(json!({"MessageId": p.message_id}))
         }

@@ -10,10 +10,11 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     let name = str_req(&input, "AttributeName")?.to_string();
     let value = str_opt(&input, "AttributeValue").unwrap_or("").to_string();
     if name == "ReplayPolicy" && !value.is_empty() {
-        // Checked before it is stored: the topic must archive, the subscription be an SQS one.
-        let mut s = sns.subscription(arn)?;
-        s.set_attribute(&name, &value)?;
-        sns.check_replay(&s)?;
+        // Before it is stored: its form, then the topic must archive and the subscription be
+        // an SQS one.
+        let sub = sns.subscription(arn)?;
+        crate::subscription::check_replay_policy(&value)?;
+        sns.check_replay(&sub)?;
     }
     let sub = sns.update_subscription(arn, |s| s.set_attribute(&name, &value)).await?;
     if name == "ReplayPolicy" {
