@@ -79,6 +79,21 @@ impl Env {
     }
 }
 
+/// A fresh directory under the system's temporary one.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("quayside-{name}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The test configuration with its state in `dir` (to restart on).
+pub fn durable(dir: &std::path::Path) -> Config {
+    let mut config = Config::for_tests();
+    config.in_memory = false;
+    config.data_dir = dir.to_path_buf();
+    config
+}
+
 pub async fn start() -> Env {
     start_with(Config::for_tests()).await
 }

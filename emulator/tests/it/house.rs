@@ -250,18 +250,10 @@ pub async fn wait_for_waiting_receives(addr: std::net::SocketAddr, n: u64) {
     panic!("the long poll never reached the server");
 }
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("quayside-{name}-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 #[tokio::test]
 async fn one_quayside_per_data_dir() {
     let dir = temp_dir("lock");
-    let mut config = quayside::Config::for_tests();
-    config.in_memory = false;
-    config.data_dir = dir.clone();
+    let config = durable(&dir);
     let first = quayside::start(config.clone()).await.unwrap();
     let second = quayside::start(config.clone()).await;
     let msg = second.err().map(|e| e.to_string()).unwrap_or_default();
@@ -277,9 +269,7 @@ async fn one_quayside_per_data_dir() {
 async fn start_up_errors_name_what_they_concern() {
     let dir = temp_dir("badfile");
     std::fs::write(dir.join("quayside.db"), b"this is not a database, just text that is long enough").unwrap();
-    let mut config = quayside::Config::for_tests();
-    config.in_memory = false;
-    config.data_dir = dir.clone();
+    let mut config = durable(&dir);
     let msg = quayside::start(config.clone()).await.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(msg.contains(&dir.join("quayside.db").display().to_string()), "{msg}");
     // A data dir that is a file.
@@ -301,9 +291,7 @@ async fn start_up_errors_name_what_they_concern() {
 #[tokio::test]
 async fn the_virtual_clock_survives_a_restart() {
     let dir = temp_dir("clock");
-    let mut config = quayside::Config::for_tests();
-    config.in_memory = false;
-    config.data_dir = dir.clone();
+    let mut config = durable(&dir);
     config.virtual_clock = true;
     let first = quayside::start(config.clone()).await.unwrap();
     let now =

@@ -341,10 +341,8 @@ async fn sms_preferences_opt_outs_and_the_sandbox() {
 
 #[tokio::test]
 async fn mobile_and_sms_state_survive_a_restart() {
-    let dir = std::env::temp_dir().join(format!("quayside-sns-mobile-{}", uuid::Uuid::new_v4()));
-    let mut config = quayside::Config::for_tests();
-    config.in_memory = false;
-    config.data_dir = dir.clone();
+    let dir = temp_dir("sns-mobile");
+    let config = durable(&dir);
     let first = quayside::start(config.clone()).await.unwrap();
     let c = sns(&format!("http://{}", first.addr));
     let app = gcm_app(&c, "kept").await;

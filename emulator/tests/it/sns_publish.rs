@@ -6,7 +6,7 @@
 //! retries across a restart); and the developer endpoints for what Quayside records.
 
 use crate::common::*;
-use crate::sns_topics::{sns, sns_code};
+use crate::sns_topics::{sns, sns_code, topic as create_topic};
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use aws_sdk_sns::Client as Sns;
 use bytes::Bytes;
@@ -183,16 +183,7 @@ async fn message_structure_json_sends_each_protocol_its_own_text() {
 async fn fifo_topics_keep_one_order_in_every_queue_and_deduplicate() {
     let env = start().await;
     let c = sns(&env.endpoint());
-    let topic = c
-        .create_topic()
-        .name("ledger.fifo")
-        .attributes("FifoTopic", "true")
-        .attributes("ContentBasedDeduplication", "true")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
+    let topic = create_topic(&c, "ledger.fifo", &[("FifoTopic", "true"), ("ContentBasedDeduplication", "true")]).await;
     let (q1, q2) = (env.fifo_queue("ledger-a.fifo", false).await, env.fifo_queue("ledger-b.fifo", false).await);
     subscribe(&c, &topic, "sqs", &queue_arn(&env, &q1).await, &[]).await;
     subscribe(&c, &topic, "sqs", &queue_arn(&env, &q2).await, &[("RawMessageDelivery", "true")]).await;
@@ -305,17 +296,8 @@ async fn publish_refuses_bad_input_as_aws_does() {
     let env = start().await;
     let c = sns(&env.endpoint());
     let topic = c.create_topic().name("strict").send().await.unwrap().topic_arn.unwrap();
-    let fifo =
-        c.create_topic().name("strict.fifo").attributes("FifoTopic", "true").send().await.unwrap().topic_arn.unwrap();
-    let small = c
-        .create_topic()
-        .name("small")
-        .attributes("MaximumMessageSize", "1024")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
+    let fifo = create_topic(&c, "strict.fifo", &[("FifoTopic", "true")]).await;
+    let small = create_topic(&c, "small", &[("MaximumMessageSize", "1024")]).await;
     let p = || c.publish();
     let cases: Vec<(aws_sdk_sns::operation::publish::builders::PublishFluentBuilder, &str, &str)> = vec![
         (p().message("m"), "InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter"),
@@ -565,8 +547,7 @@ async fn http_subscribers_confirm_receive_signed_notifications_aws_validates() {
     let env = start_with(with_cert_host(quayside::Config::for_tests())).await;
     let c = sns(&env.endpoint());
     let topic = c.create_topic().name("hooks").send().await.unwrap().topic_arn.unwrap();
-    let v2 =
-        c.create_topic().name("hooks-v2").attributes("SignatureVersion", "2").send().await.unwrap().topic_arn.unwrap();
+    let v2 = create_topic(&c, "hooks-v2", &[("SignatureVersion", "2")]).await;
     let hook = Subscriber::start().await;
     let out = c.subscribe().topic_arn(&topic).protocol("http").endpoint(hook.url()).send().await.unwrap();
     assert_eq!(out.subscription_arn.as_deref(), Some("pending confirmation"));
@@ -753,10 +734,8 @@ async fn a_dead_endpoint_never_delays_publish_or_other_subscribers() {
 
 #[tokio::test]
 async fn pending_http_retries_go_on_after_a_restart() {
-    let dir = std::env::temp_dir().join(format!("quayside-sns-retry-{}", uuid::Uuid::new_v4()));
-    let mut config = quayside::Config::for_tests();
-    config.in_memory = false;
-    config.data_dir = dir.clone();
+    let dir = temp_dir("sns-retry");
+    let config = durable(&dir);
     let hook = Subscriber::start().await;
     let first = quayside::start(config.clone()).await.unwrap();
     let c = sns(&format!("http://{}", first.addr));
@@ -824,20 +803,14 @@ async fn drain_bodies(env: &Env, url: &str) -> Vec<serde_json::Value> {
 async fn archived_fifo_messages_replay_in_order_through_the_filter_and_expire() {
     let env = start_virtual().await;
     let c = sns(&env.endpoint());
-    let topic = c
-        .create_topic()
-        .name("ledger.fifo")
-        .attributes("FifoTopic", "true")
-        .attributes("ContentBasedDeduplication", "true")
-        .attributes("ArchivePolicy", r#"{"MessageRetentionPeriod": "1"}"#)
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
+    let archiving = [
+        ("FifoTopic", "true"),
+        ("ContentBasedDeduplication", "true"),
+        ("ArchivePolicy", r#"{"MessageRetentionPeriod": "1"}"#),
+    ];
+    let topic = create_topic(&c, "ledger.fifo", &archiving).await;
     let live = env.fifo_queue("live.fifo", false).await;
-    let live_arn = env.attribute(&live, "QueueArn").await.unwrap();
-    c.subscribe().topic_arn(&topic).protocol("sqs").endpoint(&live_arn).send().await.unwrap();
+    subscribe(&c, &topic, "sqs", &queue_arn(&env, &live).await, &[]).await;
     let mut ids = Vec::new();
     for (i, kind) in ["a", "b", "a"].iter().enumerate() {
         if i == 2 {
@@ -871,19 +844,16 @@ async fn archived_fifo_messages_replay_in_order_through_the_filter_and_expire() 
     // A new subscription replays the archive: same ids, timestamps and order, marked Replayed,
     // through its filter policy.
     let replay = env.fifo_queue("replay.fifo", false).await;
-    let replay_arn = env.attribute(&replay, "QueueArn").await.unwrap();
-    let sub = c
-        .subscribe()
-        .topic_arn(&topic)
-        .protocol("sqs")
-        .endpoint(&replay_arn)
-        .attributes("FilterPolicy", r#"{"kind": ["a"]}"#)
-        .attributes("ReplayPolicy", format!(r#"{{"PointType":"Timestamp","StartingPoint":"{t0}"}}"#))
-        .send()
-        .await
-        .unwrap()
-        .subscription_arn
-        .unwrap();
+    let replay_arn = queue_arn(&env, &replay).await;
+    let from_t0 = format!(r#"{{"PointType":"Timestamp","StartingPoint":"{t0}"}}"#);
+    let sub = subscribe(
+        &c,
+        &topic,
+        "sqs",
+        &replay_arn,
+        &[("FilterPolicy", r#"{"kind": ["a"]}"#), ("ReplayPolicy", &from_t0)],
+    )
+    .await;
     let replayed = drain_bodies(&env, &replay).await;
     let got: Vec<&str> = replayed.iter().map(|m| m["MessageId"].as_str().unwrap()).collect();
     assert_eq!(got, [ids[0].as_str(), ids[2].as_str()]);
@@ -942,7 +912,7 @@ async fn archived_fifo_messages_replay_in_order_through_the_filter_and_expire() 
         .topic_arn(&standard)
         .protocol("sqs")
         .endpoint(replay_arn.replace(".fifo", ""))
-        .attributes("ReplayPolicy", format!(r#"{{"PointType":"Timestamp","StartingPoint":"{t0}"}}"#))
+        .attributes("ReplayPolicy", &from_t0)
         .send()
         .await
         .unwrap_err();
@@ -953,7 +923,7 @@ async fn archived_fifo_messages_replay_in_order_through_the_filter_and_expire() 
     c.set_subscription_attributes()
         .subscription_arn(&sub)
         .attribute_name("ReplayPolicy")
-        .attribute_value(format!(r#"{{"PointType":"Timestamp","StartingPoint":"{t0}"}}"#))
+        .attribute_value(&from_t0)
         .send()
         .await
         .unwrap();

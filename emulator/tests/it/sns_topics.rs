@@ -21,6 +21,15 @@ pub fn sns_code<E: aws_sdk_sns::error::ProvideErrorMetadata>(e: &E) -> (String, 
     (e.code().unwrap_or("").to_string(), e.message().unwrap_or("").to_string())
 }
 
+/// Creates a topic with attributes and answers its ARN.
+pub async fn topic(c: &Sns, name: &str, attrs: &[(&str, &str)]) -> String {
+    let mut req = c.create_topic().name(name);
+    for (k, v) in attrs {
+        req = req.attributes(*k, *v);
+    }
+    req.send().await.unwrap().topic_arn.unwrap()
+}
+
 fn tag(k: &str, v: &str) -> aws_sdk_sns::types::Tag {
     aws_sdk_sns::types::Tag::builder().key(k).value(v).build().unwrap()
 }
@@ -105,16 +114,7 @@ async fn names_and_fifo_rules() {
     assert_eq!(sns_code(e.as_service_error().unwrap()).0, "InvalidParameter");
     let e = c.create_topic().name("std").attributes("ContentBasedDeduplication", "true").send().await.unwrap_err();
     assert_eq!(sns_code(e.as_service_error().unwrap()).1, "Invalid parameter: AttributeName");
-    let arn = c
-        .create_topic()
-        .name("t.fifo")
-        .attributes("FifoTopic", "true")
-        .attributes("ContentBasedDeduplication", "true")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
+    let arn = topic(&c, "t.fifo", &[("FifoTopic", "true"), ("ContentBasedDeduplication", "true")]).await;
     let attrs = c.get_topic_attributes().topic_arn(&arn).send().await.unwrap().attributes.unwrap();
     assert_eq!((attrs["FifoTopic"].as_str(), attrs["ContentBasedDeduplication"].as_str()), ("true", "true"));
     assert_eq!(attrs["FifoThroughputScope"], "Topic");
@@ -253,10 +253,8 @@ async fn the_query_protocol_speaks_sns_xml() {
 
 #[tokio::test]
 async fn topics_and_subscriptions_survive_a_restart() {
-    let dir = std::env::temp_dir().join(format!("quayside-sns-{}", uuid::Uuid::new_v4()));
-    let mut config = quayside::Config::for_tests();
-    config.in_memory = false;
-    config.data_dir = dir.clone();
+    let dir = temp_dir("sns-topics");
+    let config = durable(&dir);
     let first = quayside::start(config.clone()).await.unwrap();
     let c = sns(&format!("http://{}", first.addr));
     let arn = c
