@@ -135,8 +135,14 @@ impl Sns {
     /// archiving); a store write only when something is due.
     pub(crate) async fn trim_archives(&self) {
         let now = self.now_ms();
+        // A copy first: delete_topic takes the topics' lock before this one, so this one is
+        // never held while waiting for the topics'.
+        let oldest: Vec<(String, i64)> =
+            self.inner.archive_oldest.lock().iter().map(|(a, ms)| (a.clone(), *ms)).collect();
+        if oldest.is_empty() {
+            return;
+        }
         let due: Vec<(String, i64)> = {
-            let oldest = self.inner.archive_oldest.lock();
             let topics = self.inner.topics.read();
             oldest
                 .iter()
