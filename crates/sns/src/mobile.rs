@@ -246,6 +246,28 @@ pub(crate) struct Mobile {
     pub endpoints: BTreeMap<String, PlatformEndpoint>,
 }
 
+/// Why a notification to an endpoint would not be sent.
+enum Undeliverable {
+    NoEndpoint,
+    ApplicationDisabled,
+    EndpointDisabled,
+}
+
+impl Mobile {
+    /// The endpoint, if it exists and it and its application are enabled (checked in the
+    /// order Publish answers them).
+    fn deliverable(&self, arn: &str) -> Result<&PlatformEndpoint, Undeliverable> {
+        let e = self.endpoints.get(arn).ok_or(Undeliverable::NoEndpoint)?;
+        if !self.apps.get(&e.app_arn).is_some_and(PlatformApp::enabled) {
+            return Err(Undeliverable::ApplicationDisabled);
+        }
+        if !e.enabled() {
+            return Err(Undeliverable::EndpointDisabled);
+        }
+        Ok(e)
+    }
+}
+
 fn app_not_found() -> SnsError {
     SnsError::modeled("NotFoundException", "PlatformApplication does not exist")
 }
@@ -406,8 +428,7 @@ impl Sns {
     /// Whether a notification to an endpoint would be sent: the endpoint exists and it and
     /// its application are enabled. The fan-out skips the others, as AWS does.
     pub(crate) fn endpoint_deliverable(&self, arn: &str) -> bool {
-        let m = self.inner.mobile.read();
-        m.endpoints.get(arn).is_some_and(|e| e.enabled() && m.apps.get(&e.app_arn).is_some_and(PlatformApp::enabled))
+        self.inner.mobile.read().deliverable(arn).is_ok()
     }
 
     /// The endpoint a Publish with a TargetArn goes to.
@@ -415,17 +436,18 @@ impl Sns {
     /// Errors: `InvalidParameter` (no such endpoint), `PlatformApplicationDisabled`,
     /// `EndpointDisabled`.
     pub(crate) fn publish_target(&self, arn: &str) -> SnsResult<PlatformEndpoint> {
-        let m = self.inner.mobile.read();
-        let e = m.endpoints.get(arn).ok_or_else(|| {
-            SnsError::invalid_parameter("TargetArn Reason: No endpoint found for the target arn specified")
-        })?;
-        if !m.apps.get(&e.app_arn).is_some_and(PlatformApp::enabled) {
-            return Err(SnsError::modeled("PlatformApplicationDisabledException", "Platform application is disabled"));
+        match self.inner.mobile.read().deliverable(arn) {
+            Ok(e) => Ok(e.clone()),
+            Err(Undeliverable::NoEndpoint) => {
+                Err(SnsError::invalid_parameter("TargetArn Reason: No endpoint found for the target arn specified"))
+            }
+            Err(Undeliverable::ApplicationDisabled) => {
+                Err(SnsError::modeled("PlatformApplicationDisabledException", "Platform application is disabled"))
+            }
+            Err(Undeliverable::EndpointDisabled) => {
+                Err(SnsError::modeled("EndpointDisabledException", "Endpoint is disabled"))
+            }
         }
-        if !e.enabled() {
-            return Err(SnsError::modeled("EndpointDisabledException", "Endpoint is disabled"));
-        }
-        Ok(e.clone())
     }
 }
 
