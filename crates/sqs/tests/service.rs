@@ -291,13 +291,15 @@ async fn enqueue_as_part_of_another_services_transaction() {
     assert_eq!(r["Messages"][0]["MessageId"], id.as_str());
 }
 
-/// Waits (bounded, without sleeping) until `n` long polls are parked.
+/// Waits until `n` long polls are parked, for at most 10 s of real time (a loaded machine may
+/// take a while to schedule the poll's task; a count of yields was not enough on CI).
 async fn parked(sqs: &Sqs, n: usize) {
-    for _ in 0..100_000 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
         if sqs.waiting_receives() == n {
             return;
         }
-        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     }
     panic!("the long poll never parked");
 }

@@ -240,12 +240,13 @@ async fn shutdown_answers_waiting_long_polls() {
 
 /// Waits (bounded) until the server reports `n` long polls waiting.
 pub async fn wait_for_waiting_receives(addr: std::net::SocketAddr, n: u64) {
-    for _ in 0..1000 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
         let h = raw(addr, "GET", "/_quayside/health", &[], b"").await.json();
         if h["services"]["sqs"]["waiting_receives"].as_u64() == Some(n) {
             return;
         }
-        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
     panic!("the long poll never reached the server");
 }
