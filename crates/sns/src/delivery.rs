@@ -296,7 +296,7 @@ async fn finish(sns: &Sns, mut row: DeliveryRow, outcome: Outcome) -> Option<Del
             let code = if why.starts_with("HTTP 4") { "ClientError" } else { "ServerError" };
             crate::publish::dead_letter_attributes(&mut attributes, code, &why);
             let req = EnqueueRequest {
-                body: row.body.clone(),
+                body: row.body.clone().into(),
                 attributes,
                 group_id: q.fifo.then(|| "sns-dead-letter".to_string()),
                 dedup_id: q.fifo.then(|| row.message_id.clone()),

@@ -289,9 +289,12 @@ impl Sns {
         let mut shares: Vec<QueueShare> = Vec::new();
         let mut deliveries: Vec<DeliveryRow> = Vec::new();
         let mut recorded: Vec<(String, String)> = Vec::new();
+        let sqs = self.sqs();
         for p in entries {
             let mut sigs = Vec::new();
             let mut bodies = ParsedBodies::default();
+            // The raw text every raw SQS delivery of this message shares (stored once).
+            let mut raw_body: Option<sqs::enqueue::Body> = None;
             for t in targets {
                 let sub = &t.sub;
                 let text = p.text_for(&sub.protocol);
@@ -300,10 +303,13 @@ impl Sns {
                 }
                 match sub.protocol.as_str() {
                     "sqs" => {
-                        let (body, attributes) = if t.raw {
-                            (text.to_string(), p.attributes.clone())
-                        } else {
-                            (envelope(self, topic, p, text, &sub.arn, urls, &mut sigs), Attributes::new())
+                        let (body, attributes) = match &sqs {
+                            Some(sqs) if t.raw => {
+                                let shared = raw_body.get_or_insert_with(|| sqs.share_body(text.to_string()));
+                                (shared.clone(), p.attributes.clone())
+                            }
+                            _ if t.raw => (text.into(), p.attributes.clone()),
+                            _ => (envelope(self, topic, p, text, &sub.arn, urls, &mut sigs).into(), Attributes::new()),
                         };
                         let to_fifo = sub.endpoint.ends_with(".fifo");
                         let req = EnqueueRequest {
@@ -381,7 +387,7 @@ impl Sns {
         // Each queue's messages, validated and numbered under its lock (nothing stored yet).
         let mut writes: Vec<EnqueueWrite> = Vec::new();
         let mut applies: Vec<EnqueueApply> = Vec::new();
-        if let Some(sqs) = self.sqs() {
+        if let Some(sqs) = sqs {
             let mut dead: Vec<QueueShare> = Vec::new();
             for QueueShare { arn, requests, dlq } in shares {
                 // A copy of the requests is kept only when a subscription has a dead-letter queue
@@ -450,9 +456,7 @@ impl Sns {
                     persist::save_fifo(t, &topic_arn, *next, rows)?;
                     persist::insert_archive(t, archive)?;
                 }
-                for w in &writes {
-                    w.persist(t)?;
-                }
+                EnqueueWrite::persist_all(t, &writes)?;
                 for d in deliveries.iter() {
                     persist::insert_delivery(t, d)?;
                 }

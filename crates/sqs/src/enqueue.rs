@@ -10,5 +10,6 @@
 //! [`Sqs::enqueue`](crate::Sqs::enqueue) is the one-call form for callers without a
 //! transaction of their own.
 
+pub use crate::body::Body;
 pub use crate::engine::{EnqueueApply, EnqueueRequest, EnqueueResult, EnqueueWrite, PreparedEnqueue};
 pub use crate::message::{AttributeValue, Attributes};

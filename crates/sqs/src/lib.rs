@@ -6,6 +6,7 @@
 
 mod api;
 mod attributes;
+mod body;
 pub mod enqueue;
 mod error;
 mod index;
@@ -61,6 +62,8 @@ struct Inner {
     config: Config,
     queues: RwLock<HashMap<QueueKey, Arc<Queue>>>,
     next_message_id: AtomicI64,
+    /// The next id in `sqs_bodies` (bodies shared by several queues' messages).
+    next_body_id: AtomicI64,
     next_queue_id: AtomicI64,
     /// Names deleted recently, for QueueDeletedRecently (strict mode).
     deleted: Mutex<HashMap<QueueKey, i64>>,
@@ -84,9 +87,9 @@ impl Sqs {
     /// Errors: the store cannot be read.
     pub fn open(store: Store, clock: Arc<dyn Clock>, config: Config) -> store::Result<Sqs> {
         let now = clock.now_ms();
-        let (queues, max_id, dedup, tasks) = store.run_blocking(move |t| {
+        let (queues, (max_id, max_body), dedup, tasks) = store.run_blocking(move |t| {
             let queues = persist::load_queues(t)?;
-            let max_id = persist::max_message_id(t)?;
+            let max_id = (persist::max_message_id(t)?, persist::max_body_id(t)?);
             let dedup = persist::load_dedup(t, now)?;
             let tasks = persist::load_tasks(t)?;
             Ok((queues, max_id, dedup, tasks))
@@ -126,6 +129,7 @@ impl Sqs {
                 config,
                 queues: RwLock::new(map),
                 next_message_id: AtomicI64::new(max_id + 1),
+                next_body_id: AtomicI64::new(max_body + 1),
                 next_queue_id: AtomicI64::new(max_queue + 1),
                 deleted: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(tasks::Tasks::load(&tasks)),

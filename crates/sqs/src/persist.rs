@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use store::rusqlite::{params, OptionalExtension, Transaction};
 use store::{Migration, Result};
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    service: "sqs",
-    version: 1,
-    sql: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        service: "sqs",
+        version: 1,
+        sql: "
 CREATE TABLE sqs_queues (
     id INTEGER PRIMARY KEY,
     account TEXT NOT NULL,
@@ -56,7 +57,27 @@ CREATE TABLE sqs_move_tasks (
     task TEXT NOT NULL
 );
 ",
-}];
+    },
+    // Bodies shared by several messages (an SNS publish fanned out to many queues): stored
+    // once, counted, and released by the trigger when the last message referencing one goes,
+    // whichever path deletes it (DeleteMessage, purge, retention, DeleteQueue, reset).
+    Migration {
+        service: "sqs",
+        version: 2,
+        sql: "
+CREATE TABLE sqs_bodies (
+    id INTEGER PRIMARY KEY,
+    body TEXT NOT NULL,
+    refs INTEGER NOT NULL
+);
+ALTER TABLE sqs_messages ADD COLUMN body_ref INTEGER;
+CREATE TRIGGER sqs_messages_release_body AFTER DELETE ON sqs_messages WHEN old.body_ref IS NOT NULL BEGIN
+    DELETE FROM sqs_bodies WHERE id = old.body_ref AND refs <= 1;
+    UPDATE sqs_bodies SET refs = refs - 1 WHERE id = old.body_ref;
+END;
+",
+    },
+];
 
 /// A queue as stored.
 #[derive(Debug, Clone)]
@@ -77,7 +98,7 @@ pub struct MessageRow {
     pub id: i64,
     pub queue_id: i64,
     pub message_id: String,
-    pub body: String,
+    pub body: crate::body::Body,
     /// Message attributes in their wire JSON form, if any.
     pub attributes: Option<String>,
     pub trace_header: Option<String>,
@@ -210,15 +231,19 @@ pub fn max_message_id(t: &Transaction<'_>) -> Result<i64> {
 }
 
 pub fn insert_message(t: &Transaction<'_>, m: &MessageRow) -> Result<()> {
+    let (body, body_ref) = match m.body.as_shared() {
+        Some(shared) => ("", Some(shared.id)),
+        None => (&*m.body, None),
+    };
     t.prepare_cached(
         "INSERT INTO sqs_messages (id, queue_id, message_id, body, attributes, trace_header, md5_body, group_id, \
-         dedup_id, sender_id, sent_ms, visible_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         dedup_id, sender_id, sent_ms, visible_ms, body_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         m.id,
         m.queue_id,
         m.message_id,
-        m.body,
+        body,
         m.attributes,
         m.trace_header,
         m.md5_body,
@@ -226,9 +251,25 @@ pub fn insert_message(t: &Transaction<'_>, m: &MessageRow) -> Result<()> {
         m.dedup_id,
         m.sender_id,
         m.sent_ms,
-        m.visible_ms
+        m.visible_ms,
+        body_ref
     ])?;
     Ok(())
+}
+
+/// Stores a shared body referenced by `refs` more messages (added to its count if a body with
+/// its id is already stored).
+pub fn insert_body(t: &Transaction<'_>, id: i64, text: &str, refs: i64) -> Result<()> {
+    t.prepare_cached(
+        "INSERT INTO sqs_bodies (id, body, refs) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (id) DO UPDATE SET refs = refs + excluded.refs",
+    )?
+    .execute(params![id, text, refs])?;
+    Ok(())
+}
+
+pub fn max_body_id(t: &Transaction<'_>) -> Result<i64> {
+    Ok(t.query_row("SELECT COALESCE(MAX(id), 0) FROM sqs_bodies", [], |r| r.get(0))?)
 }
 
 /// Records a receive and reads the message back.
@@ -251,8 +292,9 @@ pub fn receive(
 /// Reads a message without changing it (on the writer's transaction or a reader).
 pub fn read(t: &store::rusqlite::Connection, id: i64) -> Result<Option<StoredMessage>> {
     Ok(t.prepare_cached(
-        "SELECT id, message_id, body, attributes, trace_header, md5_body, group_id, dedup_id, sender_id, sent_ms, \
-         first_receive_ms, dlq_source_arn FROM sqs_messages WHERE id = ?1",
+        "SELECT m.id, m.message_id, COALESCE(b.body, m.body), m.attributes, m.trace_header, m.md5_body, m.group_id, \
+         m.dedup_id, m.sender_id, m.sent_ms, m.first_receive_ms, m.dlq_source_arn \
+         FROM sqs_messages m LEFT JOIN sqs_bodies b ON b.id = m.body_ref WHERE m.id = ?1",
     )?
     .query_row([id], |r| {
         Ok(StoredMessage {
@@ -390,7 +432,8 @@ pub fn load_tasks(t: &store::rusqlite::Connection) -> Result<Vec<String>> {
 /// Wipes every SQS table (the admin reset).
 pub fn reset(t: &Transaction<'_>) -> Result<()> {
     t.execute_batch(
-        "DELETE FROM sqs_messages; DELETE FROM sqs_dedup; DELETE FROM sqs_queues; DELETE FROM sqs_move_tasks;",
+        "DELETE FROM sqs_messages; DELETE FROM sqs_bodies; DELETE FROM sqs_dedup; DELETE FROM sqs_queues; \
+         DELETE FROM sqs_move_tasks;",
     )?;
     Ok(())
 }

@@ -291,6 +291,80 @@ async fn enqueue_as_part_of_another_services_transaction() {
     assert_eq!(r["Messages"][0]["MessageId"], id.as_str());
 }
 
+/// `(refs, body)` of every shared body in the database file.
+fn stored_bodies(path: &std::path::Path) -> Vec<(i64, String)> {
+    let c = store::rusqlite::Connection::open(path).unwrap();
+    let mut st = c.prepare("SELECT refs, body FROM sqs_bodies ORDER BY id").unwrap();
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+/// A body put into three queues by one fan-out is stored once, with three references; each
+/// queue's copy reads it back (after a restart too), and the body goes with the last message
+/// that references it, whichever way that message goes (DeleteMessage, PurgeQueue, DeleteQueue).
+#[tokio::test]
+async fn a_shared_body_is_stored_once_and_released_with_its_last_message() {
+    let dir = std::env::temp_dir().join(format!("quayside-shared-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.db");
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    let text = "shared ".repeat(200);
+    {
+        let store = Store::open(Some(&path), Durability::Process, sqs::MIGRATIONS).unwrap();
+        let sqs = Sqs::open(store.clone(), clock.clone(), Config::default()).unwrap();
+        let s = Svc { svc: SqsService::new(sqs.clone()), wire: Wire::Json };
+        for name in ["a", "b", "c"] {
+            s.call("CreateQueue", json!({ "QueueName": name })).await;
+        }
+        let body = sqs.share_body(text.clone());
+        let mut writes = Vec::new();
+        let mut applies = Vec::new();
+        for name in ["a", "b", "c"] {
+            let q = sqs.queue_by_arn(&format!("arn:aws:sqs:us-east-1:000000000000:{name}")).unwrap();
+            let req = sqs::enqueue::EnqueueRequest {
+                body: body.clone(),
+                sender_id: "000000000000".into(),
+                ..Default::default()
+            };
+            let (results, write, apply) = sqs.prepare_enqueue(&q, vec![Ok(req)]).unwrap().into_parts();
+            assert_eq!(results[0].as_ref().unwrap().md5_of_body, md5_of(&text));
+            writes.push(write);
+            applies.push(apply);
+        }
+        store
+            .submit_with_hook(
+                move |t| sqs::enqueue::EnqueueWrite::persist_all(t, &writes),
+                move |ok| applies.into_iter().for_each(|a| a.apply(ok)),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(stored_bodies(&path), vec![(3, text.clone())], "stored once, three references");
+
+    let store = Store::open(Some(&path), Durability::Process, sqs::MIGRATIONS).unwrap();
+    let s = Svc { svc: SqsService::new(Sqs::open(store, clock, Config::default()).unwrap()), wire: Wire::Json };
+    let url = |name: &str| format!("http://localhost:4566/000000000000/{name}");
+    let mut handles = Vec::new();
+    for name in ["a", "b", "c"] {
+        let r = s.call("ReceiveMessage", json!({ "QueueUrl": url(name) })).await;
+        assert_eq!(r["Messages"][0]["Body"], text.as_str(), "queue {name} after a restart");
+        handles.push(r["Messages"][0]["ReceiptHandle"].as_str().unwrap().to_string());
+    }
+    s.call("DeleteMessage", json!({ "QueueUrl": url("a"), "ReceiptHandle": handles[0] })).await;
+    assert_eq!(stored_bodies(&path), vec![(2, text.clone())]);
+    s.call("PurgeQueue", json!({ "QueueUrl": url("b") })).await;
+    assert_eq!(stored_bodies(&path), vec![(1, text.clone())]);
+    s.call("DeleteQueue", json!({ "QueueUrl": url("c") })).await;
+    assert_eq!(stored_bodies(&path), vec![], "released with the last message");
+    assert_eq!(store_rows(&path), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn md5_of(text: &str) -> String {
+    use md5::Digest;
+    md5::Md5::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Waits until `n` long polls are parked, for at most 10 s of real time (a loaded machine may
 /// take a while to schedule the poll's task; a count of yields was not enough on CI).
 async fn parked(sqs: &Sqs, n: usize) {

@@ -1,6 +1,7 @@
 //! Sending: validation against the queue, FIFO de-duplication, numbering, and the
 //! prepare / store / apply-after-commit steps.
 
+use crate::body::Body;
 use crate::error::{SqsError, SqsResult};
 use crate::index::Entry;
 use crate::limits::*;
@@ -14,7 +15,8 @@ use std::sync::Arc;
 /// A message to put into a queue, from SendMessage(Batch) or from another service.
 #[derive(Debug, Clone, Default)]
 pub struct EnqueueRequest {
-    pub body: String,
+    /// Owned, or shared with other queues' copies ([`Sqs::share_body`]).
+    pub body: Body,
     pub attributes: Attributes,
     /// The AWSTraceHeader system attribute.
     pub trace_header: Option<String>,
@@ -162,11 +164,32 @@ impl PreparedEnqueue {
 impl EnqueueWrite {
     /// Stores the messages and their de-duplication ids (inside the caller's transaction).
     pub fn persist(&self, t: &store::rusqlite::Transaction<'_>) -> store::Result<()> {
-        for r in &self.rows {
-            persist::insert_message(t, r)?;
+        Self::persist_all(t, std::slice::from_ref(self))
+    }
+
+    /// Stores several queues' messages in one go: a body they share is stored once, with the
+    /// count of the messages that reference it.
+    pub fn persist_all(t: &store::rusqlite::Transaction<'_>, writes: &[EnqueueWrite]) -> store::Result<()> {
+        // Usually one shared body (one publish) or a handful (a batch): a short list.
+        let mut shared: Vec<(&crate::body::Shared, i64)> = Vec::new();
+        for r in writes.iter().flat_map(|w| &w.rows) {
+            if let Some(b) = r.body.as_shared() {
+                match shared.iter_mut().find(|(s, _)| s.id == b.id) {
+                    Some((_, n)) => *n += 1,
+                    None => shared.push((b, 1)),
+                }
+            }
         }
-        for d in &self.dedups {
-            persist::insert_dedup(t, d)?;
+        for (b, refs) in shared {
+            persist::insert_body(t, b.id, &b.text, refs)?;
+        }
+        for w in writes {
+            for r in &w.rows {
+                persist::insert_message(t, r)?;
+            }
+            for d in &w.dedups {
+                persist::insert_dedup(t, d)?;
+            }
         }
         Ok(())
     }
@@ -223,7 +246,7 @@ impl Sqs {
                     continue;
                 }
             };
-            let md5_of_body = message::md5_hex(r.body.as_bytes());
+            let md5_of_body = r.body.md5();
             let md5_of_attributes = message::md5_of_attributes(&r.attributes);
             let md5_of_system_attributes = message::md5_of_attributes(&system_attributes(&r.trace_header));
             let mut dedup_key = None;
@@ -297,6 +320,13 @@ impl Sqs {
             }));
         }
         Ok(PreparedEnqueue { results, write, apply })
+    }
+
+    /// A body to put into several queues (with [`prepare_enqueue`](Sqs::prepare_enqueue), then
+    /// [`EnqueueWrite::persist_all`]): stored once and referenced by each queue's message, its
+    /// MD5 computed once.
+    pub fn share_body(&self, text: String) -> Body {
+        Body::shared(self.inner.next_body_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed), text)
     }
 
     /// Puts messages into a queue and waits until they are committed. Entries that are

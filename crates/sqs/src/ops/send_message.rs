@@ -11,7 +11,7 @@ pub(crate) fn request(ctx: &RequestContext, v: &Value) -> SqsResult<EnqueueReque
     let attributes = message::parse_attributes(v.get("MessageAttributes"), false)?;
     let system = message::parse_attributes(v.get("MessageSystemAttributes"), true)?;
     Ok(EnqueueRequest {
-        body: str_opt(v, "MessageBody").unwrap_or_default().to_string(),
+        body: str_opt(v, "MessageBody").unwrap_or_default().into(),
         attributes,
         // The system attribute, or else the request's X-Amzn-Trace-Id header, as AWS keeps it.
         trace_header: system
