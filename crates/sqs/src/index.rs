@@ -33,6 +33,8 @@ pub struct Meta {
     pub state: State,
     pub group: Option<Arc<str>>,
     gen: u32,
+    /// Out of send-time order among its neighbours by id (see [`Index::stragglers`]).
+    straggler: bool,
 }
 
 #[derive(Debug, Default)]
@@ -76,11 +78,12 @@ pub struct Index {
     next_place: u64,
     inflight: usize,
     delayed: usize,
-    /// Latest send time inserted so far, and whether an older one was inserted after it (a
-    /// message redriven from another queue keeps its original send time): then retention
-    /// expiry must look at every message, not just the oldest ids.
-    newest_sent_ms: i64,
-    out_of_order: bool,
+    /// Messages whose send time is out of order with their neighbours by id, by (send time,
+    /// id): one redriven from another queue keeps its original send time, and two sends racing
+    /// for a queue may take ids in the other order than their clock readings. Every other
+    /// message is in send-time order by id, so retention expiry scans from the oldest id and
+    /// stops at the first young one, and looks up the stragglers here.
+    stragglers: BTreeSet<(i64, i64)>,
 }
 
 impl Index {
@@ -119,12 +122,26 @@ impl Index {
         } else {
             State::Delayed
         };
-        let meta =
-            Meta { sent_ms, visible_ms, received_ms, receive_count, receipt, state, group: group.clone(), gen: 0 };
-        if sent_ms < self.newest_sent_ms {
-            self.out_of_order = true;
+        // In order when the nearest in-order messages by id were sent no later before it and no
+        // earlier after it.
+        let in_order = |(_, m): &(&i64, &Meta)| !m.straggler;
+        let before = self.msgs.range(..id).rev().find(in_order).map(|(_, m)| m.sent_ms);
+        let after = self.msgs.range(id.saturating_add(1)..).find(in_order).map(|(_, m)| m.sent_ms);
+        let straggler = before.is_some_and(|b| b > sent_ms) || after.is_some_and(|a| a < sent_ms);
+        if straggler {
+            self.stragglers.insert((sent_ms, id));
         }
-        self.newest_sent_ms = self.newest_sent_ms.max(sent_ms);
+        let meta = Meta {
+            sent_ms,
+            visible_ms,
+            received_ms,
+            receive_count,
+            receipt,
+            state,
+            group: group.clone(),
+            gen: 0,
+            straggler,
+        };
         match state {
             State::Visible => {}
             State::Delayed => self.delayed += 1,
@@ -312,6 +329,9 @@ impl Index {
     /// Removes a message (deleted, expired or moved).
     pub fn remove(&mut self, id: i64) -> Option<Meta> {
         let m = self.msgs.remove(&id)?;
+        if m.straggler {
+            self.stragglers.remove(&(m.sent_ms, id));
+        }
         match m.state {
             State::Visible => {}
             State::Delayed => self.delayed = self.delayed.saturating_sub(1),
@@ -337,19 +357,20 @@ impl Index {
         Some(m)
     }
 
-    /// Ids of messages sent at or before `cutoff_ms` (retention expiry), at most `limit`. In
-    /// send order a scan from the oldest id stops at the first younger message; after a
-    /// redrive brought in older messages, every message is looked at.
+    /// Ids of messages sent at or before `cutoff_ms` (retention expiry), at most `limit`: the
+    /// in-order messages from the oldest id up to the first younger one, and the stragglers.
     pub fn sent_before(&mut self, cutoff_ms: i64, limit: usize) -> Vec<i64> {
-        if self.msgs.is_empty() {
-            self.out_of_order = false;
-        }
-        let expired = |(_, m): &(&i64, &Meta)| m.sent_ms <= cutoff_ms;
-        if self.out_of_order {
-            self.msgs.iter().filter(expired).take(limit).map(|(id, _)| *id).collect()
-        } else {
-            self.msgs.iter().take_while(expired).take(limit).map(|(id, _)| *id).collect()
-        }
+        let mut out: Vec<i64> =
+            self.stragglers.range(..=(cutoff_ms, i64::MAX)).take(limit).map(|(_, id)| *id).collect();
+        let in_order = self
+            .msgs
+            .iter()
+            .filter(|(_, m)| !m.straggler)
+            .take_while(|(_, m)| m.sent_ms <= cutoff_ms)
+            .take(limit - out.len())
+            .map(|(id, _)| *id);
+        out.extend(in_order);
+        out
     }
 
     /// Every id, oldest first.
@@ -447,6 +468,28 @@ mod tests {
         assert_eq!(ix.sent_before(500, 100), vec![11]);
         ix.remove(11);
         assert_eq!(ix.sent_before(1_000, 100), vec![10]);
+    }
+
+    /// Two sends that took ids in the other order than their clock readings, and a message
+    /// applied after a younger id: retention still finds each, and scans no further than the
+    /// first young in-order message.
+    #[test]
+    fn retention_tolerates_ids_out_of_clock_order() {
+        let mut ix = Index::new(false);
+        ix.insert(1, Entry::fresh(100, 100, None), 100);
+        ix.insert(3, Entry::fresh(300, 300, None), 300);
+        ix.insert(2, Entry::fresh(200, 200, None), 300); // applied late, in order
+        ix.insert(4, Entry::fresh(290, 300, None), 300); // a clock reading older than id 3's
+        ix.insert(5, Entry::fresh(400, 400, None), 400);
+        assert_eq!(ix.stragglers.len(), 1);
+        assert_eq!(ix.sent_before(99, 100), Vec::<i64>::new());
+        assert_eq!(ix.sent_before(200, 100), vec![1, 2]);
+        let mut got = ix.sent_before(295, 100);
+        got.sort();
+        assert_eq!(got, vec![1, 2, 4]);
+        ix.remove(4);
+        assert!(ix.stragglers.is_empty());
+        assert_eq!(ix.sent_before(1_000, 100), vec![1, 2, 3, 5]);
     }
 
     #[test]
