@@ -444,21 +444,47 @@ struct Subscriber {
     received: Arc<Mutex<Vec<Received>>>,
     statuses: Arc<Mutex<VecDeque<u16>>>,
     changed: Arc<tokio::sync::Notify>,
+    /// Served over TLS, with a self-signed certificate for 127.0.0.1.
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+/// A TLS acceptor with a fresh self-signed certificate for 127.0.0.1 and localhost.
+fn self_signed_acceptor() -> tokio_rustls::TlsAcceptor {
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_pair.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.cert.der().clone()], key)
+        .unwrap();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
 
 impl Subscriber {
     async fn start() -> Subscriber {
+        Self::start_with(None).await
+    }
+
+    /// An HTTPS subscriber.
+    async fn start_tls() -> Subscriber {
+        Self::start_with(Some(self_signed_acceptor())).await
+    }
+
+    async fn start_with(tls: Option<tokio_rustls::TlsAcceptor>) -> Subscriber {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let s = Subscriber {
             addr: listener.local_addr().unwrap(),
             received: Arc::default(),
             statuses: Arc::default(),
             changed: Arc::default(),
+            tls,
         };
         let server = s.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let server = server.clone();
+                let tls = server.tls.clone();
                 tokio::spawn(async move {
                     let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let server = server.clone();
@@ -480,8 +506,16 @@ impl Subscriber {
                             )
                         }
                     });
-                    let io = hyper_util::rt::TokioIo::new(stream);
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, svc).await;
+                    let http = hyper::server::conn::http1::Builder::new();
+                    match tls {
+                        None => {
+                            let _ = http.serve_connection(hyper_util::rt::TokioIo::new(stream), svc).await;
+                        }
+                        Some(acceptor) => {
+                            let Ok(stream) = acceptor.accept(stream).await else { return };
+                            let _ = http.serve_connection(hyper_util::rt::TokioIo::new(stream), svc).await;
+                        }
+                    }
                 });
             }
         });
@@ -489,7 +523,8 @@ impl Subscriber {
     }
 
     fn url(&self) -> String {
-        format!("http://{}/hook", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}/hook", self.addr)
     }
 
     /// Waits (bounded) until `n` requests have arrived.
@@ -601,6 +636,31 @@ async fn http_subscribers_confirm_receive_signed_notifications_aws_validates() {
         .as_str()
         .unwrap()
         .starts_with(&format!("You have chosen to deactivate subscription {sub_arn}.")));
+}
+
+/// An `https` subscription is reached over TLS (a self-signed certificate, as developers' local
+/// endpoints have): the confirmation, then a notification, with AWS's headers, signed.
+#[tokio::test]
+async fn https_subscribers_are_reached_over_tls() {
+    let env = start_with(with_cert_host(quayside::Config::for_tests())).await;
+    let c = sns(&env.endpoint());
+    let topic = c.create_topic().name("secure-hooks").send().await.unwrap().topic_arn.unwrap();
+    let hook = Subscriber::start_tls().await;
+    assert!(hook.url().starts_with("https://127.0.0.1:"));
+    c.subscribe().topic_arn(&topic).protocol("https").endpoint(hook.url()).send().await.unwrap();
+    let confirmation = hook.wait_for(1).await.remove(0);
+    assert_eq!(confirmation.header("x-amz-sns-message-type"), Some("SubscriptionConfirmation"));
+    let token = confirmation.json()["Token"].as_str().unwrap().to_string();
+    let sub_arn =
+        c.confirm_subscription().topic_arn(&topic).token(token).send().await.unwrap().subscription_arn.unwrap();
+    let id = c.publish().topic_arn(&topic).message("over tls").send().await.unwrap().message_id.unwrap();
+    let note = hook.wait_for(2).await.remove(1);
+    assert_eq!(note.header("x-amz-sns-message-type"), Some("Notification"));
+    assert_eq!(note.header("x-amz-sns-message-id"), Some(id.as_str()));
+    assert_eq!(note.header("x-amz-sns-subscription-arn"), Some(sub_arn.as_str()));
+    assert_eq!(note.json()["Message"], "over tls");
+    let verdicts = validate(env.running.addr, &[note.json()]).await;
+    assert_eq!(verdicts, ["valid"]);
 }
 
 /// Drains a queue, waiting (bounded: 5 s) for something to arrive; the delivery worker moves
