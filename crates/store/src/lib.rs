@@ -87,6 +87,9 @@ struct Readers {
     idle: std::sync::Mutex<Vec<rusqlite::Connection>>,
 }
 
+/// Prepared statements kept per connection (more than all services' statements together).
+const STATEMENT_CACHE: usize = 256;
+
 /// Reader connections kept open between reads.
 const IDLE_READERS: usize = 4;
 
@@ -100,6 +103,7 @@ impl Readers {
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         c.busy_timeout(std::time::Duration::from_secs(10))?;
+        c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(c)
     }
 
@@ -149,6 +153,10 @@ impl Store {
              PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"
         ))?;
         migrate(&conn, migrations)?;
+        // Every service's statements run on this one connection; rusqlite's default cache of
+        // 16 is smaller than their number, and a miss re-parses the SQL (it once cost the SQS
+        // receive path half its speed).
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         // The writer holds `alive`; when it exits, the checkpoint thread sees the channel close.
         let (alive, alive_rx) = mpsc::channel::<()>();
         if let Some(p) = path {
