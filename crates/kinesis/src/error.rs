@@ -1,0 +1,77 @@
+//! Kinesis's errors, named after AWS's error shapes; the wording of each is AWS's (as
+//! kinesalite recorded it), and this is the one place those strings live.
+
+use aws_protocol::AwsError;
+
+/// A Kinesis error: a shape with AWS's message, or an internal failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KinesisError {
+    Shape { shape: &'static str, message: String },
+    Internal(String),
+}
+
+pub type KinesisResult<T> = Result<T, KinesisError>;
+
+impl KinesisError {
+    fn shape(shape: &'static str, message: impl Into<String>) -> Self {
+        KinesisError::Shape { shape, message: message.into() }
+    }
+
+    /// `ResourceNotFoundException`: "Stream <name> under account <account> not found."
+    pub fn stream_not_found(name: &str, account: &str) -> Self {
+        Self::shape("ResourceNotFoundException", format!("Stream {name} under account {account} not found."))
+    }
+
+    /// `ResourceInUseException` for a name that is taken.
+    pub fn stream_exists(name: &str, account: &str) -> Self {
+        Self::shape("ResourceInUseException", format!("Stream {name} under account {account} already exists."))
+    }
+
+    /// `ResourceInUseException` for a stream that is not ACTIVE.
+    pub fn stream_not_active(name: &str, account: &str, status: &str) -> Self {
+        Self::shape(
+            "ResourceInUseException",
+            format!("Stream {name} under account {account} not ACTIVE, instead in state {status}"),
+        )
+    }
+
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::shape("InvalidArgumentException", message)
+    }
+
+    pub fn limit_exceeded(message: impl Into<String>) -> Self {
+        Self::shape("LimitExceededException", message)
+    }
+
+    /// The classic code (for tests and logs).
+    pub fn code(&self) -> String {
+        self.to_aws().code
+    }
+
+    /// Maps to the protocol-level error: every Kinesis error is a 400 sender fault but the
+    /// internal one.
+    pub fn to_aws(&self) -> AwsError {
+        match self {
+            KinesisError::Shape { shape, message } => AwsError::new(shape, 400, message.clone()),
+            KinesisError::Internal(m) => {
+                let mut e = AwsError::new("InternalFailureException", 500, m.clone());
+                e.sender_fault = false;
+                e
+            }
+        }
+    }
+}
+
+impl From<store::Error> for KinesisError {
+    fn from(e: store::Error) -> Self {
+        tracing::error!("kinesis: store error: {e}");
+        KinesisError::Internal("We encountered an internal error. Please try again.".into())
+    }
+}
+
+impl std::fmt::Display for KinesisError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let e = self.to_aws();
+        write!(f, "{}: {}", e.code, e.message)
+    }
+}

@@ -1,0 +1,71 @@
+//! CreateStream: a stream of `ShardCount` shards (4 for ON_DEMAND streams when none is
+//! given) splitting the hash key space evenly. It is ACTIVE when the call answers.
+
+use crate::error::{KinesisError, KinesisResult};
+use crate::keys::even_ranges;
+use crate::stream::{Shard, Stream};
+use crate::{persist, Kinesis};
+use aws_protocol::RequestContext;
+use serde_json::{json, Value};
+use service::input::{int_opt, str_opt};
+
+/// Shards of an ON_DEMAND stream created without a count (AWS starts them at 4).
+const ON_DEMAND_SHARDS: i64 = 4;
+
+pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {
+    let name = str_opt(&input, "StreamName").unwrap_or_default().to_string();
+    let mode = input["StreamModeDetails"]["StreamMode"].as_str().unwrap_or("PROVISIONED").to_string();
+    let count = match (int_opt(&input, "ShardCount"), mode.as_str()) {
+        (Some(n), _) => n,
+        (None, "ON_DEMAND") => ON_DEMAND_SHARDS,
+        (None, _) => {
+            return Err(KinesisError::invalid_argument("ShardCount is required for a stream in PROVISIONED mode."))
+        }
+    };
+    let now = k.now_ms();
+    let tags = input["Tags"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+        .unwrap_or_default();
+    let key = (ctx.account.clone(), ctx.region.clone(), name.clone());
+    let pending = {
+        let mut streams = k.streams().write();
+        if streams.contains_key(&key) {
+            return Err(KinesisError::stream_exists(&name, &ctx.account));
+        }
+        let shards = even_ranges(count as u32)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (start, end))| Shard {
+                index: i as u32,
+                start,
+                end,
+                parent: None,
+                adjacent_parent: None,
+                created_ms: now,
+                closed: None,
+            })
+            .collect();
+        let stream = Stream {
+            id: k.next_id(),
+            account: ctx.account.clone(),
+            region: ctx.region.clone(),
+            name,
+            status: "ACTIVE".into(),
+            mode,
+            retention_hours: 24,
+            created_ms: now,
+            shards,
+            tags,
+            max_record_kib: int_opt(&input, "MaxRecordSizeInKiB").unwrap_or(1024),
+        };
+        let saved = stream.clone();
+        streams.insert(key.clone(), stream);
+        k.store().submit(move |t| persist::save_stream(t, &saved))
+    };
+    if let Err(e) = pending.await {
+        k.streams().write().remove(&key);
+        return Err(e.into());
+    }
+    Ok(json!({}))
+}

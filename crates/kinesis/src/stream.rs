@@ -1,0 +1,214 @@
+//! Streams and shards as Kinesis describes them.
+
+use crate::keys::Seq;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// One shard: its slice of the hash key space, its lineage and its sequence range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shard {
+    pub index: u32,
+    pub start: u128,
+    pub end: u128,
+    pub parent: Option<u32>,
+    pub adjacent_parent: Option<u32>,
+    /// When it was opened (its first sequence number's time).
+    pub created_ms: u64,
+    /// Its last sequence number once closed by a reshard.
+    pub closed: Option<Seq>,
+}
+
+pub fn shard_id(index: u32) -> String {
+    format!("shardId-{index:012}")
+}
+
+/// The index of a `shardId-000000000001`-style id (AWS also accepts the bare number's form
+/// with any prefix before the dash, as kinesalite found).
+pub fn parse_shard_id(id: &str) -> Option<u32> {
+    let digits = id.rsplit('-').next()?;
+    if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+impl Shard {
+    pub fn starting_seq(&self) -> Seq {
+        Seq { ms: self.created_ms, shard: self.index, position: 0 }
+    }
+
+    pub fn describe(&self) -> Value {
+        let mut range = Map::new();
+        range.insert("StartingSequenceNumber".into(), self.starting_seq().to_wire().into());
+        if let Some(end) = self.closed {
+            range.insert("EndingSequenceNumber".into(), end.to_wire().into());
+        }
+        let mut o = Map::new();
+        o.insert("ShardId".into(), shard_id(self.index).into());
+        if let Some(p) = self.parent {
+            o.insert("ParentShardId".into(), shard_id(p).into());
+        }
+        if let Some(p) = self.adjacent_parent {
+            o.insert("AdjacentParentShardId".into(), shard_id(p).into());
+        }
+        o.insert(
+            "HashKeyRange".into(),
+            json!({"StartingHashKey": self.start.to_string(), "EndingHashKey": self.end.to_string()}),
+        );
+        o.insert("SequenceNumberRange".into(), Value::Object(range));
+        Value::Object(o)
+    }
+}
+
+/// A stream's stored facts (its records are rows of their own).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stream {
+    pub id: i64,
+    pub account: String,
+    pub region: String,
+    pub name: String,
+    pub status: String,
+    /// PROVISIONED or ON_DEMAND.
+    pub mode: String,
+    pub retention_hours: i64,
+    pub created_ms: u64,
+    pub shards: Vec<Shard>,
+    pub tags: BTreeMap<String, String>,
+    pub max_record_kib: i64,
+}
+
+impl Stream {
+    pub fn arn(&self) -> String {
+        format!("arn:aws:kinesis:{}:{}:stream/{}", self.region, self.account, self.name)
+    }
+
+    pub fn open_shards(&self) -> impl Iterator<Item = &Shard> {
+        self.shards.iter().filter(|s| s.closed.is_none())
+    }
+
+    fn mode_details(&self) -> Value {
+        json!({"StreamMode": self.mode})
+    }
+
+    /// StreamDescription's members but the shards.
+    fn common(&self) -> Map<String, Value> {
+        let mut o = Map::new();
+        o.insert("StreamName".into(), self.name.clone().into());
+        o.insert("StreamARN".into(), self.arn().into());
+        o.insert("StreamStatus".into(), self.status.clone().into());
+        o.insert("StreamModeDetails".into(), self.mode_details());
+        o.insert("RetentionPeriodHours".into(), self.retention_hours.into());
+        o.insert("StreamCreationTimestamp".into(), json!(self.created_ms as f64 / 1000.0));
+        o.insert("EnhancedMonitoring".into(), json!([{"ShardLevelMetrics": []}]));
+        o.insert("EncryptionType".into(), "NONE".into());
+        o
+    }
+
+    /// DescribeStream's StreamDescription with the shards from `first` on, at most `limit`.
+    pub fn describe(&self, shards: &[&Shard], more: bool) -> Value {
+        let mut o = self.common();
+        o.insert("Shards".into(), shards.iter().map(|s| s.describe()).collect());
+        o.insert("HasMoreShards".into(), more.into());
+        Value::Object(o)
+    }
+
+    /// DescribeStreamSummary's StreamDescriptionSummary.
+    pub fn summary(&self) -> Value {
+        let mut o = self.common();
+        o.insert("OpenShardCount".into(), self.open_shards().count().into());
+        o.insert("ConsumerCount".into(), 0.into());
+        o.insert("MaxRecordSizeInKiB".into(), self.max_record_kib.into());
+        Value::Object(o)
+    }
+
+    /// The stored form (everything but the id and the records).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "status": self.status,
+            "mode": self.mode,
+            "retention_hours": self.retention_hours,
+            "created_ms": self.created_ms,
+            "tags": self.tags,
+            "max_record_kib": self.max_record_kib,
+            "shards": self.shards.iter().map(|s| json!({
+                "index": s.index,
+                "start": s.start.to_string(),
+                "end": s.end.to_string(),
+                "parent": s.parent,
+                "adjacent_parent": s.adjacent_parent,
+                "created_ms": s.created_ms,
+                "closed": s.closed.map(|c| c.to_wire()),
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Reads the stored form back.
+    pub fn from_json(id: i64, account: &str, region: &str, name: &str, v: &Value) -> Stream {
+        let u128_of = |v: &Value| v.as_str().and_then(|s| s.parse::<u128>().ok()).unwrap_or(0);
+        let u32_of = |v: &Value| v.as_u64().map(|n| n as u32);
+        let shards = v["shards"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|s| Shard {
+                        index: u32_of(&s["index"]).unwrap_or(0),
+                        start: u128_of(&s["start"]),
+                        end: u128_of(&s["end"]),
+                        parent: u32_of(&s["parent"]),
+                        adjacent_parent: u32_of(&s["adjacent_parent"]),
+                        created_ms: s["created_ms"].as_u64().unwrap_or(0),
+                        closed: s["closed"].as_str().and_then(Seq::parse),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Stream {
+            id,
+            account: account.to_string(),
+            region: region.to_string(),
+            name: name.to_string(),
+            status: v["status"].as_str().unwrap_or("ACTIVE").to_string(),
+            mode: v["mode"].as_str().unwrap_or("PROVISIONED").to_string(),
+            retention_hours: v["retention_hours"].as_i64().unwrap_or(24),
+            created_ms: v["created_ms"].as_u64().unwrap_or(0),
+            shards,
+            tags: serde_json::from_value(v["tags"].clone()).unwrap_or_default(),
+            max_record_kib: v["max_record_kib"].as_i64().unwrap_or(1024),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_ids_and_the_stored_form_round_trip() {
+        assert_eq!(shard_id(1), "shardId-000000000001");
+        assert_eq!(parse_shard_id("shardId-000000000001"), Some(1));
+        assert_eq!(parse_shard_id("7"), Some(7));
+        assert_eq!(parse_shard_id("shardId-x"), None);
+        let s = Stream {
+            id: 3,
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+            name: "s".into(),
+            status: "ACTIVE".into(),
+            mode: "ON_DEMAND".into(),
+            retention_hours: 48,
+            created_ms: 1_700_000_000_000,
+            shards: vec![Shard {
+                index: 2,
+                start: 5,
+                end: u128::MAX,
+                parent: Some(0),
+                adjacent_parent: Some(1),
+                created_ms: 1_700_000_000_000,
+                closed: Some(Seq { ms: 1_700_000_000_500, shard: 2, position: 9 }),
+            }],
+            tags: [("k".to_string(), "v".to_string())].into(),
+            max_record_kib: 2048,
+        };
+        assert_eq!(Stream::from_json(3, "000000000000", "us-east-1", "s", &s.to_json()), s);
+    }
+}

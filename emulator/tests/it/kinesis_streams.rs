@@ -1,0 +1,168 @@
+//! Kinesis streams over the wire: AWS JSON 1.1 and CBOR pinned down with raw requests (the SDK
+//! tests come with the record operations).
+
+use crate::common::*;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+
+/// One Kinesis call over AWS JSON 1.1: (status, body).
+async fn kjson(addr: SocketAddr, op: &str, input: Value) -> (u16, Value) {
+    let target = format!("Kinesis_20131202.{op}");
+    let headers = [("X-Amz-Target", target.as_str()), ("Content-Type", "application/x-amz-json-1.1")];
+    let r = raw(addr, "POST", "/", &headers, input.to_string().as_bytes()).await;
+    (r.status, r.json())
+}
+
+async fn ok(addr: SocketAddr, op: &str, input: Value) -> Value {
+    let (status, v) = kjson(addr, op, input).await;
+    assert_eq!(status, 200, "{op}: {v}");
+    v
+}
+
+/// The same call in CBOR: (status, content type, body decoded to the JSON-protocol form).
+async fn kcbor(addr: SocketAddr, op: &str, input: Value) -> (u16, String, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = aws_protocol::cbor::encode(None, None, &input);
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: Kinesis_20131202.{op}\r\n\
+         Content-Type: application/x-amz-cbor-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body).await.unwrap();
+    let mut buf = Vec::new();
+    tokio::time::timeout(RAW_LIMIT, s.read_to_end(&mut buf)).await.unwrap().unwrap();
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&buf[..split]).to_ascii_lowercase();
+    let status = head[9..12].parse().unwrap();
+    let ctype = head.lines().find_map(|l| l.strip_prefix("content-type: ")).unwrap_or("").to_string();
+    (status, ctype, aws_protocol::cbor::decode(&buf[split + 4..]).unwrap())
+}
+
+/// Create, describe (by name and by ARN), page through streams and shards, refuse what AWS
+/// refuses, delete; and the streams come back after a restart.
+#[tokio::test]
+async fn stream_lifecycle_over_json() {
+    let dir = temp_dir("kinesis-streams");
+    let env = start_with(durable(&dir)).await;
+    let a = env.running.addr;
+    ok(a, "CreateStream", json!({"StreamName": "orders", "ShardCount": 3, "Tags": {"team": "a"}})).await;
+    ok(a, "CreateStream", json!({"StreamName": "clicks", "StreamModeDetails": {"StreamMode": "ON_DEMAND"}})).await;
+    let (status, e) = kjson(a, "CreateStream", json!({"StreamName": "orders", "ShardCount": 1})).await;
+    assert_eq!(status, 400);
+    assert_eq!(e["__type"], "ResourceInUseException");
+    assert_eq!(e["message"], "Stream orders under account 000000000000 already exists.");
+
+    let d = ok(a, "DescribeStream", json!({"StreamName": "orders"})).await["StreamDescription"].clone();
+    assert_eq!(d["StreamStatus"], "ACTIVE");
+    assert_eq!(d["StreamARN"], "arn:aws:kinesis:us-east-1:000000000000:stream/orders");
+    assert_eq!(d["RetentionPeriodHours"], 24);
+    assert_eq!(d["HasMoreShards"], false);
+    assert_eq!(d["StreamModeDetails"]["StreamMode"], "PROVISIONED");
+    let shards = d["Shards"].as_array().unwrap();
+    let ids: Vec<&str> = shards.iter().map(|s| s["ShardId"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["shardId-000000000000", "shardId-000000000001", "shardId-000000000002"]);
+    // AWS's split of the 128-bit space into three.
+    assert_eq!(shards[0]["HashKeyRange"]["StartingHashKey"], "0");
+    assert_eq!(shards[0]["HashKeyRange"]["EndingHashKey"], "113427455640312821154458202477256070484");
+    assert_eq!(shards[1]["HashKeyRange"]["StartingHashKey"], "113427455640312821154458202477256070485");
+    assert_eq!(shards[2]["HashKeyRange"]["EndingHashKey"], "340282366920938463463374607431768211455");
+    let seq = shards[0]["SequenceNumberRange"]["StartingSequenceNumber"].as_str().unwrap();
+    assert!(seq.len() == 56 && seq.starts_with("49"), "{seq}");
+    assert!(shards[0]["SequenceNumberRange"].get("EndingSequenceNumber").is_none());
+
+    let by_arn = ok(
+        a,
+        "DescribeStream",
+        json!({"StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/orders", "Limit": 2}),
+    )
+    .await;
+    assert_eq!(by_arn["StreamDescription"]["Shards"].as_array().unwrap().len(), 2);
+    assert_eq!(by_arn["StreamDescription"]["HasMoreShards"], true);
+    let summary = ok(a, "DescribeStreamSummary", json!({"StreamName": "clicks"})).await;
+    assert_eq!(summary["StreamDescriptionSummary"]["OpenShardCount"], 4, "ON_DEMAND starts with 4 shards");
+    assert_eq!(summary["StreamDescriptionSummary"]["StreamModeDetails"]["StreamMode"], "ON_DEMAND");
+
+    let page1 = ok(a, "ListStreams", json!({"Limit": 1})).await;
+    assert_eq!(page1["StreamNames"], json!(["clicks"]));
+    assert_eq!(page1["HasMoreStreams"], true);
+    let token = page1["NextToken"].as_str().unwrap();
+    let page2 = ok(a, "ListStreams", json!({"NextToken": token})).await;
+    assert_eq!(page2["StreamNames"], json!(["orders"]));
+    assert_eq!(page2["StreamSummaries"][0]["StreamARN"], "arn:aws:kinesis:us-east-1:000000000000:stream/orders");
+
+    let s1 = ok(a, "ListShards", json!({"StreamName": "orders", "MaxResults": 2})).await;
+    assert_eq!(s1["Shards"].as_array().unwrap().len(), 2);
+    let token = s1["NextToken"].as_str().unwrap().to_string();
+    let s2 = ok(a, "ListShards", json!({"NextToken": token})).await;
+    assert_eq!(s2["Shards"][0]["ShardId"], "shardId-000000000002");
+    assert!(s2.get("NextToken").is_none());
+    let (status, e) = kjson(a, "ListShards", json!({"NextToken": token, "StreamName": "orders"})).await;
+    assert_eq!((status, e["__type"].as_str()), (400, Some("InvalidArgumentException")));
+    let after = ok(
+        a,
+        "ListShards",
+        json!({"StreamName": "orders", "ShardFilter": {"Type": "AFTER_SHARD_ID", "ShardId": "shardId-000000000000"}}),
+    )
+    .await;
+    assert_eq!(after["Shards"].as_array().unwrap().len(), 2);
+
+    // Bad input: the model's constraints in AWS's words, missing streams with name and account.
+    let (status, e) = kjson(a, "CreateStream", json!({"StreamName": "bad name!", "ShardCount": 1})).await;
+    assert_eq!((status, e["__type"].as_str()), (400, Some("ValidationException")), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("at 'streamName' failed to satisfy constraint"), "{e}");
+    let (status, e) = kjson(a, "CreateStream", json!({"StreamName": "zero", "ShardCount": 0})).await;
+    assert_eq!((status, e["__type"].as_str()), (400, Some("ValidationException")), "{e}");
+    let (status, e) = kjson(a, "DescribeStream", json!({"StreamName": "nope"})).await;
+    assert_eq!(status, 400);
+    assert_eq!(e["__type"], "ResourceNotFoundException");
+    assert_eq!(e["message"], "Stream nope under account 000000000000 not found.");
+    let (status, e) = kjson(a, "DescribeStreamSummary", json!({})).await;
+    assert_eq!((status, e["__type"].as_str()), (400, Some("InvalidArgumentException")), "{e}");
+    let (status, e) = kjson(a, "NoSuchThing", json!({})).await;
+    assert_eq!((status, e["__type"].as_str()), (400, Some("UnknownOperationException")), "{e}");
+    let r = raw(
+        a,
+        "POST",
+        "/",
+        &[("X-Amz-Target", "Kinesis_20131202.ListStreams"), ("Content-Type", "application/x-amz-json-1.1")],
+        b"{not json",
+    )
+    .await;
+    assert_eq!((r.status, r.json()["__type"].as_str()), (400, Some("SerializationException")), "{}", r.body);
+
+    ok(a, "DeleteStream", json!({"StreamName": "clicks"})).await;
+    let (status, _) = kjson(a, "DescribeStream", json!({"StreamName": "clicks"})).await;
+    assert_eq!(status, 400);
+
+    // A restart brings back what was acknowledged, exactly.
+    let Env { running, .. } = env;
+    running.shutdown().await;
+    let env = start_with(durable(&dir)).await;
+    let again = ok(env.running.addr, "DescribeStream", json!({"StreamName": "orders"})).await;
+    assert_eq!(again["StreamDescription"], d);
+    let names = ok(env.running.addr, "ListStreams", json!({})).await;
+    assert_eq!(names["StreamNames"], json!(["orders"]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The CBOR protocol (Java SDKs, KCL): answers in CBOR, timestamps as tag 1 milliseconds that
+/// read back as the JSON protocol's seconds; errors in CBOR too.
+#[tokio::test]
+async fn streams_over_cbor() {
+    let env = start().await;
+    let a = env.running.addr;
+    let (status, ctype, _) = kcbor(a, "CreateStream", json!({"StreamName": "c", "ShardCount": 2})).await;
+    assert_eq!((status, ctype.as_str()), (200, "application/x-amz-cbor-1.1"));
+    let (status, _, v) = kcbor(a, "DescribeStreamSummary", json!({"StreamName": "c"})).await;
+    assert_eq!(status, 200);
+    let from_cbor = v["StreamDescriptionSummary"]["StreamCreationTimestamp"].as_f64().unwrap();
+    let j = ok(a, "DescribeStreamSummary", json!({"StreamName": "c"})).await;
+    let from_json = j["StreamDescriptionSummary"]["StreamCreationTimestamp"].as_f64().unwrap();
+    assert!((from_cbor - from_json).abs() < 1.0 && from_json > 1.6e9, "{from_cbor} vs {from_json}");
+    assert_eq!(v["StreamDescriptionSummary"]["OpenShardCount"], 2);
+    let (status, ctype, e) = kcbor(a, "DescribeStream", json!({"StreamName": "missing"})).await;
+    assert_eq!((status, ctype.as_str()), (400, "application/x-amz-cbor-1.1"));
+    assert_eq!(e["__type"], "ResourceNotFoundException");
+}
