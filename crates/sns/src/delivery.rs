@@ -183,7 +183,9 @@ fn http_client() -> HttpClient {
         .with_safe_default_protocol_versions()
         .expect("ring supports the default TLS versions")
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCertificate))
+        .with_custom_certificate_verifier(Arc::new(AnyCertificate(
+            rustls::crypto::ring::default_provider().signature_verification_algorithms,
+        )))
         .with_no_client_auth();
     let connector =
         hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1().build();
@@ -192,7 +194,7 @@ fn http_client() -> HttpClient {
 
 /// Accepts any server certificate, still checking that the handshake is signed with its key.
 #[derive(Debug)]
-struct AnyCertificate;
+struct AnyCertificate(rustls::crypto::WebPkiSupportedAlgorithms);
 
 impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
     fn verify_server_cert(
@@ -212,8 +214,7 @@ impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
         cert: &rustls::pki_types::CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        let algorithms = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &algorithms)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
     }
 
     fn verify_tls13_signature(
@@ -222,12 +223,11 @@ impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
         cert: &rustls::pki_types::CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        let algorithms = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &algorithms)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        rustls::crypto::ring::default_provider().signature_verification_algorithms.supported_schemes()
+        self.0.supported_schemes()
     }
 }
 
