@@ -4,8 +4,7 @@
 
 use crate::{ops, persist, Kinesis};
 use aws_protocol::model::Model;
-use aws_protocol::{AwsError, Protocol, Response, ServiceRoutes};
-use service::codec::{decode_input, encode_output, generic_input_error, DecodeError};
+use aws_protocol::{Response, ServiceRoutes};
 use service::{BoxFuture, Call, Env, Service, ServiceDef};
 use std::sync::{Arc, OnceLock};
 
@@ -49,28 +48,12 @@ impl KinesisService {
         &self.kinesis
     }
 
-    fn error(&self, e: AwsError, protocol: Protocol, request_id: &str) -> Response {
-        e.to_response(protocol, &self.routes, request_id)
-    }
-
     async fn answer(&self, call: Call<'_>) -> Response {
-        let rid = call.ctx.request_id.as_str();
-        if !model().has_operation(call.operation) {
-            return self.error(AwsError::unknown_operation(), call.protocol, rid);
-        }
-        let input = match decode_input(model(), &call) {
-            Ok(v) => v,
-            Err(DecodeError::Body(e)) => return self.error(e, call.protocol, rid),
-            Err(DecodeError::Input(e)) => return self.error(generic_input_error(e, call.protocol), call.protocol, rid),
-        };
-        if let Err(e) = model().check_input(call.operation, &input, true) {
-            return self.error(generic_input_error(e, call.protocol), call.protocol, rid);
-        }
-        match ops::dispatch(&self.kinesis, call.ctx, call.operation, input).await {
-            Some(Ok(v)) => encode_output(model(), &self.routes, call.protocol, call.operation, &v, rid),
-            Some(Err(e)) => self.error(e.to_aws(), call.protocol, rid),
-            None => self.error(AwsError::not_implemented("Kinesis", call.operation), call.protocol, rid),
-        }
+        let (k, ctx, op) = (&self.kinesis, call.ctx, call.operation);
+        service::codec::answer(model(), &self.routes, "Kinesis", &call, |input| async move {
+            Some(ops::dispatch(k, ctx, op, input).await?.map_err(|e| e.to_aws()))
+        })
+        .await
     }
 }
 

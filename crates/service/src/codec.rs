@@ -64,6 +64,47 @@ pub fn generic_input_error(e: InputError, protocol: Protocol) -> AwsError {
     }
 }
 
+/// The request path of a model-driven service: an operation the model lacks is refused as AWS
+/// refuses it (`InvalidAction` over query, `UnknownOperationException` over JSON); the input is
+/// decoded and checked against the model's constraints; `dispatch` runs the operation (`None`:
+/// not built yet, answered `NotImplemented` naming `title`); the output or error is encoded in
+/// the call's protocol.
+pub async fn answer<F, Fut>(
+    model: &Model,
+    routes: &ServiceRoutes,
+    title: &str,
+    call: &Call<'_>,
+    dispatch: F,
+) -> Response
+where
+    F: FnOnce(Value) -> Fut,
+    Fut: std::future::Future<Output = Option<Result<Value, AwsError>>>,
+{
+    let rid = call.ctx.request_id.as_str();
+    let error = |e: AwsError| e.to_response(call.protocol, routes, rid);
+    if !model.has_operation(call.operation) {
+        let e = if call.protocol.is_query() {
+            AwsError::invalid_action(call.operation)
+        } else {
+            AwsError::unknown_operation()
+        };
+        return error(e);
+    }
+    let input = match decode_input(model, call) {
+        Ok(v) => v,
+        Err(DecodeError::Body(e)) => return error(e),
+        Err(DecodeError::Input(e)) => return error(generic_input_error(e, call.protocol)),
+    };
+    if let Err(e) = model.check_input(call.operation, &input, true) {
+        return error(generic_input_error(e, call.protocol));
+    }
+    match dispatch(input).await {
+        Some(Ok(v)) => encode_output(model, routes, call.protocol, call.operation, &v, rid),
+        Some(Err(e)) => error(e),
+        None => error(AwsError::not_implemented(title, call.operation)),
+    }
+}
+
 /// A successful answer in the call's protocol.
 pub fn encode_output(
     model: &Model,

@@ -5,9 +5,8 @@
 use crate::error::SnsError;
 use crate::model::model;
 use crate::{ops, persist, Sns};
-use aws_protocol::{AwsError, Protocol, Response, ServiceRoutes};
+use aws_protocol::{Response, ServiceRoutes};
 use serde_json::Value;
-use service::codec::{decode_input, encode_output, generic_input_error, DecodeError};
 use service::{BoxFuture, Call, Env, OptionSpec, PathCall, Service, ServiceDef};
 use std::sync::Arc;
 
@@ -91,12 +90,7 @@ impl SnsService {
         }
     }
 
-    fn error(&self, e: AwsError, protocol: Protocol, request_id: &str) -> Response {
-        e.to_response(protocol, &self.routes, request_id)
-    }
-
     async fn answer(&self, call: Call<'_>) -> Response {
-        let rid = call.ctx.request_id.as_str();
         if call.operation.is_empty() {
             // The only path SNS owns without an action: its signing certificate.
             return match self.sns.signer() {
@@ -106,27 +100,11 @@ impl SnsService {
                 _ => Response::new(404, "text/plain", "quayside: no such certificate"),
             };
         }
-        if !model().has_operation(call.operation) {
-            let e = if call.protocol.is_query() {
-                AwsError::invalid_action(call.operation)
-            } else {
-                AwsError::unknown_operation()
-            };
-            return self.error(e, call.protocol, rid);
-        }
-        let input = match decode_input(model(), &call) {
-            Ok(v) => v,
-            Err(DecodeError::Body(e)) => return self.error(e, call.protocol, rid),
-            Err(DecodeError::Input(e)) => return self.error(generic_input_error(e, call.protocol), call.protocol, rid),
-        };
-        if let Err(e) = model().check_input(call.operation, &input, true) {
-            return self.error(generic_input_error(e, call.protocol), call.protocol, rid);
-        }
-        match ops::dispatch(&self.sns, call.ctx, call.operation, input).await {
-            Some(Ok(v)) => encode_output(model(), &self.routes, call.protocol, call.operation, &v, rid),
-            Some(Err(e)) => self.error(e.to_aws(), call.protocol, rid),
-            None => self.error(AwsError::not_implemented("SNS", call.operation), call.protocol, rid),
-        }
+        let (sns, ctx, op) = (&self.sns, call.ctx, call.operation);
+        service::codec::answer(model(), &self.routes, "SNS", &call, |input| async move {
+            Some(ops::dispatch(sns, ctx, op, input).await?.map_err(|e| e.to_aws()))
+        })
+        .await
     }
 }
 
