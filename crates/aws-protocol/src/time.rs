@@ -33,6 +33,25 @@ pub fn iso8601_ms(ms: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{frac:03}Z", s / 3600, s / 60 % 60, s % 60)
 }
 
+/// `Thu Jan 22 01:22:02 UTC 2015` for epoch milliseconds: Java's `Date.toString()` in UTC, as
+/// some AWS messages (Kinesis's expired iterators) write times.
+pub fn java_utc(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let (y, mo, d) = civil_from_days(days);
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{} {} {d:02} {:02}:{:02}:{:02} UTC {y}",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(mo - 1) as usize],
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 /// Parses an ISO 8601 date-time (`2024-01-02T03:04:05Z`, fractions and `+hh:mm` offsets
 /// allowed) or epoch seconds (`1704164645.5`) into epoch milliseconds.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
@@ -78,6 +97,14 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn java_dates_name_the_day_and_month() {
+        // 2015-01-22T01:22:02Z, a Thursday (kinesalite's recorded example).
+        assert_eq!(java_utc(1_421_889_722_000), "Thu Jan 22 01:22:02 UTC 2015");
+        assert_eq!(java_utc(0), "Thu Jan 01 00:00:00 UTC 1970");
+        assert_eq!(java_utc(1_700_000_000_000), "Tue Nov 14 22:13:20 UTC 2023");
+    }
 
     #[test]
     fn round_trips() {

@@ -39,6 +39,37 @@ impl KinesisError {
         Self::shape("InvalidArgumentException", message)
     }
 
+    /// `SerializationException`: a body or member that does not decode.
+    pub fn serialization(message: impl Into<String>) -> Self {
+        Self::shape("SerializationException", message)
+    }
+
+    /// `ResourceNotFoundException` for a shard.
+    pub fn shard_not_found(shard: &str, stream: &str, account: &str) -> Self {
+        Self::shape(
+            "ResourceNotFoundException",
+            format!("Shard {shard} in stream {stream} under account {account} does not exist"),
+        )
+    }
+
+    /// `DryRunOperationException`: the call would have succeeded.
+    pub fn dry_run() -> Self {
+        Self::shape("DryRunOperationException", "Request would have succeeded, but DryRun flag is set.")
+    }
+
+    /// `ExpiredIteratorException`, with the times in AWS's `Thu Jan 22 01:22:02 UTC 2015` form.
+    pub fn iterator_expired(issued_ms: u64, now_ms: u64, lifetime_ms: u64) -> Self {
+        Self::shape(
+            "ExpiredIteratorException",
+            format!(
+                "Iterator expired. The iterator was created at time {} while right now it is {} which is further \
+                 in the future than the tolerated delay of {lifetime_ms} milliseconds.",
+                aws_protocol::time::java_utc(issued_ms as i64),
+                aws_protocol::time::java_utc(now_ms as i64)
+            ),
+        )
+    }
+
     pub fn limit_exceeded(message: impl Into<String>) -> Self {
         Self::shape("LimitExceededException", message)
     }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod keys;
 mod ops;
 mod persist;
+pub mod records;
 pub mod stream;
 
 pub use api::{def, KinesisService};
@@ -46,7 +47,16 @@ impl Kinesis {
     ///
     /// Errors: the store cannot be read.
     pub fn open(store: Store, clock: Arc<dyn Clock>) -> store::Result<Kinesis> {
-        let streams = store.run_blocking(persist::load_streams)?;
+        let mut streams = store.run_blocking(persist::load_streams)?;
+        // Sequence numbering goes on from the last stored record (the stored meta only knows
+        // where it was when last saved).
+        for (stream_id, shard, next, last_ms) in store.run_blocking(persist::load_tips)? {
+            let Some(s) = streams.iter_mut().find(|s| s.id == stream_id) else { continue };
+            if let Some(sh) = s.shards.iter_mut().find(|sh| sh.index == shard) {
+                sh.next = sh.next.max(next);
+                sh.last_ms = sh.last_ms.max(last_ms);
+            }
+        }
         let next = streams.iter().map(|s| s.id).max().unwrap_or(0) + 1;
         let map = streams.into_iter().map(|s| ((s.account.clone(), s.region.clone(), s.name.clone()), s)).collect();
         Ok(Kinesis {

@@ -1,13 +1,14 @@
 //! Kinesis's tables and the verbs over them; all of the service's SQL lives here.
 
 use crate::stream::Stream;
-use store::rusqlite::{params, Transaction};
+use store::rusqlite::{params, Connection, OptionalExtension, Transaction};
 use store::{Migration, Result};
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    service: "kinesis",
-    version: 1,
-    sql: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        service: "kinesis",
+        version: 1,
+        sql: "
 CREATE TABLE kinesis_streams (
     id INTEGER PRIMARY KEY,
     account TEXT NOT NULL,
@@ -26,7 +27,27 @@ CREATE TABLE kinesis_records (
     PRIMARY KEY (stream_id, shard, position)
 ) WITHOUT ROWID;
 ",
-}];
+    },
+    // Records are stored a chunk per call and shard (records.rs); the per-record table of
+    // version 1 was never written.
+    Migration {
+        service: "kinesis",
+        version: 2,
+        sql: "
+DROP TABLE kinesis_records;
+CREATE TABLE kinesis_chunks (
+    id INTEGER PRIMARY KEY,
+    stream_id INTEGER NOT NULL,
+    shard INTEGER NOT NULL,
+    first INTEGER NOT NULL,
+    arrival_ms INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    records BLOB NOT NULL
+);
+CREATE UNIQUE INDEX kinesis_chunks_by_shard ON kinesis_chunks (stream_id, shard, first, arrival_ms, count);
+",
+    },
+];
 
 pub fn save_stream(t: &Transaction<'_>, s: &Stream) -> Result<()> {
     t.prepare_cached(
@@ -37,9 +58,103 @@ pub fn save_stream(t: &Transaction<'_>, s: &Stream) -> Result<()> {
     Ok(())
 }
 
+/// A chunk of records for one shard (see records.rs).
+pub struct NewChunk {
+    pub shard: u32,
+    pub first: u64,
+    pub count: u64,
+    pub blob: Vec<u8>,
+}
+
+/// Stores one call's chunks, all arrived at `arrival_ms`.
+pub fn insert_chunks(t: &Transaction<'_>, stream_id: i64, arrival_ms: u64, chunks: &[NewChunk]) -> Result<()> {
+    let mut st = t.prepare_cached(
+        "INSERT INTO kinesis_chunks (stream_id, shard, first, arrival_ms, count, records) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for c in chunks {
+        st.execute(params![stream_id, c.shard, c.first as i64, arrival_ms as i64, c.count as i64, c.blob])?;
+    }
+    Ok(())
+}
+
+/// Each shard's next position and last arrival, from its stored chunks: `(stream id, shard,
+/// next position, last arrival)`.
+pub fn load_tips(t: &Transaction<'_>) -> Result<Vec<(i64, u32, u64, u64)>> {
+    let mut st = t.prepare(
+        "SELECT stream_id, shard, MAX(first + count), MAX(arrival_ms) FROM kinesis_chunks GROUP BY stream_id, shard",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, u32>(1)?, r.get::<_, i64>(2)? as u64, r.get::<_, i64>(3)? as u64))
+    })?;
+    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// A stored chunk as read back.
+pub struct Chunk {
+    pub first: u64,
+    pub arrival_ms: u64,
+    pub count: u64,
+    pub blob: Vec<u8>,
+}
+
+/// Chunks of a shard holding positions from `position` on, in order, until `keep` says
+/// stop (it sees each chunk and answers whether to read another).
+pub fn read_chunks(
+    c: &Connection,
+    stream_id: i64,
+    shard: u32,
+    position: u64,
+    mut keep: impl FnMut(&Chunk) -> bool,
+) -> Result<Vec<Chunk>> {
+    // The chunk holding `position`, if it does not start there.
+    let start: i64 = c
+        .prepare_cached(
+            "SELECT first FROM kinesis_chunks WHERE stream_id = ?1 AND shard = ?2 AND first <= ?3 \
+             ORDER BY first DESC LIMIT 1",
+        )?
+        .query_row(params![stream_id, shard, position as i64], |r| r.get(0))
+        .optional()?
+        .unwrap_or(position as i64);
+    let mut st = c.prepare_cached(
+        "SELECT first, arrival_ms, count, records FROM kinesis_chunks \
+         WHERE stream_id = ?1 AND shard = ?2 AND first >= ?3 ORDER BY first",
+    )?;
+    let mut rows = st.query(params![stream_id, shard, start])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let chunk = Chunk {
+            first: r.get::<_, i64>(0)? as u64,
+            arrival_ms: r.get::<_, i64>(1)? as u64,
+            count: r.get::<_, i64>(2)? as u64,
+            blob: r.get(3)?,
+        };
+        if chunk.first + chunk.count <= position {
+            continue;
+        }
+        let more = keep(&chunk);
+        out.push(chunk);
+        if !more {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The first position of a shard that arrived at or after `at_ms` (`None`: none did).
+pub fn position_at(c: &Connection, stream_id: i64, shard: u32, at_ms: u64) -> Result<Option<u64>> {
+    Ok(c.prepare_cached(
+        "SELECT first FROM kinesis_chunks WHERE stream_id = ?1 AND shard = ?2 AND arrival_ms >= ?3 \
+         ORDER BY first LIMIT 1",
+    )?
+    .query_row(params![stream_id, shard, at_ms as i64], |r| r.get::<_, i64>(0))
+    .optional()?
+    .map(|p| p as u64))
+}
+
 /// Removes a stream and its records.
 pub fn delete_stream(t: &Transaction<'_>, id: i64) -> Result<()> {
-    t.execute("DELETE FROM kinesis_records WHERE stream_id = ?1", [id])?;
+    t.execute("DELETE FROM kinesis_chunks WHERE stream_id = ?1", [id])?;
     t.execute("DELETE FROM kinesis_streams WHERE id = ?1", [id])?;
     Ok(())
 }
@@ -55,6 +170,6 @@ pub fn load_streams(t: &Transaction<'_>) -> Result<Vec<Stream>> {
 }
 
 pub fn reset(t: &Transaction<'_>) -> Result<()> {
-    t.execute_batch("DELETE FROM kinesis_records; DELETE FROM kinesis_streams;")?;
+    t.execute_batch("DELETE FROM kinesis_chunks; DELETE FROM kinesis_streams;")?;
     Ok(())
 }

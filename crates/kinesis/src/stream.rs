@@ -16,6 +16,11 @@ pub struct Shard {
     pub created_ms: u64,
     /// Its last sequence number once closed by a reshard.
     pub closed: Option<Seq>,
+    /// The position the next record put into it takes.
+    pub next: u64,
+    /// The arrival time of its last record (a later record never takes an earlier one, so
+    /// its sequence numbers keep increasing if the clock steps back).
+    pub last_ms: u64,
 }
 
 pub fn shard_id(index: u32) -> String {
@@ -60,6 +65,9 @@ impl Shard {
     }
 }
 
+/// The default record distribution strategy: every record names its partition key.
+pub const USER_PARTITION_KEY: &str = "USER_PARTITION_KEY";
+
 /// A stream's stored facts (its records are rows of their own).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stream {
@@ -75,6 +83,9 @@ pub struct Stream {
     pub shards: Vec<Shard>,
     pub tags: BTreeMap<String, String>,
     pub max_record_kib: i64,
+    /// USER_PARTITION_KEY, or AUTO (ON_DEMAND streams only): records without a partition key
+    /// are spread over the open shards.
+    pub distribution: String,
 }
 
 impl Stream {
@@ -118,6 +129,7 @@ impl Stream {
         o.insert("OpenShardCount".into(), self.open_shards().count().into());
         o.insert("ConsumerCount".into(), 0.into());
         o.insert("MaxRecordSizeInKiB".into(), self.max_record_kib.into());
+        o.insert("RecordDistributionStrategy".into(), self.distribution.clone().into());
         Value::Object(o)
     }
 
@@ -130,6 +142,7 @@ impl Stream {
             "created_ms": self.created_ms,
             "tags": self.tags,
             "max_record_kib": self.max_record_kib,
+            "distribution": self.distribution,
             "shards": self.shards.iter().map(|s| json!({
                 "index": s.index,
                 "start": s.start.to_string(),
@@ -138,6 +151,8 @@ impl Stream {
                 "adjacent_parent": s.adjacent_parent,
                 "created_ms": s.created_ms,
                 "closed": s.closed.map(|c| c.to_wire()),
+                "next": s.next,
+                "last_ms": s.last_ms,
             })).collect::<Vec<_>>(),
         })
     }
@@ -158,6 +173,8 @@ impl Stream {
                         adjacent_parent: u32_of(&s["adjacent_parent"]),
                         created_ms: s["created_ms"].as_u64().unwrap_or(0),
                         closed: s["closed"].as_str().and_then(Seq::parse),
+                        next: s["next"].as_u64().unwrap_or(0),
+                        last_ms: s["last_ms"].as_u64().unwrap_or(0),
                     })
                     .collect()
             })
@@ -174,6 +191,7 @@ impl Stream {
             shards,
             tags: serde_json::from_value(v["tags"].clone()).unwrap_or_default(),
             max_record_kib: v["max_record_kib"].as_i64().unwrap_or(1024),
+            distribution: v["distribution"].as_str().unwrap_or(USER_PARTITION_KEY).to_string(),
         }
     }
 }
@@ -205,9 +223,12 @@ mod tests {
                 adjacent_parent: Some(1),
                 created_ms: 1_700_000_000_000,
                 closed: Some(Seq { ms: 1_700_000_000_500, shard: 2, position: 9 }),
+                next: 10,
+                last_ms: 1_700_000_000_500,
             }],
             tags: [("k".to_string(), "v".to_string())].into(),
             max_record_kib: 2048,
+            distribution: "AUTO".into(),
         };
         assert_eq!(Stream::from_json(3, "000000000000", "us-east-1", "s", &s.to_json()), s);
     }

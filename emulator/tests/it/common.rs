@@ -132,6 +132,8 @@ pub struct RawResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body's bytes as they came (CBOR and other binary bodies).
+    pub bytes: Vec<u8>,
 }
 
 impl RawResponse {
@@ -178,13 +180,15 @@ async fn raw_unbounded(
     s.write_all(body).await.unwrap();
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(buf.len());
+    let head = String::from_utf8_lossy(&buf[..split]).to_string();
+    let bytes = buf.get(split + 4..).unwrap_or_default().to_vec();
+    let body = String::from_utf8_lossy(&bytes).to_string();
     let mut lines = head.lines();
     let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
     let headers =
         lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
-    RawResponse { status, headers, body: body.to_string() }
+    RawResponse { status, headers, body, bytes }
 }
 
 /// A JSON-protocol SQS call over raw HTTP.

@@ -21,23 +21,12 @@ async fn ok(addr: SocketAddr, op: &str, input: Value) -> Value {
 
 /// The same call in CBOR: (status, content type, body decoded to the JSON-protocol form).
 async fn kcbor(addr: SocketAddr, op: &str, input: Value) -> (u16, String, Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let body = aws_protocol::cbor::encode(None, None, &input);
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: Kinesis_20131202.{op}\r\n\
-         Content-Type: application/x-amz-cbor-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).await.unwrap();
-    s.write_all(&body).await.unwrap();
-    let mut buf = Vec::new();
-    tokio::time::timeout(RAW_LIMIT, s.read_to_end(&mut buf)).await.unwrap().unwrap();
-    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&buf[..split]).to_ascii_lowercase();
-    let status = head[9..12].parse().unwrap();
-    let ctype = head.lines().find_map(|l| l.strip_prefix("content-type: ")).unwrap_or("").to_string();
-    (status, ctype, aws_protocol::cbor::decode(&buf[split + 4..]).unwrap())
+    let target = format!("Kinesis_20131202.{op}");
+    let headers = [("X-Amz-Target", target.as_str()), ("Content-Type", "application/x-amz-cbor-1.1")];
+    let r = raw(addr, "POST", "/", &headers, &body).await;
+    let ctype = r.header("content-type").unwrap_or("").to_string();
+    (r.status, ctype, aws_protocol::cbor::decode(&r.bytes).unwrap())
 }
 
 /// Create, describe (by name and by ARN), page through streams and shards, refuse what AWS

@@ -3,7 +3,7 @@
 
 use crate::error::{KinesisError, KinesisResult};
 use crate::keys::even_ranges;
-use crate::stream::{Shard, Stream};
+use crate::stream::{Shard, Stream, USER_PARTITION_KEY};
 use crate::{persist, Kinesis};
 use aws_protocol::RequestContext;
 use serde_json::{json, Value};
@@ -22,6 +22,12 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
             return Err(KinesisError::invalid_argument("ShardCount is required for a stream in PROVISIONED mode."))
         }
     };
+    let distribution = str_opt(&input, "RecordDistributionStrategy").unwrap_or(USER_PARTITION_KEY).to_string();
+    if distribution == "AUTO" && mode != "ON_DEMAND" {
+        return Err(KinesisError::invalid_argument(
+            "The AUTO record distribution strategy is only supported for streams in ON_DEMAND mode.",
+        ));
+    }
     let now = k.now_ms();
     let tags = input["Tags"]
         .as_object()
@@ -44,6 +50,8 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
                 adjacent_parent: None,
                 created_ms: now,
                 closed: None,
+                next: 0,
+                last_ms: now,
             })
             .collect();
         let stream = Stream {
@@ -58,6 +66,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
             shards,
             tags,
             max_record_kib: int_opt(&input, "MaxRecordSizeInKiB").unwrap_or(1024),
+            distribution,
         };
         let saved = stream.clone();
         streams.insert(key.clone(), stream);

@@ -12,8 +12,12 @@ mod create_stream;
 mod delete_stream;
 mod describe_stream;
 mod describe_stream_summary;
+mod get_records;
+mod get_shard_iterator;
 mod list_shards;
 mod list_streams;
+mod put_record;
+mod put_records;
 
 /// Runs an operation; `None` if it is not built yet.
 pub(crate) async fn dispatch(
@@ -29,6 +33,10 @@ pub(crate) async fn dispatch(
         "DescribeStreamSummary" => describe_stream_summary::handle(k, ctx, input),
         "ListShards" => list_shards::handle(k, ctx, input),
         "ListStreams" => list_streams::handle(k, ctx, input),
+        "PutRecord" => put_record::handle(k, ctx, input).await,
+        "PutRecords" => put_records::handle(k, ctx, input).await,
+        "GetShardIterator" => get_shard_iterator::handle(k, ctx, input).await,
+        "GetRecords" => get_records::handle(k, input).await,
         _ => return None,
     })
 }
@@ -78,4 +86,12 @@ pub(crate) fn with_stream<R>(
     let streams = k.streams().read();
     let s = streams.get(&key).ok_or_else(|| KinesisError::stream_not_found(&key.2, &key.0))?;
     f(s)
+}
+
+/// `DryRunOperationException` when the input sets `DryRun` (AWS checks the call and stops).
+pub(crate) fn refuse_dry_run(input: &Value) -> KinesisResult<()> {
+    if input["DryRun"].as_bool() == Some(true) {
+        return Err(KinesisError::dry_run());
+    }
+    Ok(())
 }

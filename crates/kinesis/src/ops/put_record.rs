@@ -1,0 +1,29 @@
+//! PutRecord: one record through PutRecords' path. `SequenceNumberForOrdering` must be a
+//! sequence number this stream could have issued; the new record's number is always greater
+//! (numbers grow with time and position).
+
+use crate::error::{KinesisError, KinesisResult};
+use crate::keys::Seq;
+use crate::ops::put_records::{put, Entry};
+use crate::stream::shard_id;
+use crate::{ops, Kinesis};
+use aws_protocol::RequestContext;
+use serde_json::{json, Value};
+use service::input::str_opt;
+
+pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {
+    ops::refuse_dry_run(&input)?;
+    let entry = Entry::read(&input)?;
+    if let Some(text) = str_opt(&input, "SequenceNumberForOrdering") {
+        if Seq::parse(text).is_none_or(|s| s.ms > k.now_ms()) {
+            let key = ops::stream_key(ctx, &input)?;
+            return Err(KinesisError::invalid_argument(format!(
+                "ExclusiveMinimumSequenceNumber {text} used in PutRecord on stream {} under account {} is invalid.",
+                key.2, key.0
+            )));
+        }
+    }
+    let placed = put(k, ctx, &input, vec![entry]).await?;
+    let p = &placed[0];
+    Ok(json!({"ShardId": shard_id(p.shard), "SequenceNumber": p.seq.to_wire(), "EncryptionType": "NONE"}))
+}
