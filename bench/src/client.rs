@@ -49,8 +49,13 @@ impl Conn {
 
 /// A JSON-protocol request for `target` (`AmazonSQS.SendMessage`) with `body`.
 pub fn json_request(host: &str, target: &str, body: &str) -> Vec<u8> {
+    json_request_as(host, target, "1.0", body)
+}
+
+/// A request in AWS JSON `version` (`1.0` for SQS, `1.1` for Kinesis).
+pub fn json_request_as(host: &str, target: &str, version: &str, body: &str) -> Vec<u8> {
     format!(
-        "POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: {target}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: {target}\r\nContent-Type: application/x-amz-json-{version}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .into_bytes()

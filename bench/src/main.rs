@@ -4,6 +4,7 @@
 
 mod ceiling;
 mod client;
+mod kinesis;
 mod scenarios;
 
 use clap::{Parser, Subcommand};
@@ -26,8 +27,10 @@ enum Cmd {
         port: u16,
     },
     /// One scenario against an endpoint (host:port): send, batch, e2e (a quarter of the
-    /// connections produce, the rest consume), drain (consume only) or list (ListQueues: the
-    /// cost of a request that touches no store).
+    /// connections produce, the rest consume), drain (consume only), list (ListQueues: the
+    /// cost of a request that touches no store), publish, publish-batch, kinesis-put
+    /// (PutRecords of 500 into 4 shards) or kinesis-get (500,000 records put, then every
+    /// shard read from TRIM_HORIZON).
     Load {
         #[arg(long)]
         endpoint: String,
@@ -100,6 +103,17 @@ fn main() {
                         (scenarios::publish_batch_request(&endpoint, &topic, body_bytes), 10)
                     };
                     scenarios::closed_loop(&endpoint, connections, d, req, n).await
+                }
+                "kinesis-put" => {
+                    kinesis::create_stream(&endpoint, "bench-put", 4).await;
+                    let req = kinesis::put_records_request(&endpoint, "bench-put", 500, body_bytes);
+                    scenarios::closed_loop(&endpoint, connections, d, req, 500).await
+                }
+                "kinesis-get" => {
+                    kinesis::create_stream(&endpoint, "bench-get", 4).await;
+                    let req = kinesis::put_records_request(&endpoint, "bench-get", 500, body_bytes);
+                    kinesis::fill(&endpoint, req, 1000, connections).await;
+                    kinesis::read_all(&endpoint, "bench-get", 10_000, d).await
                 }
                 "list" => {
                     let req = client::json_request(&endpoint, "AmazonSQS.ListQueues", "{}");
@@ -249,6 +263,25 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
     row("SNS PublishBatch of 10, 10 queues (messages)", &s, s.items_per_s(), c.rps() * 10.0);
     println!("(SNS ceiling columns: the SQS batch-request ceiling; targets 15,000 publishes/s with p99 < 10 ms, 60,000 batch messages/s)");
 
+    // Kinesis, as the issue measures it: 4 connections, 1 KiB records, 4 shards.
+    kinesis::create_stream(&q.addr, "bench-put", 4).await;
+    let put = kinesis::put_records_request(&q.addr, "bench-put", 500, 1024);
+    let s = scenarios::closed_loop(&q.addr, 4, d, put, 500).await;
+    let c = scenarios::closed_loop(
+        &ceiling.addr,
+        4,
+        d,
+        kinesis::put_records_request(&ceiling.addr, "bench-put", 500, 1024),
+        1,
+    )
+    .await;
+    row("Kinesis PutRecords of 500, 4 shards (records)", &s, s.items_per_s(), c.rps() * 500.0);
+    kinesis::create_stream(&q.addr, "bench-get", 4).await;
+    kinesis::fill(&q.addr, kinesis::put_records_request(&q.addr, "bench-get", 500, 1024), 1000, 4).await;
+    let s = kinesis::read_all(&q.addr, "bench-get", 10_000, d).await;
+    row("Kinesis GetRecords, 4 shards from TRIM_HORIZON", &s, s.items_per_s(), 0.0);
+    println!("(Kinesis: 4 connections; targets 120,000 records/s put, 240,000 read; GetRecords reads 500,000 records)");
+
     drop(q);
     if million > 0 {
         // A fresh process, so the queues of the scenarios above do not count.
@@ -280,10 +313,15 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+/// A figure beside its ceiling (0: no ceiling measured for it).
 fn row(name: &str, s: &scenarios::Stats, ours: f64, ceiling: f64) {
+    let (ceiling, ratio) = if ceiling > 0.0 {
+        (format!("{ceiling:.0}"), format!("{:.2}", ours / ceiling))
+    } else {
+        ("-".to_string(), "-".to_string())
+    };
     println!(
-        "{name:<44} {ours:>12.0} {ceiling:>12.0} {:>8.2} {:>9.2} {:>9.2}{}",
-        ours / ceiling.max(1.0),
+        "{name:<44} {ours:>12.0} {ceiling:>12} {ratio:>8} {:>9.2} {:>9.2}{}",
         s.percentile_ms(0.5),
         s.percentile_ms(0.99),
         if s.errors > 0 { format!("  ({} errors)", s.errors) } else { String::new() }

@@ -81,7 +81,8 @@ pub fn encode(model: Option<&Model>, shape: Option<&str>, v: &Value) -> Vec<u8> 
     out
 }
 
-fn from_json(model: Option<&Model>, shape: Option<&str>, v: &Value) -> Cbor {
+/// The CBOR value of a JSON-protocol value of shape `shape` (see [`encode`]).
+pub fn from_json(model: Option<&Model>, shape: Option<&str>, v: &Value) -> Cbor {
     let s = match (model, shape) {
         (Some(m), Some(name)) => m.shape(name),
         _ => &Value::Null,

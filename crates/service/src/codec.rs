@@ -64,6 +64,20 @@ pub fn generic_input_error(e: InputError, protocol: Protocol) -> AwsError {
     }
 }
 
+/// What an operation answers: a JSON-shaped value the model encodes for the call's protocol,
+/// or a response the operation encodes itself (a large body written without an intermediate
+/// value: Kinesis's GetRecords).
+pub enum Output {
+    Value(Value),
+    Encoded(Box<dyn FnOnce(Protocol) -> Response + Send>),
+}
+
+impl From<Value> for Output {
+    fn from(v: Value) -> Self {
+        Output::Value(v)
+    }
+}
+
 /// The request path of a model-driven service: an operation the model lacks is refused as AWS
 /// refuses it (`InvalidAction` over query, `UnknownOperationException` over JSON); the input is
 /// decoded and checked against the model's constraints; `dispatch` runs the operation (`None`:
@@ -78,7 +92,7 @@ pub async fn answer<F, Fut>(
 ) -> Response
 where
     F: FnOnce(Value) -> Fut,
-    Fut: std::future::Future<Output = Option<Result<Value, AwsError>>>,
+    Fut: std::future::Future<Output = Option<Result<Output, AwsError>>>,
 {
     let rid = call.ctx.request_id.as_str();
     let error = |e: AwsError| e.to_response(call.protocol, routes, rid);
@@ -99,7 +113,8 @@ where
         return error(generic_input_error(e, call.protocol));
     }
     match dispatch(input).await {
-        Some(Ok(v)) => encode_output(model, routes, call.protocol, call.operation, &v, rid),
+        Some(Ok(Output::Value(v))) => encode_output(model, routes, call.protocol, call.operation, &v, rid),
+        Some(Ok(Output::Encoded(f))) => f(call.protocol),
         Some(Err(e)) => error(e),
         None => error(AwsError::not_implemented(title, call.operation)),
     }

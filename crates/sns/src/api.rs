@@ -102,7 +102,7 @@ impl SnsService {
         }
         let (sns, ctx, op) = (&self.sns, call.ctx, call.operation);
         service::codec::answer(model(), &self.routes, "SNS", &call, |input| async move {
-            Some(ops::dispatch(sns, ctx, op, input).await?.map_err(|e| e.to_aws()))
+            Some(ops::dispatch(sns, ctx, op, input).await?.map(Into::into).map_err(|e| e.to_aws()))
         })
         .await
     }

@@ -7,8 +7,10 @@ use crate::keys::Seq;
 use crate::records::{decode_chunk, ShardIterator, ITERATOR_LIFETIME_MS};
 use crate::stream::shard_id;
 use crate::{ops, persist, Kinesis};
+use aws_protocol::{Protocol, Response};
 use base64::Engine;
 use serde_json::{json, Value};
+use service::codec::Output;
 use service::input::{int_opt, str_opt};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -17,7 +19,7 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 const MAX_BYTES: usize = 10 * 1024 * 1024;
 const MAX_LIMIT: u64 = 10_000;
 
-pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Value> {
+pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Output> {
     let text = str_opt(&input, "ShardIterator").unwrap_or_default();
     let Some(it) = ShardIterator::decode(text) else {
         return Err(KinesisError::invalid_argument("Invalid ShardIterator."));
@@ -68,39 +70,135 @@ pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Value> {
     } else {
         Vec::new()
     };
-    let (mut out, mut bytes, mut next, mut last_arrival) = (Vec::new(), 0usize, from, None);
+    let mut page = Page { records: Vec::new(), behind: 0, next: None, children: Vec::new() };
+    let (mut bytes, mut next, mut last_arrival) = (0usize, from, None);
     'chunks: for chunk in &chunks {
         for r in decode_chunk(chunk.first, &chunk.blob).filter(|r| r.position >= from) {
-            if out.len() as u64 >= limit || (!out.is_empty() && bytes + r.size() > MAX_BYTES) {
+            if page.records.len() as u64 >= limit || (!page.records.is_empty() && bytes + r.size() > MAX_BYTES) {
                 break 'chunks;
             }
             bytes += r.size();
-            let mut rec = json!({
-                "SequenceNumber": Seq { ms: chunk.arrival_ms, shard: index, position: r.position }.to_wire(),
-                "ApproximateArrivalTimestamp": chunk.arrival_ms as f64 / 1000.0,
-                "Data": B64.encode(r.data),
-                "EncryptionType": "NONE",
+            page.records.push(Out {
+                seq: Seq { ms: chunk.arrival_ms, shard: index, position: r.position }.to_wire(),
+                arrival_ms: chunk.arrival_ms,
+                data: r.data.to_vec(),
+                key: r.partition_key.map(str::to_string),
             });
-            if let Some(key) = r.partition_key {
-                rec["PartitionKey"] = key.into();
-            }
-            out.push(rec);
             next = r.position + 1;
             last_arrival = Some(chunk.arrival_ms);
         }
     }
     // Caught up when nothing taken lies beyond what was read.
     let caught_up = next >= tip;
-    let behind = match last_arrival {
+    page.behind = match last_arrival {
         Some(ms) if !caught_up => now.saturating_sub(ms),
         _ => 0,
     };
-    let mut answer = json!({ "Records": out, "MillisBehindLatest": behind });
     if closed && caught_up {
-        answer["ChildShards"] = children.into();
+        page.children = children;
     } else {
-        let it = ShardIterator { position: next, issued_ms: now, ..it };
-        answer["NextShardIterator"] = it.encode().into();
+        page.next = Some(ShardIterator { position: next, issued_ms: now, ..it }.encode());
     }
-    Ok(answer)
+    Ok(Output::Encoded(Box::new(move |protocol| page.encode(protocol))))
+}
+
+/// One record as GetRecords answers it.
+struct Out {
+    seq: String,
+    arrival_ms: u64,
+    data: Vec<u8>,
+    key: Option<String>,
+}
+
+/// GetRecords' answer, written straight into the body of the call's protocol: a page of 10,000
+/// records is megabytes, and an intermediate JSON value of it cost more than reading it.
+struct Page {
+    records: Vec<Out>,
+    behind: u64,
+    next: Option<String>,
+    children: Vec<Value>,
+}
+
+impl Page {
+    fn encode(self, protocol: Protocol) -> Response {
+        match protocol {
+            Protocol::Cbor11 => Response::ok("application/x-amz-cbor-1.1", self.cbor()),
+            p => Response::ok(p.content_type(), self.json()),
+        }
+    }
+
+    fn json(self) -> Vec<u8> {
+        use std::io::Write;
+        let size: usize = self.records.iter().map(|r| r.data.len() * 4 / 3 + 160).sum();
+        let mut out = Vec::with_capacity(size + 1024);
+        out.extend_from_slice(b"{\"Records\":[");
+        for (i, r) in self.records.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            // Sequence numbers are digits and base64 needs no escaping; the key may.
+            let _ = write!(
+                out,
+                "{{\"SequenceNumber\":\"{}\",\"ApproximateArrivalTimestamp\":{}.{:03},\"Data\":\"",
+                r.seq,
+                r.arrival_ms / 1000,
+                r.arrival_ms % 1000
+            );
+            let at = out.len();
+            out.resize(at + base64::encoded_len(r.data.len(), true).unwrap_or(0), 0);
+            let n = B64.encode_slice(&r.data, &mut out[at..]).unwrap_or(0);
+            out.truncate(at + n);
+            out.extend_from_slice(b"\"");
+            if let Some(key) = &r.key {
+                out.extend_from_slice(b",\"PartitionKey\":");
+                let _ = serde_json::to_writer(&mut out, key);
+            }
+            out.extend_from_slice(b",\"EncryptionType\":\"NONE\"}");
+        }
+        let _ = write!(out, "],\"MillisBehindLatest\":{}", self.behind);
+        if let Some(next) = &self.next {
+            out.extend_from_slice(b",\"NextShardIterator\":");
+            let _ = serde_json::to_writer(&mut out, next);
+        } else {
+            out.extend_from_slice(b",\"ChildShards\":");
+            let _ = serde_json::to_writer(&mut out, &self.children);
+        }
+        out.push(b'}');
+        out
+    }
+
+    fn cbor(self) -> Vec<u8> {
+        use ciborium::value::Value as Cbor;
+        let text = |s: &str| Cbor::Text(s.to_string());
+        let records = self
+            .records
+            .into_iter()
+            .map(|r| {
+                let mut m = vec![
+                    (text("SequenceNumber"), Cbor::Text(r.seq)),
+                    (text("ApproximateArrivalTimestamp"), Cbor::Tag(1, Box::new(Cbor::Integer(r.arrival_ms.into())))),
+                    (text("Data"), Cbor::Bytes(r.data)),
+                    (text("EncryptionType"), text("NONE")),
+                ];
+                if let Some(k) = r.key {
+                    m.push((text("PartitionKey"), Cbor::Text(k)));
+                }
+                Cbor::Map(m)
+            })
+            .collect();
+        let mut top = vec![
+            (text("Records"), Cbor::Array(records)),
+            (text("MillisBehindLatest"), Cbor::Integer(self.behind.into())),
+        ];
+        match self.next {
+            Some(next) => top.push((text("NextShardIterator"), Cbor::Text(next))),
+            None => {
+                top.push((text("ChildShards"), aws_protocol::cbor::from_json(None, None, &Value::Array(self.children))))
+            }
+        }
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail.
+        let _ = ciborium::ser::into_writer(&Cbor::Map(top), &mut out);
+        out
+    }
 }

@@ -6,6 +6,7 @@ use crate::stream::Stream;
 use crate::{Kinesis, StreamKey};
 use aws_protocol::RequestContext;
 use serde_json::Value;
+use service::codec::Output;
 use service::input::str_opt;
 
 mod create_stream;
@@ -25,8 +26,8 @@ pub(crate) async fn dispatch(
     ctx: &RequestContext,
     op: &str,
     input: Value,
-) -> Option<KinesisResult<Value>> {
-    Some(match op {
+) -> Option<KinesisResult<Output>> {
+    let answer = match op {
         "CreateStream" => create_stream::handle(k, ctx, input).await,
         "DeleteStream" => delete_stream::handle(k, ctx, input).await,
         "DescribeStream" => describe_stream::handle(k, ctx, input),
@@ -36,9 +37,10 @@ pub(crate) async fn dispatch(
         "PutRecord" => put_record::handle(k, ctx, input).await,
         "PutRecords" => put_records::handle(k, ctx, input).await,
         "GetShardIterator" => get_shard_iterator::handle(k, ctx, input).await,
-        "GetRecords" => get_records::handle(k, input).await,
+        "GetRecords" => return Some(get_records::handle(k, input).await),
         _ => return None,
-    })
+    };
+    Some(answer.map(Output::from))
 }
 
 /// The stream an input names by StreamName or StreamARN (an ARN names its own account and

@@ -1,0 +1,108 @@
+//! Kinesis scenarios: PutRecords of 500 records into a 4-shard stream, and GetRecords reading
+//! every shard from TRIM_HORIZON on its own connection.
+
+use crate::client::{json_request_as, Conn};
+use crate::scenarios::Stats;
+use base64::Engine;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn request(addr: &str, op: &str, input: &Value) -> Vec<u8> {
+    json_request_as(addr, &format!("Kinesis_20131202.{op}"), "1.1", &input.to_string())
+}
+
+/// One call that must answer 200; its body.
+async fn call(c: &mut Conn, addr: &str, op: &str, input: Value) -> Value {
+    let (status, body) = c.send(&request(addr, op, &input)).await.expect(op);
+    assert_eq!(status, 200, "{op}: {}", String::from_utf8_lossy(&body));
+    serde_json::from_slice(&body).unwrap_or(Value::Null)
+}
+
+/// Creates a stream of `shards` shards (ACTIVE at once in Quayside).
+pub async fn create_stream(addr: &str, name: &str, shards: u32) {
+    let mut c = Conn::connect(addr).await.expect("connect");
+    call(&mut c, addr, "CreateStream", json!({"StreamName": name, "ShardCount": shards})).await;
+}
+
+/// PutRecords of `count` records of `bytes` bytes, with distinct partition keys (spread over
+/// the shards by their MD5).
+pub fn put_records_request(addr: &str, stream: &str, count: usize, bytes: usize) -> Vec<u8> {
+    let data = base64::engine::general_purpose::STANDARD.encode(vec![b'x'; bytes]);
+    let records: Vec<Value> = (0..count).map(|i| json!({"PartitionKey": format!("key-{i}"), "Data": data})).collect();
+    request(addr, "PutRecords", &json!({"StreamName": stream, "Records": records}))
+}
+
+/// Fills a stream with `calls` PutRecords calls over `conns` connections.
+pub async fn fill(addr: &str, req: Vec<u8>, calls: u64, conns: usize) {
+    let req = Arc::new(req);
+    let next = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let (req, next, addr) = (req.clone(), next.clone(), addr.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::connect(&addr).await.expect("connect");
+            while next.fetch_add(1, Ordering::Relaxed) < calls {
+                let (status, body) = c.send(&req).await.expect("PutRecords");
+                assert_eq!(status, 200, "PutRecords: {}", String::from_utf8_lossy(&body));
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+/// Reads every shard of `stream` from TRIM_HORIZON, one connection per shard, `limit` records
+/// per GetRecords, until each is caught up or `duration` ends; counts records read.
+pub async fn read_all(addr: &str, stream: &str, limit: u32, duration: Duration) -> Stats {
+    let mut c = Conn::connect(addr).await.expect("connect");
+    let shards = call(&mut c, addr, "ListShards", json!({"StreamName": stream})).await;
+    let ids: Vec<String> = shards["Shards"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["ShardId"].as_str().map(String::from))
+        .collect();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for id in ids {
+        let (addr, stream) = (addr.to_string(), stream.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut s = Stats::default();
+            let mut c = Conn::connect(&addr).await.expect("connect");
+            let input = json!({"StreamName": stream, "ShardId": id, "ShardIteratorType": "TRIM_HORIZON"});
+            let mut it = call(&mut c, &addr, "GetShardIterator", input).await["ShardIterator"].clone();
+            while started.elapsed() < duration {
+                let t = Instant::now();
+                let req = request(&addr, "GetRecords", &json!({"ShardIterator": it, "Limit": limit}));
+                let Ok((200, body)) = c.send(&req).await else {
+                    s.errors += 1;
+                    break;
+                };
+                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let n = v["Records"].as_array().map_or(0, Vec::len) as u64;
+                s.requests += 1;
+                s.items += n;
+                s.latencies_us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                if n == 0 || v["MillisBehindLatest"] == 0 && n < u64::from(limit) {
+                    break;
+                }
+                it = v["NextShardIterator"].clone();
+            }
+            s
+        }));
+    }
+    let mut total = Stats::default();
+    for t in tasks {
+        if let Ok(s) = t.await {
+            total.requests += s.requests;
+            total.items += s.items;
+            total.errors += s.errors;
+            total.latencies_us.extend(s.latencies_us);
+        }
+    }
+    total.seconds = started.elapsed().as_secs_f64();
+    total
+}
