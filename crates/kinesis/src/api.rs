@@ -5,7 +5,7 @@
 use crate::{ops, persist, Kinesis};
 use aws_protocol::model::Model;
 use aws_protocol::{Response, ServiceRoutes};
-use service::{BoxFuture, Call, Env, Service, ServiceDef};
+use service::{BoxFuture, Call, Env, OptionSpec, Service, ServiceDef};
 use std::sync::{Arc, OnceLock};
 
 /// The trimmed Kinesis model, parsed once.
@@ -21,10 +21,19 @@ pub fn def() -> ServiceDef {
     ServiceDef {
         name: "kinesis",
         migrations: persist::MIGRATIONS.to_vec(),
-        options: &[],
+        options: &[OptionSpec {
+            flag: "kinesis-shard-limit",
+            help: "Open Kinesis shards an account may have in a region (DescribeLimits' ShardLimit)",
+            default: "500",
+            values: &[],
+        }],
         listeners: &[],
         open: Box::new(|env: &Env| {
-            let k = Kinesis::open(env.store.clone(), env.clock.clone()).map_err(|e| format!("kinesis: {e}"))?;
+            let limit = match env.option("kinesis-shard-limit") {
+                "" => crate::DEFAULT_SHARD_LIMIT,
+                n => n.parse().map_err(|_| format!("kinesis: --kinesis-shard-limit {n} is not a number"))?,
+            };
+            let k = Kinesis::open(env.store.clone(), env.clock.clone(), limit).map_err(|e| format!("kinesis: {e}"))?;
             Ok(Arc::new(KinesisService::new(k)) as Arc<dyn Service>)
         }),
     }
@@ -64,6 +73,10 @@ impl Service for KinesisService {
 
     fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Response> {
         Box::pin(self.answer(call))
+    }
+
+    fn tick(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.kinesis.tick())
     }
 
     fn reset(&self) -> BoxFuture<'_, Result<(), String>> {

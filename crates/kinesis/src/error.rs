@@ -44,6 +44,11 @@ impl KinesisError {
         Self::shape("SerializationException", message)
     }
 
+    /// `ResourceNotFoundException` with its own words.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::shape("ResourceNotFoundException", message)
+    }
+
     /// `ResourceNotFoundException` for a shard.
     pub fn shard_not_found(shard: &str, stream: &str, account: &str) -> Self {
         Self::shape(

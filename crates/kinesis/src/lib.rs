@@ -12,6 +12,7 @@ mod ops;
 mod persist;
 pub mod records;
 pub mod stream;
+mod tags;
 
 pub use api::{def, KinesisService};
 pub use error::{KinesisError, KinesisResult};
@@ -40,13 +41,23 @@ struct Inner {
     /// Streams by key, in name order per account and region (ListStreams' order).
     streams: RwLock<BTreeMap<StreamKey, Stream>>,
     next_id: AtomicI64,
+    /// Open shards an account may have in a region (`--kinesis-shard-limit`).
+    shard_limit: u32,
+    /// UpdateAccountSettings' MinimumThroughputBillingCommitment by account, as answered.
+    settings: RwLock<BTreeMap<String, serde_json::Value>>,
 }
+
+/// AWS's default open-shard quota per account and region (us-east-1, us-west-2, eu-west-1).
+pub const DEFAULT_SHARD_LIMIT: u32 = 500;
+
+/// ON_DEMAND streams an account may have in a region.
+pub const ON_DEMAND_STREAM_LIMIT: usize = 50;
 
 impl Kinesis {
     /// Loads every stream from the store (opened with [`MIGRATIONS`]).
     ///
     /// Errors: the store cannot be read.
-    pub fn open(store: Store, clock: Arc<dyn Clock>) -> store::Result<Kinesis> {
+    pub fn open(store: Store, clock: Arc<dyn Clock>, shard_limit: u32) -> store::Result<Kinesis> {
         let mut streams = store.run_blocking(persist::load_streams)?;
         // Sequence numbering goes on from the last stored record (the stored meta only knows
         // where it was when last saved).
@@ -58,9 +69,17 @@ impl Kinesis {
             }
         }
         let next = streams.iter().map(|s| s.id).max().unwrap_or(0) + 1;
+        let settings = RwLock::new(store.run_blocking(persist::load_settings)?);
         let map = streams.into_iter().map(|s| ((s.account.clone(), s.region.clone(), s.name.clone()), s)).collect();
         Ok(Kinesis {
-            inner: Arc::new(Inner { store, clock, streams: RwLock::new(map), next_id: AtomicI64::new(next) }),
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                streams: RwLock::new(map),
+                next_id: AtomicI64::new(next),
+                shard_limit,
+                settings,
+            }),
         })
     }
 
@@ -80,10 +99,94 @@ impl Kinesis {
         self.inner.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
+    pub(crate) fn shard_limit(&self) -> u32 {
+        self.inner.shard_limit
+    }
+
+    pub(crate) fn settings(&self) -> &RwLock<BTreeMap<String, serde_json::Value>> {
+        &self.inner.settings
+    }
+
+    /// Open shards of an account in a region, every stream counted.
+    pub(crate) fn open_shard_count(&self, account: &str, region: &str) -> usize {
+        let streams = self.inner.streams.read();
+        streams.values().filter(|s| s.account == account && s.region == region).map(|s| s.open_shards().count()).sum()
+    }
+
+    /// Housekeeping (about once a second, and when the virtual clock moves): records older
+    /// than their stream's retention are trimmed, a chunk at a time (a chunk's records arrived
+    /// together).
+    pub async fn tick(&self) {
+        let now = self.now_ms();
+        let shards: Vec<(i64, u32, u64)> = {
+            let streams = self.inner.streams.read();
+            streams
+                .values()
+                .flat_map(|s| {
+                    let cutoff = now.saturating_sub(s.retention_hours.max(0) as u64 * 3_600_000);
+                    s.shards.iter().map(move |sh| (s.id, sh.index, cutoff))
+                })
+                .collect()
+        };
+        if shards.is_empty() {
+            return;
+        }
+        // Where each shard's kept records begin, read off the writer's path.
+        let found = self
+            .store()
+            .read(move |c| {
+                let mut trims = Vec::new();
+                for (id, shard, cutoff) in shards {
+                    let keep_from = persist::position_at(c, id, shard, cutoff)?.unwrap_or(u64::MAX);
+                    if persist::has_chunks_before(c, id, shard, keep_from)? {
+                        trims.push((id, shard, keep_from));
+                    }
+                }
+                Ok(trims)
+            })
+            .await;
+        let trims = match found {
+            Ok(t) if !t.is_empty() => t,
+            Ok(_) => return,
+            Err(e) => {
+                tracing::warn!("kinesis: retention check failed: {e}");
+                return;
+            }
+        };
+        // The streams' stored numbering goes with the trim, so a restart after every record
+        // is gone still numbers on.
+        let metas: Vec<Stream> = {
+            let streams = self.inner.streams.read();
+            streams.values().filter(|s| trims.iter().any(|t| t.0 == s.id)).cloned().collect()
+        };
+        let done = self
+            .store()
+            .write(move |t| {
+                for (id, shard, before) in &trims {
+                    persist::trim(t, *id, *shard, *before)?;
+                }
+                for s in &metas {
+                    persist::save_stream(t, s)?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = done {
+            tracing::warn!("kinesis: retention trim failed: {e}");
+        }
+    }
+
+    /// ON_DEMAND streams of an account in a region.
+    pub(crate) fn on_demand_stream_count(&self, account: &str, region: &str) -> usize {
+        let streams = self.inner.streams.read();
+        streams.values().filter(|s| s.account == account && s.region == region && s.mode == "ON_DEMAND").count()
+    }
+
     /// Forgets every stream (the admin reset).
     pub async fn reset(&self) -> store::Result<()> {
         self.store().write(persist::reset).await?;
         self.inner.streams.write().clear();
+        self.inner.settings.write().clear();
         Ok(())
     }
 }

@@ -45,6 +45,10 @@ CREATE TABLE kinesis_chunks (
     records BLOB NOT NULL
 );
 CREATE UNIQUE INDEX kinesis_chunks_by_shard ON kinesis_chunks (stream_id, shard, first, arrival_ms, count);
+CREATE TABLE kinesis_settings (
+    account TEXT PRIMARY KEY,
+    settings TEXT NOT NULL
+);
 ",
     },
 ];
@@ -152,6 +156,20 @@ pub fn position_at(c: &Connection, stream_id: i64, shard: u32, at_ms: u64) -> Re
     .map(|p| p as u64))
 }
 
+/// Whether a shard holds chunks below position `before`.
+pub fn has_chunks_before(c: &Connection, stream_id: i64, shard: u32, before: u64) -> Result<bool> {
+    Ok(c.prepare_cached("SELECT 1 FROM kinesis_chunks WHERE stream_id = ?1 AND shard = ?2 AND first < ?3 LIMIT 1")?
+        .query_row(params![stream_id, shard, before.min(i64::MAX as u64) as i64], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Deletes a shard's chunks below position `before` (retention).
+pub fn trim(t: &Transaction<'_>, stream_id: i64, shard: u32, before: u64) -> Result<usize> {
+    Ok(t.prepare_cached("DELETE FROM kinesis_chunks WHERE stream_id = ?1 AND shard = ?2 AND first < ?3")?
+        .execute(params![stream_id, shard, before.min(i64::MAX as u64) as i64])?)
+}
+
 /// Removes a stream and its records.
 pub fn delete_stream(t: &Transaction<'_>, id: i64) -> Result<()> {
     t.execute("DELETE FROM kinesis_chunks WHERE stream_id = ?1", [id])?;
@@ -169,7 +187,26 @@ pub fn load_streams(t: &Transaction<'_>) -> Result<Vec<Stream>> {
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
+/// An account's settings (UpdateAccountSettings' answer).
+pub fn save_settings(t: &Transaction<'_>, account: &str, settings: &serde_json::Value) -> Result<()> {
+    t.prepare_cached(
+        "INSERT INTO kinesis_settings (account, settings) VALUES (?1, ?2) \
+         ON CONFLICT (account) DO UPDATE SET settings = excluded.settings",
+    )?
+    .execute(params![account, settings.to_string()])?;
+    Ok(())
+}
+
+pub fn load_settings(t: &Transaction<'_>) -> Result<std::collections::BTreeMap<String, serde_json::Value>> {
+    let mut st = t.prepare("SELECT account, settings FROM kinesis_settings")?;
+    let rows = st.query_map([], |r| {
+        let text: String = r.get(1)?;
+        Ok((r.get::<_, String>(0)?, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)))
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 pub fn reset(t: &Transaction<'_>) -> Result<()> {
-    t.execute_batch("DELETE FROM kinesis_chunks; DELETE FROM kinesis_streams;")?;
+    t.execute_batch("DELETE FROM kinesis_chunks; DELETE FROM kinesis_streams; DELETE FROM kinesis_settings;")?;
     Ok(())
 }

@@ -65,6 +65,19 @@ impl Shard {
     }
 }
 
+/// Why a reshard was refused (the operation words it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReshardError {
+    /// No shard of that index.
+    NoShard(u32),
+    /// The shard is closed already.
+    Closed(u32),
+    /// The split key is not inside the shard's range (start + 1 < key < end).
+    SplitKey(u32),
+    /// The two shards' ranges do not meet.
+    NotAdjacent(u32, u32),
+}
+
 /// The default record distribution strategy: every record names its partition key.
 pub const USER_PARTITION_KEY: &str = "USER_PARTITION_KEY";
 
@@ -86,6 +99,14 @@ pub struct Stream {
     /// USER_PARTITION_KEY, or AUTO (ON_DEMAND streams only): records without a partition key
     /// are spread over the open shards.
     pub distribution: String,
+    /// Shard-level metrics enabled (EnableEnhancedMonitoring), in AWS's order.
+    pub enhanced: Vec<String>,
+    /// The KMS key of a stream encrypted by StartStreamEncryption.
+    pub key_id: Option<String>,
+    /// UpdateStreamWarmThroughput's target (ON_DEMAND streams).
+    pub warm_mibps: Option<i64>,
+    /// PutResourcePolicy's document.
+    pub policy: Option<String>,
 }
 
 impl Stream {
@@ -95,6 +116,90 @@ impl Stream {
 
     pub fn open_shards(&self) -> impl Iterator<Item = &Shard> {
         self.shards.iter().filter(|s| s.closed.is_none())
+    }
+
+    fn open_shard(&self, index: u32) -> Result<usize, ReshardError> {
+        let at = self.shards.iter().position(|s| s.index == index).ok_or(ReshardError::NoShard(index))?;
+        if self.shards[at].closed.is_some() {
+            return Err(ReshardError::Closed(index));
+        }
+        Ok(at)
+    }
+
+    /// Closes the shard at `at`: its ending sequence number is after every record it holds.
+    fn close(&mut self, at: usize, now: u64) {
+        let sh = &mut self.shards[at];
+        sh.closed = Some(Seq { ms: now.max(sh.last_ms), shard: sh.index, position: sh.next.max(1) - 1 });
+    }
+
+    fn open_child(&mut self, start: u128, end: u128, parents: (Option<u32>, Option<u32>), now: u64) {
+        let index = self.shards.iter().map(|s| s.index + 1).max().unwrap_or(0);
+        self.shards.push(Shard {
+            index,
+            start,
+            end,
+            parent: parents.0,
+            adjacent_parent: parents.1,
+            created_ms: now,
+            closed: None,
+            next: 0,
+            last_ms: now,
+        });
+    }
+
+    /// SplitShard: closes the shard, opens two children divided at `key`.
+    pub fn split(&mut self, index: u32, key: u128, now: u64) -> Result<(), ReshardError> {
+        let at = self.open_shard(index)?;
+        let (start, end) = (self.shards[at].start, self.shards[at].end);
+        if key <= start.saturating_add(1) || key >= end {
+            return Err(ReshardError::SplitKey(index));
+        }
+        self.close(at, now);
+        self.open_child(start, key - 1, (Some(index), None), now);
+        self.open_child(key, end, (Some(index), None), now);
+        Ok(())
+    }
+
+    /// MergeShards: closes two shards whose ranges meet, opens one child over both.
+    pub fn merge(&mut self, index: u32, adjacent: u32, now: u64) -> Result<(), ReshardError> {
+        let (a, b) = (self.open_shard(index)?, self.open_shard(adjacent)?);
+        let (x, y) = (&self.shards[a], &self.shards[b]);
+        let (start, end) = if x.end.checked_add(1) == Some(y.start) {
+            (x.start, y.end)
+        } else if y.end.checked_add(1) == Some(x.start) {
+            (y.start, x.end)
+        } else {
+            return Err(ReshardError::NotAdjacent(index, adjacent));
+        };
+        self.close(a, now);
+        self.close(b, now);
+        self.open_child(start, end, (Some(index), Some(adjacent)), now);
+        Ok(())
+    }
+
+    /// UpdateShardCount with UNIFORM_SCALING: closes every open shard and opens `target`
+    /// shards over even ranges; each child's parents are the (first two) closed shards its
+    /// range overlaps.
+    pub fn rescale(&mut self, target: u32, now: u64) {
+        let old: Vec<(u32, u128, u128)> = self.open_shards().map(|s| (s.index, s.start, s.end)).collect();
+        let open: Vec<usize> = (0..self.shards.len()).filter(|&i| self.shards[i].closed.is_none()).collect();
+        for at in open {
+            self.close(at, now);
+        }
+        for (start, end) in crate::keys::even_ranges(target) {
+            let mut over = old.iter().filter(|(_, s, e)| *s <= end && start <= *e).map(|o| o.0);
+            let parents = (over.next(), over.next());
+            self.open_child(start, end, parents, now);
+        }
+    }
+
+    /// What records are stored as: KMS once StartStreamEncryption ran, NONE before.
+    pub fn encryption_type(&self) -> &'static str {
+        if self.key_id.is_some() {
+            "KMS"
+        } else {
+            "NONE"
+        }
     }
 
     fn mode_details(&self) -> Value {
@@ -110,8 +215,11 @@ impl Stream {
         o.insert("StreamModeDetails".into(), self.mode_details());
         o.insert("RetentionPeriodHours".into(), self.retention_hours.into());
         o.insert("StreamCreationTimestamp".into(), json!(self.created_ms as f64 / 1000.0));
-        o.insert("EnhancedMonitoring".into(), json!([{"ShardLevelMetrics": []}]));
-        o.insert("EncryptionType".into(), "NONE".into());
+        o.insert("EnhancedMonitoring".into(), json!([{ "ShardLevelMetrics": self.enhanced }]));
+        o.insert("EncryptionType".into(), self.encryption_type().into());
+        if let Some(key) = &self.key_id {
+            o.insert("KeyId".into(), key.clone().into());
+        }
         o
     }
 
@@ -130,6 +238,9 @@ impl Stream {
         o.insert("ConsumerCount".into(), 0.into());
         o.insert("MaxRecordSizeInKiB".into(), self.max_record_kib.into());
         o.insert("RecordDistributionStrategy".into(), self.distribution.clone().into());
+        if let Some(target) = self.warm_mibps {
+            o.insert("WarmThroughput".into(), json!({"TargetMiBps": target, "CurrentMiBps": target}));
+        }
         Value::Object(o)
     }
 
@@ -143,6 +254,10 @@ impl Stream {
             "tags": self.tags,
             "max_record_kib": self.max_record_kib,
             "distribution": self.distribution,
+            "enhanced": self.enhanced,
+            "key_id": self.key_id,
+            "warm_mibps": self.warm_mibps,
+            "policy": self.policy,
             "shards": self.shards.iter().map(|s| json!({
                 "index": s.index,
                 "start": s.start.to_string(),
@@ -192,6 +307,10 @@ impl Stream {
             tags: serde_json::from_value(v["tags"].clone()).unwrap_or_default(),
             max_record_kib: v["max_record_kib"].as_i64().unwrap_or(1024),
             distribution: v["distribution"].as_str().unwrap_or(USER_PARTITION_KEY).to_string(),
+            enhanced: serde_json::from_value(v["enhanced"].clone()).unwrap_or_default(),
+            key_id: v["key_id"].as_str().map(str::to_string),
+            warm_mibps: v["warm_mibps"].as_i64(),
+            policy: v["policy"].as_str().map(str::to_string),
         }
     }
 }
@@ -229,6 +348,10 @@ mod tests {
             tags: [("k".to_string(), "v".to_string())].into(),
             max_record_kib: 2048,
             distribution: "AUTO".into(),
+            enhanced: vec!["IncomingBytes".into()],
+            key_id: Some("alias/aws/kinesis".into()),
+            warm_mibps: Some(10),
+            policy: Some("{}".into()),
         };
         assert_eq!(Stream::from_json(3, "000000000000", "us-east-1", "s", &s.to_json()), s);
     }

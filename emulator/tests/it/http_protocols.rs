@@ -182,7 +182,7 @@ async fn services_not_built_yet_answer_not_implemented() {
         addr,
         "POST",
         "/",
-        &[("X-Amz-Target", "Kinesis_20131202.DescribeLimits"), ("Content-Type", "application/x-amz-json-1.1")],
+        &[("X-Amz-Target", "Kinesis_20131202.ListChannels"), ("Content-Type", "application/x-amz-json-1.1")],
         b"{}",
     )
     .await;
@@ -191,7 +191,7 @@ async fn services_not_built_yet_answer_not_implemented() {
     // The CBOR variant (Java SDKs, KCL) is answered in CBOR.
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    s.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Kinesis_20131202.DescribeLimits\r\nContent-Type: application/x-amz-cbor-1.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\n\xa0")
+    s.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Kinesis_20131202.ListChannels\r\nContent-Type: application/x-amz-cbor-1.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\n\xa0")
         .await
         .unwrap();
     let mut buf = Vec::new();

@@ -6,6 +6,7 @@ mod common;
 mod fuzz;
 mod house;
 mod http_protocols;
+mod kinesis_admin;
 mod kinesis_records;
 mod kinesis_streams;
 mod process;

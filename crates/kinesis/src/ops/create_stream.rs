@@ -4,7 +4,7 @@
 use crate::error::{KinesisError, KinesisResult};
 use crate::keys::even_ranges;
 use crate::stream::{Shard, Stream, USER_PARTITION_KEY};
-use crate::{persist, Kinesis};
+use crate::{ops, persist, Kinesis, ON_DEMAND_STREAM_LIMIT};
 use aws_protocol::RequestContext;
 use serde_json::{json, Value};
 use service::input::{int_opt, str_opt};
@@ -28,12 +28,23 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
             "The AUTO record distribution strategy is only supported for streams in ON_DEMAND mode.",
         ));
     }
+    let warm = int_opt(&input, "WarmThroughputMiBps").filter(|_| mode == "ON_DEMAND");
     let now = k.now_ms();
     let tags = input["Tags"]
         .as_object()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
         .unwrap_or_default();
     let key = (ctx.account.clone(), ctx.region.clone(), name.clone());
+    ops::check_shard_limit(k, &key, count.max(0) as usize)?;
+    if mode == "ON_DEMAND" {
+        let on_demand = k.on_demand_stream_count(&ctx.account, &ctx.region);
+        if on_demand >= ON_DEMAND_STREAM_LIMIT {
+            return Err(KinesisError::limit_exceeded(format!(
+                "This request would exceed the limit of {ON_DEMAND_STREAM_LIMIT} ON_DEMAND streams for the account {} in {}.",
+                ctx.account, ctx.region
+            )));
+        }
+    }
     let pending = {
         let mut streams = k.streams().write();
         if streams.contains_key(&key) {
@@ -67,6 +78,10 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
             tags,
             max_record_kib: int_opt(&input, "MaxRecordSizeInKiB").unwrap_or(1024),
             distribution,
+            enhanced: Vec::new(),
+            key_id: None,
+            warm_mibps: warm,
+            policy: None,
         };
         let saved = stream.clone();
         streams.insert(key.clone(), stream);

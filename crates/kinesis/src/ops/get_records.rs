@@ -31,7 +31,7 @@ pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Output> {
     let shard = shard_id(it.shard);
     let gone = || KinesisError::shard_not_found(&shard, &it.stream, &it.account);
     // The shard's tip (positions below it are taken), whether it is closed, and its children.
-    let (tip, closed, children) = {
+    let (tip, closed, children, encryption) = {
         let streams = k.streams().read();
         let key = (it.account.clone(), it.region.clone(), it.stream.clone());
         let s = streams.get(&key).filter(|s| s.id == it.stream_id).ok_or_else(gone)?;
@@ -50,7 +50,7 @@ pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Output> {
                 })
             })
             .collect();
-        (sh.next, sh.closed.is_some(), children)
+        (sh.next, sh.closed.is_some(), children, s.encryption_type())
     };
     ops::refuse_dry_run(&input)?;
     let limit = int_opt(&input, "Limit").map_or(MAX_LIMIT, |l| (l.max(1) as u64).min(MAX_LIMIT));
@@ -70,7 +70,7 @@ pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Output> {
     } else {
         Vec::new()
     };
-    let mut page = Page { records: Vec::new(), behind: 0, next: None, children: Vec::new() };
+    let mut page = Page { records: Vec::new(), behind: 0, next: None, children: Vec::new(), encryption };
     let (mut bytes, mut next, mut last_arrival) = (0usize, from, None);
     'chunks: for chunk in &chunks {
         for r in decode_chunk(chunk.first, &chunk.blob).filter(|r| r.position >= from) {
@@ -117,6 +117,7 @@ struct Page {
     behind: u64,
     next: Option<String>,
     children: Vec<Value>,
+    encryption: &'static str,
 }
 
 impl Page {
@@ -153,7 +154,7 @@ impl Page {
                 out.extend_from_slice(b",\"PartitionKey\":");
                 let _ = serde_json::to_writer(&mut out, key);
             }
-            out.extend_from_slice(b",\"EncryptionType\":\"NONE\"}");
+            let _ = write!(out, ",\"EncryptionType\":\"{}\"}}", self.encryption);
         }
         let _ = write!(out, "],\"MillisBehindLatest\":{}", self.behind);
         if let Some(next) = &self.next {
@@ -178,7 +179,7 @@ impl Page {
                     (text("SequenceNumber"), Cbor::Text(r.seq)),
                     (text("ApproximateArrivalTimestamp"), Cbor::Tag(1, Box::new(Cbor::Integer(r.arrival_ms.into())))),
                     (text("Data"), Cbor::Bytes(r.data)),
-                    (text("EncryptionType"), text("NONE")),
+                    (text("EncryptionType"), text(self.encryption)),
                 ];
                 if let Some(k) = r.key {
                     m.push((text("PartitionKey"), Cbor::Text(k)));

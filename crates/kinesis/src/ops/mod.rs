@@ -2,23 +2,48 @@
 //! JSON-shaped output; the helpers every operation shares are here.
 
 use crate::error::{KinesisError, KinesisResult};
-use crate::stream::Stream;
-use crate::{Kinesis, StreamKey};
+use crate::stream::{shard_id, ReshardError, Stream};
+use crate::{persist, Kinesis, StreamKey};
 use aws_protocol::RequestContext;
 use serde_json::Value;
 use service::codec::Output;
 use service::input::str_opt;
 
+mod add_tags_to_stream;
 mod create_stream;
+mod decrease_stream_retention_period;
+mod delete_resource_policy;
 mod delete_stream;
+mod describe_account_settings;
+mod describe_limits;
 mod describe_stream;
 mod describe_stream_summary;
+mod disable_enhanced_monitoring;
+mod enable_enhanced_monitoring;
 mod get_records;
+mod get_resource_policy;
 mod get_shard_iterator;
+mod increase_stream_retention_period;
 mod list_shards;
 mod list_streams;
+mod list_tags_for_resource;
+mod list_tags_for_stream;
+mod merge_shards;
 mod put_record;
 mod put_records;
+mod put_resource_policy;
+mod remove_tags_from_stream;
+mod split_shard;
+mod start_stream_encryption;
+mod stop_stream_encryption;
+mod tag_resource;
+mod untag_resource;
+mod update_account_settings;
+mod update_max_record_size;
+mod update_shard_count;
+mod update_stream_mode;
+mod update_stream_record_distribution_strategy;
+mod update_stream_warm_throughput;
 
 /// Runs an operation; `None` if it is not built yet.
 pub(crate) async fn dispatch(
@@ -38,6 +63,33 @@ pub(crate) async fn dispatch(
         "PutRecords" => put_records::handle(k, ctx, input).await,
         "GetShardIterator" => get_shard_iterator::handle(k, ctx, input).await,
         "GetRecords" => return Some(get_records::handle(k, input).await),
+        "AddTagsToStream" => add_tags_to_stream::handle(k, ctx, input).await,
+        "DecreaseStreamRetentionPeriod" => decrease_stream_retention_period::handle(k, ctx, input).await,
+        "DeleteResourcePolicy" => delete_resource_policy::handle(k, ctx, input).await,
+        "DescribeAccountSettings" => describe_account_settings::handle(k, ctx),
+        "DescribeLimits" => describe_limits::handle(k, ctx),
+        "DisableEnhancedMonitoring" => disable_enhanced_monitoring::handle(k, ctx, input).await,
+        "EnableEnhancedMonitoring" => enable_enhanced_monitoring::handle(k, ctx, input).await,
+        "GetResourcePolicy" => get_resource_policy::handle(k, ctx, input),
+        "IncreaseStreamRetentionPeriod" => increase_stream_retention_period::handle(k, ctx, input).await,
+        "ListTagsForResource" => list_tags_for_resource::handle(k, ctx, input),
+        "ListTagsForStream" => list_tags_for_stream::handle(k, ctx, input),
+        "MergeShards" => merge_shards::handle(k, ctx, input).await,
+        "PutResourcePolicy" => put_resource_policy::handle(k, ctx, input).await,
+        "RemoveTagsFromStream" => remove_tags_from_stream::handle(k, ctx, input).await,
+        "SplitShard" => split_shard::handle(k, ctx, input).await,
+        "StartStreamEncryption" => start_stream_encryption::handle(k, ctx, input).await,
+        "StopStreamEncryption" => stop_stream_encryption::handle(k, ctx, input).await,
+        "TagResource" => tag_resource::handle(k, ctx, input).await,
+        "UntagResource" => untag_resource::handle(k, ctx, input).await,
+        "UpdateAccountSettings" => update_account_settings::handle(k, ctx, input).await,
+        "UpdateMaxRecordSize" => update_max_record_size::handle(k, ctx, input).await,
+        "UpdateShardCount" => update_shard_count::handle(k, ctx, input).await,
+        "UpdateStreamMode" => update_stream_mode::handle(k, ctx, input).await,
+        "UpdateStreamRecordDistributionStrategy" => {
+            update_stream_record_distribution_strategy::handle(k, ctx, input).await
+        }
+        "UpdateStreamWarmThroughput" => update_stream_warm_throughput::handle(k, ctx, input).await,
         _ => return None,
     };
     Some(answer.map(Output::from))
@@ -94,6 +146,193 @@ pub(crate) fn with_stream<R>(
 pub(crate) fn refuse_dry_run(input: &Value) -> KinesisResult<()> {
     if input["DryRun"].as_bool() == Some(true) {
         return Err(KinesisError::dry_run());
+    }
+    Ok(())
+}
+
+/// Changes the stream the input names through `f` (on a copy, which replaces the stream once
+/// it is stored) and waits until the change is durable.
+///
+/// Errors: as [`with_stream`]; whatever `f` answers (nothing changes then); the store failed.
+pub(crate) async fn update_stream<R>(
+    k: &Kinesis,
+    ctx: &RequestContext,
+    input: &Value,
+    f: impl FnOnce(&mut Stream) -> KinesisResult<R>,
+) -> KinesisResult<R> {
+    let key = stream_key(ctx, input)?;
+    let (pending, r) = {
+        let mut streams = k.streams().write();
+        let s = streams.get_mut(&key).ok_or_else(|| KinesisError::stream_not_found(&key.2, &key.0))?;
+        let mut changed = s.clone();
+        let r = f(&mut changed)?;
+        let saved = changed.clone();
+        *s = changed;
+        (k.store().submit(move |t| persist::save_stream(t, &saved)), r)
+    };
+    pending.await?;
+    Ok(r)
+}
+
+/// [`update_stream`] for a stream that must be ACTIVE (`ResourceInUseException` otherwise).
+pub(crate) async fn update_active_stream<R>(
+    k: &Kinesis,
+    ctx: &RequestContext,
+    input: &Value,
+    f: impl FnOnce(&mut Stream) -> KinesisResult<R>,
+) -> KinesisResult<R> {
+    update_stream(k, ctx, input, |s| {
+        if s.status != "ACTIVE" {
+            return Err(KinesisError::stream_not_active(&s.name, &s.account, &s.status));
+        }
+        f(s)
+    })
+    .await
+}
+
+/// The input with `StreamARN` set from `ResourceARN` (the tagging and policy operations name
+/// a stream by its ARN; [`stream_key`] refuses other ARNs).
+pub(crate) fn resource_input(input: &Value) -> Value {
+    let mut v = input.clone();
+    if let Some(arn) = str_opt(input, "ResourceARN") {
+        v["StreamARN"] = arn.into();
+    }
+    v
+}
+
+/// Retention bounds, in hours (24 hours to 365 days).
+pub(crate) const MIN_RETENTION_HOURS: i64 = 24;
+pub(crate) const MAX_RETENTION_HOURS: i64 = 8760;
+
+/// Increase or DecreaseStreamRetentionPeriod.
+///
+/// Errors: `InvalidArgumentException` out of bounds, or in the wrong direction, in AWS's words.
+pub(crate) async fn change_retention(
+    k: &Kinesis,
+    ctx: &RequestContext,
+    input: &Value,
+    longer: bool,
+) -> KinesisResult<()> {
+    let hours = input["RetentionPeriodHours"].as_i64().unwrap_or(0);
+    update_active_stream(k, ctx, input, |s| {
+        if hours < MIN_RETENTION_HOURS {
+            return Err(KinesisError::invalid_argument(format!(
+                "Minimum allowed retention period is {MIN_RETENTION_HOURS} hours. Requested retention period ({hours} hours) is too short."
+            )));
+        }
+        if hours > MAX_RETENTION_HOURS {
+            return Err(KinesisError::invalid_argument(format!(
+                "Maximum allowed retention period is {MAX_RETENTION_HOURS} hours. Requested retention period ({hours} hours) is too long."
+            )));
+        }
+        if longer && hours < s.retention_hours {
+            return Err(KinesisError::invalid_argument(format!(
+                "Requested retention period ({hours} hours) for stream {} can not be shorter than existing retention period ({} hours). Use DecreaseRetentionPeriod API.",
+                s.name, s.retention_hours
+            )));
+        }
+        if !longer && hours > s.retention_hours {
+            return Err(KinesisError::invalid_argument(format!(
+                "Requested retention period ({hours} hours) for stream {} can not be longer than existing retention period ({} hours). Use IncreaseRetentionPeriod API.",
+                s.name, s.retention_hours
+            )));
+        }
+        s.retention_hours = hours;
+        Ok(())
+    })
+    .await
+}
+
+/// Every shard-level metric, in AWS's order (what `ALL` stands for).
+const METRICS: [&str; 7] = [
+    "IncomingBytes",
+    "IncomingRecords",
+    "OutgoingBytes",
+    "OutgoingRecords",
+    "WriteProvisionedThroughputExceeded",
+    "ReadProvisionedThroughputExceeded",
+    "IteratorAgeMilliseconds",
+];
+
+/// Enable or DisableEnhancedMonitoring: the metrics before and after.
+pub(crate) async fn change_monitoring(
+    k: &Kinesis,
+    ctx: &RequestContext,
+    input: &Value,
+    enable: bool,
+) -> KinesisResult<Value> {
+    let named = service::input::strings(input, "ShardLevelMetrics");
+    let all = named.iter().any(|m| m == "ALL");
+    update_active_stream(k, ctx, input, |s| {
+        let before = s.enhanced.clone();
+        let keep = |m: &&&str| {
+            let listed = all || named.iter().any(|n| n == **m);
+            let was = before.iter().any(|b| b == **m);
+            if enable {
+                was || listed
+            } else {
+                was && !listed
+            }
+        };
+        s.enhanced = METRICS.iter().filter(keep).map(|m| m.to_string()).collect();
+        Ok(serde_json::json!({
+            "StreamName": s.name,
+            "StreamARN": s.arn(),
+            "CurrentShardLevelMetrics": before,
+            "DesiredShardLevelMetrics": s.enhanced,
+        }))
+    })
+    .await
+}
+
+/// `ResourceNotFoundException` for a shard a reshard names.
+pub(crate) fn no_such_shard(s: &Stream, shard: &str) -> KinesisError {
+    KinesisError::not_found(format!("Could not find shard {shard} in stream {} under account {}.", s.name, s.account))
+}
+
+/// A refused reshard in AWS's words.
+pub(crate) fn reshard_error(s: &Stream, e: ReshardError, key: &str) -> KinesisError {
+    let (name, account) = (&s.name, &s.account);
+    match e {
+        ReshardError::NoShard(i) => no_such_shard(s, &shard_id(i)),
+        ReshardError::Closed(i) => KinesisError::invalid_argument(format!(
+            "Shard {} in stream {name} under account {account} has already been merged or split, and thus is not \
+             eligible for merging or splitting.",
+            shard_id(i)
+        )),
+        ReshardError::SplitKey(i) => {
+            let sh = s.shards.iter().find(|sh| sh.index == i);
+            let (start, end) = sh.map_or((0, 0), |sh| (sh.start, sh.end));
+            KinesisError::invalid_argument(format!(
+                "NewStartingHashKey {key} used in SplitShard() on shard {} in stream {name} under account {account} \
+                 is not both greater than one plus the shard's StartingHashKey {start} and less than the shard's \
+                 EndingHashKey {end}.",
+                shard_id(i)
+            ))
+        }
+        ReshardError::NotAdjacent(a, b) => KinesisError::invalid_argument(format!(
+            "Shards {} and {} in stream {name} under account {account} are not an adjacent pair of shards eligible for \
+             merging",
+            shard_id(a),
+            shard_id(b)
+        )),
+    }
+}
+
+/// `LimitExceededException` when `more` new open shards would take the account over its
+/// shard limit.
+pub(crate) fn check_shard_limit(k: &Kinesis, stream: &StreamKey, more: usize) -> KinesisResult<()> {
+    let (account, region) = (&stream.0, &stream.1);
+    let current = k.open_shard_count(account, region);
+    let limit = k.shard_limit() as usize;
+    if current + more > limit {
+        return Err(KinesisError::limit_exceeded(format!(
+            "This request would exceed the shard limit for the account {account} in {region}. Current shard count for \
+             the account: {current}. Limit: {limit}. Number of additional shards that would have resulted from this \
+             request: {more}. Refer to the AWS Service Limits page \
+             (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to \
+             request higher limits."
+        )));
     }
     Ok(())
 }

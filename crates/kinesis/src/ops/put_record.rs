@@ -23,7 +23,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
             )));
         }
     }
-    let placed = put(k, ctx, &input, vec![entry]).await?;
+    let (placed, encryption) = put(k, ctx, &input, vec![entry]).await?;
     let p = &placed[0];
-    Ok(json!({"ShardId": shard_id(p.shard), "SequenceNumber": p.seq.to_wire(), "EncryptionType": "NONE"}))
+    Ok(json!({"ShardId": shard_id(p.shard), "SequenceNumber": p.seq.to_wire(), "EncryptionType": encryption}))
 }

@@ -63,7 +63,8 @@ pub(crate) struct Placed {
     pub seq: Seq,
 }
 
-/// Puts `entries` into the stream the input names; answers each record's place, in order.
+/// Puts `entries` into the stream the input names; answers each record's place, in order,
+/// and the stream's encryption type.
 ///
 /// Errors: the stream does not exist (or is not ACTIVE/UPDATING); a record without a
 /// partition key on a USER_PARTITION_KEY stream; a record over the stream's maximum record
@@ -73,9 +74,9 @@ pub(crate) async fn put(
     ctx: &RequestContext,
     input: &Value,
     entries: Vec<Entry>,
-) -> KinesisResult<Vec<Placed>> {
+) -> KinesisResult<(Vec<Placed>, &'static str)> {
     let key = ops::stream_key(ctx, input)?;
-    let (pending, placed) = {
+    let (pending, placed, encryption) = {
         let mut streams = k.streams().write();
         let s = streams.get_mut(&key).ok_or_else(|| KinesisError::stream_not_found(&key.2, &key.0))?;
         if s.status != "ACTIVE" && s.status != "UPDATING" {
@@ -142,10 +143,11 @@ pub(crate) async fn put(
             })
             .collect();
         let stream_id = s.id;
-        (k.store().submit(move |t| persist::insert_chunks(t, stream_id, arrival, &chunks)), placed)
+        let encryption = s.encryption_type();
+        (k.store().submit(move |t| persist::insert_chunks(t, stream_id, arrival, &chunks)), placed, encryption)
     };
     pending.await?;
-    Ok(placed)
+    Ok((placed, encryption))
 }
 
 pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {
@@ -158,8 +160,8 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
             "Records size exceeds 10 MB limit. Total size of the records in the request was {total} bytes."
         )));
     }
-    let placed = put(k, ctx, &input, entries).await?;
+    let (placed, encryption) = put(k, ctx, &input, entries).await?;
     let records: Vec<Value> =
         placed.iter().map(|p| json!({"SequenceNumber": p.seq.to_wire(), "ShardId": shard_id(p.shard)})).collect();
-    Ok(json!({"FailedRecordCount": 0, "Records": records, "EncryptionType": "NONE"}))
+    Ok(json!({"FailedRecordCount": 0, "Records": records, "EncryptionType": encryption}))
 }

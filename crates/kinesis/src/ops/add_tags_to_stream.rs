@@ -1,0 +1,12 @@
+//! AddTagsToStream: adds or overwrites tags, at most 50 in all.
+
+use crate::error::KinesisResult;
+use crate::{ops, tags, Kinesis};
+use aws_protocol::RequestContext;
+use serde_json::{json, Value};
+
+pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {
+    let new = tags::input_map(&input);
+    ops::update_stream(k, ctx, &input, |s| tags::add(s, &new)).await?;
+    Ok(json!({}))
+}

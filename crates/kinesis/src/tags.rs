@@ -1,0 +1,78 @@
+//! Stream tags: the characters AWS allows, its limit of 50, and the list shape the tag
+//! operations answer.
+
+use crate::error::{KinesisError, KinesisResult};
+use crate::stream::Stream;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Tags a stream may carry.
+pub const MAX_TAGS: usize = 50;
+
+fn allowed(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || "._/=+- @%:".contains(c)
+        || ('\u{00C0}'..='\u{1FFF}').contains(&c)
+        || ('\u{2C00}'..='\u{D7FF}').contains(&c)
+}
+
+/// Checks tag keys and values as AWS does; `verb` is "add tags to" or "remove tags from".
+///
+/// Errors: `InvalidArgumentException` in AWS's two wordings (characters outside the allowed
+/// set; `%`, which the set names but AWS still refuses).
+pub fn check<'a>(s: &Stream, verb: &str, texts: impl Iterator<Item = &'a str> + Clone) -> KinesisResult<()> {
+    if texts.clone().any(|t| !t.chars().all(allowed)) {
+        return Err(KinesisError::invalid_argument(
+            "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @ :.",
+        ));
+    }
+    if texts.into_iter().any(|t| t.contains('%')) {
+        return Err(KinesisError::invalid_argument(format!(
+            "Failed to {verb} stream {} under account {} because some tags contained illegal characters. The allowed \
+             characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@',':'.",
+            s.name, s.account
+        )));
+    }
+    Ok(())
+}
+
+/// Adds `tags` to the stream's.
+///
+/// Errors: as [`check`]; more than 50 tags once added.
+pub fn add(s: &mut Stream, tags: &BTreeMap<String, String>) -> KinesisResult<()> {
+    check(s, "add tags to", tags.keys().chain(tags.values()).map(String::as_str))?;
+    let total = s.tags.keys().chain(tags.keys()).collect::<std::collections::BTreeSet<_>>().len();
+    if total > MAX_TAGS {
+        return Err(KinesisError::invalid_argument(format!(
+            "Failed to add tags to stream {} under account {} because a given stream cannot have more than {MAX_TAGS} \
+             tags associated with it.",
+            s.name, s.account
+        )));
+    }
+    s.tags.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Ok(())
+}
+
+/// Removes the tags of `keys` (absent ones are ignored, as AWS ignores them).
+///
+/// Errors: as [`check`].
+pub fn remove(s: &mut Stream, keys: &[String]) -> KinesisResult<()> {
+    check(s, "remove tags from", keys.iter().map(String::as_str))?;
+    for k in keys {
+        s.tags.remove(k);
+    }
+    Ok(())
+}
+
+/// `[{"Key": .., "Value": ..}]` in key order.
+pub fn list<'a>(tags: impl Iterator<Item = (&'a String, &'a String)>) -> Value {
+    tags.map(|(k, v)| json!({"Key": k, "Value": v})).collect()
+}
+
+/// The `Tags` member of an input as a map.
+pub fn input_map(input: &Value) -> BTreeMap<String, String> {
+    input["Tags"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .unwrap_or_default()
+}
