@@ -14,6 +14,8 @@ pub struct Model {
     doc: Value,
     /// Compiled `pattern` constraints, by pattern text (compiled on first use).
     patterns: Mutex<HashMap<String, Option<regex::Regex>>>,
+    /// Report every failed constraint of an input (Kinesis), not the first one.
+    report_all: bool,
 }
 
 /// Why an input does not fit its shape. Each service maps these to its own errors (the codes
@@ -29,6 +31,9 @@ pub enum InputError {
     /// path as AWS names it in validation messages (`streamName`, `tags.1.member.key`);
     /// `constraint` is AWS's wording (`Member must have length less than or equal to 128`).
     Constraint { member: String, path: String, value: String, constraint: String },
+    /// Several failed constraints (a model [reporting all](Model::reporting_all)): each a
+    /// `Constraint`, or a `Missing` member of a JSON input.
+    Many(Vec<InputError>),
 }
 
 impl InputError {
@@ -36,12 +41,42 @@ impl InputError {
     /// 'x' at 'streamName' failed to satisfy constraint: Member must ...`).
     pub fn validation_message(&self) -> Option<String> {
         match self {
-            InputError::Constraint { path, value, constraint, .. } => Some(format!(
-                "1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {constraint}"
+            InputError::Constraint { .. } => Some(format!("1 validation error detected: {}", self.violation_text()?)),
+            InputError::Many(all) => {
+                let texts: Vec<String> = all.iter().filter_map(InputError::violation_text).collect();
+                let n = texts.len();
+                Some(format!("{n} validation error{} detected: {}", if n == 1 { "" } else { "s" }, texts.join("; ")))
+            }
+            _ => None,
+        }
+    }
+
+    /// One violation as AWS lists it: `Value 'x' at 'path' failed to satisfy constraint: ...`
+    /// (`Value null at ...` for a missing member).
+    fn violation_text(&self) -> Option<String> {
+        match self {
+            InputError::Constraint { path, value, constraint, .. } => {
+                Some(format!("Value '{value}' at '{path}' failed to satisfy constraint: {constraint}"))
+            }
+            InputError::Missing { query_name, .. } => Some(format!(
+                "Value null at '{}' failed to satisfy constraint: Member must not be null",
+                json_path(query_name)
             )),
             _ => None,
         }
     }
+}
+
+/// A query-style member path (`Records.member.1.Data`) as JSON validation messages write it
+/// (`records.1.member.data`: each name with a lower-case first letter).
+fn json_path(query_name: &str) -> String {
+    query_name.split('.').filter(|p| *p != "member").fold(String::new(), |acc, part| {
+        if part.bytes().all(|b| b.is_ascii_digit()) {
+            format!("{acc}.{part}.member")
+        } else {
+            path_join(&acc, part)
+        }
+    })
 }
 
 /// The query-protocol error facts of a modeled error shape.
@@ -61,7 +96,7 @@ impl Model {
         if !doc["operations"].is_object() {
             return Err("the model has no operations".into());
         }
-        Ok(Model { doc, patterns: Mutex::new(HashMap::new()) })
+        Ok(Model { doc, patterns: Mutex::new(HashMap::new()), report_all: false })
     }
 
     /// A metadata string (`apiVersion`, `targetPrefix`, `xmlNamespace`, ...).
@@ -101,6 +136,14 @@ impl Model {
         &self.doc["shapes"][name]
     }
 
+    /// This model with every failed constraint of an input reported together (`2 validation
+    /// errors detected: ...; ...`), as Kinesis reports them; missing members are listed
+    /// among them (`Value null at ...`). Type errors still stop the check at once.
+    pub fn reporting_all(mut self) -> Self {
+        self.report_all = true;
+        self
+    }
+
     /// Shape names of the model's modeled errors (exceptions).
     pub fn error_shapes(&self) -> Vec<&str> {
         self.doc["shapes"]
@@ -126,8 +169,14 @@ impl Model {
         let Some(shape) = self.input_shape(operation) else {
             return Ok(());
         };
-        let checker = Checker { model: self, constraints };
-        checker.check(shape, input, "", "", "")
+        let checker = Checker { model: self, constraints, all: self.report_all, found: Default::default() };
+        checker.check(shape, input, "", "", "")?;
+        let mut found = checker.found.into_inner();
+        match found.len() {
+            0 => Ok(()),
+            1 => Err(found.remove(0)),
+            _ => Err(InputError::Many(found)),
+        }
     }
 
     fn pattern_matches(&self, pattern: &str, text: &str) -> bool {
@@ -159,6 +208,9 @@ fn anchored(pattern: &str) -> String {
 struct Checker<'m> {
     model: &'m Model,
     constraints: bool,
+    /// Collect every violation into `found` instead of stopping at the first.
+    all: bool,
+    found: std::cell::RefCell<Vec<InputError>>,
 }
 
 /// A member's path in validation messages: AWS writes members with a lower-case first letter.
@@ -259,6 +311,16 @@ impl Checker<'_> {
         }
     }
 
+    /// A violation: kept to report with the others, or the check's end.
+    fn fail(&self, e: InputError) -> Result<(), InputError> {
+        if self.all {
+            self.found.borrow_mut().push(e);
+            Ok(())
+        } else {
+            Err(e)
+        }
+    }
+
     fn violation(&self, v: &Value, member: &str, path: &str, constraint: String) -> InputError {
         InputError::Constraint { member: member.to_string(), path: path.to_string(), value: shown(v), constraint }
     }
@@ -268,7 +330,7 @@ impl Checker<'_> {
             return Ok(());
         }
         if let Some(min) = shape["min"].as_u64().filter(|m| (len as u64) < *m) {
-            return Err(self.violation(
+            return self.fail(self.violation(
                 v,
                 member,
                 path,
@@ -276,7 +338,7 @@ impl Checker<'_> {
             ));
         }
         if let Some(max) = shape["max"].as_u64().filter(|m| (len as u64) > *m) {
-            return Err(self.violation(
+            return self.fail(self.violation(
                 v,
                 member,
                 path,
@@ -291,7 +353,7 @@ impl Checker<'_> {
             return Ok(());
         }
         if let Some(min) = shape["min"].as_f64().filter(|m| n < *m) {
-            return Err(self.violation(
+            return self.fail(self.violation(
                 v,
                 member,
                 path,
@@ -299,7 +361,12 @@ impl Checker<'_> {
             ));
         }
         if let Some(max) = shape["max"].as_f64().filter(|m| n > *m) {
-            return Err(self.violation(v, member, path, format!("Member must have value less than or equal to {max}")));
+            return self.fail(self.violation(
+                v,
+                member,
+                path,
+                format!("Member must have value less than or equal to {max}"),
+            ));
         }
         Ok(())
     }
@@ -311,7 +378,7 @@ impl Checker<'_> {
         let v = Value::String(s.to_string());
         if let Some(p) = shape["pattern"].as_str() {
             if !self.model.pattern_matches(p, s) {
-                return Err(self.violation(
+                return self.fail(self.violation(
                     &v,
                     member,
                     path,
@@ -322,7 +389,7 @@ impl Checker<'_> {
         if let Some(values) = shape["enum"].as_array() {
             if !values.iter().any(|x| x.as_str() == Some(s)) {
                 let list: Vec<&str> = values.iter().filter_map(|x| x.as_str()).collect();
-                return Err(self.violation(
+                return self.fail(self.violation(
                     &v,
                     member,
                     path,
@@ -352,7 +419,7 @@ impl Checker<'_> {
         if let Some(required) = shape["required"].as_array() {
             for r in required.iter().filter_map(|r| r.as_str()) {
                 if obj.get(r).is_none_or(|v| v.is_null()) {
-                    return Err(InputError::Missing { member: r.to_string(), query_name: query_name(r) });
+                    self.fail(InputError::Missing { member: r.to_string(), query_name: query_name(r) })?;
                 }
             }
         }
@@ -408,6 +475,33 @@ mod tests {
         let nested = m.check_input("Send", &json!({"Url": "u", "Body": "b", "Entries": [{}]}), true);
         assert_eq!(nested, missing("Id", "Entries.member.1.Id"));
         assert!(m.check_input("Send", &json!({"Url": "u", "Body": "b", "Unknown": [1], "At": 1.5}), true).is_ok());
+    }
+
+    #[test]
+    fn a_model_reporting_all_lists_every_violation() {
+        let m = Model::parse(MODEL).unwrap().reporting_all();
+        let e = m.check_input("Send", &json!({"Url": "u", "Name": "ABCDEFG", "Limit": 0}), true).unwrap_err();
+        assert_eq!(
+            e.validation_message().unwrap(),
+            "4 validation errors detected: Value null at 'body' failed to satisfy constraint: Member must not be null; \
+             Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1; \
+             Value 'ABCDEFG' at 'name' failed to satisfy constraint: Member must have length less than or equal to 5; \
+             Value 'ABCDEFG' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-z]+"
+        );
+        let one = m.check_input("Send", &json!({"Url": "u", "Body": "b", "Mode": "X"}), true).unwrap_err();
+        assert_eq!(
+            one.validation_message().unwrap(),
+            "1 validation error detected: Value 'X' at 'mode' failed to satisfy constraint: Member must satisfy enum value set: [ON, OFF]"
+        );
+        let nested = m.check_input("Send", &json!({"Url": "u", "Body": "b", "Entries": [{}, {}]}), true).unwrap_err();
+        assert_eq!(
+            nested.validation_message().unwrap(),
+            "2 validation errors detected: Value null at 'entries.1.member.id' failed to satisfy constraint: Member must \
+             not be null; Value null at 'entries.2.member.id' failed to satisfy constraint: Member must not be null"
+        );
+        // A type error still stops the check.
+        let bad = m.check_input("Send", &json!({"Url": "u", "Delay": "x"}), true);
+        assert!(matches!(bad, Err(InputError::Type { .. })));
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub fn generic_input_error(e: InputError, protocol: Protocol) -> AwsError {
         InputError::Type { member, expected, .. } => {
             AwsError::new("SerializationException", 400, format!("Value for parameter {member} must be a {expected}."))
         }
-        c @ InputError::Constraint { .. } => {
+        c @ (InputError::Constraint { .. } | InputError::Many(_)) => {
             let message = c.validation_message().unwrap_or_default();
             AwsError::new(if query { "ValidationError" } else { "ValidationException" }, 400, message)
         }

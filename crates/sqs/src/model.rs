@@ -49,6 +49,9 @@ pub(crate) fn input_error(e: InputError) -> SqsError {
         InputError::Constraint { member, value, constraint, .. } => {
             SqsError::invalid_value(value, &member, &constraint)
         }
+        // SQS's model does not report every violation; the first one stands for all.
+        InputError::Many(mut all) if !all.is_empty() => input_error(all.remove(0)),
+        InputError::Many(_) => SqsError::serialization("The request is invalid."),
     }
 }
 

@@ -155,3 +155,35 @@ async fn streams_over_cbor() {
     assert_eq!((status, ctype.as_str()), (400, "application/x-amz-cbor-1.1"));
     assert_eq!(e["__type"], "ResourceNotFoundException");
 }
+
+/// ValidationException lists every failed constraint in AWS's words, missing members among
+/// them; a value of the wrong type is a SerializationException.
+#[tokio::test]
+async fn validation_lists_every_failed_constraint() {
+    let env = start().await;
+    let a = env.running.addr;
+    let (status, e) = kjson(a, "CreateStream", json!({"StreamName": "bad name!", "ShardCount": 0})).await;
+    assert_eq!((status, e["__type"].as_str()), (400, Some("ValidationException")));
+    assert_eq!(
+        e["message"],
+        "2 validation errors detected: Value '0' at 'shardCount' failed to satisfy constraint: Member must have value \
+         greater than or equal to 1; Value 'bad name!' at 'streamName' failed to satisfy constraint: Member must \
+         satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+    );
+    let (_, e) = kjson(a, "GetShardIterator", json!({"StreamName": "s"})).await;
+    assert_eq!(
+        e["message"],
+        "2 validation errors detected: Value null at 'shardId' failed to satisfy constraint: Member must not be null; \
+         Value null at 'shardIteratorType' failed to satisfy constraint: Member must not be null"
+    );
+    let (_, e) =
+        kjson(a, "PutRecords", json!({"StreamName": "s", "Records": [{"Data": "AA==", "PartitionKey": ""}, {}]})).await;
+    assert_eq!(
+        e["message"],
+        "2 validation errors detected: Value '' at 'records.1.member.partitionKey' failed to satisfy constraint: Member \
+         must have length greater than or equal to 1; Value null at 'records.2.member.data' failed to satisfy \
+         constraint: Member must not be null"
+    );
+    let (status, e) = kjson(a, "CreateStream", json!({"StreamName": "s", "ShardCount": "two"})).await;
+    assert_eq!((status, e["__type"].as_str()), (400, Some("SerializationException")));
+}
