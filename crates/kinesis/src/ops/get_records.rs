@@ -4,7 +4,7 @@
 
 use crate::error::{KinesisError, KinesisResult};
 use crate::keys::Seq;
-use crate::records::{decode_chunk, ShardIterator, ITERATOR_LIFETIME_MS};
+use crate::records::{decode_chunk, ShardIterator, StoredRecord, ITERATOR_LIFETIME_MS};
 use crate::stream::shard_id;
 use crate::{ops, persist, Kinesis};
 use aws_protocol::{Protocol, Response};
@@ -70,50 +70,46 @@ pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Output> {
     } else {
         Vec::new()
     };
-    let mut page = Page { records: Vec::new(), behind: 0, next: None, children: Vec::new(), encryption };
-    let (mut bytes, mut next, mut last_arrival) = (0usize, from, None);
+    // Which records this page holds: positions `from..next`, decided without copying them.
+    let (mut count, mut bytes, mut next, mut last_arrival) = (0u64, 0usize, from, None);
     'chunks: for chunk in &chunks {
         for r in decode_chunk(chunk.first, &chunk.blob).filter(|r| r.position >= from) {
-            if page.records.len() as u64 >= limit || (!page.records.is_empty() && bytes + r.size() > MAX_BYTES) {
+            if count >= limit || (count > 0 && bytes + r.size() > MAX_BYTES) {
                 break 'chunks;
             }
             bytes += r.size();
-            page.records.push(Out {
-                seq: Seq { ms: chunk.arrival_ms, shard: index, position: r.position }.to_wire(),
-                arrival_ms: chunk.arrival_ms,
-                data: r.data.to_vec(),
-                key: r.partition_key.map(str::to_string),
-            });
+            count += 1;
             next = r.position + 1;
             last_arrival = Some(chunk.arrival_ms);
         }
     }
     // Caught up when nothing taken lies beyond what was read.
     let caught_up = next >= tip;
-    page.behind = match last_arrival {
+    let behind = match last_arrival {
         Some(ms) if !caught_up => now.saturating_sub(ms),
         _ => 0,
     };
-    if closed && caught_up {
-        page.children = children;
+    let (next_iterator, children) = if closed && caught_up {
+        (None, children)
     } else {
-        page.next = Some(ShardIterator { position: next, issued_ms: now, ..it }.encode());
-    }
+        (Some(ShardIterator { position: next, issued_ms: now, ..it }.encode()), Vec::new())
+    };
+    let page =
+        Page { chunks, shard: index, from, to: next, count, bytes, behind, next: next_iterator, children, encryption };
     Ok(Output::Encoded(Box::new(move |protocol| page.encode(protocol))))
 }
 
-/// One record as GetRecords answers it.
-struct Out {
-    seq: String,
-    arrival_ms: u64,
-    data: Vec<u8>,
-    key: Option<String>,
-}
-
-/// GetRecords' answer, written straight into the body of the call's protocol: a page of 10,000
-/// records is megabytes, and an intermediate JSON value of it cost more than reading it.
+/// GetRecords' answer, written straight from the stored chunks into the body of the call's
+/// protocol: a page of 10,000 records is megabytes, and an intermediate JSON value of it cost
+/// more than reading it.
 struct Page {
-    records: Vec<Out>,
+    chunks: Vec<persist::Chunk>,
+    shard: u32,
+    /// The page holds positions `from..to`.
+    from: u64,
+    to: u64,
+    count: u64,
+    bytes: usize,
     behind: u64,
     next: Option<String>,
     children: Vec<Value>,
@@ -128,12 +124,25 @@ impl Page {
         }
     }
 
+    /// The page's records with their chunk's arrival time.
+    fn records(&self) -> impl Iterator<Item = (u64, StoredRecord<'_>)> {
+        let (from, to) = (self.from, self.to);
+        self.chunks.iter().flat_map(move |c| {
+            decode_chunk(c.first, &c.blob)
+                .filter(move |r| r.position >= from && r.position < to)
+                .map(|r| (c.arrival_ms, r))
+        })
+    }
+
+    fn seq(&self, arrival_ms: u64, position: u64) -> String {
+        Seq { ms: arrival_ms, shard: self.shard, position }.to_wire()
+    }
+
     fn json(self) -> Vec<u8> {
         use std::io::Write;
-        let size: usize = self.records.iter().map(|r| r.data.len() * 4 / 3 + 160).sum();
-        let mut out = Vec::with_capacity(size + 1024);
+        let mut out = Vec::with_capacity(self.bytes * 4 / 3 + self.count as usize * 200 + 1024);
         out.extend_from_slice(b"{\"Records\":[");
-        for (i, r) in self.records.iter().enumerate() {
+        for (i, (arrival_ms, r)) in self.records().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -141,16 +150,16 @@ impl Page {
             let _ = write!(
                 out,
                 "{{\"SequenceNumber\":\"{}\",\"ApproximateArrivalTimestamp\":{}.{:03},\"Data\":\"",
-                r.seq,
-                r.arrival_ms / 1000,
-                r.arrival_ms % 1000
+                self.seq(arrival_ms, r.position),
+                arrival_ms / 1000,
+                arrival_ms % 1000
             );
             let at = out.len();
             out.resize(at + base64::encoded_len(r.data.len(), true).unwrap_or(0), 0);
-            let n = B64.encode_slice(&r.data, &mut out[at..]).unwrap_or(0);
+            let n = B64.encode_slice(r.data, &mut out[at..]).unwrap_or(0);
             out.truncate(at + n);
             out.extend_from_slice(b"\"");
-            if let Some(key) = &r.key {
+            if let Some(key) = r.partition_key {
                 out.extend_from_slice(b",\"PartitionKey\":");
                 let _ = serde_json::to_writer(&mut out, key);
             }
@@ -172,17 +181,16 @@ impl Page {
         use ciborium::value::Value as Cbor;
         let text = |s: &str| Cbor::Text(s.to_string());
         let records = self
-            .records
-            .into_iter()
-            .map(|r| {
+            .records()
+            .map(|(arrival_ms, r)| {
                 let mut m = vec![
-                    (text("SequenceNumber"), Cbor::Text(r.seq)),
-                    (text("ApproximateArrivalTimestamp"), Cbor::Tag(1, Box::new(Cbor::Integer(r.arrival_ms.into())))),
-                    (text("Data"), Cbor::Bytes(r.data)),
+                    (text("SequenceNumber"), Cbor::Text(self.seq(arrival_ms, r.position))),
+                    (text("ApproximateArrivalTimestamp"), Cbor::Tag(1, Box::new(Cbor::Integer(arrival_ms.into())))),
+                    (text("Data"), Cbor::Bytes(r.data.to_vec())),
                     (text("EncryptionType"), text(self.encryption)),
                 ];
-                if let Some(k) = r.key {
-                    m.push((text("PartitionKey"), Cbor::Text(k)));
+                if let Some(k) = r.partition_key {
+                    m.push((text("PartitionKey"), text(k)));
                 }
                 Cbor::Map(m)
             })
