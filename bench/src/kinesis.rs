@@ -97,10 +97,7 @@ pub async fn read_all(addr: &str, stream: &str, limit: u32, duration: Duration) 
     let mut total = Stats::default();
     for t in tasks {
         if let Ok(s) = t.await {
-            total.requests += s.requests;
-            total.items += s.items;
-            total.errors += s.errors;
-            total.latencies_us.extend(s.latencies_us);
+            total.merge(s);
         }
     }
     total.seconds = started.elapsed().as_secs_f64();

@@ -24,6 +24,14 @@ impl Stats {
     pub fn items_per_s(&self) -> f64 {
         self.items as f64 / self.seconds
     }
+    /// Adds another connection's counts and latencies.
+    pub fn merge(&mut self, s: Stats) {
+        self.requests += s.requests;
+        self.items += s.items;
+        self.errors += s.errors;
+        self.latencies_us.extend(s.latencies_us);
+    }
+
     pub fn percentile_ms(&self, p: f64) -> f64 {
         if self.latencies_us.is_empty() {
             return 0.0;
@@ -152,10 +160,7 @@ pub async fn closed_loop(addr: &str, conns: usize, duration: Duration, req: Vec<
     let mut total = Stats::default();
     for t in tasks {
         if let Ok(s) = t.await {
-            total.requests += s.requests;
-            total.items += s.items;
-            total.errors += s.errors;
-            total.latencies_us.extend(s.latencies_us);
+            total.merge(s);
         }
     }
     total.seconds = started.elapsed().as_secs_f64();

@@ -3,11 +3,11 @@
 //! settings, monitoring, encryption, resource policies, limits and account settings.
 
 use crate::common::*;
-use crate::kinesis_records::{kcode, kinesis};
+use crate::kinesis_records::{kcode, kinesis, trim_horizon};
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::{
     MetricsName, MinimumThroughputBillingCommitmentInput, MinimumThroughputBillingCommitmentInputStatus, ScalingType,
-    ShardIteratorType, StreamMode, StreamModeDetails,
+    StreamMode, StreamModeDetails,
 };
 use aws_sdk_kinesis::Client as Kinesis;
 
@@ -87,16 +87,7 @@ async fn retention_bounds_and_trimming() {
     c.put_record().stream_name("r").partition_key("k").data(Blob::new("young")).send().await.unwrap();
     env.advance(3600 + 60).await;
     let read = || async {
-        let it = c
-            .get_shard_iterator()
-            .stream_name("r")
-            .shard_id("shardId-000000000000")
-            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .unwrap()
-            .shard_iterator
-            .unwrap();
+        let it = trim_horizon(&c, "r", "shardId-000000000000").await;
         let r = c.get_records().shard_iterator(it).send().await.unwrap();
         r.records.iter().map(|r| String::from_utf8(r.data.clone().into_inner()).unwrap()).collect::<Vec<_>>()
     };
@@ -144,16 +135,7 @@ async fn resharding_keeps_lineage_and_hands_readers_to_the_children() {
     assert_eq!(b.hash_key_range().unwrap().ending_hash_key(), parent.hash_key_range().unwrap().ending_hash_key());
 
     // The parent's reader: its record, then the children.
-    let it = c
-        .get_shard_iterator()
-        .stream_name("x")
-        .shard_id("shardId-000000000000")
-        .shard_iterator_type(ShardIteratorType::TrimHorizon)
-        .send()
-        .await
-        .unwrap()
-        .shard_iterator
-        .unwrap();
+    let it = trim_horizon(&c, "x", "shardId-000000000000").await;
     let r = c.get_records().shard_iterator(it).send().await.unwrap();
     assert_eq!(r.records.len(), 1);
     assert!(r.next_shard_iterator.is_none(), "the end of a closed shard has no next iterator");

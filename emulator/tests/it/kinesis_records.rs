@@ -43,18 +43,16 @@ async fn ranges(c: &Kinesis, stream: &str) -> Vec<(String, u128, u128)> {
         .collect()
 }
 
+/// A TRIM_HORIZON iterator of a shard.
+pub async fn trim_horizon(c: &Kinesis, stream: &str, shard: &str) -> String {
+    let r =
+        c.get_shard_iterator().stream_name(stream).shard_id(shard).shard_iterator_type(ShardIteratorType::TrimHorizon);
+    r.send().await.unwrap().shard_iterator.unwrap()
+}
+
 /// Every record of a shard from TRIM_HORIZON, `limit` per call: (sequence, key, data).
 async fn read_shard(c: &Kinesis, stream: &str, shard: &str, limit: i32) -> Vec<(String, String, Vec<u8>)> {
-    let mut it = c
-        .get_shard_iterator()
-        .stream_name(stream)
-        .shard_id(shard)
-        .shard_iterator_type(ShardIteratorType::TrimHorizon)
-        .send()
-        .await
-        .unwrap()
-        .shard_iterator
-        .unwrap();
+    let mut it = trim_horizon(c, stream, shard).await;
     let mut out = Vec::new();
     loop {
         let r = c.get_records().shard_iterator(&it).limit(limit).send().await.unwrap();
