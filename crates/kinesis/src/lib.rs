@@ -58,16 +58,20 @@ impl Kinesis {
     ///
     /// Errors: the store cannot be read.
     pub fn open(store: Store, clock: Arc<dyn Clock>, shard_limit: u32) -> store::Result<Kinesis> {
-        let mut streams = store.run_blocking(persist::load_streams)?;
-        // Sequence numbering goes on from the last stored record (the stored meta only knows
-        // where it was when last saved).
-        for (stream_id, shard, next, last_ms) in store.run_blocking(persist::load_tips)? {
-            let Some(s) = streams.iter_mut().find(|s| s.id == stream_id) else { continue };
-            if let Some(sh) = s.shards.iter_mut().find(|sh| sh.index == shard) {
-                sh.next = sh.next.max(next);
-                sh.last_ms = sh.last_ms.max(last_ms);
+        let streams = store.run_blocking(|t| {
+            let mut streams = persist::load_streams(t)?;
+            // Sequence numbering goes on from each shard's newest stored record (the stored
+            // meta only knows where it was when last saved).
+            for s in &mut streams {
+                for sh in &mut s.shards {
+                    if let Some((next, last_ms)) = persist::shard_tip(t, s.id, sh.index)? {
+                        sh.next = sh.next.max(next);
+                        sh.last_ms = sh.last_ms.max(last_ms);
+                    }
+                }
             }
-        }
+            Ok(streams)
+        })?;
         let next = streams.iter().map(|s| s.id).max().unwrap_or(0) + 1;
         let settings = RwLock::new(store.run_blocking(persist::load_settings)?);
         let map = streams.into_iter().map(|s| ((s.account.clone(), s.region.clone(), s.name.clone()), s)).collect();

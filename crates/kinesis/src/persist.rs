@@ -82,16 +82,15 @@ pub fn insert_chunks(t: &Transaction<'_>, stream_id: i64, arrival_ms: u64, chunk
     Ok(())
 }
 
-/// Each shard's next position and last arrival, from its stored chunks: `(stream id, shard,
-/// next position, last arrival)`.
-pub fn load_tips(t: &Transaction<'_>) -> Result<Vec<(i64, u32, u64, u64)>> {
-    let mut st = t.prepare(
-        "SELECT stream_id, shard, MAX(first + count), MAX(arrival_ms) FROM kinesis_chunks GROUP BY stream_id, shard",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, u32>(1)?, r.get::<_, i64>(2)? as u64, r.get::<_, i64>(3)? as u64))
-    })?;
-    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+/// A shard's next position and last arrival, from its newest stored chunk (one step down the
+/// index, however many chunks the shard holds); `None` if it holds none.
+pub fn shard_tip(c: &Connection, stream_id: i64, shard: u32) -> Result<Option<(u64, u64)>> {
+    Ok(c.prepare_cached(
+        "SELECT first + count, arrival_ms FROM kinesis_chunks WHERE stream_id = ?1 AND shard = ?2 \
+         ORDER BY first DESC LIMIT 1",
+    )?
+    .query_row(params![stream_id, shard], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))
+    .optional()?)
 }
 
 /// A stored chunk as read back.

@@ -38,6 +38,11 @@ pub fn parse_shard_id(id: &str) -> Option<u32> {
 }
 
 impl Shard {
+    /// Closes the shard: its ending sequence number is after every record it holds.
+    fn close(&mut self, now: u64) {
+        self.closed = Some(Seq { ms: now.max(self.last_ms), shard: self.index, position: self.next.max(1) - 1 });
+    }
+
     pub fn starting_seq(&self) -> Seq {
         Seq { ms: self.created_ms, shard: self.index, position: 0 }
     }
@@ -126,12 +131,6 @@ impl Stream {
         Ok(at)
     }
 
-    /// Closes the shard at `at`: its ending sequence number is after every record it holds.
-    fn close(&mut self, at: usize, now: u64) {
-        let sh = &mut self.shards[at];
-        sh.closed = Some(Seq { ms: now.max(sh.last_ms), shard: sh.index, position: sh.next.max(1) - 1 });
-    }
-
     fn open_child(&mut self, start: u128, end: u128, parents: (Option<u32>, Option<u32>), now: u64) {
         let index = self.shards.iter().map(|s| s.index + 1).max().unwrap_or(0);
         self.shards.push(Shard {
@@ -154,7 +153,7 @@ impl Stream {
         if key <= start.saturating_add(1) || key >= end {
             return Err(ReshardError::SplitKey(index));
         }
-        self.close(at, now);
+        self.shards[at].close(now);
         self.open_child(start, key - 1, (Some(index), None), now);
         self.open_child(key, end, (Some(index), None), now);
         Ok(())
@@ -171,8 +170,8 @@ impl Stream {
         } else {
             return Err(ReshardError::NotAdjacent(index, adjacent));
         };
-        self.close(a, now);
-        self.close(b, now);
+        self.shards[a].close(now);
+        self.shards[b].close(now);
         self.open_child(start, end, (Some(index), Some(adjacent)), now);
         Ok(())
     }
@@ -182,15 +181,30 @@ impl Stream {
     /// range overlaps.
     pub fn rescale(&mut self, target: u32, now: u64) {
         let old: Vec<(u32, u128, u128)> = self.open_shards().map(|s| (s.index, s.start, s.end)).collect();
-        let open: Vec<usize> = (0..self.shards.len()).filter(|&i| self.shards[i].closed.is_none()).collect();
-        for at in open {
-            self.close(at, now);
+        for sh in self.shards.iter_mut().filter(|s| s.closed.is_none()) {
+            sh.close(now);
         }
         for (start, end) in crate::keys::even_ranges(target) {
             let mut over = old.iter().filter(|(_, s, e)| *s <= end && start <= *e).map(|o| o.0);
             let parents = (over.next(), over.next());
             self.open_child(start, end, parents, now);
         }
+    }
+
+    /// GetRecords' ChildShards of a closed shard: the shards opened from it.
+    pub fn children_of(&self, index: u32) -> Vec<Value> {
+        self.shards
+            .iter()
+            .filter(|c| c.parent == Some(index) || c.adjacent_parent == Some(index))
+            .map(|c| {
+                let parents: Vec<String> = c.parent.iter().chain(&c.adjacent_parent).map(|p| shard_id(*p)).collect();
+                json!({
+                    "ShardId": shard_id(c.index),
+                    "ParentShards": parents,
+                    "HashKeyRange": {"StartingHashKey": c.start.to_string(), "EndingHashKey": c.end.to_string()},
+                })
+            })
+            .collect()
     }
 
     /// What records are stored as: KMS once StartStreamEncryption ran, NONE before.

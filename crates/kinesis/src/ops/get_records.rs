@@ -9,7 +9,7 @@ use crate::stream::shard_id;
 use crate::{ops, persist, Kinesis};
 use aws_protocol::{Protocol, Response};
 use base64::Engine;
-use serde_json::{json, Value};
+use serde_json::Value;
 use service::codec::Output;
 use service::input::{int_opt, str_opt};
 
@@ -36,21 +36,10 @@ pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Output> {
         let key = (it.account.clone(), it.region.clone(), it.stream.clone());
         let s = streams.get(&key).filter(|s| s.id == it.stream_id).ok_or_else(gone)?;
         let sh = s.shards.iter().find(|sh| sh.index == it.shard).ok_or_else(gone)?;
-        let children: Vec<Value> = s
-            .shards
-            .iter()
-            .filter(|c| c.parent == Some(it.shard) || c.adjacent_parent == Some(it.shard))
-            .map(|c| {
-                let parents: Vec<String> =
-                    c.parent.iter().chain(c.adjacent_parent.iter()).map(|p| shard_id(*p)).collect();
-                json!({
-                    "ShardId": shard_id(c.index),
-                    "ParentShards": parents,
-                    "HashKeyRange": {"StartingHashKey": c.start.to_string(), "EndingHashKey": c.end.to_string()},
-                })
-            })
-            .collect();
-        (sh.next, sh.closed.is_some(), children, s.encryption_type())
+        // Only the end of a closed shard names its children.
+        let closed = sh.closed.is_some();
+        let children = if closed { s.children_of(it.shard) } else { Vec::new() };
+        (sh.next, closed, children, s.encryption_type())
     };
     ops::refuse_dry_run(&input)?;
     let limit = int_opt(&input, "Limit").map_or(MAX_LIMIT, |l| (l.max(1) as u64).min(MAX_LIMIT));
