@@ -83,9 +83,7 @@ pub async fn read_all(addr: &str, stream: &str, limit: u32, duration: Duration) 
                 };
                 let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                 let n = v["Records"].as_array().map_or(0, Vec::len) as u64;
-                s.requests += 1;
-                s.items += n;
-                s.latencies_us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                s.record(n, t);
                 if n == 0 || v["MillisBehindLatest"] == 0 && n < u64::from(limit) {
                     break;
                 }
@@ -94,12 +92,5 @@ pub async fn read_all(addr: &str, stream: &str, limit: u32, duration: Duration) 
             s
         }));
     }
-    let mut total = Stats::default();
-    for t in tasks {
-        if let Ok(s) = t.await {
-            total.merge(s);
-        }
-    }
-    total.seconds = started.elapsed().as_secs_f64();
-    total
+    Stats::gather(tasks, started).await
 }

@@ -24,12 +24,26 @@ impl Stats {
     pub fn items_per_s(&self) -> f64 {
         self.items as f64 / self.seconds
     }
-    /// Adds another connection's counts and latencies.
-    pub fn merge(&mut self, s: Stats) {
-        self.requests += s.requests;
-        self.items += s.items;
-        self.errors += s.errors;
-        self.latencies_us.extend(s.latencies_us);
+    /// One answered request of `items` items, sent at `sent`.
+    pub fn record(&mut self, items: u64, sent: Instant) {
+        self.requests += 1;
+        self.items += items;
+        self.latencies_us.push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
+    }
+
+    /// The connections' figures together, over the time since `started`.
+    pub async fn gather(tasks: Vec<tokio::task::JoinHandle<Stats>>, started: Instant) -> Stats {
+        let mut total = Stats::default();
+        for t in tasks {
+            if let Ok(s) = t.await {
+                total.requests += s.requests;
+                total.items += s.items;
+                total.errors += s.errors;
+                total.latencies_us.extend(s.latencies_us);
+            }
+        }
+        total.seconds = started.elapsed().as_secs_f64();
+        total
     }
 
     pub fn percentile_ms(&self, p: f64) -> f64 {
@@ -140,11 +154,7 @@ pub async fn closed_loop(addr: &str, conns: usize, duration: Duration, req: Vec<
             while !stop.load(Ordering::Relaxed) {
                 let t = Instant::now();
                 match c.send(&req).await {
-                    Ok((200, _)) => {
-                        s.requests += 1;
-                        s.items += items_per_ok;
-                        s.latencies_us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
-                    }
+                    Ok((200, _)) => s.record(items_per_ok, t),
                     Ok(_) => s.errors += 1,
                     Err(_) => {
                         s.errors += 1;
@@ -157,14 +167,7 @@ pub async fn closed_loop(addr: &str, conns: usize, duration: Duration, req: Vec<
     }
     tokio::time::sleep(duration).await;
     stop.store(true, Ordering::Relaxed);
-    let mut total = Stats::default();
-    for t in tasks {
-        if let Ok(s) = t.await {
-            total.merge(s);
-        }
-    }
-    total.seconds = started.elapsed().as_secs_f64();
-    total
+    Stats::gather(tasks, started).await
 }
 
 /// Producers send batches of 10; consumers receive up to 10 with long polling and delete
