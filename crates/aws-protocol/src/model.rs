@@ -22,9 +22,10 @@ pub struct Model {
 /// differ between query-compatible services and the rest).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputError {
-    /// A required member is absent (or null). `query_name` names it as the query protocol
-    /// writes it, with its parents (`SendMessageBatchRequestEntry.1.MessageBody`).
-    Missing { member: String, query_name: String },
+    /// A required member is absent (or null). `path` names it as JSON validation messages do
+    /// (`records.2.member.data`); `query_name` as the query protocol writes it, with its parents
+    /// (`SendMessageBatchRequestEntry.1.MessageBody`).
+    Missing { member: String, path: String, query_name: String },
     /// A member's value is not of its shape's type. `value` is the value as received.
     Type { member: String, expected: &'static str, value: String, from_query: bool },
     /// A value breaks a length, range, pattern or enum constraint. `path` is the member's
@@ -41,7 +42,9 @@ impl InputError {
     /// 'x' at 'streamName' failed to satisfy constraint: Member must ...`).
     pub fn validation_message(&self) -> Option<String> {
         match self {
-            InputError::Constraint { .. } => Some(format!("1 validation error detected: {}", self.violation_text()?)),
+            InputError::Constraint { .. } | InputError::Missing { .. } => {
+                Some(format!("1 validation error detected: {}", self.violation_text()?))
+            }
             InputError::Many(all) => {
                 let texts: Vec<String> = all.iter().filter_map(InputError::violation_text).collect();
                 let n = texts.len();
@@ -58,25 +61,12 @@ impl InputError {
             InputError::Constraint { path, value, constraint, .. } => {
                 Some(format!("Value '{value}' at '{path}' failed to satisfy constraint: {constraint}"))
             }
-            InputError::Missing { query_name, .. } => Some(format!(
-                "Value null at '{}' failed to satisfy constraint: Member must not be null",
-                json_path(query_name)
-            )),
+            InputError::Missing { path, .. } => {
+                Some(format!("Value null at '{path}' failed to satisfy constraint: Member must not be null"))
+            }
             _ => None,
         }
     }
-}
-
-/// A query-style member path (`Records.member.1.Data`) as JSON validation messages write it
-/// (`records.1.member.data`: each name with a lower-case first letter).
-fn json_path(query_name: &str) -> String {
-    query_name.split('.').filter(|p| *p != "member").fold(String::new(), |acc, part| {
-        if part.bytes().all(|b| b.is_ascii_digit()) {
-            format!("{acc}.{part}.member")
-        } else {
-            path_join(&acc, part)
-        }
-    })
 }
 
 /// The query-protocol error facts of a modeled error shape.
@@ -419,7 +409,8 @@ impl Checker<'_> {
         if let Some(required) = shape["required"].as_array() {
             for r in required.iter().filter_map(|r| r.as_str()) {
                 if obj.get(r).is_none_or(|v| v.is_null()) {
-                    self.fail(InputError::Missing { member: r.to_string(), query_name: query_name(r) })?;
+                    let (member, path, query_name) = (r.to_string(), path_join(path, r), query_name(r));
+                    self.fail(InputError::Missing { member, path, query_name })?;
                 }
             }
         }
@@ -466,14 +457,14 @@ mod tests {
             m.error_facts("Oops").unwrap(),
             ErrorFacts { code: "Ns.Oops".into(), status: 403, sender_fault: true }
         );
-        let missing = |member: &str, query_name: &str| {
-            Err(InputError::Missing { member: member.into(), query_name: query_name.into() })
+        let missing = |member: &str, path: &str, query_name: &str| {
+            Err(InputError::Missing { member: member.into(), path: path.into(), query_name: query_name.into() })
         };
-        assert_eq!(m.check_input("Send", &json!({"Url": "u"}), true), missing("Body", "Body"));
+        assert_eq!(m.check_input("Send", &json!({"Url": "u"}), true), missing("Body", "body", "Body"));
         let bad = m.check_input("Send", &json!({"Url": "u", "Body": "b", "Delay": "x"}), true);
         assert!(matches!(bad, Err(InputError::Type { expected: "integer", .. })));
         let nested = m.check_input("Send", &json!({"Url": "u", "Body": "b", "Entries": [{}]}), true);
-        assert_eq!(nested, missing("Id", "Entries.member.1.Id"));
+        assert_eq!(nested, missing("Id", "entries.1.member.id", "Entries.member.1.Id"));
         assert!(m.check_input("Send", &json!({"Url": "u", "Body": "b", "Unknown": [1], "At": 1.5}), true).is_ok());
     }
 

@@ -40,15 +40,6 @@ pub fn generic_input_error(e: InputError, protocol: Protocol) -> AwsError {
         InputError::Missing { query_name, .. } if query => {
             AwsError::new("MissingParameter", 400, format!("The request must contain the parameter {query_name}."))
         }
-        InputError::Missing { member, .. } => {
-            let mut c = member.chars();
-            let path: String = c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default();
-            AwsError::new(
-                "ValidationException",
-                400,
-                format!("1 validation error detected: Value null at '{path}' failed to satisfy constraint: Member must not be null"),
-            )
-        }
         InputError::Type { member, expected, value, .. } if query => AwsError::new(
             "InvalidParameterValue",
             400,
@@ -57,7 +48,8 @@ pub fn generic_input_error(e: InputError, protocol: Protocol) -> AwsError {
         InputError::Type { member, expected, .. } => {
             AwsError::new("SerializationException", 400, format!("Value for parameter {member} must be a {expected}."))
         }
-        c @ (InputError::Constraint { .. } | InputError::Many(_)) => {
+        // A missing member of a JSON input is a violation like the others (`Value null at ...`).
+        c @ (InputError::Missing { .. } | InputError::Constraint { .. } | InputError::Many(_)) => {
             let message = c.validation_message().unwrap_or_default();
             AwsError::new(if query { "ValidationError" } else { "ValidationException" }, 400, message)
         }
@@ -150,7 +142,11 @@ mod tests {
 
     #[test]
     fn generic_errors_per_protocol() {
-        let missing = || InputError::Missing { member: "StreamName".into(), query_name: "StreamName".into() };
+        let missing = || InputError::Missing {
+            member: "StreamName".into(),
+            path: "streamName".into(),
+            query_name: "StreamName".into(),
+        };
         let q = generic_input_error(missing(), Protocol::AwsQuery);
         assert_eq!(
             (q.code.as_str(), q.message.as_str()),

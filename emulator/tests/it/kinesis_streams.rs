@@ -184,6 +184,13 @@ async fn validation_lists_every_failed_constraint() {
          must have length greater than or equal to 1; Value null at 'records.2.member.data' failed to satisfy \
          constraint: Member must not be null"
     );
+    // One missing member in a list is named by its whole path too.
+    let (_, e) = kjson(a, "PutRecords", json!({"StreamName": "s", "Records": [{"PartitionKey": "k"}]})).await;
+    assert_eq!(
+        e["message"],
+        "1 validation error detected: Value null at 'records.1.member.data' failed to satisfy constraint: Member must \
+         not be null"
+    );
     let (status, e) = kjson(a, "CreateStream", json!({"StreamName": "s", "ShardCount": "two"})).await;
     assert_eq!((status, e["__type"].as_str()), (400, Some("SerializationException")));
 }
