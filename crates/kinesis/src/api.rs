@@ -24,19 +24,31 @@ pub fn def() -> ServiceDef {
     ServiceDef {
         name: "kinesis",
         migrations: persist::MIGRATIONS.to_vec(),
-        options: &[OptionSpec {
-            flag: "kinesis-shard-limit",
-            help: "Open Kinesis shards an account may have in a region (DescribeLimits' ShardLimit)",
-            default: "500",
-            values: &[],
-        }],
+        options: &[
+            OptionSpec {
+                flag: "kinesis-shard-limit",
+                help: "Open Kinesis shards an account may have in a region (DescribeLimits' ShardLimit)",
+                default: "500",
+                values: &[],
+            },
+            OptionSpec {
+                flag: "kinesis-delays",
+                help: "How long streams and consumers stay CREATING, UPDATING or DELETING, in ms per operation \
+                       (CreateStream=500,DeleteStream=500,*=200); 0 for every operation by default",
+                default: "",
+                values: &[],
+            },
+        ],
         listeners: &[],
         open: Box::new(|env: &Env| {
             let limit = match env.option("kinesis-shard-limit") {
                 "" => crate::DEFAULT_SHARD_LIMIT,
                 n => n.parse().map_err(|_| format!("kinesis: --kinesis-shard-limit {n} is not a number"))?,
             };
-            let k = Kinesis::open(env.store.clone(), env.clock.clone(), limit).map_err(|e| format!("kinesis: {e}"))?;
+            let delays = crate::Delays::parse(env.option("kinesis-delays"))
+                .map_err(|e| format!("kinesis: --kinesis-delays: {e}"))?;
+            let k = Kinesis::open(env.store.clone(), env.clock.clone(), limit, delays)
+                .map_err(|e| format!("kinesis: {e}"))?;
             Ok(Arc::new(KinesisService::new(k)) as Arc<dyn Service>)
         }),
     }
@@ -84,6 +96,10 @@ impl Service for KinesisService {
 
     fn reset(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move { self.kinesis.reset().await.map_err(|e| e.to_string()) })
+    }
+
+    fn shutdown(&self) {
+        self.kinesis.shutdown();
     }
 
     fn health(&self) -> serde_json::Value {

@@ -35,6 +35,11 @@ impl KinesisError {
         )
     }
 
+    /// `ResourceInUseException` with its own words.
+    pub fn in_use(message: impl Into<String>) -> Self {
+        Self::shape("ResourceInUseException", message)
+    }
+
     pub fn invalid_argument(message: impl Into<String>) -> Self {
         Self::shape("InvalidArgumentException", message)
     }

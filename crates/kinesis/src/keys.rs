@@ -48,10 +48,34 @@ const SHARD_BITS: u32 = 24;
 pub struct Seq {
     pub ms: u64,
     pub shard: u32,
+    /// The ordinal: a record's position plus one; 0 is the shard's start, before its first
+    /// record (its StartingSequenceNumber, and where a reader that has read nothing of an empty
+    /// shard continues from).
     pub position: u64,
 }
 
 impl Seq {
+    /// The sequence number of the record at `position` of a shard.
+    pub fn record(ms: u64, shard: u32, position: u64) -> Seq {
+        Seq { ms, shard, position: position + 1 }
+    }
+
+    /// The point just before the record at `position` (after the one before it): what a
+    /// reader that is to go on at `position` continues from with AFTER_SEQUENCE_NUMBER.
+    pub fn before(ms: u64, shard: u32, position: u64) -> Seq {
+        Seq { ms, shard, position }
+    }
+
+    /// The position an AT_SEQUENCE_NUMBER reader starts at.
+    pub fn at_position(self) -> u64 {
+        self.position.saturating_sub(1)
+    }
+
+    /// The position an AFTER_SEQUENCE_NUMBER reader starts at.
+    pub fn after_position(self) -> u64 {
+        self.position
+    }
+
     pub fn to_wire(self) -> String {
         let v = (u128::from(self.ms) << 64)
             | (u128::from(self.shard & ((1 << SHARD_BITS) - 1)) << POSITION_BITS)
@@ -113,6 +137,13 @@ mod tests {
         let c = Seq { position: 8, ..a };
         assert!(a.to_wire() < c.to_wire());
         assert_eq!(Seq::parse("123"), None);
+        // A record's ordinal is its position plus one; the shard's start (ordinal 0) lies before
+        // record 0, so AFTER the start is record 0 and AT record 0 is record 0.
+        let first = Seq::record(5, 1, 0);
+        assert_eq!((first.at_position(), first.after_position()), (0, 1));
+        let start = Seq::before(5, 1, 0);
+        assert!(start.to_wire() < first.to_wire());
+        assert_eq!((start.at_position(), start.after_position()), (0, 0));
         assert_eq!(Seq::parse(&format!("48{}", &w[2..])), None);
     }
 }

@@ -1,14 +1,14 @@
 //! Amazon Kinesis Data Streams for Quayside, on the service interface: streams and shards with
-//! their hash key ranges, persisted in the shared store.
-//!
-//! Built so far: the stream lifecycle (CreateStream, DeleteStream, DescribeStream,
-//! DescribeStreamSummary, ListStreams, ListShards). Every other operation of the model answers
-//! AWS's `NotImplemented` shape and is listed in docs/compatibility.md.
+//! their hash key ranges, records stored a call's chunk at a time, iterators, resharding,
+//! enhanced fan-out consumers and SubscribeToShard's event stream, persisted in the shared
+//! store. Operations not built yet answer AWS's `NotImplemented` shape and are listed in
+//! docs/compatibility.md.
 
 mod api;
 pub mod error;
 pub mod keys;
 mod ops;
+mod page;
 mod persist;
 pub mod records;
 pub mod stream;
@@ -45,6 +45,53 @@ struct Inner {
     shard_limit: u32,
     /// UpdateAccountSettings' MinimumThroughputBillingCommitment by account, as answered.
     settings: RwLock<BTreeMap<String, serde_json::Value>>,
+    /// How long each operation's transient state lasts (`--kinesis-delays`).
+    delays: Delays,
+    /// Bumped after every put's commit: SubscribeToShard's readers wait on it.
+    puts: tokio::sync::watch::Sender<u64>,
+    /// Set when the server shuts down: subscriptions end.
+    closing: tokio::sync::watch::Sender<bool>,
+    /// SubscribeToShard's live subscriptions: (stream id, consumer, shard).
+    subscriptions: parking_lot::Mutex<std::collections::HashSet<(i64, String, u32)>>,
+}
+
+/// What a delayed transition does with its stream when the delay is over.
+pub(crate) enum Finish {
+    Keep,
+    Remove,
+}
+
+/// Transition delays per operation, in milliseconds: `--kinesis-delays
+/// CreateStream=500,DeleteStream=500,*=200` (`*` for every operation not named; default 0, so
+/// streams and consumers are ACTIVE, and deleted, when the call answers).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delays {
+    by_operation: std::collections::HashMap<String, u64>,
+    other: u64,
+}
+
+impl Delays {
+    /// Reads `Operation=ms,...`.
+    ///
+    /// Errors: an entry that is not `name=milliseconds`.
+    pub fn parse(text: &str) -> Result<Delays, String> {
+        let mut d = Delays::default();
+        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (op, ms) = entry.split_once('=').ok_or_else(|| format!("{entry} is not Operation=milliseconds"))?;
+            let ms: u64 = ms.trim().parse().map_err(|_| format!("{entry}: {ms} is not a number of milliseconds"))?;
+            match op.trim() {
+                "*" => d.other = ms,
+                op => {
+                    d.by_operation.insert(op.to_string(), ms);
+                }
+            }
+        }
+        Ok(d)
+    }
+
+    pub fn of(&self, operation: &str) -> u64 {
+        self.by_operation.get(operation).copied().unwrap_or(self.other)
+    }
 }
 
 /// AWS's default open-shard quota per account and region (us-east-1, us-west-2, eu-west-1).
@@ -57,9 +104,27 @@ impl Kinesis {
     /// Loads every stream from the store (opened with [`MIGRATIONS`]).
     ///
     /// Errors: the store cannot be read.
-    pub fn open(store: Store, clock: Arc<dyn Clock>, shard_limit: u32) -> store::Result<Kinesis> {
+    pub fn open(store: Store, clock: Arc<dyn Clock>, shard_limit: u32, delays: Delays) -> store::Result<Kinesis> {
         let streams = store.run_blocking(|t| {
             let mut streams = persist::load_streams(t)?;
+            // A transition cut short by a stop completes now.
+            for s in streams.iter().filter(|s| s.status == "DELETING") {
+                persist::delete_stream(t, s.id)?;
+            }
+            streams.retain(|s| s.status != "DELETING");
+            for s in &mut streams {
+                let before = s.clone();
+                if s.status != "ACTIVE" {
+                    s.status = "ACTIVE".into();
+                }
+                s.consumers.retain(|c| c.status != "DELETING");
+                for c in &mut s.consumers {
+                    c.status = "ACTIVE".into();
+                }
+                if *s != before {
+                    persist::save_stream(t, s)?;
+                }
+            }
             // Sequence numbering goes on from each shard's newest stored record (the stored
             // meta only knows where it was when last saved).
             for s in &mut streams {
@@ -83,6 +148,10 @@ impl Kinesis {
                 next_id: AtomicI64::new(next),
                 shard_limit,
                 settings,
+                delays,
+                puts: tokio::sync::watch::channel(0).0,
+                closing: tokio::sync::watch::channel(false).0,
+                subscriptions: Default::default(),
             }),
         })
     }
@@ -109,6 +178,74 @@ impl Kinesis {
 
     pub(crate) fn settings(&self) -> &RwLock<BTreeMap<String, serde_json::Value>> {
         &self.inner.settings
+    }
+
+    /// The transition delay of an operation, in milliseconds.
+    pub(crate) fn delay(&self, operation: &str) -> u64 {
+        self.inner.delays.of(operation)
+    }
+
+    /// After `delay_ms`, applies `f` to the stream `key` (if it is still the stream `id`) and
+    /// stores the result: a transient state (CREATING, UPDATING, DELETING) ending.
+    pub(crate) fn finish_later(
+        &self,
+        key: StreamKey,
+        id: i64,
+        delay_ms: u64,
+        f: impl FnOnce(&mut Stream) -> Finish + Send + 'static,
+    ) {
+        let k = self.clone();
+        let mut closing = self.watch_closing();
+        tokio::spawn(async move {
+            // A stop cuts the delay short; the next start completes the transition.
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(delay_ms)) => {}
+                _ = closing.wait_for(|c| *c) => return,
+            }
+            let pending = {
+                let mut streams = k.inner.streams.write();
+                let Some(s) = streams.get_mut(&key).filter(|s| s.id == id) else {
+                    return;
+                };
+                match f(s) {
+                    Finish::Keep => {
+                        let saved = s.clone();
+                        k.store().submit(move |t| persist::save_stream(t, &saved))
+                    }
+                    Finish::Remove => {
+                        streams.remove(&key);
+                        k.store().submit(move |t| persist::delete_stream(t, id))
+                    }
+                }
+            };
+            if let Err(e) = pending.await {
+                tracing::warn!("kinesis: a delayed transition could not be stored: {e}");
+            }
+        });
+    }
+
+    /// Records were committed: wakes SubscribeToShard's readers.
+    pub(crate) fn records_added(&self) {
+        self.inner.puts.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver that changes after each put's commit.
+    pub(crate) fn watch_puts(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.puts.subscribe()
+    }
+
+    /// The server is shutting down: subscriptions end now.
+    pub fn shutdown(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// A receiver that turns true when the server shuts down.
+    pub(crate) fn watch_closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.closing.subscribe()
+    }
+
+    pub(crate) fn subscriptions(&self) -> &parking_lot::Mutex<std::collections::HashSet<(i64, String, u32)>> {
+        &self.inner.subscriptions
     }
 
     /// Open shards of an account in a region, every stream counted.

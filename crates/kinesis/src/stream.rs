@@ -38,9 +38,10 @@ pub fn parse_shard_id(id: &str) -> Option<u32> {
 }
 
 impl Shard {
-    /// Closes the shard: its ending sequence number is after every record it holds.
+    /// Closes the shard: its ending sequence number is its last record's (the shard's start
+    /// for an empty one).
     fn close(&mut self, now: u64) {
-        self.closed = Some(Seq { ms: now.max(self.last_ms), shard: self.index, position: self.next.max(1) - 1 });
+        self.closed = Some(Seq::before(now.max(self.last_ms), self.index, self.next));
     }
 
     pub fn starting_seq(&self) -> Seq {
@@ -83,6 +84,46 @@ pub enum ReshardError {
     NotAdjacent(u32, u32),
 }
 
+/// An enhanced fan-out consumer registered on a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Consumer {
+    pub name: String,
+    pub created_ms: u64,
+    /// CREATING, ACTIVE or DELETING.
+    pub status: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Consumer {
+    /// `<stream arn>/consumer/<name>:<creation epoch seconds>`.
+    pub fn arn(&self, stream_arn: &str) -> String {
+        format!("{stream_arn}/consumer/{}:{}", self.name, self.created_ms / 1000)
+    }
+
+    /// ListStreamConsumers' and RegisterStreamConsumer's `Consumer`.
+    pub fn describe(&self, stream_arn: &str) -> Value {
+        json!({
+            "ConsumerName": self.name,
+            "ConsumerARN": self.arn(stream_arn),
+            "ConsumerStatus": self.status,
+            "ConsumerCreationTimestamp": self.created_ms as f64 / 1000.0,
+        })
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"name": self.name, "created_ms": self.created_ms, "status": self.status, "tags": self.tags})
+    }
+
+    fn from_json(v: &Value) -> Consumer {
+        Consumer {
+            name: v["name"].as_str().unwrap_or_default().to_string(),
+            created_ms: v["created_ms"].as_u64().unwrap_or(0),
+            status: v["status"].as_str().unwrap_or("ACTIVE").to_string(),
+            tags: serde_json::from_value(v["tags"].clone()).unwrap_or_default(),
+        }
+    }
+}
+
 /// The default record distribution strategy: every record names its partition key.
 pub const USER_PARTITION_KEY: &str = "USER_PARTITION_KEY";
 
@@ -112,6 +153,8 @@ pub struct Stream {
     pub warm_mibps: Option<i64>,
     /// PutResourcePolicy's document.
     pub policy: Option<String>,
+    /// Enhanced fan-out consumers, in registration order.
+    pub consumers: Vec<Consumer>,
 }
 
 impl Stream {
@@ -249,7 +292,7 @@ impl Stream {
     pub fn summary(&self) -> Value {
         let mut o = self.common();
         o.insert("OpenShardCount".into(), self.open_shards().count().into());
-        o.insert("ConsumerCount".into(), 0.into());
+        o.insert("ConsumerCount".into(), self.consumers.len().into());
         o.insert("MaxRecordSizeInKiB".into(), self.max_record_kib.into());
         o.insert("RecordDistributionStrategy".into(), self.distribution.clone().into());
         if let Some(target) = self.warm_mibps {
@@ -272,6 +315,7 @@ impl Stream {
             "key_id": self.key_id,
             "warm_mibps": self.warm_mibps,
             "policy": self.policy,
+            "consumers": self.consumers.iter().map(Consumer::to_json).collect::<Vec<_>>(),
             "shards": self.shards.iter().map(|s| json!({
                 "index": s.index,
                 "start": s.start.to_string(),
@@ -325,6 +369,10 @@ impl Stream {
             key_id: v["key_id"].as_str().map(str::to_string),
             warm_mibps: v["warm_mibps"].as_i64(),
             policy: v["policy"].as_str().map(str::to_string),
+            consumers: v["consumers"]
+                .as_array()
+                .map(|a| a.iter().map(Consumer::from_json).collect())
+                .unwrap_or_default(),
         }
     }
 }
@@ -366,6 +414,12 @@ mod tests {
             key_id: Some("alias/aws/kinesis".into()),
             warm_mibps: Some(10),
             policy: Some("{}".into()),
+            consumers: vec![Consumer {
+                name: "c".into(),
+                created_ms: 1_700_000_000_123,
+                status: "ACTIVE".into(),
+                tags: [("t".to_string(), "1".to_string())].into(),
+            }],
         };
         assert_eq!(Stream::from_json(3, "000000000000", "us-east-1", "s", &s.to_json()), s);
     }

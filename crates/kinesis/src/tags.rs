@@ -20,7 +20,7 @@ fn allowed(c: char) -> bool {
 ///
 /// Errors: `InvalidArgumentException` in AWS's two wordings (characters outside the allowed
 /// set; `%`, which the set names but AWS still refuses).
-pub fn check<'a>(s: &Stream, verb: &str, texts: impl Iterator<Item = &'a str> + Clone) -> KinesisResult<()> {
+pub fn check<'a>(owner: Owner<'_>, verb: &str, texts: impl Iterator<Item = &'a str> + Clone) -> KinesisResult<()> {
     if texts.clone().any(|t| !t.chars().all(allowed)) {
         return Err(KinesisError::invalid_argument(
             "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @ :.",
@@ -30,26 +30,40 @@ pub fn check<'a>(s: &Stream, verb: &str, texts: impl Iterator<Item = &'a str> + 
         return Err(KinesisError::invalid_argument(format!(
             "Failed to {verb} stream {} under account {} because some tags contained illegal characters. The allowed \
              characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@',':'.",
-            s.name, s.account
+            owner.0, owner.1
         )));
     }
     Ok(())
 }
 
+/// Whose tags they are, as messages name it: the stream's name and account.
+pub type Owner<'a> = (&'a str, &'a str);
+
 /// Adds `tags` to the stream's.
 ///
 /// Errors: as [`check`]; more than 50 tags once added.
 pub fn add(s: &mut Stream, tags: &BTreeMap<String, String>) -> KinesisResult<()> {
-    check(s, "add tags to", tags.keys().chain(tags.values()).map(String::as_str))?;
-    let total = s.tags.keys().chain(tags.keys()).collect::<std::collections::BTreeSet<_>>().len();
+    add_to(&mut s.tags, (&s.name, &s.account), tags)
+}
+
+/// Adds `tags` to `to` (a stream's or a consumer's).
+///
+/// Errors: as [`add`].
+pub fn add_to(
+    to: &mut BTreeMap<String, String>,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+) -> KinesisResult<()> {
+    check(owner, "add tags to", tags.keys().chain(tags.values()).map(String::as_str))?;
+    let total = to.keys().chain(tags.keys()).collect::<std::collections::BTreeSet<_>>().len();
     if total > MAX_TAGS {
         return Err(KinesisError::invalid_argument(format!(
             "Failed to add tags to stream {} under account {} because a given stream cannot have more than {MAX_TAGS} \
              tags associated with it.",
-            s.name, s.account
+            owner.0, owner.1
         )));
     }
-    s.tags.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+    to.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
     Ok(())
 }
 
@@ -57,9 +71,16 @@ pub fn add(s: &mut Stream, tags: &BTreeMap<String, String>) -> KinesisResult<()>
 ///
 /// Errors: as [`check`].
 pub fn remove(s: &mut Stream, keys: &[String]) -> KinesisResult<()> {
-    check(s, "remove tags from", keys.iter().map(String::as_str))?;
+    remove_from(&mut s.tags, (&s.name, &s.account), keys)
+}
+
+/// Removes the tags of `keys` from `from` (a stream's or a consumer's).
+///
+/// Errors: as [`check`].
+pub fn remove_from(from: &mut BTreeMap<String, String>, owner: Owner<'_>, keys: &[String]) -> KinesisResult<()> {
+    check(owner, "remove tags from", keys.iter().map(String::as_str))?;
     for k in keys {
-        s.tags.remove(k);
+        from.remove(k);
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 use crate::error::{KinesisError, KinesisResult};
 use crate::keys::even_ranges;
 use crate::stream::{Shard, Stream, USER_PARTITION_KEY};
-use crate::{ops, persist, Kinesis, ON_DEMAND_STREAM_LIMIT};
+use crate::{ops, persist, Finish, Kinesis, ON_DEMAND_STREAM_LIMIT};
 use aws_protocol::RequestContext;
 use serde_json::{json, Value};
 use service::input::{int_opt, str_opt};
@@ -45,6 +45,8 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
             )));
         }
     }
+    let delay = k.delay("CreateStream");
+    let id = k.next_id();
     let pending = {
         let mut streams = k.streams().write();
         if streams.contains_key(&key) {
@@ -66,11 +68,11 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
             })
             .collect();
         let stream = Stream {
-            id: k.next_id(),
+            id,
             account: ctx.account.clone(),
             region: ctx.region.clone(),
             name,
-            status: "ACTIVE".into(),
+            status: if delay > 0 { "CREATING" } else { "ACTIVE" }.into(),
             mode,
             retention_hours: 24,
             created_ms: now,
@@ -82,6 +84,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
             key_id: None,
             warm_mibps: warm,
             policy: None,
+            consumers: Vec::new(),
         };
         let saved = stream.clone();
         streams.insert(key.clone(), stream);
@@ -90,6 +93,12 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     if let Err(e) = pending.await {
         k.streams().write().remove(&key);
         return Err(e.into());
+    }
+    if delay > 0 {
+        k.finish_later(key, id, delay, |s| {
+            s.status = "ACTIVE".into();
+            Finish::Keep
+        });
     }
     Ok(json!({}))
 }

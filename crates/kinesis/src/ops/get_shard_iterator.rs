@@ -35,52 +35,19 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
         };
         Ok((s.id, index, sh.next, sh.created_ms))
     })?;
-    let shard = shard_id(index);
-    let position = match (kind.as_str(), &sequence) {
-        ("TRIM_HORIZON" | "LATEST", Some(_)) => return Err(type_mismatch(&kind, true)),
-        ("AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER", None) => return Err(type_mismatch(&kind, false)),
-        ("TRIM_HORIZON", None) => 0,
-        ("LATEST", None) => next,
-        ("AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER", Some(text)) => {
-            let Some(seq) = Seq::parse(text) else {
-                return Err(KinesisError::invalid_argument(format!(
-                    "StartingSequenceNumber {text} used in GetShardIterator on shard {shard} in stream {name} \
-                     under account {account} is invalid."
-                )));
-            };
-            if seq.shard != index {
-                return Err(KinesisError::invalid_argument(format!(
-                    "Invalid StartingSequenceNumber. It encodes {}, while it was used in a call to a shard with {shard}",
-                    shard_id(seq.shard)
-                )));
-            }
-            if seq.ms < created_ms {
-                return Err(KinesisError::invalid_argument(format!(
-                    "StartingSequenceNumber {text} used in GetShardIterator on shard {shard} in stream {name} \
-                     under account {account} is invalid because it did not come from this stream."
-                )));
-            }
-            seq.position + u64::from(kind == "AFTER_SEQUENCE_NUMBER")
-        }
-        ("AT_TIMESTAMP", _) => {
-            let Some(secs) = input["Timestamp"].as_f64() else {
-                return Err(KinesisError::invalid_argument(
-                    "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. \
-                     Current request has no timestamp parameter.",
-                ));
-            };
-            let (at, now) = ((secs * 1000.0).max(0.0) as u64, k.now_ms());
-            if at > now {
-                return Err(KinesisError::invalid_argument(format!(
-                    "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. \
-                     timestampInMillis: {at}, currentTimestampInMillis: {now}"
-                )));
-            }
-            k.store().read(move |c| persist::position_at(c, stream_id, index, at)).await?.unwrap_or(next)
-        }
-        // The model's enum check refuses every other type before this runs.
-        (other, _) => return Err(KinesisError::invalid_argument(format!("Invalid ShardIteratorType {other}"))),
+    let start = Start {
+        operation: "GetShardIterator",
+        stream_id,
+        index,
+        name: &name,
+        account: &account,
+        next,
+        created_ms,
+        kind: &kind,
+        sequence: sequence.as_deref(),
+        timestamp: input["Timestamp"].as_f64(),
     };
+    let position = start.position(k).await?;
     ops::refuse_dry_run(&input)?;
     let it = ShardIterator {
         stream_id,
@@ -92,4 +59,85 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
         issued_ms: k.now_ms(),
     };
     Ok(json!({ "ShardIterator": it.encode() }))
+}
+
+/// Where a reader starts in a shard (GetShardIterator's type and members, or SubscribeToShard's
+/// StartingPosition).
+pub(crate) struct Start<'a> {
+    /// The operation, as the messages name it.
+    pub operation: &'static str,
+    pub stream_id: i64,
+    pub index: u32,
+    pub name: &'a str,
+    pub account: &'a str,
+    /// The shard's next position and creation time.
+    pub next: u64,
+    pub created_ms: u64,
+    pub kind: &'a str,
+    pub sequence: Option<&'a str>,
+    /// AT_TIMESTAMP's time, epoch seconds.
+    pub timestamp: Option<f64>,
+}
+
+impl Start<'_> {
+    /// The position the reader starts at.
+    ///
+    /// Errors: `InvalidArgumentException` for a type that does not fit the members given, a
+    /// sequence number of another shard or stream, a time in the future.
+    pub(crate) async fn position(&self, k: &Kinesis) -> KinesisResult<u64> {
+        let (kind, name, account, index) = (self.kind, self.name, self.account, self.index);
+        let shard = shard_id(index);
+        Ok(match (kind, self.sequence) {
+            ("TRIM_HORIZON" | "LATEST", Some(_)) => return Err(type_mismatch(kind, true)),
+            ("AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER", None) => return Err(type_mismatch(kind, false)),
+            ("TRIM_HORIZON", None) => 0,
+            ("LATEST", None) => self.next,
+            ("AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER", Some(text)) => {
+                let Some(seq) = Seq::parse(text) else {
+                    return Err(KinesisError::invalid_argument(format!(
+                        "StartingSequenceNumber {text} used in {} on shard {shard} in stream {name} \
+                         under account {account} is invalid.",
+                        self.operation
+                    )));
+                };
+                if seq.shard != index {
+                    return Err(KinesisError::invalid_argument(format!(
+                        "Invalid StartingSequenceNumber. It encodes {}, while it was used in a call to a shard with {shard}",
+                        shard_id(seq.shard)
+                    )));
+                }
+                if seq.ms < self.created_ms {
+                    return Err(KinesisError::invalid_argument(format!(
+                        "StartingSequenceNumber {text} used in {} on shard {shard} in stream {name} \
+                         under account {account} is invalid because it did not come from this stream.",
+                        self.operation
+                    )));
+                }
+                if kind == "AFTER_SEQUENCE_NUMBER" {
+                    seq.after_position()
+                } else {
+                    seq.at_position()
+                }
+            }
+            ("AT_TIMESTAMP", _) => {
+                let Some(secs) = self.timestamp else {
+                    return Err(KinesisError::invalid_argument(
+                        "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. \
+                         Current request has no timestamp parameter.",
+                    ));
+                };
+                let (at, now) = ((secs * 1000.0).max(0.0) as u64, k.now_ms());
+                if at > now {
+                    return Err(KinesisError::invalid_argument(format!(
+                        "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. \
+                         timestampInMillis: {at}, currentTimestampInMillis: {now}"
+                    )));
+                }
+                let (stream_id, next) = (self.stream_id, self.next);
+                k.store().read(move |c| persist::position_at(c, stream_id, index, at)).await?.unwrap_or(next)
+            }
+            // The model's enum check refuses every other type before this runs.
+            (other, _) => return Err(KinesisError::invalid_argument(format!("Invalid ShardIteratorType {other}"))),
+        })
+    }
 }

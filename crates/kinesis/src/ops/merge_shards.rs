@@ -12,7 +12,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     let first = str_opt(&input, "ShardToMerge").unwrap_or_default().to_string();
     let second = str_opt(&input, "AdjacentShardToMerge").unwrap_or_default().to_string();
     let now = k.now_ms();
-    ops::update_active_stream(k, ctx, &input, |s| {
+    ops::update_active_stream(k, ctx, &input, "MergeShards", |s| {
         let a = parse_shard_id(&first).ok_or_else(|| ops::no_such_shard(s, &first))?;
         let b = parse_shard_id(&second).ok_or_else(|| ops::no_such_shard(s, &second))?;
         s.merge(a, b, now).map_err(|e| ops::reshard_error(s, e, ""))

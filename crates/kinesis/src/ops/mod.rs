@@ -2,8 +2,8 @@
 //! JSON-shaped output; the helpers every operation shares are here.
 
 use crate::error::{KinesisError, KinesisResult};
-use crate::stream::{shard_id, ReshardError, Stream};
-use crate::{persist, Kinesis, StreamKey};
+use crate::stream::{shard_id, Consumer, ReshardError, Stream};
+use crate::{persist, Finish, Kinesis, StreamKey};
 use aws_protocol::RequestContext;
 use serde_json::Value;
 use service::codec::Output;
@@ -14,17 +14,20 @@ mod create_stream;
 mod decrease_stream_retention_period;
 mod delete_resource_policy;
 mod delete_stream;
+mod deregister_stream_consumer;
 mod describe_account_settings;
 mod describe_limits;
 mod describe_stream;
+mod describe_stream_consumer;
 mod describe_stream_summary;
 mod disable_enhanced_monitoring;
 mod enable_enhanced_monitoring;
 mod get_records;
 mod get_resource_policy;
-mod get_shard_iterator;
+pub(crate) mod get_shard_iterator;
 mod increase_stream_retention_period;
 mod list_shards;
+mod list_stream_consumers;
 mod list_streams;
 mod list_tags_for_resource;
 mod list_tags_for_stream;
@@ -32,10 +35,12 @@ mod merge_shards;
 mod put_record;
 mod put_records;
 mod put_resource_policy;
+mod register_stream_consumer;
 mod remove_tags_from_stream;
 mod split_shard;
 mod start_stream_encryption;
 mod stop_stream_encryption;
+mod subscribe_to_shard;
 mod tag_resource;
 mod untag_resource;
 mod update_account_settings;
@@ -63,6 +68,11 @@ pub(crate) async fn dispatch(
         "PutRecords" => put_records::handle(k, ctx, input).await,
         "GetShardIterator" => get_shard_iterator::handle(k, ctx, input).await,
         "GetRecords" => return Some(get_records::handle(k, input).await),
+        "SubscribeToShard" => return Some(subscribe_to_shard::handle(k, ctx, input).await),
+        "RegisterStreamConsumer" => register_stream_consumer::handle(k, ctx, input).await,
+        "DeregisterStreamConsumer" => deregister_stream_consumer::handle(k, ctx, input).await,
+        "DescribeStreamConsumer" => describe_stream_consumer::handle(k, ctx, input),
+        "ListStreamConsumers" => list_stream_consumers::handle(k, ctx, input),
         "AddTagsToStream" => add_tags_to_stream::handle(k, ctx, input).await,
         "DecreaseStreamRetentionPeriod" => decrease_stream_retention_period::handle(k, ctx, input).await,
         "DeleteResourcePolicy" => delete_resource_policy::handle(k, ctx, input).await,
@@ -127,6 +137,72 @@ pub(crate) fn stream_key(ctx: &RequestContext, input: &Value) -> KinesisResult<S
     }
 }
 
+/// A consumer ARN's parts: its stream, its name and its creation time in epoch seconds.
+pub(crate) fn parse_consumer_arn(arn: &str) -> Option<(StreamKey, String, u64)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ["arn", _, "kinesis", region, account, resource] = parts.as_slice() else {
+        return None;
+    };
+    let (stream, rest) = resource.strip_prefix("stream/")?.split_once("/consumer/")?;
+    let (name, secs) = rest.rsplit_once(':')?;
+    if stream.is_empty() || name.is_empty() || stream.contains('/') || name.contains('/') {
+        return None;
+    }
+    Some(((account.to_string(), region.to_string(), stream.to_string()), name.to_string(), secs.parse().ok()?))
+}
+
+/// The consumer an input names: by `ConsumerARN`, or by `StreamARN` and `ConsumerName`; the
+/// creation time when an ARN names it.
+///
+/// Errors: `InvalidArgumentException` for neither, or for an ARN that is not a consumer's.
+pub(crate) fn consumer_ref(ctx: &RequestContext, input: &Value) -> KinesisResult<(StreamKey, String, Option<u64>)> {
+    if let Some(arn) = str_opt(input, "ConsumerARN") {
+        let (key, name, secs) = parse_consumer_arn(arn)
+            .ok_or_else(|| KinesisError::invalid_argument(format!("Invalid ConsumerARN {arn}")))?;
+        return Ok((key, name, Some(secs)));
+    }
+    match (str_opt(input, "StreamARN"), str_opt(input, "ConsumerName")) {
+        (Some(_), Some(name)) => Ok((stream_key(ctx, input)?, name.to_string(), None)),
+        _ => Err(KinesisError::invalid_argument(
+            "Either ConsumerARN or both ConsumerName and StreamARN should be provided.",
+        )),
+    }
+}
+
+/// The input with `StreamARN` naming the stream `key` (a consumer ARN's stream).
+pub(crate) fn naming_stream(key: &StreamKey, input: &Value) -> Value {
+    let mut v = input.clone();
+    v["StreamARN"] = format!("arn:aws:kinesis:{}:{}:stream/{}", key.1, key.0, key.2).into();
+    v
+}
+
+/// `ResourceNotFoundException` for a consumer (named by its ARN when the input gave one).
+pub(crate) fn consumer_not_found(input: &Value) -> KinesisError {
+    let named = str_opt(input, "ConsumerARN").or(str_opt(input, "ConsumerName")).unwrap_or_default();
+    KinesisError::not_found(format!("Consumer {named} not found."))
+}
+
+/// Runs `f` on the consumer the input names and its stream.
+///
+/// Errors: as [`consumer_ref`]; `ResourceNotFoundException` for a stream or consumer that does
+/// not exist (a consumer ARN of an earlier consumer of the same name included).
+pub(crate) fn with_consumer<R>(
+    k: &Kinesis,
+    ctx: &RequestContext,
+    input: &Value,
+    f: impl FnOnce(&Stream, &Consumer) -> KinesisResult<R>,
+) -> KinesisResult<R> {
+    let (key, name, secs) = consumer_ref(ctx, input)?;
+    let streams = k.streams().read();
+    let s = streams.get(&key).ok_or_else(|| KinesisError::stream_not_found(&key.2, &key.0))?;
+    let c = s
+        .consumers
+        .iter()
+        .find(|c| c.name == name && secs.is_none_or(|t| t == c.created_ms / 1000))
+        .ok_or_else(|| consumer_not_found(input))?;
+    f(s, c)
+}
+
 /// Runs `f` on the stream the input names.
 ///
 /// Errors: as [`stream_key`]; `ResourceNotFoundException` for a stream that does not exist.
@@ -174,20 +250,35 @@ pub(crate) async fn update_stream<R>(
     Ok(r)
 }
 
-/// [`update_stream`] for a stream that must be ACTIVE (`ResourceInUseException` otherwise).
+/// [`update_stream`] for a stream that must be ACTIVE (`ResourceInUseException` otherwise), by
+/// `operation`: with a transition delay for it (`--kinesis-delays`), the stream is UPDATING
+/// until the delay is over (the change itself is made at once).
 pub(crate) async fn update_active_stream<R>(
     k: &Kinesis,
     ctx: &RequestContext,
     input: &Value,
+    operation: &str,
     f: impl FnOnce(&mut Stream) -> KinesisResult<R>,
 ) -> KinesisResult<R> {
-    update_stream(k, ctx, input, |s| {
+    let delay = k.delay(operation);
+    let (r, id) = update_stream(k, ctx, input, |s| {
         if s.status != "ACTIVE" {
             return Err(KinesisError::stream_not_active(&s.name, &s.account, &s.status));
         }
-        f(s)
+        let r = f(s)?;
+        if delay > 0 {
+            s.status = "UPDATING".into();
+        }
+        Ok((r, s.id))
     })
-    .await
+    .await?;
+    if delay > 0 {
+        k.finish_later(stream_key(ctx, input)?, id, delay, |s| {
+            s.status = "ACTIVE".into();
+            Finish::Keep
+        });
+    }
+    Ok(r)
 }
 
 /// The input with `StreamARN` set from `ResourceARN` (the tagging and policy operations name
@@ -198,6 +289,69 @@ pub(crate) fn resource_input(input: &Value) -> Value {
         v["StreamARN"] = arn.into();
     }
     v
+}
+
+/// The stream, or the consumer of a stream, a `ResourceARN` names.
+pub(crate) enum Resource {
+    Stream(Value),
+    Consumer(Value),
+}
+
+/// What a tagging call's `ResourceARN` names: a stream (the input as the stream operations
+/// read it) or a consumer (the input with its `ConsumerARN`).
+pub(crate) fn resource(input: &Value) -> Resource {
+    match str_opt(input, "ResourceARN") {
+        Some(arn) if arn.contains("/consumer/") => {
+            let mut v = input.clone();
+            v["ConsumerARN"] = arn.into();
+            Resource::Consumer(v)
+        }
+        _ => Resource::Stream(resource_input(input)),
+    }
+}
+
+/// Changes the tags of the stream or consumer the input's `ResourceARN` names.
+///
+/// Errors: as [`update_stream`] and [`with_consumer`]; whatever `f` answers.
+pub(crate) async fn update_resource_tags(
+    k: &Kinesis,
+    ctx: &RequestContext,
+    input: &Value,
+    f: impl FnOnce(&mut std::collections::BTreeMap<String, String>, crate::tags::Owner<'_>) -> KinesisResult<()>,
+) -> KinesisResult<()> {
+    match resource(input) {
+        Resource::Stream(v) => {
+            update_stream(k, ctx, &v, |s| {
+                let mut tags = std::mem::take(&mut s.tags);
+                let r = f(&mut tags, (&s.name, &s.account));
+                s.tags = tags;
+                r
+            })
+            .await
+        }
+        Resource::Consumer(v) => {
+            let (key, name, secs) = consumer_ref(ctx, &v)?;
+            update_stream(k, ctx, &naming_stream(&key, &v), |s| {
+                let (stream, account) = (s.name.clone(), s.account.clone());
+                let c = s
+                    .consumers
+                    .iter_mut()
+                    .find(|c| c.name == name && secs.is_none_or(|t| t == c.created_ms / 1000))
+                    .ok_or_else(|| consumer_not_found(&v))?;
+                f(&mut c.tags, (&stream, &account))
+            })
+            .await
+        }
+    }
+}
+
+/// The tags of the stream or consumer the input's `ResourceARN` names, as ListTagsForResource
+/// answers them.
+pub(crate) fn resource_tags(k: &Kinesis, ctx: &RequestContext, input: &Value) -> KinesisResult<Value> {
+    match resource(input) {
+        Resource::Stream(v) => with_stream(k, ctx, &v, |s| Ok(crate::tags::list(s.tags.iter()))),
+        Resource::Consumer(v) => with_consumer(k, ctx, &v, |_, c| Ok(crate::tags::list(c.tags.iter()))),
+    }
 }
 
 /// Retention bounds, in hours (24 hours to 365 days).
@@ -214,7 +368,8 @@ pub(crate) async fn change_retention(
     longer: bool,
 ) -> KinesisResult<()> {
     let hours = input["RetentionPeriodHours"].as_i64().unwrap_or(0);
-    update_active_stream(k, ctx, input, |s| {
+    let op = if longer { "IncreaseStreamRetentionPeriod" } else { "DecreaseStreamRetentionPeriod" };
+    update_active_stream(k, ctx, input, op, |s| {
         if hours < MIN_RETENTION_HOURS {
             return Err(KinesisError::invalid_argument(format!(
                 "Minimum allowed retention period is {MIN_RETENTION_HOURS} hours. Requested retention period ({hours} hours) is too short."
@@ -263,7 +418,8 @@ pub(crate) async fn change_monitoring(
 ) -> KinesisResult<Value> {
     let named = service::input::strings(input, "ShardLevelMetrics");
     let all = named.iter().any(|m| m == "ALL");
-    update_active_stream(k, ctx, input, |s| {
+    let op = if enable { "EnableEnhancedMonitoring" } else { "DisableEnhancedMonitoring" };
+    update_active_stream(k, ctx, input, op, |s| {
         let before = s.enhanced.clone();
         let keep = |m: &&&str| {
             let listed = all || named.iter().any(|n| n == **m);

@@ -139,7 +139,7 @@ pub(crate) async fn put(
             .into_iter()
             .map(|(i, offset)| {
                 let shard = s.shards[i].index;
-                Placed { shard, seq: Seq { ms: arrival, shard, position: firsts[i] + offset } }
+                Placed { shard, seq: Seq::record(arrival, shard, firsts[i] + offset) }
             })
             .collect();
         let stream_id = s.id;
@@ -147,6 +147,7 @@ pub(crate) async fn put(
         (k.store().submit(move |t| persist::insert_chunks(t, stream_id, arrival, &chunks)), placed, encryption)
     };
     pending.await?;
+    k.records_added();
     Ok((placed, encryption))
 }
 

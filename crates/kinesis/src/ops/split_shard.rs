@@ -16,7 +16,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     let stream = ops::stream_key(ctx, &input)?;
     ops::check_shard_limit(k, &stream, 1)?;
     let now = k.now_ms();
-    ops::update_active_stream(k, ctx, &input, |s| {
+    ops::update_active_stream(k, ctx, &input, "SplitShard", |s| {
         let index = parse_shard_id(&given).ok_or_else(|| ops::no_such_shard(s, &given))?;
         // The model's pattern keeps the key within 39 digits; above 2^128 - 1 is outside every shard.
         let key = parse_hash_key(&key_text).unwrap_or(u128::MAX);

@@ -12,7 +12,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     if str_opt(&input, "EncryptionType") != Some("KMS") {
         return Err(KinesisError::invalid_argument("EncryptionType must be KMS to start stream encryption."));
     }
-    ops::update_active_stream(k, ctx, &input, |s| {
+    ops::update_active_stream(k, ctx, &input, "StartStreamEncryption", |s| {
         s.key_id = Some(key);
         Ok(())
     })

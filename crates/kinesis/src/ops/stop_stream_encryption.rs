@@ -10,7 +10,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     if str_opt(&input, "EncryptionType") != Some("KMS") {
         return Err(KinesisError::invalid_argument("EncryptionType must be KMS to stop stream encryption."));
     }
-    ops::update_active_stream(k, ctx, &input, |s| {
+    ops::update_active_stream(k, ctx, &input, "StopStreamEncryption", |s| {
         s.key_id = None;
         Ok(())
     })

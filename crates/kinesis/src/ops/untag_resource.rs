@@ -1,4 +1,4 @@
-//! UntagResource: RemoveTagsFromStream for a stream named by its ARN.
+//! UntagResource: RemoveTagsFromStream for a stream or consumer named by its ARN.
 
 use crate::error::KinesisResult;
 use crate::{ops, tags, Kinesis};
@@ -8,6 +8,6 @@ use service::input::strings;
 
 pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {
     let keys = strings(&input, "TagKeys");
-    ops::update_stream(k, ctx, &ops::resource_input(&input), |s| tags::remove(s, &keys)).await?;
+    ops::update_resource_tags(k, ctx, &input, |t, owner| tags::remove_from(t, owner, &keys)).await?;
     Ok(json!({}))
 }

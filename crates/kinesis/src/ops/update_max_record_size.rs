@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {
     let kib = input["MaxRecordSizeInKiB"].as_i64().unwrap_or(1024);
-    ops::update_active_stream(k, ctx, &input, |s| {
+    ops::update_active_stream(k, ctx, &input, "UpdateMaxRecordSize", |s| {
         s.max_record_kib = kib;
         Ok(())
     })

@@ -13,7 +13,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     let limit = i64::from(k.shard_limit());
     let now = k.now_ms();
     let account_open = k.open_shard_count(&stream.0, &stream.1) as i64;
-    ops::update_active_stream(k, ctx, &input, |s| {
+    ops::update_active_stream(k, ctx, &input, "UpdateShardCount", |s| {
         let open = s.open_shards().count() as i64;
         let refuse = |why: String| {
             Err(KinesisError::limit_exceeded(format!(

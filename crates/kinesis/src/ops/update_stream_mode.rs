@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {
     let mode = input["StreamModeDetails"]["StreamMode"].as_str().unwrap_or_default().to_string();
     let warm = input["WarmThroughputMiBps"].as_i64();
-    ops::update_active_stream(k, ctx, &input, |s| {
+    ops::update_active_stream(k, ctx, &input, "UpdateStreamMode", |s| {
         if s.mode == mode {
             return Err(KinesisError::invalid_argument(format!(
                 "Stream {} under account {} is already in {mode} mode.",

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {
     let target = input["WarmThroughputMiBps"].as_i64().unwrap_or(0);
-    ops::update_active_stream(k, ctx, &input, |s| {
+    ops::update_active_stream(k, ctx, &input, "UpdateStreamWarmThroughput", |s| {
         if s.mode != "ON_DEMAND" {
             return Err(KinesisError::invalid_argument(
                 "Warm throughput can only be set for streams in ON_DEMAND mode.",
