@@ -8,12 +8,13 @@ PORT ?= 4566
 run:
 	$(CARGO) run --release -p quayside -- serve --port $(PORT)
 
-## Unit, service, SDK and process tests (the SNS tests check signatures with AWS's own validator from npm)
-test: tools/sns-validate/node_modules
+## Unit, service, SDK and process tests (the SNS tests check signatures with AWS's own validator
+## from npm; the Kinesis tests drive the JavaScript SDK, which speaks HTTP/2)
+test: tools/sns-validate/node_modules tools/kinesis-js/node_modules
 	$(CARGO) test --workspace --all-targets
 
-tools/sns-validate/node_modules: tools/sns-validate/package-lock.json
-	cd tools/sns-validate && npm ci --silent --no-audit --no-fund
+tools/%/node_modules: tools/%/package-lock.json
+	cd tools/$* && npm ci --silent --no-audit --no-fund
 	touch $@
 
 ## Load generator against a fresh emulator and the HTTP ceiling (see docs/performance.md)

@@ -348,3 +348,184 @@ async fn consumers_survive_a_restart() {
     subscribe(&c, &arn, "shardId-000000000000", position(ShardIteratorType::TrimHorizon, None)).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A SubscribeToShard exchange over HTTP/2 with prior knowledge (h2c), as the SDKs for Java
+/// and JavaScript make it: the response's content type, and its frames decoded with both CRCs
+/// checked, until `want` records arrived. Answers the status, content type and frames.
+async fn h2_subscribe(
+    addr: std::net::SocketAddr,
+    content_type: &str,
+    body: Vec<u8>,
+    want: usize,
+) -> (u16, String, Vec<aws_protocol::eventstream::Frame>) {
+    use http_body_util::BodyExt;
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut send, conn) =
+        hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), hyper_util::rt::TokioIo::new(tcp))
+            .await
+            .expect("an HTTP/2 connection");
+    tokio::spawn(conn);
+    let req = hyper::Request::post(format!("http://{addr}/"))
+        .header("content-type", content_type)
+        .header("x-amz-target", "Kinesis_20131202.SubscribeToShard")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=x",
+        )
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .unwrap();
+    let res = send.send_request(req).await.unwrap();
+    assert_eq!(res.version(), hyper::Version::HTTP_2);
+    let status = res.status().as_u16();
+    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let mut body = res.into_body();
+    let (mut buf, mut frames, mut records) = (Vec::new(), Vec::new(), 0usize);
+    while records < want || frames.is_empty() {
+        let next = tokio::time::timeout(Duration::from_secs(30), body.frame()).await.expect("a frame within 30 s");
+        let Some(frame) = next else { break };
+        if let Ok(data) = frame.unwrap().into_data() {
+            buf.extend_from_slice(&data);
+        }
+        // Decode the whole messages received so far.
+        let mut at = 0;
+        while buf.len() - at >= 4 {
+            let total = u32::from_be_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
+            if buf.len() - at < total {
+                break;
+            }
+            let mut one = aws_protocol::eventstream::decode_all(&buf[at..at + total]).expect("a well-formed message");
+            let f = one.remove(0);
+            if f.header(":event-type") == Some("SubscribeToShardEvent") {
+                records += if ct.contains("json") || f.header(":content-type") == Some("application/json") {
+                    serde_json::from_slice::<serde_json::Value>(&f.payload).unwrap()["Records"]
+                        .as_array()
+                        .unwrap()
+                        .len()
+                } else {
+                    let v: ciborium::value::Value = ciborium::de::from_reader(&f.payload[..]).unwrap();
+                    let m = v.as_map().unwrap();
+                    m.iter().find(|(k, _)| k.as_text() == Some("Records")).unwrap().1.as_array().unwrap().len()
+                };
+            }
+            frames.push(f);
+            at += total;
+        }
+        buf.drain(..at);
+        if status != 200 {
+            break;
+        }
+    }
+    (status, ct, frames)
+}
+
+/// Over HTTP/2 the answer is `application/vnd.amazon.eventstream`: an `initial-response` event,
+/// then SubscribeToShardEvents, in JSON for a JSON request and in CBOR (byte strings, tag-1
+/// milliseconds) for a CBOR one.
+#[tokio::test]
+async fn subscribe_to_shard_over_http2_in_json_and_cbor() {
+    use ciborium::value::Value as Cbor;
+    let env = start().await;
+    let c = kinesis(&env.endpoint());
+    let arn = stream_with_consumer(&c, "h", 1, "h2").await;
+    let records = put_n(&c, "h", "r", 3).await;
+    let body = serde_json::json!({
+        "ConsumerARN": arn, "ShardId": "shardId-000000000000", "StartingPosition": {"Type": "TRIM_HORIZON"}
+    });
+    let (status, ct, frames) =
+        h2_subscribe(env.running.addr, "application/x-amz-json-1.1", serde_json::to_vec(&body).unwrap(), 3).await;
+    assert_eq!((status, ct.as_str()), (200, "application/vnd.amazon.eventstream"));
+    assert_eq!(frames[0].header(":event-type"), Some("initial-response"));
+    assert_eq!(frames[0].header(":message-type"), Some("event"));
+    let events: Vec<serde_json::Value> = frames[1..]
+        .iter()
+        .map(|f| {
+            assert_eq!(f.header(":event-type"), Some("SubscribeToShardEvent"));
+            assert_eq!(f.header(":content-type"), Some("application/json"));
+            serde_json::from_slice(&f.payload).unwrap()
+        })
+        .collect();
+    let got: Vec<(String, Vec<u8>)> = events
+        .iter()
+        .flat_map(|e| e["Records"].as_array().unwrap().clone())
+        .map(|r| {
+            use base64::Engine;
+            let data = base64::engine::general_purpose::STANDARD.decode(r["Data"].as_str().unwrap()).unwrap();
+            (r["SequenceNumber"].as_str().unwrap().to_string(), data)
+        })
+        .collect();
+    assert_eq!(got, records);
+    assert_eq!(events.last().unwrap()["ContinuationSequenceNumber"], records[2].0.as_str());
+
+    // The same subscription in CBOR: the consumer's first subscription is gone with its
+    // connection, so wait for its release.
+    let cbor_body = aws_protocol::cbor::encode(None, None, &body);
+    let mut answer = None;
+    for _ in 0..100 {
+        let (status, ct, frames) =
+            h2_subscribe(env.running.addr, "application/x-amz-cbor-1.1", cbor_body.clone(), 3).await;
+        if status == 200 {
+            answer = Some((ct, frames));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (ct, frames) = answer.expect("the JSON subscription is released");
+    assert_eq!(ct, "application/vnd.amazon.eventstream");
+    let event = frames.iter().find(|f| f.header(":event-type") == Some("SubscribeToShardEvent")).unwrap();
+    assert_eq!(event.header(":content-type"), Some("application/x-amz-cbor-1.1"));
+    let v: Cbor = ciborium::de::from_reader(&event.payload[..]).unwrap();
+    let get =
+        |m: &Cbor, k: &str| m.as_map().unwrap().iter().find(|(n, _)| n.as_text() == Some(k)).map(|(_, v)| v.clone());
+    let first = get(&v, "Records").unwrap().as_array().unwrap()[0].clone();
+    assert_eq!(get(&first, "Data"), Some(Cbor::Bytes(records[0].1.clone())), "data as a byte string");
+    match get(&first, "ApproximateArrivalTimestamp") {
+        Some(Cbor::Tag(1, ms)) => assert!(ms.as_integer().is_some(), "tag 1 carries integer milliseconds"),
+        other => panic!("arrival time {other:?}"),
+    }
+}
+
+/// The AWS SDK for JavaScript v3, whose Kinesis client speaks HTTP/2 for every call
+/// (`NodeHttp2Handler`): CreateStream, PutRecords, ListShards, GetShardIterator, GetRecords,
+/// RegisterStreamConsumer and SubscribeToShard through its own event-stream decoder. Every
+/// record put is read back by GetRecords and by the subscription, by identity and in order.
+#[tokio::test]
+async fn the_javascript_sdk_reads_and_subscribes_over_http2() {
+    let env = start().await;
+    let endpoint = env.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/kinesis-js");
+        assert!(
+            dir.join("node_modules/@aws-sdk/client-kinesis").exists(),
+            "the JavaScript SDK is not installed: run `make test` (it runs npm ci in tools/kinesis-js)"
+        );
+        std::process::Command::new("node").arg(dir.join("run.js")).arg(&endpoint).arg("js").output().expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(seen["handler"], "NodeHttp2Handler", "the client's HTTP/2 handler made the calls");
+    let by_shard = |list: &serde_json::Value| {
+        let mut v: Vec<(String, String, String)> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let s = |k: &str| r[k].as_str().unwrap().to_string();
+                (s("shard"), s("seq"), s("data"))
+            })
+            .collect();
+        // Per shard in put order (sequence numbers increase within a shard).
+        v.sort();
+        v
+    };
+    let put = by_shard(&seen["put"]);
+    assert_eq!(put.len(), 20);
+    assert_eq!(by_shard(&seen["getRecords"]), put);
+    assert_eq!(by_shard(&seen["subscribed"]), put);
+    // The records arrived in sequence order within each shard, as put.
+    let subscribed = seen["subscribed"].as_array().unwrap();
+    for pair in subscribed.windows(2).filter(|w| w[0]["shard"] == w[1]["shard"]) {
+        assert!(pair[0]["seq"].as_str() < pair[1]["seq"].as_str());
+    }
+}
