@@ -94,3 +94,85 @@ pub async fn read_all(addr: &str, stream: &str, limit: u32, duration: Duration) 
     }
     Stats::gather(tasks, started).await
 }
+
+/// Enhanced fan-out: `consumers` consumers registered on `stream`, each subscribed to every
+/// shard from TRIM_HORIZON over HTTP/2 (one connection per consumer, one HTTP/2 stream per
+/// shard), counting the records the events deliver until every subscription has caught up (an
+/// event with MillisBehindLatest 0) or `duration` ends.
+pub async fn subscribe_all(addr: &str, stream: &str, consumers: usize, duration: Duration) -> Stats {
+    let mut c = Conn::connect(addr).await.expect("connect");
+    let shards = call(&mut c, addr, "ListShards", json!({"StreamName": stream})).await;
+    let ids: Vec<String> = shards["Shards"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["ShardId"].as_str().map(String::from))
+        .collect();
+    let stream_arn = format!("arn:aws:kinesis:us-east-1:000000000000:stream/{stream}");
+    let mut arns = Vec::new();
+    for i in 0..consumers {
+        let input = json!({"StreamARN": stream_arn, "ConsumerName": format!("bench-{i}")});
+        let r = call(&mut c, addr, "RegisterStreamConsumer", input).await;
+        arns.push(r["Consumer"]["ConsumerARN"].as_str().unwrap_or_default().to_string());
+    }
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for arn in arns {
+        let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let _ = tcp.set_nodelay(true);
+        let (send, conn) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            hyper_util::rt::TokioIo::new(tcp),
+        )
+        .await
+        .expect("HTTP/2");
+        tokio::spawn(conn);
+        for id in &ids {
+            let mut send = send.clone();
+            let body = json!({"ConsumerARN": arn, "ShardId": id, "StartingPosition": {"Type": "TRIM_HORIZON"}});
+            let req = hyper::Request::post(format!("http://{addr}/"))
+                .header("content-type", "application/x-amz-json-1.1")
+                .header("x-amz-target", "Kinesis_20131202.SubscribeToShard")
+                .body(http_body_util::Full::new(bytes::Bytes::from(body.to_string())))
+                .expect("a request");
+            tasks.push(tokio::spawn(async move {
+                use http_body_util::BodyExt;
+                let mut s = Stats::default();
+                let Ok(res) = send.send_request(req).await else {
+                    s.errors += 1;
+                    return s;
+                };
+                let mut body = res.into_body();
+                let (mut buf, mut caught_up) = (Vec::<u8>::new(), false);
+                while !caught_up && started.elapsed() < duration {
+                    let t = Instant::now();
+                    let Some(Ok(frame)) = body.frame().await else { break };
+                    let Ok(data) = frame.into_data() else { continue };
+                    buf.extend_from_slice(&data);
+                    let mut n = 0;
+                    let mut at = 0;
+                    while buf.len() - at >= 12 {
+                        let total = u32::from_be_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]) as usize;
+                        if buf.len() - at < total {
+                            break;
+                        }
+                        let message = &buf[at..at + total];
+                        n += count(message, b"{\"SequenceNumber\"");
+                        caught_up |= count(message, b"\"MillisBehindLatest\":0}") > 0;
+                        at += total;
+                    }
+                    buf.drain(..at);
+                    if n > 0 {
+                        s.record(n, t);
+                    }
+                }
+                s
+            }));
+        }
+    }
+    Stats::gather(tasks, started).await
+}
+
+fn count(hay: &[u8], needle: &[u8]) -> u64 {
+    hay.windows(needle.len()).filter(|w| *w == needle).count() as u64
+}

@@ -29,8 +29,9 @@ enum Cmd {
     /// One scenario against an endpoint (host:port): send, batch, e2e (a quarter of the
     /// connections produce, the rest consume), drain (consume only), list (ListQueues: the
     /// cost of a request that touches no store), publish, publish-batch, kinesis-put
-    /// (PutRecords of 500 into 4 shards) or kinesis-get (500,000 records put, then every
-    /// shard read from TRIM_HORIZON).
+    /// (PutRecords of 500 into 4 shards), kinesis-subscribe (500,000 records put, then 4
+    /// consumers subscribed to every shard from TRIM_HORIZON over HTTP/2) or kinesis-get
+    /// (500,000 records put, then every shard read from TRIM_HORIZON).
     Load {
         #[arg(long)]
         endpoint: String,
@@ -108,6 +109,12 @@ fn main() {
                     kinesis::create_stream(&endpoint, "bench-put", 4).await;
                     let req = kinesis::put_records_request(&endpoint, "bench-put", 500, body_bytes);
                     scenarios::closed_loop(&endpoint, connections, d, req, 500).await
+                }
+                "kinesis-subscribe" => {
+                    kinesis::create_stream(&endpoint, "bench-sub", 4).await;
+                    let req = kinesis::put_records_request(&endpoint, "bench-sub", 500, body_bytes);
+                    kinesis::fill(&endpoint, req, 1000, connections).await;
+                    kinesis::subscribe_all(&endpoint, "bench-sub", 4, d).await
                 }
                 "kinesis-get" => {
                     kinesis::create_stream(&endpoint, "bench-get", 4).await;
@@ -280,7 +287,12 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
     kinesis::fill(&q.addr, kinesis::put_records_request(&q.addr, "bench-get", 500, 1024), 1000, 4).await;
     let s = kinesis::read_all(&q.addr, "bench-get", 10_000, d).await;
     row("Kinesis GetRecords, 4 shards from TRIM_HORIZON", &s, s.items_per_s(), 0.0);
-    println!("(Kinesis: 4 connections; targets 120,000 records/s put, 240,000 read; GetRecords reads 500,000 records)");
+    let s = kinesis::subscribe_all(&q.addr, "bench-get", 4, d).await;
+    row("Kinesis SubscribeToShard, 4 consumers x 4 shards", &s, s.items_per_s(), 0.0);
+    println!(
+        "(Kinesis: 4 connections; targets 120,000 records/s put, 240,000 read, 100,000 delivered to 4 consumers; \
+         GetRecords and each consumer read 500,000 records)"
+    );
 
     drop(q);
     if million > 0 {
