@@ -117,6 +117,10 @@ pub fn command(defs: &[ServiceDef]) -> clap::Command {
                 if !o.values.is_empty() {
                     arg = arg.value_parser(o.values.to_vec());
                 }
+                // A switch: `--flag` alone means true.
+                if o.values == ["false", "true"] {
+                    arg = arg.num_args(0..=1).default_missing_value("true");
+                }
                 serve = serve.arg(arg);
             }
             for l in def.listeners {

@@ -32,6 +32,13 @@ pub fn def() -> ServiceDef {
                 values: &[],
             },
             OptionSpec {
+                flag: "kinesis-enforce-limits",
+                help: "Enforce each Kinesis shard's throughput (1,000 records and 1 MiB/s in; 5 reads and 2 MiB/s out), \
+                       answering ProvisionedThroughputExceededException",
+                default: "false",
+                values: &["false", "true"],
+            },
+            OptionSpec {
                 flag: "kinesis-delays",
                 help: "How long streams and consumers stay CREATING, UPDATING or DELETING, in ms per operation \
                        (CreateStream=500,DeleteStream=500,*=200); 0 for every operation by default",
@@ -47,8 +54,9 @@ pub fn def() -> ServiceDef {
             };
             let delays = crate::Delays::parse(env.option("kinesis-delays"))
                 .map_err(|e| format!("kinesis: --kinesis-delays: {e}"))?;
-            let k = Kinesis::open(env.store.clone(), env.clock.clone(), limit, delays)
-                .map_err(|e| format!("kinesis: {e}"))?;
+            let options =
+                crate::Options { shard_limit: limit, delays, enforce_limits: env.option("kinesis-enforce-limits") == "true" };
+            let k = Kinesis::open(env.store.clone(), env.clock.clone(), options).map_err(|e| format!("kinesis: {e}"))?;
             Ok(Arc::new(KinesisService::new(k)) as Arc<dyn Service>)
         }),
     }

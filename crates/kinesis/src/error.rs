@@ -80,6 +80,21 @@ impl KinesisError {
         )
     }
 
+    /// `ProvisionedThroughputExceededException` for a shard (`--kinesis-enforce-limits`).
+    pub fn rate_exceeded(shard: &str, stream: &str, account: &str) -> Self {
+        Self::shape(
+            "ProvisionedThroughputExceededException",
+            format!("Rate exceeded for shard {shard} in stream {stream} under account {account}."),
+        )
+    }
+
+    /// The message (for errors reported inside a successful answer).
+    pub fn message(&self) -> String {
+        match self {
+            KinesisError::Shape { message, .. } | KinesisError::Internal(message) => message.clone(),
+        }
+    }
+
     pub fn limit_exceeded(message: impl Into<String>) -> Self {
         Self::shape("LimitExceededException", message)
     }

@@ -13,6 +13,7 @@ mod persist;
 pub mod records;
 pub mod stream;
 mod tags;
+pub mod throttle;
 
 pub use api::{def, KinesisService};
 pub use error::{KinesisError, KinesisResult};
@@ -47,12 +48,30 @@ struct Inner {
     settings: RwLock<BTreeMap<String, serde_json::Value>>,
     /// How long each operation's transient state lasts (`--kinesis-delays`).
     delays: Delays,
+    /// Each shard's throughput, with `--kinesis-enforce-limits`.
+    throttle: Option<throttle::Throttle>,
     /// Bumped after every put's commit: SubscribeToShard's readers wait on it.
     puts: tokio::sync::watch::Sender<u64>,
     /// Set when the server shuts down: subscriptions end.
     closing: tokio::sync::watch::Sender<bool>,
     /// SubscribeToShard's live subscriptions: (stream id, consumer, shard).
     subscriptions: parking_lot::Mutex<std::collections::HashSet<(i64, String, u32)>>,
+}
+
+/// The service's settings (`quayside serve --kinesis-...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Open shards an account may have in a region.
+    pub shard_limit: u32,
+    pub delays: Delays,
+    /// Each shard's provisioned throughput is enforced.
+    pub enforce_limits: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { shard_limit: DEFAULT_SHARD_LIMIT, delays: Delays::default(), enforce_limits: false }
+    }
 }
 
 /// What a delayed transition does with its stream when the delay is over.
@@ -104,7 +123,8 @@ impl Kinesis {
     /// Loads every stream from the store (opened with [`MIGRATIONS`]).
     ///
     /// Errors: the store cannot be read.
-    pub fn open(store: Store, clock: Arc<dyn Clock>, shard_limit: u32, delays: Delays) -> store::Result<Kinesis> {
+    pub fn open(store: Store, clock: Arc<dyn Clock>, options: Options) -> store::Result<Kinesis> {
+        let Options { shard_limit, delays, enforce_limits } = options;
         let streams = store.run_blocking(|t| {
             let mut streams = persist::load_streams(t)?;
             // A transition cut short by a stop completes now.
@@ -149,6 +169,7 @@ impl Kinesis {
                 shard_limit,
                 settings,
                 delays,
+                throttle: enforce_limits.then(throttle::Throttle::default),
                 puts: tokio::sync::watch::channel(0).0,
                 closing: tokio::sync::watch::channel(false).0,
                 subscriptions: Default::default(),
@@ -178,6 +199,11 @@ impl Kinesis {
 
     pub(crate) fn settings(&self) -> &RwLock<BTreeMap<String, serde_json::Value>> {
         &self.inner.settings
+    }
+
+    /// The throughput limits, when enforced.
+    pub(crate) fn throttle(&self) -> Option<&throttle::Throttle> {
+        self.inner.throttle.as_ref()
     }
 
     /// The transition delay of an operation, in milliseconds.

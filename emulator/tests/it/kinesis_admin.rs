@@ -352,3 +352,53 @@ async fn account_settings_follow_the_commitment() {
         "ENABLED_UNTIL_EARLIEST_ALLOWED_END"
     );
 }
+
+/// With `--kinesis-enforce-limits`, a shard takes 1,000 records a second: PutRecords reports
+/// the rest per record (FailedRecordCount), PutRecord and the sixth GetRecords of a second
+/// answer ProvisionedThroughputExceededException; the next second (virtual clock) admits again.
+#[tokio::test]
+async fn enforced_limits_throttle_per_shard_and_second() {
+    let mut config = quayside::Config::for_tests();
+    config.virtual_clock = true;
+    config.options.insert("kinesis-enforce-limits", "true".into());
+    let env = start_with(config).await;
+    let c = kinesis(&env.endpoint());
+    c.create_stream().stream_name("l").shard_count(1).send().await.unwrap();
+    let batch = |tag: &'static str| {
+        let mut r = c.put_records().stream_name("l");
+        for i in 0..400 {
+            let entry = aws_sdk_kinesis::types::PutRecordsRequestEntry::builder()
+                .partition_key(format!("{tag}{i}"))
+                .data(Blob::new(vec![b'x'; 10]))
+                .build()
+                .unwrap();
+            r = r.records(entry);
+        }
+        r.send()
+    };
+    assert_eq!(batch("a").await.unwrap().failed_record_count, Some(0));
+    assert_eq!(batch("b").await.unwrap().failed_record_count, Some(0));
+    let third = batch("c").await.unwrap();
+    assert_eq!(third.failed_record_count, Some(200), "1,000 records admitted in the second");
+    assert!(third.records[..200].iter().all(|r| r.error_code.is_none()));
+    let refused = &third.records[200];
+    assert_eq!(refused.error_code.as_deref(), Some("ProvisionedThroughputExceededException"));
+    assert_eq!(
+        refused.error_message.as_deref(),
+        Some("Rate exceeded for shard shardId-000000000000 in stream l under account 000000000000.")
+    );
+    let e = c.put_record().stream_name("l").partition_key("k").data(Blob::new("x")).send().await.unwrap_err();
+    assert_eq!(kcode(&e.into_service_error()).0, "ProvisionedThroughputExceededException");
+    env.advance(1).await;
+    c.put_record().stream_name("l").partition_key("k").data(Blob::new("x")).send().await.expect("the next second");
+
+    let mut it = trim_horizon(&c, "l", "shardId-000000000000").await;
+    for _ in 0..5 {
+        it = c.get_records().shard_iterator(&it).limit(10).send().await.unwrap().next_shard_iterator.unwrap();
+    }
+    let e = c.get_records().shard_iterator(&it).send().await.unwrap_err();
+    assert_eq!(kcode(&e.into_service_error()).0, "ProvisionedThroughputExceededException", "5 reads a second");
+    env.advance(1).await;
+    let r = c.get_records().shard_iterator(&it).send().await.unwrap();
+    assert_eq!(r.records.len(), 951, "the rest of what was admitted: 1,000 + 1 - 50");
+}

@@ -37,6 +37,9 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
         }
     };
     pending.await?;
+    if let Some(t) = k.throttle() {
+        t.forget(id);
+    }
     if delay > 0 {
         k.finish_later(key, id, delay, |_| Finish::Remove);
     }

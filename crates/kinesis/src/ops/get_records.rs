@@ -39,8 +39,16 @@ pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Output> {
         (sh.next, closed, children, s.encryption_type())
     };
     ops::refuse_dry_run(&input)?;
+    if let Some(t) = k.throttle() {
+        if !t.admit_read(it.stream_id, it.shard, now) {
+            return Err(KinesisError::rate_exceeded(&shard, &it.stream, &it.account));
+        }
+    }
     let limit = int_opt(&input, "Limit").map_or(MAX_LIMIT, |l| (l.max(1) as u64).min(MAX_LIMIT));
     let page = Page::read(k, it.stream_id, it.shard, it.position, tip, limit, MAX_BYTES, encryption).await?;
+    if let Some(t) = k.throttle() {
+        t.read(it.stream_id, it.shard, page.bytes as u64, now);
+    }
     // Caught up when nothing taken lies beyond what was read.
     let caught_up = page.to >= tip;
     let behind = match page.last_arrival {

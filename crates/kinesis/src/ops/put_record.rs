@@ -24,6 +24,13 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
         }
     }
     let (placed, encryption) = put(k, ctx, &input, vec![entry]).await?;
-    let p = &placed[0];
+    let p = match placed.into_iter().next() {
+        Some(Ok(p)) => p,
+        Some(Err(shard)) => {
+            let key = ops::stream_key(ctx, &input)?;
+            return Err(KinesisError::rate_exceeded(&shard_id(shard), &key.2, &key.0));
+        }
+        None => return Err(KinesisError::Internal("PutRecord placed no record".into())),
+    };
     Ok(json!({"ShardId": shard_id(p.shard), "SequenceNumber": p.seq.to_wire(), "EncryptionType": encryption}))
 }

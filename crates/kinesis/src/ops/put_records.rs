@@ -63,8 +63,8 @@ pub(crate) struct Placed {
     pub seq: Seq,
 }
 
-/// Puts `entries` into the stream the input names; answers each record's place, in order,
-/// and the stream's encryption type.
+/// Puts `entries` into the stream the input names; answers each record's place (or the shard
+/// whose throughput it exceeded), in order, and the stream's encryption type.
 ///
 /// Errors: the stream does not exist (or is not ACTIVE/UPDATING); a record without a
 /// partition key on a USER_PARTITION_KEY stream; a record over the stream's maximum record
@@ -74,7 +74,7 @@ pub(crate) async fn put(
     ctx: &RequestContext,
     input: &Value,
     entries: Vec<Entry>,
-) -> KinesisResult<(Vec<Placed>, &'static str)> {
+) -> KinesisResult<(Vec<Result<Placed, u32>>, &'static str)> {
     let key = ops::stream_key(ctx, input)?;
     let (pending, placed, encryption) = {
         let mut streams = k.streams().write();
@@ -100,8 +100,11 @@ pub(crate) async fn put(
         // Open shards in hash key order; AUTO records without a key take them in turn.
         let mut open: Vec<usize> = (0..s.shards.len()).filter(|&i| s.shards[i].closed.is_none()).collect();
         open.sort_by_key(|&i| s.shards[i].start);
-        let mut turn = (k.now_ms() as usize).wrapping_add(entries.len());
+        let now = k.now_ms();
+        let mut turn = (now as usize).wrapping_add(entries.len());
         let mut writers: Vec<(usize, ChunkWriter)> = Vec::new();
+        // Each entry's shard and place in its chunk; `None` when the shard's throughput is
+        // used up (`--kinesis-enforce-limits`).
         let mut routes = Vec::with_capacity(entries.len());
         for e in &entries {
             let at = match e.hash {
@@ -112,6 +115,12 @@ pub(crate) async fn put(
                 }
             };
             let shard_at = open[at];
+            if let Some(t) = k.throttle() {
+                if !t.admit_put(s.id, s.shards[shard_at].index, e.size() as u64, now) {
+                    routes.push(Err(s.shards[shard_at].index));
+                    continue;
+                }
+            }
             let w = match writers.iter().position(|(i, _)| *i == shard_at) {
                 Some(w) => w,
                 None => {
@@ -121,9 +130,8 @@ pub(crate) async fn put(
             };
             let position_in_chunk = writers[w].1.count;
             writers[w].1.push(e.key.as_deref(), &e.data);
-            routes.push((shard_at, position_in_chunk));
+            routes.push(Ok((shard_at, position_in_chunk)));
         }
-        let now = k.now_ms();
         // One arrival time for the call, never before any of its shards' last one.
         let arrival = writers.iter().map(|(i, _)| s.shards[*i].last_ms).fold(now, u64::max);
         let mut chunks = Vec::with_capacity(writers.len());
@@ -135,19 +143,25 @@ pub(crate) async fn put(
             sh.last_ms = arrival;
             chunks.push(NewChunk { shard: sh.index, first: firsts[i], count: w.count, blob: w.blob });
         }
-        let placed: Vec<Placed> = routes
+        let placed: Vec<Result<Placed, u32>> = routes
             .into_iter()
-            .map(|(i, offset)| {
-                let shard = s.shards[i].index;
-                Placed { shard, seq: Seq::record(arrival, shard, firsts[i] + offset) }
+            .map(|r| {
+                r.map(|(i, offset)| {
+                    let shard = s.shards[i].index;
+                    Placed { shard, seq: Seq::record(arrival, shard, firsts[i] + offset) }
+                })
             })
             .collect();
         let stream_id = s.id;
         let encryption = s.encryption_type();
-        (k.store().submit(move |t| persist::insert_chunks(t, stream_id, arrival, &chunks)), placed, encryption)
+        let pending =
+            (!chunks.is_empty()).then(|| k.store().submit(move |t| persist::insert_chunks(t, stream_id, arrival, &chunks)));
+        (pending, placed, encryption)
     };
-    pending.await?;
-    k.records_added();
+    if let Some(pending) = pending {
+        pending.await?;
+        k.records_added();
+    }
     Ok((placed, encryption))
 }
 
@@ -162,7 +176,17 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
         )));
     }
     let (placed, encryption) = put(k, ctx, &input, entries).await?;
-    let records: Vec<Value> =
-        placed.iter().map(|p| json!({"SequenceNumber": p.seq.to_wire(), "ShardId": shard_id(p.shard)})).collect();
-    Ok(json!({"FailedRecordCount": 0, "Records": records, "EncryptionType": encryption}))
+    let (name, account) = ops::stream_key(ctx, &input).map(|k| (k.2, k.0))?;
+    let failed = placed.iter().filter(|p| p.is_err()).count();
+    let records: Vec<Value> = placed
+        .iter()
+        .map(|p| match p {
+            Ok(p) => json!({"SequenceNumber": p.seq.to_wire(), "ShardId": shard_id(p.shard)}),
+            Err(shard) => json!({
+                "ErrorCode": "ProvisionedThroughputExceededException",
+                "ErrorMessage": KinesisError::rate_exceeded(&shard_id(*shard), &name, &account).message(),
+            }),
+        })
+        .collect();
+    Ok(json!({"FailedRecordCount": failed, "Records": records, "EncryptionType": encryption}))
 }
