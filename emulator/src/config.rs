@@ -130,7 +130,7 @@ pub fn command(defs: &[ServiceDef]) -> clap::Command {
                         .long(flag.clone())
                         .env(env_name(&flag))
                         .help(l.help)
-                        .default_value(l.default_port.to_string())
+                        .default_value(l.default_port.map_or("off".to_string(), |p| p.to_string()))
                         .value_parser(port_or_off),
                 );
             }

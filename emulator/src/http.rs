@@ -23,7 +23,9 @@ use tokio::sync::watch;
 /// How long open connections get to finish their answers at shutdown.
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
-pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver<bool>) {
+/// Serves `listener`: every service (the main port), or the service `only` as its own AWS
+/// endpoint (`--kinesis-port`).
+pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, only: Option<usize>, mut stop: watch::Receiver<bool>) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let accepted = tokio::select! {
@@ -41,7 +43,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch:
         let app = app.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let svc = service_fn(move |req| handle(app.clone(), req));
+            let svc = service_fn(move |req| handle(app.clone(), only, req));
             // HTTP/1.1, or HTTP/2 when the client starts with its preface (h2c prior knowledge).
             // A request asking to upgrade to h2c is answered over HTTP/1.1, as RFC 7540 3.2
             // allows.
@@ -78,9 +80,9 @@ fn context(app: &App, headers: &hyper::HeaderMap, query: &str) -> (RequestContex
     (ctx, signing)
 }
 
-async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallible> {
+async fn handle(app: Arc<App>, only: Option<usize>, req: Request<Incoming>) -> Result<Reply, Infallible> {
     // Browser-based tools (queue consoles, the AWS JS SDK in a page) send CORS preflights.
-    if req.method() == hyper::Method::OPTIONS {
+    if req.method() == hyper::Method::OPTIONS && only.is_none() {
         let mut reply = respond::plain(200, "");
         allow_cors(&mut reply);
         return Ok(reply);
@@ -103,10 +105,14 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallib
     let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
     // Only copied when the debug line will print it.
     let mut label = started.map(|_| None);
-    let mut reply = match CatchUnwind(Box::pin(dispatch(&app, &parts, body, &mut label))).await {
-        Ok(r) => r,
-        Err(()) => respond::internal_error(),
+    let answer = match only {
+        Some(service) => CatchUnwind(Box::pin(dispatch_only(&app, service, &parts, body, &mut label))).await,
+        None => CatchUnwind(Box::pin(dispatch(&app, &parts, body, &mut label))).await,
     };
+    let mut reply = answer.unwrap_or_else(|()| respond::internal_error());
+    if only.is_some() {
+        crate::endpoint::extended_id(&mut reply);
+    }
     reply.headers_mut().insert("server", HeaderValue::from_static("quayside"));
     allow_cors(&mut reply);
     if let Some(started) = started {
@@ -177,6 +183,43 @@ async fn dispatch(
             respond::reply(&ctx.request_id, error.to_response(protocol, &Default::default(), &ctx.request_id))
         }
     }
+}
+
+/// Runs one request on the endpoint dedicated to `service`: refused as that service's own
+/// endpoint refuses it, or called in JSON 1.1 or CBOR.
+async fn dispatch_only(
+    app: &App,
+    service: usize,
+    parts: &hyper::http::request::Parts,
+    body: Bytes,
+    label: &mut Option<Option<(String, String)>>,
+) -> Reply {
+    let svc = &app.services[service];
+    let (ctx, _) = context(app, &parts.headers, parts.uri.query().unwrap_or(""));
+    let routes = svc.routes();
+    let known = |op: &str| routes.operations.iter().any(|o| o == op);
+    if let Some(refused) = crate::endpoint::refuse(parts, &body, routes, known) {
+        return respond::reply(&ctx.request_id, refused);
+    }
+    let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let operation = header("x-amz-target").split_once('.').map(|(_, o)| o.to_string()).unwrap_or_default();
+    let protocol = if header(CONTENT_TYPE.as_str()).starts_with("application/x-amz-cbor-1.1") {
+        aws_protocol::Protocol::Cbor11
+    } else {
+        aws_protocol::Protocol::AwsJson11
+    };
+    if let Some(l) = label {
+        *l = Some((routes.name.clone(), operation.clone()));
+    }
+    let call = Call {
+        ctx: &ctx,
+        protocol,
+        operation: &operation,
+        input: Input::Body(&body),
+        path: parts.uri.path(),
+        method: parts.method.as_str(),
+    };
+    respond::reply(&ctx.request_id, svc.call(call).await)
 }
 
 /// Permissive CORS, as LocalStack answers: any origin, method and header.

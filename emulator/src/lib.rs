@@ -5,6 +5,7 @@
 
 mod admin;
 pub mod config;
+mod endpoint;
 mod http;
 mod listeners;
 mod lock;
@@ -15,7 +16,7 @@ mod state;
 
 pub use config::Config;
 
-use service::{Clock, Env, ManualClock, Service, ServiceDef, SystemClock};
+use service::{Clock, Env, ListenerKind, ManualClock, Service, ServiceDef, SystemClock};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -158,19 +159,22 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
             if let Some(port) = config.listener_ports.get(l.name).copied().flatten() {
                 let a = format!("{}:{port}", config.host);
                 let bound = tokio::net::TcpListener::bind(&a).await.map_err(|e| StartError::Bind(a.clone(), e))?;
-                extra.push((i, l.name, bound));
+                extra.push((i, l.name, l.kind, bound));
             }
         }
     }
     let table = router::Table::new(&services);
     let app = Arc::new(App { config, services, table, store, clock, manual_clock, started: Instant::now() });
     let mut listener_addrs = HashMap::new();
-    let mut tasks = vec![tokio::spawn(http::serve(listener, app.clone(), rx.clone()))];
-    for (i, name, bound) in extra {
+    let mut tasks = vec![tokio::spawn(http::serve(listener, app.clone(), None, rx.clone()))];
+    for (i, name, kind, bound) in extra {
         if let Ok(a) = bound.local_addr() {
             listener_addrs.insert(name, a);
         }
-        tasks.push(tokio::spawn(listeners::serve(bound, app.services[i].clone(), name, rx.clone())));
+        tasks.push(match kind {
+            ListenerKind::Tcp => tokio::spawn(listeners::serve(bound, app.services[i].clone(), name, rx.clone())),
+            ListenerKind::Endpoint => tokio::spawn(http::serve(bound, app.clone(), Some(i), rx.clone())),
+        });
     }
     tokio::spawn(housekeeping(app.clone(), rx));
     Ok(Running { addr, listeners: listener_addrs, shutdown: tx, tasks, app })

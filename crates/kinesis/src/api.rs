@@ -5,7 +5,7 @@
 use crate::{ops, persist, Kinesis};
 use aws_protocol::model::Model;
 use aws_protocol::{Response, ServiceRoutes};
-use service::{BoxFuture, Call, Env, OptionSpec, Service, ServiceDef};
+use service::{BoxFuture, Call, Env, ListenerKind, ListenerSpec, OptionSpec, Service, ServiceDef};
 use std::sync::{Arc, OnceLock};
 
 /// The trimmed Kinesis model, parsed once.
@@ -33,7 +33,8 @@ pub fn def() -> ServiceDef {
             },
             OptionSpec {
                 flag: "kinesis-enforce-limits",
-                help: "Enforce each Kinesis shard's throughput (1,000 records and 1 MiB/s in; 5 reads and 2 MiB/s out), \
+                help:
+                    "Enforce each Kinesis shard's throughput (1,000 records and 1 MiB/s in; 5 reads and 2 MiB/s out), \
                        answering ProvisionedThroughputExceededException",
                 default: "false",
                 values: &["false", "true"],
@@ -46,7 +47,13 @@ pub fn def() -> ServiceDef {
                 values: &[],
             },
         ],
-        listeners: &[],
+        listeners: &[ListenerSpec {
+            name: "kinesis",
+            help: "A listener for Kinesis alone, answering as the Kinesis endpoint does (for kinesalite's users, \
+                   the KPL and the KCL); off by default",
+            default_port: None,
+            kind: ListenerKind::Endpoint,
+        }],
         open: Box::new(|env: &Env| {
             let limit = match env.option("kinesis-shard-limit") {
                 "" => crate::DEFAULT_SHARD_LIMIT,
@@ -54,9 +61,13 @@ pub fn def() -> ServiceDef {
             };
             let delays = crate::Delays::parse(env.option("kinesis-delays"))
                 .map_err(|e| format!("kinesis: --kinesis-delays: {e}"))?;
-            let options =
-                crate::Options { shard_limit: limit, delays, enforce_limits: env.option("kinesis-enforce-limits") == "true" };
-            let k = Kinesis::open(env.store.clone(), env.clock.clone(), options).map_err(|e| format!("kinesis: {e}"))?;
+            let options = crate::Options {
+                shard_limit: limit,
+                delays,
+                enforce_limits: env.option("kinesis-enforce-limits") == "true",
+            };
+            let k =
+                Kinesis::open(env.store.clone(), env.clock.clone(), options).map_err(|e| format!("kinesis: {e}"))?;
             Ok(Arc::new(KinesisService::new(k)) as Arc<dyn Service>)
         }),
     }

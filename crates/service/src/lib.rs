@@ -51,7 +51,20 @@ pub struct OptionSpec {
 pub struct ListenerSpec {
     pub name: &'static str,
     pub help: &'static str,
-    pub default_port: u16,
+    /// `None`: off unless asked for.
+    pub default_port: Option<u16>,
+    pub kind: ListenerKind,
+}
+
+/// What a service's own listener speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerKind {
+    /// A protocol of the service's own (STOMP, MQTT): each connection goes to
+    /// [`Service::serve_connection`].
+    Tcp,
+    /// HTTP for this service alone, answering everything else as the service's own AWS
+    /// endpoint does (Kinesis's `--kinesis-port`, for tools written for kinesalite).
+    Endpoint,
 }
 
 /// What a service is opened with.

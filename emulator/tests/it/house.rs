@@ -6,7 +6,7 @@ use crate::common::*;
 use aws_protocol::{Response, ServiceRoutes};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use service::{BoxFuture, Call, Connection, ListenerSpec, Service, ServiceDef};
+use service::{BoxFuture, Call, Connection, ListenerKind, ListenerSpec, Service, ServiceDef};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -100,7 +100,8 @@ impl Service for Echo {
     }
 }
 
-const ECHO_LISTENERS: &[ListenerSpec] = &[ListenerSpec { name: "echo", help: "echo lines", default_port: 0 }];
+const ECHO_LISTENERS: &[ListenerSpec] =
+    &[ListenerSpec { name: "echo", help: "echo lines", default_port: Some(0), kind: ListenerKind::Tcp }];
 
 fn echo_def() -> ServiceDef {
     ServiceDef {

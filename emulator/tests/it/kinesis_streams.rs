@@ -194,3 +194,74 @@ async fn validation_lists_every_failed_constraint() {
     let (status, e) = kjson(a, "CreateStream", json!({"StreamName": "s", "ShardCount": "two"})).await;
     assert_eq!((status, e["__type"].as_str()), (400, Some("SerializationException")));
 }
+
+/// `--kinesis-port`: a listener for Kinesis alone answers as the Kinesis endpoint does for
+/// what is not a valid Kinesis call (kinesalite's recorded answers), with `x-amzn-RequestId`
+/// and `x-amz-id-2` on every response; signed SDK calls work there as on the main port.
+#[tokio::test]
+async fn the_kinesis_only_listener_answers_as_the_kinesis_endpoint() {
+    let mut config = quayside::Config::for_tests();
+    config.listener_ports.insert("kinesis", Some(0));
+    let env = start_with(config).await;
+    let addr = env.running.listeners["kinesis"];
+    let target = ("x-amz-target", "Kinesis_20131202.ListStreams");
+    let json = ("content-type", "application/x-amz-json-1.1");
+    let signed = (
+        "authorization",
+        "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=abc",
+    );
+    let date = ("x-amz-date", "20260101T000000Z");
+
+    let r = raw(addr, "GET", "/", &[], b"").await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.body,
+        "<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be authorized</Message>\n</AccessDeniedException>\n"
+    );
+    assert!(r.header("x-amzn-requestid").is_some_and(|v| !v.is_empty()));
+    let id2 = r.header("x-amz-id-2").expect("x-amz-id-2");
+    assert_eq!(id2.len(), 96, "72 bytes in base64");
+    let r = raw(addr, "GET", "/_quayside/health", &[], b"").await;
+    assert_eq!(r.status, 403, "no developer endpoints on the Kinesis port");
+
+    let r = raw(addr, "POST", "/", &[target, ("content-type", "text/plain")], b"{}").await;
+    assert_eq!((r.status, r.body.as_str()), (404, "<UnknownOperationException/>\n"));
+    let r = raw(addr, "POST", "/", &[json, ("x-amz-target", "AmazonSQS.ListQueues")], b"{}").await;
+    assert_eq!((r.status, r.json()["__type"].as_str()), (400, Some("UnknownOperationException")));
+    let r = raw(addr, "POST", "/", &[json, target], b"").await;
+    assert_eq!((r.status, r.json()["__type"].as_str()), (400, Some("SerializationException")));
+    let r = raw(addr, "POST", "/", &[json, target], b"[1]").await;
+    assert_eq!(r.json()["__type"], "SerializationException");
+
+    let r = raw(addr, "POST", "/", &[json, target], b"{}").await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"__type": "MissingAuthenticationTokenException", "message": "Missing Authentication Token"})
+    );
+    let partial = ("authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request");
+    let r = raw(addr, "POST", "/", &[json, target, partial], b"{}").await;
+    assert_eq!(r.json()["__type"], "IncompleteSignatureException");
+    assert_eq!(
+        r.json()["message"],
+        "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. \
+         Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. \
+         Authorization=AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request"
+    );
+    let cbor = ("content-type", "application/x-amz-cbor-1.1");
+    let r = raw(addr, "POST", "/", &[cbor, target], &[0xa0]).await;
+    let v: ciborium::value::Value = ciborium::de::from_reader(&r.bytes[..]).unwrap();
+    let kind = v.as_map().unwrap().iter().find(|(k, _)| k.as_text() == Some("__type")).map(|(_, v)| v.clone());
+    assert_eq!(kind, Some(ciborium::value::Value::Text("MissingAuthenticationTokenException".into())), "in CBOR");
+
+    let r = raw(addr, "POST", "/", &[json, target, signed, date], b"{}").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["StreamNames"], serde_json::json!([]));
+    assert!(r.header("x-amz-id-2").is_some());
+
+    // The SDK, signing as it does, sees the same streams as on the main port.
+    let c = crate::kinesis_records::kinesis(&format!("http://{addr}"));
+    c.create_stream().stream_name("only").shard_count(1).send().await.unwrap();
+    let main = crate::kinesis_records::kinesis(&env.endpoint());
+    assert_eq!(main.list_streams().send().await.unwrap().stream_names, ["only"]);
+}

@@ -154,8 +154,8 @@ pub(crate) async fn put(
             .collect();
         let stream_id = s.id;
         let encryption = s.encryption_type();
-        let pending =
-            (!chunks.is_empty()).then(|| k.store().submit(move |t| persist::insert_chunks(t, stream_id, arrival, &chunks)));
+        let pending = (!chunks.is_empty())
+            .then(|| k.store().submit(move |t| persist::insert_chunks(t, stream_id, arrival, &chunks)));
         (pending, placed, encryption)
     };
     if let Some(pending) = pending {
