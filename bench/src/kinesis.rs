@@ -98,8 +98,8 @@ pub async fn read_all(addr: &str, stream: &str, limit: u32, duration: Duration) 
 /// Enhanced fan-out: `consumers` consumers registered on `stream`, each subscribed to every
 /// shard from TRIM_HORIZON over HTTP/2 (one connection per consumer, one HTTP/2 stream per
 /// shard), counting the records the events deliver until every subscription has caught up (an
-/// event with MillisBehindLatest 0) or `duration` ends.
-pub async fn subscribe_all(addr: &str, stream: &str, consumers: usize, duration: Duration) -> Stats {
+/// event with MillisBehindLatest 0; with `follow`, until its 5 minutes end) or `duration` ends.
+pub async fn subscribe_all(addr: &str, stream: &str, consumers: usize, follow: bool, duration: Duration) -> Stats {
     let mut c = Conn::connect(addr).await.expect("connect");
     let shards = call(&mut c, addr, "ListShards", json!({"StreamName": stream})).await;
     let ids: Vec<String> = shards["Shards"]
@@ -158,7 +158,7 @@ pub async fn subscribe_all(addr: &str, stream: &str, consumers: usize, duration:
                         }
                         let message = &buf[at..at + total];
                         n += count(message, b"{\"SequenceNumber\"");
-                        caught_up |= count(message, b"\"MillisBehindLatest\":0}") > 0;
+                        caught_up |= !follow && count(message, b"\"MillisBehindLatest\":0}") > 0;
                         at += total;
                     }
                     buf.drain(..at);

@@ -44,6 +44,20 @@ enum Cmd {
         #[arg(long, default_value_t = 1024)]
         body_bytes: usize,
     },
+    /// Kinesis memory over time: a fresh quayside on the virtual clock, PutRecords at a steady
+    /// rate into 4 shards while the clock moves an hour a second (so 24 hours of retention
+    /// trims records 24 seconds old), a subscriber reading one shard, RSS and the store's size
+    /// sampled every 30 s.
+    Soak {
+        /// Path of the quayside binary.
+        #[arg(long)]
+        quayside: String,
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+        /// Records a second.
+        #[arg(long, default_value_t = 5000)]
+        rate: u64,
+    },
     /// Everything: start-up, memory, the three scenarios beside the ceiling, and a queue of
     /// a million messages.
     Suite {
@@ -114,7 +128,7 @@ fn main() {
                     kinesis::create_stream(&endpoint, "bench-sub", 4).await;
                     let req = kinesis::put_records_request(&endpoint, "bench-sub", 500, body_bytes);
                     kinesis::fill(&endpoint, req, 1000, connections).await;
-                    kinesis::subscribe_all(&endpoint, "bench-sub", 4, d).await
+                    kinesis::subscribe_all(&endpoint, "bench-sub", 4, false, d).await
                 }
                 "kinesis-get" => {
                     kinesis::create_stream(&endpoint, "bench-get", 4).await;
@@ -146,6 +160,7 @@ fn main() {
                 s.errors
             );
         }),
+        Cmd::Soak { quayside, minutes, rate } => rt.block_on(soak(&quayside, minutes, rate)),
         Cmd::Suite { quayside, seconds, connections, million } => {
             rt.block_on(suite(&quayside, seconds, connections, million))
         }
@@ -195,6 +210,64 @@ async fn first_answer(addr: &str) -> bool {
     };
     let req = format!("GET /_quayside/health HTTP/1.1\r\nHost: {addr}\r\n\r\n");
     matches!(c.send(req.as_bytes()).await, Ok((200, _)))
+}
+
+async fn soak(quayside: &str, minutes: u64, rate: u64) {
+    let data = std::env::temp_dir().join(format!("quayside-soak-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let q = spawn(
+        Command::new(quayside)
+            .args(["serve", "--port", "0", "--log-level", "info", "--virtual-clock", "--data-dir"])
+            .arg(&data),
+    );
+    let pid = q.child.id();
+    kinesis::create_stream(&q.addr, "soak", 4).await;
+    let req = kinesis::put_records_request(&q.addr, "soak", 500, 1024);
+    let subscriber = {
+        let addr = q.addr.clone();
+        tokio::spawn(async move { kinesis::subscribe_all(&addr, "soak", 1, true, Duration::from_secs(minutes * 60)).await })
+    };
+    let started = Instant::now();
+    let end = started + Duration::from_secs(minutes * 60);
+    let mut c = client::Conn::connect(&q.addr).await.expect("connect");
+    let mut admin = client::Conn::connect(&q.addr).await.expect("connect");
+    let advance = format!(
+        "POST /_quayside/clock/advance HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{{\"seconds\": 3600}}",
+        q.addr
+    );
+    let (mut put, mut next_sample, mut tick) = (0u64, started, started);
+    println!("minute  records put  RSS MB  store MB");
+    while Instant::now() < end {
+        let now = Instant::now();
+        if now >= tick {
+            let _ = admin.send(advance.as_bytes()).await;
+            tick += Duration::from_secs(1);
+        }
+        if now >= next_sample {
+            let store: u64 = std::fs::read_dir(&data)
+                .map(|d| d.filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum())
+                .unwrap_or(0);
+            println!(
+                "{:6.1}  {put:11}  {:6.1}  {:8.1}",
+                started.elapsed().as_secs_f64() / 60.0,
+                rss_mb(pid),
+                store as f64 / 1e6
+            );
+            next_sample += Duration::from_secs(30);
+        }
+        // 500 records a call at `rate` records a second.
+        let due = started + Duration::from_secs_f64(put as f64 / rate as f64);
+        if due > now {
+            tokio::time::sleep(due - now).await;
+        }
+        if let Ok((200, _)) = c.send(&req).await {
+            put += 500;
+        }
+    }
+    let s = subscriber.await.unwrap_or_default();
+    println!("subscriber: {} records in {} events", s.items, s.requests);
+    drop(q);
+    let _ = std::fs::remove_dir_all(&data);
 }
 
 async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
@@ -287,7 +360,7 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
     kinesis::fill(&q.addr, kinesis::put_records_request(&q.addr, "bench-get", 500, 1024), 1000, 4).await;
     let s = kinesis::read_all(&q.addr, "bench-get", 10_000, d).await;
     row("Kinesis GetRecords, 4 shards from TRIM_HORIZON", &s, s.items_per_s(), 0.0);
-    let s = kinesis::subscribe_all(&q.addr, "bench-get", 4, d).await;
+    let s = kinesis::subscribe_all(&q.addr, "bench-get", 4, false, d).await;
     row("Kinesis SubscribeToShard, 4 consumers x 4 shards", &s, s.items_per_s(), 0.0);
     println!(
         "(Kinesis: 4 connections; targets 120,000 records/s put, 240,000 read, 100,000 delivered to 4 consumers; \
