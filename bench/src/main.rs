@@ -225,22 +225,27 @@ async fn soak(quayside: &str, minutes: u64, rate: u64) {
     let req = kinesis::put_records_request(&q.addr, "soak", 500, 1024);
     let subscriber = {
         let addr = q.addr.clone();
-        tokio::spawn(async move { kinesis::subscribe_all(&addr, "soak", 1, true, Duration::from_secs(minutes * 60)).await })
+        tokio::spawn(
+            async move { kinesis::subscribe_all(&addr, "soak", 1, true, Duration::from_secs(minutes * 60)).await },
+        )
     };
     let started = Instant::now();
     let end = started + Duration::from_secs(minutes * 60);
     let mut c = client::Conn::connect(&q.addr).await.expect("connect");
     let mut admin = client::Conn::connect(&q.addr).await.expect("connect");
+    let body = r#"{"seconds": 3600}"#;
     let advance = format!(
-        "POST /_quayside/clock/advance HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{{\"seconds\": 3600}}",
-        q.addr
+        "POST /_quayside/clock/advance HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        q.addr,
+        body.len()
     );
     let (mut put, mut next_sample, mut tick) = (0u64, started, started);
     println!("minute  records put  RSS MB  store MB");
     while Instant::now() < end {
         let now = Instant::now();
         if now >= tick {
-            let _ = admin.send(advance.as_bytes()).await;
+            let (status, _) = admin.send(advance.as_bytes()).await.expect("the clock moves");
+            assert_eq!(status, 200, "the clock moves");
             tick += Duration::from_secs(1);
         }
         if now >= next_sample {

@@ -66,8 +66,9 @@ pub fn def() -> ServiceDef {
                 delays,
                 enforce_limits: env.option("kinesis-enforce-limits") == "true",
             };
-            let k =
-                Kinesis::open(env.store.clone(), env.clock.clone(), options).map_err(|e| format!("kinesis: {e}"))?;
+            let sqs = env.peer::<sqs::SqsService>().map(|s| s.sqs().clone());
+            let k = Kinesis::open(env.store.clone(), env.clock.clone(), options, sqs)
+                .map_err(|e| format!("kinesis: {e}"))?;
             Ok(Arc::new(KinesisService::new(k)) as Arc<dyn Service>)
         }),
     }

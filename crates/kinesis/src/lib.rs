@@ -10,6 +10,7 @@ pub mod keys;
 mod ops;
 mod page;
 mod persist;
+pub mod queues;
 pub mod records;
 pub mod stream;
 mod tags;
@@ -52,6 +53,10 @@ struct Inner {
     throttle: Option<throttle::Throttle>,
     /// Bumped after every put's commit: SubscribeToShard's readers wait on it.
     puts: tokio::sync::watch::Sender<u64>,
+    /// SQS, whose engine carries the stream queues (absent: CreateQueue is refused).
+    sqs: Option<sqs::Sqs>,
+    /// Stream queues by ARN.
+    queues: RwLock<BTreeMap<String, queues::StreamQueue>>,
     /// Set when the server shuts down: subscriptions end.
     closing: tokio::sync::watch::Sender<bool>,
     /// SubscribeToShard's live subscriptions: (stream id, consumer, shard).
@@ -123,7 +128,12 @@ impl Kinesis {
     /// Loads every stream from the store (opened with [`MIGRATIONS`]).
     ///
     /// Errors: the store cannot be read.
-    pub fn open(store: Store, clock: Arc<dyn Clock>, options: Options) -> store::Result<Kinesis> {
+    pub fn open(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        options: Options,
+        sqs: Option<sqs::Sqs>,
+    ) -> store::Result<Kinesis> {
         let Options { shard_limit, delays, enforce_limits } = options;
         let streams = store.run_blocking(|t| {
             let mut streams = persist::load_streams(t)?;
@@ -159,6 +169,20 @@ impl Kinesis {
         })?;
         let next = streams.iter().map(|s| s.id).max().unwrap_or(0) + 1;
         let settings = RwLock::new(store.run_blocking(persist::load_settings)?);
+        let queues: BTreeMap<String, queues::StreamQueue> = store
+            .run_blocking(|t| {
+                let mut qs = persist::load_queues(t)?;
+                // A transition cut short by a stop completes now (a DELETING queue's SQS side
+                // goes with the next DeleteQueue's cleanup: it is dropped here).
+                for q in qs.iter_mut().filter(|q| q.status == "CREATING" || q.status == "UPDATING") {
+                    q.status = "ACTIVE".into();
+                    persist::save_queue(t, q)?;
+                }
+                Ok(qs)
+            })?
+            .into_iter()
+            .map(|q| (q.arn(), q))
+            .collect();
         let map = streams.into_iter().map(|s| ((s.account.clone(), s.region.clone(), s.name.clone()), s)).collect();
         Ok(Kinesis {
             inner: Arc::new(Inner {
@@ -170,6 +194,8 @@ impl Kinesis {
                 settings,
                 delays,
                 throttle: enforce_limits.then(throttle::Throttle::default),
+                sqs,
+                queues: RwLock::new(queues),
                 puts: tokio::sync::watch::channel(0).0,
                 closing: tokio::sync::watch::channel(false).0,
                 subscriptions: Default::default(),
@@ -199,6 +225,32 @@ impl Kinesis {
 
     pub(crate) fn settings(&self) -> &RwLock<BTreeMap<String, serde_json::Value>> {
         &self.inner.settings
+    }
+
+    pub(crate) fn sqs(&self) -> Option<&sqs::Sqs> {
+        self.inner.sqs.as_ref()
+    }
+
+    pub(crate) fn queues(&self) -> &RwLock<BTreeMap<String, queues::StreamQueue>> {
+        &self.inner.queues
+    }
+
+    /// The SQS queues that take a stream's new records (its queues but those being deleted).
+    pub(crate) fn queue_targets(&self, stream_id: i64) -> Vec<String> {
+        let queues = self.inner.queues.read();
+        if queues.is_empty() {
+            return Vec::new();
+        }
+        queues
+            .values()
+            .filter(|q| q.stream_id == stream_id && q.status != "DELETING")
+            .map(|q| q.sqs_arn(false))
+            .collect()
+    }
+
+    /// Whether a stream has queues (it cannot be deleted or made PROVISIONED then).
+    pub(crate) fn has_queues(&self, stream_id: i64) -> bool {
+        self.inner.queues.read().values().any(|q| q.stream_id == stream_id)
     }
 
     /// The throughput limits, when enforced.
@@ -246,6 +298,34 @@ impl Kinesis {
             };
             if let Err(e) = pending.await {
                 tracing::warn!("kinesis: a delayed transition could not be stored: {e}");
+            }
+        });
+    }
+
+    /// After `delay_ms`, applies `f` to the queue `arn` and stores it (`f` answers false: the
+    /// queue goes, its SQS side with it).
+    pub(crate) fn finish_queue_later(
+        &self,
+        arn: String,
+        delay_ms: u64,
+        f: impl FnOnce(&mut queues::StreamQueue) -> bool + Send + 'static,
+    ) {
+        let k = self.clone();
+        let mut closing = self.watch_closing();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(delay_ms)) => {}
+                _ = closing.wait_for(|c| *c) => return,
+            }
+            let Some(mut q) = k.inner.queues.read().get(&arn).cloned() else { return };
+            let done = if f(&mut q) {
+                k.inner.queues.write().insert(arn, q.clone());
+                k.store().submit(move |t| persist::save_queue(t, &q)).await.map_err(|e| e.to_string())
+            } else {
+                queues::delete_everything(&k, &q).await.map_err(|e| e.message())
+            };
+            if let Err(e) = done {
+                tracing::warn!("kinesis: a delayed queue transition failed: {e}");
             }
         });
     }
@@ -354,6 +434,7 @@ impl Kinesis {
         self.store().write(persist::reset).await?;
         self.inner.streams.write().clear();
         self.inner.settings.write().clear();
+        self.inner.queues.write().clear();
         Ok(())
     }
 }

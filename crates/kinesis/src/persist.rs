@@ -51,7 +51,43 @@ CREATE TABLE kinesis_settings (
 );
 ",
     },
+    // Stream queues (their records' delivery state lives in SQS's tables).
+    Migration {
+        service: "kinesis",
+        version: 3,
+        sql: "
+CREATE TABLE kinesis_queues (
+    arn TEXT PRIMARY KEY,
+    meta TEXT NOT NULL
+);
+",
+    },
 ];
+
+pub fn save_queue(t: &Transaction<'_>, q: &crate::queues::StreamQueue) -> Result<()> {
+    t.prepare_cached(
+        "INSERT INTO kinesis_queues (arn, meta) VALUES (?1, ?2) ON CONFLICT (arn) DO UPDATE SET meta = excluded.meta",
+    )?
+    .execute(params![q.arn(), q.to_json().to_string()])?;
+    Ok(())
+}
+
+pub fn delete_queue(t: &Transaction<'_>, arn: &str) -> Result<()> {
+    t.execute("DELETE FROM kinesis_queues WHERE arn = ?1", [arn])?;
+    Ok(())
+}
+
+pub fn load_queues(t: &Transaction<'_>) -> Result<Vec<crate::queues::StreamQueue>> {
+    let mut st = t.prepare("SELECT meta FROM kinesis_queues")?;
+    let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for meta in rows {
+        if let Some(q) = serde_json::from_str(&meta?).ok().and_then(|v| crate::queues::StreamQueue::from_json(&v)) {
+            out.push(q);
+        }
+    }
+    Ok(out)
+}
 
 pub fn save_stream(t: &Transaction<'_>, s: &Stream) -> Result<()> {
     t.prepare_cached(
@@ -206,6 +242,8 @@ pub fn load_settings(t: &Transaction<'_>) -> Result<std::collections::BTreeMap<S
 }
 
 pub fn reset(t: &Transaction<'_>) -> Result<()> {
-    t.execute_batch("DELETE FROM kinesis_chunks; DELETE FROM kinesis_streams; DELETE FROM kinesis_settings;")?;
+    t.execute_batch(
+        "DELETE FROM kinesis_chunks; DELETE FROM kinesis_streams; DELETE FROM kinesis_settings; DELETE FROM kinesis_queues;",
+    )?;
     Ok(())
 }

@@ -6,14 +6,14 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 
 /// One Kinesis call over AWS JSON 1.1: (status, body).
-async fn kjson(addr: SocketAddr, op: &str, input: Value) -> (u16, Value) {
+pub async fn kjson(addr: SocketAddr, op: &str, input: Value) -> (u16, Value) {
     let target = format!("Kinesis_20131202.{op}");
     let headers = [("X-Amz-Target", target.as_str()), ("Content-Type", "application/x-amz-json-1.1")];
     let r = raw(addr, "POST", "/", &headers, input.to_string().as_bytes()).await;
     (r.status, r.json())
 }
 
-async fn ok(addr: SocketAddr, op: &str, input: Value) -> Value {
+pub async fn ok(addr: SocketAddr, op: &str, input: Value) -> Value {
     let (status, v) = kjson(addr, op, input).await;
     assert_eq!(status, 200, "{op}: {v}");
     v

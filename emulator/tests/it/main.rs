@@ -8,6 +8,7 @@ mod house;
 mod http_protocols;
 mod kinesis_admin;
 mod kinesis_consumers;
+mod kinesis_queues;
 mod kinesis_records;
 mod kinesis_streams;
 mod process;

@@ -16,6 +16,12 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
         let Some(s) = streams.get_mut(&key) else {
             return Err(KinesisError::stream_not_found(&key.2, &key.0));
         };
+        if k.has_queues(s.id) {
+            return Err(KinesisError::in_use(format!(
+                "Stream {} under account {} has queues. Delete its queues before deleting the stream.",
+                s.name, s.account
+            )));
+        }
         if !s.consumers.is_empty() && !enforce {
             return Err(KinesisError::in_use(format!(
                 "Stream {} under account {} has registered consumers. Set EnforceConsumerDeletion to true to \

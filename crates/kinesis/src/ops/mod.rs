@@ -9,14 +9,19 @@ use serde_json::Value;
 use service::codec::Output;
 use service::input::str_opt;
 
+mod acknowledge_dead_letter_queue_records;
+mod acknowledge_queue_records;
 mod add_tags_to_stream;
+mod create_queue;
 mod create_stream;
 mod decrease_stream_retention_period;
+mod delete_queue;
 mod delete_resource_policy;
 mod delete_stream;
 mod deregister_stream_consumer;
 mod describe_account_settings;
 mod describe_limits;
+mod describe_queue;
 mod describe_stream;
 mod describe_stream_consumer;
 mod describe_stream_summary;
@@ -26,6 +31,7 @@ mod get_records;
 mod get_resource_policy;
 pub(crate) mod get_shard_iterator;
 mod increase_stream_retention_period;
+mod list_queues;
 mod list_shards;
 mod list_stream_consumers;
 mod list_streams;
@@ -33,10 +39,13 @@ mod list_tags_for_resource;
 mod list_tags_for_stream;
 mod merge_shards;
 mod put_record;
-mod put_records;
+pub(crate) mod put_records;
 mod put_resource_policy;
-mod register_stream_consumer;
+mod receive_dead_letter_queue_records;
+mod receive_queue_records;
+pub(crate) mod register_stream_consumer;
 mod remove_tags_from_stream;
+mod restore_dead_letter_queue_records;
 mod split_shard;
 mod start_stream_encryption;
 mod stop_stream_encryption;
@@ -44,7 +53,10 @@ mod subscribe_to_shard;
 mod tag_resource;
 mod untag_resource;
 mod update_account_settings;
+mod update_dead_letter_queue_records_visibility;
 mod update_max_record_size;
+mod update_queue;
+mod update_queue_records_visibility;
 mod update_shard_count;
 mod update_stream_mode;
 mod update_stream_record_distribution_strategy;
@@ -73,6 +85,18 @@ pub(crate) async fn dispatch(
         "DeregisterStreamConsumer" => deregister_stream_consumer::handle(k, ctx, input).await,
         "DescribeStreamConsumer" => describe_stream_consumer::handle(k, ctx, input),
         "ListStreamConsumers" => list_stream_consumers::handle(k, ctx, input),
+        "CreateQueue" => create_queue::handle(k, ctx, input).await,
+        "DescribeQueue" => describe_queue::handle(k, input),
+        "ListQueues" => list_queues::handle(k, ctx, input),
+        "UpdateQueue" => update_queue::handle(k, input).await,
+        "DeleteQueue" => delete_queue::handle(k, input).await,
+        "ReceiveQueueRecords" => receive_queue_records::handle(k, input).await,
+        "AcknowledgeQueueRecords" => acknowledge_queue_records::handle(k, input).await,
+        "UpdateQueueRecordsVisibility" => update_queue_records_visibility::handle(k, input).await,
+        "ReceiveDeadLetterQueueRecords" => receive_dead_letter_queue_records::handle(k, input).await,
+        "AcknowledgeDeadLetterQueueRecords" => acknowledge_dead_letter_queue_records::handle(k, input).await,
+        "UpdateDeadLetterQueueRecordsVisibility" => update_dead_letter_queue_records_visibility::handle(k, input).await,
+        "RestoreDeadLetterQueueRecords" => restore_dead_letter_queue_records::handle(k, input).await,
         "AddTagsToStream" => add_tags_to_stream::handle(k, ctx, input).await,
         "DecreaseStreamRetentionPeriod" => decrease_stream_retention_period::handle(k, ctx, input).await,
         "DeleteResourcePolicy" => delete_resource_policy::handle(k, ctx, input).await,

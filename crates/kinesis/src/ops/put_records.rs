@@ -7,6 +7,7 @@
 use crate::error::{KinesisError, KinesisResult};
 use crate::keys::{hash_key, parse_hash_key, Seq};
 use crate::persist::{self, NewChunk};
+use crate::queues::RecordRef;
 use crate::records::ChunkWriter;
 use crate::stream::shard_id;
 use crate::{ops, Kinesis};
@@ -14,6 +15,7 @@ use aws_protocol::RequestContext;
 use base64::Engine;
 use serde_json::{json, Value};
 use service::input::str_opt;
+use sqs::enqueue::{EnqueueApply, EnqueueRequest, EnqueueWrite};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -154,8 +156,26 @@ pub(crate) async fn put(
             .collect();
         let stream_id = s.id;
         let encryption = s.encryption_type();
-        let pending = (!chunks.is_empty())
-            .then(|| k.store().submit(move |t| persist::insert_chunks(t, stream_id, arrival, &chunks)));
+        // The stream's queues take every stored record, in the same transaction.
+        let refs: Vec<RecordRef> = placed
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .map(|p| RecordRef { stream_id, shard: p.shard, position: p.seq.at_position(), arrival_ms: arrival })
+            .collect();
+        let (writes, applies) = enqueue_refs(k, &k.queue_targets(stream_id), &refs, &s.account);
+        let pending = (!chunks.is_empty()).then(|| {
+            k.store().submit_with_hook(
+                move |t| {
+                    persist::insert_chunks(t, stream_id, arrival, &chunks)?;
+                    EnqueueWrite::persist_all(t, &writes)
+                },
+                move |ok| {
+                    for a in applies {
+                        a.apply(ok);
+                    }
+                },
+            )
+        });
         (pending, placed, encryption)
     };
     if let Some(pending) = pending {
@@ -163,6 +183,42 @@ pub(crate) async fn put(
         k.records_added();
     }
     Ok((placed, encryption))
+}
+
+/// Prepares one SQS message per record for each of `targets` (a stream's queues): the stores
+/// to run in the caller's transaction and what to apply after its commit.
+pub(crate) fn enqueue_refs(
+    k: &Kinesis,
+    targets: &[String],
+    refs: &[RecordRef],
+    account: &str,
+) -> (Vec<EnqueueWrite>, Vec<EnqueueApply>) {
+    let (mut writes, mut applies) = (Vec::new(), Vec::new());
+    let Some(sqs) = k.sqs() else { return (writes, applies) };
+    if refs.is_empty() {
+        return (writes, applies);
+    }
+    for arn in targets {
+        let Some(q) = sqs.queue_by_arn(arn) else {
+            tracing::warn!("kinesis: the SQS queue {arn} of a stream queue is gone");
+            continue;
+        };
+        let requests = refs
+            .iter()
+            .map(|r| {
+                Ok(EnqueueRequest { body: r.encode().into(), sender_id: account.to_string(), ..Default::default() })
+            })
+            .collect();
+        match sqs.prepare_enqueue(&q, requests) {
+            Ok(prepared) => {
+                let (_, write, apply) = prepared.into_parts();
+                writes.push(write);
+                applies.push(apply);
+            }
+            Err(e) => tracing::warn!("kinesis: enqueueing into {arn}: {e}"),
+        }
+    }
+    (writes, applies)
 }
 
 pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {

@@ -1,4 +1,5 @@
-//! RegisterStreamConsumer: an enhanced fan-out consumer of a stream, at most 20 a stream. It is
+//! RegisterStreamConsumer: an enhanced fan-out consumer of a stream, at most 20 a stream (its
+//! queues counted). It is
 //! ACTIVE when the call answers, or CREATING for RegisterStreamConsumer's `--kinesis-delays`.
 
 use crate::error::{KinesisError, KinesisResult};
@@ -26,7 +27,8 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
                 s.name, s.account
             )));
         }
-        if s.consumers.len() >= MAX_CONSUMERS {
+        let queues = k.queues().read().values().filter(|q| q.stream_id == s.id).count();
+        if s.consumers.len() + queues >= MAX_CONSUMERS {
             return Err(KinesisError::limit_exceeded(format!(
                 "Stream {} under account {} has reached the limit of {MAX_CONSUMERS} registered consumers.",
                 s.name, s.account

@@ -1,4 +1,5 @@
-//! UpdateStreamMode: PROVISIONED or ON_DEMAND; the shards stay as they are.
+//! UpdateStreamMode: PROVISIONED or ON_DEMAND; the shards stay as they are. A stream with
+//! queues stays ON_DEMAND.
 
 use crate::error::{KinesisError, KinesisResult};
 use crate::{ops, Kinesis};
@@ -12,6 +13,12 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
         if s.mode == mode {
             return Err(KinesisError::invalid_argument(format!(
                 "Stream {} under account {} is already in {mode} mode.",
+                s.name, s.account
+            )));
+        }
+        if mode == "PROVISIONED" && k.has_queues(s.id) {
+            return Err(KinesisError::in_use(format!(
+                "Stream {} under account {} has queues, which need ON_DEMAND mode.",
                 s.name, s.account
             )));
         }

@@ -1,0 +1,417 @@
+//! Stream queues (2026): at-least-once delivery of an ON_DEMAND stream's records to queue
+//! consumers, on SQS's engine. Each stream queue is a pair of SQS queues in an account of its
+//! own that no client can name (`kinesis-queues`): `kq-<id>` carries one message per record
+//! (the record's place, `stream.shard.position.arrival`; the record itself stays in the
+//! stream's chunks and is read at receive time) with the queue's visibility timeout, and
+//! `kq-<id>-dlq` takes what was received MaxReceiveCount times (SQS's redrive). Receipt
+//! handles, visibility timeouts, long polling and the dead-letter path are SQS's; a record the
+//! stream no longer keeps is dropped when it comes up. Records are enqueued in the put's own
+//! store transaction: when PutRecord(s) answers, every queue of the stream holds them.
+
+use crate::error::{KinesisError, KinesisResult};
+use crate::keys::Seq;
+use aws_protocol::RequestContext;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// The account the queues' SQS queues live in: not 12 digits, so no client's key selects it.
+pub const INTERNAL_ACCOUNT: &str = "kinesis-queues";
+
+/// Default visibility timeout, in seconds.
+pub const DEFAULT_VISIBILITY: i64 = 30;
+/// Default MaxReceiveCount of the built-in dead-letter handling.
+pub const DEFAULT_MAX_RECEIVE: i64 = 6;
+/// SQS keeps a message at most 14 days; the stream's retention trims records before that.
+const SQS_RETENTION_SECONDS: i64 = 1_209_600;
+
+/// A stream queue's stored facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamQueue {
+    /// The ARN's resource id (generated, not derived from the name).
+    pub id: String,
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    pub stream: String,
+    pub stream_id: i64,
+    pub stream_created_ms: u64,
+    pub created_ms: u64,
+    /// CREATING, ACTIVE, UPDATING or DELETING.
+    pub status: String,
+    pub visibility: i64,
+    /// The built-in dead-letter handling's MaxReceiveCount; `None`: TargetType NONE.
+    pub max_receive: Option<i64>,
+    /// StartingPosition as given (LATEST when none was).
+    pub starting: Value,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl StreamQueue {
+    pub fn arn(&self) -> String {
+        format!("arn:aws:kinesis:{}:{}:queue/{}", self.region, self.account, self.id)
+    }
+
+    pub fn stream_arn(&self) -> String {
+        format!("arn:aws:kinesis:{}:{}:stream/{}", self.region, self.account, self.stream)
+    }
+
+    /// The SQS queue of its records, or of its dead-letter records.
+    pub fn sqs_name(&self, dead: bool) -> String {
+        if dead {
+            format!("kq-{}-dlq", self.id)
+        } else {
+            format!("kq-{}", self.id)
+        }
+    }
+
+    pub fn sqs_arn(&self, dead: bool) -> String {
+        format!("arn:aws:sqs:{}:{INTERNAL_ACCOUNT}:{}", self.region, self.sqs_name(dead))
+    }
+
+    /// The context the queue's SQS calls are made in.
+    pub fn sqs_ctx(&self) -> RequestContext {
+        RequestContext::new(INTERNAL_ACCOUNT, &self.region, "localhost")
+    }
+
+    pub fn attributes(&self) -> Value {
+        let dlq = match self.max_receive {
+            Some(n) => json!({"TargetType": "BUILT_IN", "MaxReceiveCount": n}),
+            None => json!({"TargetType": "NONE"}),
+        };
+        json!({"VisibilityTimeoutSeconds": self.visibility, "DeadLetterConfiguration": dlq})
+    }
+
+    /// QueueDescription.
+    pub fn describe(&self) -> Value {
+        json!({
+            "QueueName": self.name,
+            "QueueARN": self.arn(),
+            "QueueStatus": self.status,
+            "QueueCreationTimestamp": self.created_ms as f64 / 1000.0,
+            "StreamConfigurationList": [{"StreamARN": self.stream_arn(), "StartingPosition": self.starting}],
+            "QueueAttributes": self.attributes(),
+        })
+    }
+
+    /// ListQueues' QueueSummary.
+    pub fn summary(&self) -> Value {
+        json!({
+            "QueueName": self.name,
+            "QueueARN": self.arn(),
+            "QueueStatus": self.status,
+            "QueueCreationTimestamp": self.created_ms as f64 / 1000.0,
+            "Streams": [{"StreamARN": self.stream_arn(), "StreamCreationTimestamp": self.stream_created_ms as f64 / 1000.0}],
+        })
+    }
+
+    /// The SQS attributes of its queues: the visibility timeout, and on the records' queue the
+    /// redrive into the dead-letter queue.
+    pub fn sqs_attributes(&self, dead: bool) -> Value {
+        let mut a = Map::new();
+        a.insert("VisibilityTimeout".into(), self.visibility.to_string().into());
+        a.insert("MessageRetentionPeriod".into(), SQS_RETENTION_SECONDS.to_string().into());
+        if !dead {
+            let redrive = match self.max_receive {
+                Some(n) => json!({"deadLetterTargetArn": self.sqs_arn(true), "maxReceiveCount": n}).to_string(),
+                None => String::new(),
+            };
+            a.insert("RedrivePolicy".into(), redrive.into());
+        }
+        Value::Object(a)
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "name": self.name, "account": self.account, "region": self.region,
+            "stream": self.stream, "stream_id": self.stream_id, "stream_created_ms": self.stream_created_ms,
+            "created_ms": self.created_ms, "status": self.status, "visibility": self.visibility,
+            "max_receive": self.max_receive, "starting": self.starting, "tags": self.tags,
+        })
+    }
+
+    pub fn from_json(v: &Value) -> Option<StreamQueue> {
+        let s = |k: &str| v[k].as_str().map(str::to_string);
+        Some(StreamQueue {
+            id: s("id")?,
+            name: s("name")?,
+            account: s("account")?,
+            region: s("region")?,
+            stream: s("stream")?,
+            stream_id: v["stream_id"].as_i64()?,
+            stream_created_ms: v["stream_created_ms"].as_u64().unwrap_or(0),
+            created_ms: v["created_ms"].as_u64().unwrap_or(0),
+            status: s("status").unwrap_or_else(|| "ACTIVE".into()),
+            visibility: v["visibility"].as_i64().unwrap_or(DEFAULT_VISIBILITY),
+            max_receive: v["max_receive"].as_i64(),
+            starting: v["starting"].clone(),
+            tags: serde_json::from_value(v["tags"].clone()).unwrap_or_default(),
+        })
+    }
+}
+
+/// Reads QueueAttributes into (visibility, max receive count), from `base`.
+///
+/// Errors: InvalidArgumentException for BUILT_IN without MaxReceiveCount (wording chosen).
+pub fn read_attributes(attributes: &Value, base: (i64, Option<i64>)) -> KinesisResult<(i64, Option<i64>)> {
+    let visibility = attributes["VisibilityTimeoutSeconds"].as_i64().unwrap_or(base.0);
+    let dlq = &attributes["DeadLetterConfiguration"];
+    let max_receive = match dlq["TargetType"].as_str() {
+        None => base.1,
+        Some("NONE") => None,
+        Some(_) => Some(dlq["MaxReceiveCount"].as_i64().ok_or_else(|| {
+            KinesisError::invalid_argument("MaxReceiveCount is required when TargetType is BUILT_IN.")
+        })?),
+    };
+    Ok((visibility, max_receive))
+}
+
+/// Where a record lies: what a queue's SQS message carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordRef {
+    pub stream_id: i64,
+    pub shard: u32,
+    pub position: u64,
+    pub arrival_ms: u64,
+}
+
+impl RecordRef {
+    pub fn encode(&self) -> String {
+        format!("{}.{}.{}.{}", self.stream_id, self.shard, self.position, self.arrival_ms)
+    }
+
+    pub fn decode(text: &str) -> Option<RecordRef> {
+        let mut p = text.split('.');
+        let r = RecordRef {
+            stream_id: p.next()?.parse().ok()?,
+            shard: p.next()?.parse().ok()?,
+            position: p.next()?.parse().ok()?,
+            arrival_ms: p.next()?.parse().ok()?,
+        };
+        p.next().is_none().then_some(r)
+    }
+
+    /// The record's id: its sequence number (digits, as RecordId's pattern wants).
+    pub fn record_id(&self) -> String {
+        Seq::record(self.arrival_ms, self.shard, self.position).to_wire()
+    }
+}
+
+/// A receipt handle as answered: the record's place, then SQS's handle (the place lets
+/// RestoreDeadLetterQueueRecords put the record back without another lookup).
+pub fn receipt_handle(r: &RecordRef, sqs_handle: &str) -> String {
+    format!("{}/{sqs_handle}", r.encode())
+}
+
+/// A receipt handle's record place and SQS handle.
+pub fn split_handle(handle: &str) -> Option<(RecordRef, &str)> {
+    let (place, sqs) = handle.split_once('/')?;
+    Some((RecordRef::decode(place)?, sqs))
+}
+
+/// A new queue id: 32 lower-case hex digits.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_and_handles_round_trip() {
+        let r = RecordRef { stream_id: 3, shard: 1, position: 42, arrival_ms: 1_700_000_000_000 };
+        assert_eq!(RecordRef::decode(&r.encode()), Some(r));
+        let h = receipt_handle(&r, "abc/def+=");
+        assert_eq!(split_handle(&h), Some((r, "abc/def+=")));
+        assert_eq!(split_handle("nonsense"), None);
+        assert!(r.record_id().bytes().all(|b| b.is_ascii_digit()));
+    }
+}
+
+use crate::{persist, Kinesis};
+use base64::Engine;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// `ResourceNotFoundException` for a queue ARN (wording chosen).
+pub fn not_found(arn: &str) -> KinesisError {
+    KinesisError::not_found(format!("Queue {arn} not found."))
+}
+
+/// The queue an input's `QueueARN` names.
+///
+/// Errors: `ResourceNotFoundException`.
+pub fn queue_of(k: &Kinesis, input: &Value) -> KinesisResult<StreamQueue> {
+    let arn = input["QueueARN"].as_str().unwrap_or_default();
+    k.queues().read().get(arn).cloned().ok_or_else(|| not_found(arn))
+}
+
+/// Runs an SQS operation for a queue.
+///
+/// Errors: SQS's error, as InternalFailure (the queue's SQS side is Quayside's own).
+pub async fn sqs_call(k: &Kinesis, q: &StreamQueue, operation: &str, input: Value) -> Result<Value, sqs::SqsError> {
+    let Some(sqs) = k.sqs() else {
+        return Err(sqs::SqsError::Internal("SQS is not running".into()));
+    };
+    sqs.dispatch(&q.sqs_ctx(), operation, input).await
+}
+
+fn internal(e: sqs::SqsError) -> KinesisError {
+    KinesisError::Internal(format!("the queue's SQS side failed: {}: {}", e.code(), e.message()))
+}
+
+/// Creates (or, after a stop part-way, finds again) the queue's SQS queues.
+///
+/// Errors: SQS refused them.
+pub async fn create_sqs_queues(k: &Kinesis, q: &StreamQueue) -> KinesisResult<()> {
+    for dead in [true, false] {
+        let input = json!({"QueueName": q.sqs_name(dead), "Attributes": q.sqs_attributes(dead)});
+        sqs_call(k, q, "CreateQueue", input).await.map_err(internal)?;
+    }
+    Ok(())
+}
+
+/// Sets the queue's attributes on its SQS queues.
+///
+/// Errors: SQS refused them.
+pub async fn update_sqs_queues(k: &Kinesis, q: &StreamQueue) -> KinesisResult<()> {
+    for dead in [true, false] {
+        let input = json!({"QueueUrl": q.sqs_name(dead), "Attributes": q.sqs_attributes(dead)});
+        sqs_call(k, q, "SetQueueAttributes", input).await.map_err(internal)?;
+    }
+    Ok(())
+}
+
+/// Deletes the queue's SQS queues and its stored facts.
+///
+/// Errors: the store failed.
+pub async fn delete_everything(k: &Kinesis, q: &StreamQueue) -> KinesisResult<()> {
+    for dead in [false, true] {
+        let _ = sqs_call(k, q, "DeleteQueue", json!({"QueueUrl": q.sqs_name(dead)})).await;
+    }
+    let arn = q.arn();
+    k.queues().write().remove(&arn);
+    k.store().submit(move |t| persist::delete_queue(t, &arn)).await?;
+    Ok(())
+}
+
+/// ReceiveQueueRecords (or, `dead`, ReceiveDeadLetterQueueRecords): SQS's receive on the
+/// queue's records (or dead-letter) queue, each message's record read from the stream.
+///
+/// Errors: the store failed.
+pub async fn receive(k: &Kinesis, input: &Value, dead: bool) -> KinesisResult<Value> {
+    let q = queue_of(k, input)?;
+    if q.status != "ACTIVE" && q.status != "UPDATING" || (dead && q.max_receive.is_none()) {
+        return Ok(json!({ "QueueRecords": [] }));
+    }
+    let mut receive = json!({
+        "QueueUrl": q.sqs_name(dead),
+        "MaxNumberOfMessages": input["Limit"].as_i64().unwrap_or(10),
+        "WaitTimeSeconds": input["WaitTimeSeconds"].as_i64().unwrap_or(0),
+        "MessageSystemAttributeNames": ["ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp"],
+    });
+    if let Some(v) = input["VisibilityTimeoutSeconds"].as_i64() {
+        receive["VisibilityTimeout"] = v.into();
+    }
+    let got = sqs_call(k, &q, "ReceiveMessage", receive).await.map_err(internal)?;
+    let messages = got["Messages"].as_array().cloned().unwrap_or_default();
+    let mut out = Vec::with_capacity(messages.len());
+    for m in messages {
+        let handle = m["ReceiptHandle"].as_str().unwrap_or_default().to_string();
+        let Some(r) = m["Body"].as_str().and_then(RecordRef::decode) else { continue };
+        let record = read_record(k, r).await?;
+        let Some((key, data)) = record else {
+            // The stream no longer keeps it: the queue stops delivering it.
+            let _ =
+                sqs_call(k, &q, "DeleteMessage", json!({"QueueUrl": q.sqs_name(dead), "ReceiptHandle": handle})).await;
+            continue;
+        };
+        let attr = |n: &str| m["Attributes"][n].as_str().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let mut rec = json!({
+            "ReceiptHandle": receipt_handle(&r, &handle),
+            "RecordId": r.record_id(),
+            "Data": B64.encode(data),
+            "ApproximateArrivalTimestamp": r.arrival_ms as f64 / 1000.0,
+            "FirstReceiveTimestamp": attr("ApproximateFirstReceiveTimestamp") as f64 / 1000.0,
+            "ReceiveCount": attr("ApproximateReceiveCount"),
+        });
+        if let Some(key) = key {
+            rec["PartitionKey"] = key.into();
+        }
+        out.push(rec);
+    }
+    Ok(json!({ "QueueRecords": out }))
+}
+
+/// A record's partition key and data, if the stream still keeps it.
+async fn read_record(k: &Kinesis, r: RecordRef) -> KinesisResult<Option<(Option<String>, Vec<u8>)>> {
+    let chunks = k.store().read(move |c| persist::read_chunks(c, r.stream_id, r.shard, r.position, |_| false)).await?;
+    Ok(chunks.iter().find_map(|c| {
+        crate::records::decode_chunk(c.first, &c.blob)
+            .find(|x| x.position == r.position)
+            .map(|x| (x.partition_key.map(str::to_string), x.data.to_vec()))
+    }))
+}
+
+/// What to do with each entry's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    Acknowledge,
+    Visibility,
+    Restore,
+}
+
+/// Acknowledge, UpdateVisibility or Restore for each entry (of the records queue, or `dead`,
+/// the dead-letter queue): `Successful` and `Failed` by receipt handle.
+///
+/// Errors: the queue does not exist.
+pub async fn settle(k: &Kinesis, input: &Value, dead: bool, what: Settle) -> KinesisResult<Value> {
+    let q = queue_of(k, input)?;
+    let (mut ok, mut failed) = (Vec::new(), Vec::new());
+    for e in input["Entries"].as_array().cloned().unwrap_or_default() {
+        let handle = e["ReceiptHandle"].as_str().unwrap_or_default().to_string();
+        let outcome = match split_handle(&handle) {
+            None => Err(("InvalidArgumentException".to_string(), format!("The receipt handle {handle} is not valid."))),
+            Some((r, sqs_handle)) => {
+                let url = q.sqs_name(dead);
+                let done = match what {
+                    Settle::Acknowledge => {
+                        sqs_call(k, &q, "DeleteMessage", json!({"QueueUrl": url, "ReceiptHandle": sqs_handle})).await
+                    }
+                    Settle::Visibility => {
+                        let v = e["VisibilityTimeoutSeconds"].as_i64().unwrap_or(0);
+                        let input = json!({"QueueUrl": url, "ReceiptHandle": sqs_handle, "VisibilityTimeout": v});
+                        sqs_call(k, &q, "ChangeMessageVisibility", input).await
+                    }
+                    Settle::Restore => {
+                        // Back on the normal path first, then off the dead-letter queue: a stop
+                        // in between delivers it twice, never loses it.
+                        let back = json!({"QueueUrl": q.sqs_name(false), "MessageBody": r.encode()});
+                        match sqs_call(k, &q, "SendMessage", back).await {
+                            Ok(_) => {
+                                sqs_call(k, &q, "DeleteMessage", json!({"QueueUrl": url, "ReceiptHandle": sqs_handle}))
+                                    .await
+                            }
+                            Err(e) => Err(e),
+                        }
+                    }
+                };
+                done.map_err(|e| {
+                    let c = e.code();
+                    if c.contains("ReceiptHandle") || c.contains("Inflight") || c == "InvalidParameterValue" {
+                        ("InvalidArgumentException".to_string(), format!("The receipt handle {handle} is not valid."))
+                    } else {
+                        ("InternalFailureException".to_string(), e.message().to_string())
+                    }
+                })
+            }
+        };
+        match outcome {
+            Ok(_) => ok.push(json!({"ReceiptHandle": handle})),
+            Err((code, message)) => {
+                failed.push(json!({"ReceiptHandle": handle, "ErrorCode": code, "ErrorMessage": message}))
+            }
+        }
+    }
+    Ok(json!({"Successful": ok, "Failed": failed}))
+}
