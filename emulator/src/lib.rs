@@ -144,8 +144,14 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
         for o in d.options {
             options.insert(o.flag, config.options.get(o.flag).cloned().unwrap_or_else(|| o.default.to_string()));
         }
-        let env =
-            Env { store: store.clone(), clock: clock.clone(), strict: config.strict, options, peers: services.clone() };
+        let env = Env {
+            store: store.clone(),
+            clock: clock.clone(),
+            strict: config.strict,
+            options,
+            peers: services.clone(),
+            data_dir: (!config.in_memory).then(|| config.data_dir.clone()),
+        };
         services.push((d.open)(&env).map_err(StartError::Service)?);
     }
     let main_addr = format!("{}:{}", config.host, config.port);

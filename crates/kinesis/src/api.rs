@@ -5,7 +5,7 @@
 use crate::{ops, persist, Kinesis};
 use aws_protocol::model::Model;
 use aws_protocol::{Response, ServiceRoutes};
-use service::{BoxFuture, Call, Env, ListenerKind, ListenerSpec, OptionSpec, Service, ServiceDef};
+use service::{BoxFuture, Call, Env, ListenerKind, ListenerSpec, OptionSpec, PathCall, Service, ServiceDef};
 use std::sync::{Arc, OnceLock};
 
 /// The trimmed Kinesis model, parsed once.
@@ -65,6 +65,7 @@ pub fn def() -> ServiceDef {
                 shard_limit: limit,
                 delays,
                 enforce_limits: env.option("kinesis-enforce-limits") == "true",
+                channel_dir: env.data_dir.as_ref().map(|d| d.join("kinesis-channels")),
             };
             let sqs = env.peer::<sqs::SqsService>().map(|s| s.sqs().clone());
             let k = Kinesis::open(env.store.clone(), env.clock.clone(), options, sqs)
@@ -116,6 +117,23 @@ impl Service for KinesisService {
 
     fn reset(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move { self.kinesis.reset().await.map_err(|e| e.to_string()) })
+    }
+
+    fn paths(&self) -> &[&'static str] {
+        &["/_quayside/kinesis"]
+    }
+
+    fn path_call<'a>(&'a self, call: PathCall<'a>) -> BoxFuture<'a, Response> {
+        Box::pin(async move {
+            match (call.method, call.path) {
+                ("GET" | "DELETE", "/_quayside/kinesis/channels/deliveries") => {
+                    let channel = call.params.get("channel");
+                    let list = self.kinesis.channel_deliveries(channel, call.method == "DELETE");
+                    Response::json(200, "application/json", &serde_json::json!({ "deliveries": list }))
+                }
+                _ => Response::new(404, "text/plain", "not found"),
+            }
+        })
     }
 
     fn shutdown(&self) {

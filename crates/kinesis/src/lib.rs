@@ -5,6 +5,7 @@
 //! docs/compatibility.md.
 
 mod api;
+pub mod channels;
 pub mod error;
 pub mod keys;
 mod ops;
@@ -57,6 +58,12 @@ struct Inner {
     sqs: Option<sqs::Sqs>,
     /// Stream queues by ARN.
     queues: RwLock<BTreeMap<String, queues::StreamQueue>>,
+    /// Channels by ARN.
+    channels: RwLock<BTreeMap<String, channels::Channel>>,
+    /// Channel deliveries, for the developer endpoint.
+    deliveries: parking_lot::Mutex<Vec<serde_json::Value>>,
+    /// Where channels write their objects (`None`: in memory, recorded only).
+    channel_dir: Option<std::path::PathBuf>,
     /// Set when the server shuts down: subscriptions end.
     closing: tokio::sync::watch::Sender<bool>,
     /// SubscribeToShard's live subscriptions: (stream id, consumer, shard).
@@ -71,11 +78,18 @@ pub struct Options {
     pub delays: Delays,
     /// Each shard's provisioned throughput is enforced.
     pub enforce_limits: bool,
+    /// Where channels write their objects (`None`: recorded only).
+    pub channel_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { shard_limit: DEFAULT_SHARD_LIMIT, delays: Delays::default(), enforce_limits: false }
+        Options {
+            shard_limit: DEFAULT_SHARD_LIMIT,
+            delays: Delays::default(),
+            enforce_limits: false,
+            channel_dir: None,
+        }
     }
 }
 
@@ -134,7 +148,7 @@ impl Kinesis {
         options: Options,
         sqs: Option<sqs::Sqs>,
     ) -> store::Result<Kinesis> {
-        let Options { shard_limit, delays, enforce_limits } = options;
+        let Options { shard_limit, delays, enforce_limits, channel_dir } = options;
         let streams = store.run_blocking(|t| {
             let mut streams = persist::load_streams(t)?;
             // A transition cut short by a stop completes now.
@@ -169,6 +183,22 @@ impl Kinesis {
         })?;
         let next = streams.iter().map(|s| s.id).max().unwrap_or(0) + 1;
         let settings = RwLock::new(store.run_blocking(persist::load_settings)?);
+        let channels: BTreeMap<String, channels::Channel> = store
+            .run_blocking(|t| {
+                let mut cs = persist::load_channels(t)?;
+                for c in cs.iter_mut().filter(|c| c.status == "CREATING" || c.status == "UPDATING") {
+                    c.status = "ACTIVE".into();
+                    persist::save_channel(t, c)?;
+                }
+                for c in cs.iter().filter(|c| c.status == "DELETING") {
+                    persist::delete_channel(t, &c.arn())?;
+                }
+                cs.retain(|c| c.status != "DELETING");
+                Ok(cs)
+            })?
+            .into_iter()
+            .map(|c| (c.arn(), c))
+            .collect();
         let queues: BTreeMap<String, queues::StreamQueue> = store
             .run_blocking(|t| {
                 let mut qs = persist::load_queues(t)?;
@@ -196,6 +226,9 @@ impl Kinesis {
                 throttle: enforce_limits.then(throttle::Throttle::default),
                 sqs,
                 queues: RwLock::new(queues),
+                channels: RwLock::new(channels),
+                deliveries: Default::default(),
+                channel_dir,
                 puts: tokio::sync::watch::channel(0).0,
                 closing: tokio::sync::watch::channel(false).0,
                 subscriptions: Default::default(),
@@ -229,6 +262,33 @@ impl Kinesis {
 
     pub(crate) fn sqs(&self) -> Option<&sqs::Sqs> {
         self.inner.sqs.as_ref()
+    }
+
+    pub(crate) fn channels(&self) -> &RwLock<BTreeMap<String, channels::Channel>> {
+        &self.inner.channels
+    }
+
+    pub(crate) fn deliveries(&self) -> &parking_lot::Mutex<Vec<serde_json::Value>> {
+        &self.inner.deliveries
+    }
+
+    pub(crate) fn channel_dir(&self) -> Option<&std::path::Path> {
+        self.inner.channel_dir.as_deref()
+    }
+
+    /// The channel deliveries recorded, oldest first (optionally of one channel, by name or
+    /// ARN); `clear` forgets them after.
+    pub fn channel_deliveries(&self, channel: Option<&str>, clear: bool) -> Vec<serde_json::Value> {
+        let mut list = self.inner.deliveries.lock();
+        let out = list
+            .iter()
+            .filter(|d| channel.is_none_or(|c| d["ChannelName"] == c || d["ChannelARN"] == c))
+            .cloned()
+            .collect();
+        if clear {
+            list.clear();
+        }
+        out
     }
 
     pub(crate) fn queues(&self) -> &RwLock<BTreeMap<String, queues::StreamQueue>> {
@@ -330,6 +390,38 @@ impl Kinesis {
         });
     }
 
+    /// After `delay_ms`, applies `f` to the channel `arn` and stores it (`f` answers false:
+    /// the channel goes).
+    pub(crate) fn finish_channel_later(
+        &self,
+        arn: String,
+        delay_ms: u64,
+        f: impl FnOnce(&mut channels::Channel) -> bool + Send + 'static,
+    ) {
+        let k = self.clone();
+        let mut closing = self.watch_closing();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(delay_ms)) => {}
+                _ = closing.wait_for(|c| *c) => return,
+            }
+            let pending = {
+                let mut channels = k.inner.channels.write();
+                let Some(c) = channels.get_mut(&arn) else { return };
+                if f(c) {
+                    let saved = c.clone();
+                    k.store().submit(move |t| persist::save_channel(t, &saved))
+                } else {
+                    channels.remove(&arn);
+                    k.store().submit(move |t| persist::delete_channel(t, &arn))
+                }
+            };
+            if let Err(e) = pending.await {
+                tracing::warn!("kinesis: a delayed channel transition could not be stored: {e}");
+            }
+        });
+    }
+
     /// Records were committed: wakes SubscribeToShard's readers.
     pub(crate) fn records_added(&self) {
         self.inner.puts.send_modify(|n| *n = n.wrapping_add(1));
@@ -364,6 +456,7 @@ impl Kinesis {
     /// than their stream's retention are trimmed, a chunk at a time (a chunk's records arrived
     /// together).
     pub async fn tick(&self) {
+        self.deliver_channels().await;
         let now = self.now_ms();
         let shards: Vec<(i64, u32, u64)> = {
             let streams = self.inner.streams.read();
@@ -435,6 +528,8 @@ impl Kinesis {
         self.inner.streams.write().clear();
         self.inner.settings.write().clear();
         self.inner.queues.write().clear();
+        self.inner.channels.write().clear();
+        self.inner.deliveries.lock().clear();
         Ok(())
     }
 }

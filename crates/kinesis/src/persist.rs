@@ -60,9 +60,38 @@ CREATE TABLE kinesis_queues (
     arn TEXT PRIMARY KEY,
     meta TEXT NOT NULL
 );
+CREATE TABLE kinesis_channels (
+    arn TEXT PRIMARY KEY,
+    meta TEXT NOT NULL
+);
 ",
     },
 ];
+
+pub fn save_channel(t: &Transaction<'_>, c: &crate::channels::Channel) -> Result<()> {
+    t.prepare_cached(
+        "INSERT INTO kinesis_channels (arn, meta) VALUES (?1, ?2) ON CONFLICT (arn) DO UPDATE SET meta = excluded.meta",
+    )?
+    .execute(params![c.arn(), c.to_json().to_string()])?;
+    Ok(())
+}
+
+pub fn delete_channel(t: &Transaction<'_>, arn: &str) -> Result<()> {
+    t.execute("DELETE FROM kinesis_channels WHERE arn = ?1", [arn])?;
+    Ok(())
+}
+
+pub fn load_channels(t: &Transaction<'_>) -> Result<Vec<crate::channels::Channel>> {
+    let mut st = t.prepare("SELECT meta FROM kinesis_channels")?;
+    let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for meta in rows {
+        if let Some(c) = serde_json::from_str(&meta?).ok().and_then(|v| crate::channels::Channel::from_json(&v)) {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
 
 pub fn save_queue(t: &Transaction<'_>, q: &crate::queues::StreamQueue) -> Result<()> {
     t.prepare_cached(
@@ -243,7 +272,8 @@ pub fn load_settings(t: &Transaction<'_>) -> Result<std::collections::BTreeMap<S
 
 pub fn reset(t: &Transaction<'_>) -> Result<()> {
     t.execute_batch(
-        "DELETE FROM kinesis_chunks; DELETE FROM kinesis_streams; DELETE FROM kinesis_settings; DELETE FROM kinesis_queues;",
+        "DELETE FROM kinesis_chunks; DELETE FROM kinesis_streams; DELETE FROM kinesis_settings; DELETE FROM kinesis_queues; \
+         DELETE FROM kinesis_channels;",
     )?;
     Ok(())
 }

@@ -140,6 +140,33 @@ pub fn encode_output(
 mod tests {
     use super::*;
 
+    /// An operation of the model that a service has not built answers AWS's NotImplemented
+    /// (501), in the request's protocol.
+    #[tokio::test]
+    async fn operations_not_built_answer_not_implemented() {
+        let model = Model::parse(include_str!("../../../fixtures/models/kinesis.json")).unwrap();
+        let routes = aws_protocol::ServiceRoutes::from_model(&model);
+        let ctx = aws_protocol::RequestContext::new("000000000000", "us-east-1", "localhost");
+        for (protocol, body) in [(Protocol::AwsJson11, &b"{}"[..]), (Protocol::Cbor11, &[0xa0][..])] {
+            let call = Call {
+                ctx: &ctx,
+                protocol,
+                operation: "ListChannels",
+                input: Input::Body(body),
+                path: "/",
+                method: "POST",
+            };
+            let r = answer(&model, &routes, "Kinesis", &call, |_| async { None }).await;
+            assert_eq!(r.status, 501);
+            assert_eq!(r.content_type, protocol.content_type());
+            let v = match protocol {
+                Protocol::Cbor11 => aws_protocol::cbor::decode(r.bytes()).unwrap(),
+                _ => serde_json::from_slice(r.bytes()).unwrap(),
+            };
+            assert!(v["__type"].as_str().is_some_and(|t| t.ends_with("NotImplemented")), "{v}");
+        }
+    }
+
     #[test]
     fn generic_errors_per_protocol() {
         let missing = || InputError::Missing {

@@ -79,6 +79,9 @@ pub struct Env {
     /// The services opened before this one (earlier in the list), for services that work with
     /// others (SNS delivering into SQS).
     pub peers: Vec<Arc<dyn Service>>,
+    /// The data directory (`--data-dir`); `None` in memory. Services that write files (Kinesis
+    /// channels) write beneath it.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Env {
@@ -231,7 +234,14 @@ mod tests {
     fn peers_are_found_by_type() {
         let store = Store::open(None, store::Durability::Process, &[]).unwrap();
         let a: Arc<dyn Service> = Arc::new(A(ServiceRoutes { name: "a".into(), ..Default::default() }));
-        let env = Env { store, clock: Arc::new(SystemClock), strict: false, options: HashMap::new(), peers: vec![a] };
+        let env = Env {
+            store,
+            clock: Arc::new(SystemClock),
+            strict: false,
+            options: HashMap::new(),
+            peers: vec![a],
+            data_dir: None,
+        };
         assert_eq!(env.peer::<A>().map(|a| a.routes().name.as_str()), Some("a"));
         assert!(env.peer::<Unbuilt>().is_none());
     }

@@ -7,6 +7,7 @@ mod fuzz;
 mod house;
 mod http_protocols;
 mod kinesis_admin;
+mod kinesis_channels;
 mod kinesis_consumers;
 mod kinesis_queues;
 mod kinesis_records;

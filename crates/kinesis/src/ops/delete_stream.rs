@@ -43,6 +43,22 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
         }
     };
     pending.await?;
+    // Its channels have nothing left to read.
+    let failed: Vec<_> = {
+        let mut channels = k.channels().write();
+        channels
+            .values_mut()
+            .filter(|c| c.stream_id == id)
+            .map(|c| {
+                c.status = "FAILED".into();
+                c.status_reason = Some("The source stream was deleted.".into());
+                c.clone()
+            })
+            .collect()
+    };
+    for c in failed {
+        k.store().submit(move |t| persist::save_channel(t, &c)).await?;
+    }
     if let Some(t) = k.throttle() {
         t.forget(id);
     }

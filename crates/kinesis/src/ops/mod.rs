@@ -12,14 +12,17 @@ use service::input::str_opt;
 mod acknowledge_dead_letter_queue_records;
 mod acknowledge_queue_records;
 mod add_tags_to_stream;
+mod create_channel;
 mod create_queue;
 mod create_stream;
 mod decrease_stream_retention_period;
+mod delete_channel;
 mod delete_queue;
 mod delete_resource_policy;
 mod delete_stream;
 mod deregister_stream_consumer;
 mod describe_account_settings;
+mod describe_channel;
 mod describe_limits;
 mod describe_queue;
 mod describe_stream;
@@ -31,6 +34,7 @@ mod get_records;
 mod get_resource_policy;
 pub(crate) mod get_shard_iterator;
 mod increase_stream_retention_period;
+mod list_channels;
 mod list_queues;
 mod list_shards;
 mod list_stream_consumers;
@@ -53,6 +57,7 @@ mod subscribe_to_shard;
 mod tag_resource;
 mod untag_resource;
 mod update_account_settings;
+mod update_channel;
 mod update_dead_letter_queue_records_visibility;
 mod update_max_record_size;
 mod update_queue;
@@ -85,6 +90,11 @@ pub(crate) async fn dispatch(
         "DeregisterStreamConsumer" => deregister_stream_consumer::handle(k, ctx, input).await,
         "DescribeStreamConsumer" => describe_stream_consumer::handle(k, ctx, input),
         "ListStreamConsumers" => list_stream_consumers::handle(k, ctx, input),
+        "CreateChannel" => create_channel::handle(k, ctx, input).await,
+        "DescribeChannel" => describe_channel::handle(k, input),
+        "ListChannels" => list_channels::handle(k, ctx, input),
+        "UpdateChannel" => update_channel::handle(k, input).await,
+        "DeleteChannel" => delete_channel::handle(k, input).await,
         "CreateQueue" => create_queue::handle(k, ctx, input).await,
         "DescribeQueue" => describe_queue::handle(k, input),
         "ListQueues" => list_queues::handle(k, ctx, input),
@@ -376,6 +386,14 @@ pub(crate) fn resource_tags(k: &Kinesis, ctx: &RequestContext, input: &Value) ->
         Resource::Stream(v) => with_stream(k, ctx, &v, |s| Ok(crate::tags::list(s.tags.iter()))),
         Resource::Consumer(v) => with_consumer(k, ctx, &v, |_, c| Ok(crate::tags::list(c.tags.iter()))),
     }
+}
+
+/// The channel an input's `ChannelARN` names.
+///
+/// Errors: `ResourceNotFoundException` (wording chosen).
+pub(crate) fn channel_of(k: &Kinesis, input: &Value) -> KinesisResult<crate::channels::Channel> {
+    let arn = str_opt(input, "ChannelARN").unwrap_or_default();
+    k.channels().read().get(arn).cloned().ok_or_else(|| KinesisError::not_found(format!("Channel {arn} not found.")))
 }
 
 /// Retention bounds, in hours (24 hours to 365 days).

@@ -1,0 +1,413 @@
+//! Channels (2026): a channel reads one ON_DEMAND stream and delivers its records to a general
+//! purpose S3 bucket or to S3 Tables. Quayside has no S3: a delivery is an object written under
+//! `<data dir>/kinesis-channels/<bucket>/<key>` (nothing is written in memory), and every
+//! delivery is recorded for `GET /_quayside/kinesis/channels/deliveries` (its records' sequence
+//! numbers and the object's content), so tests can assert on it. A channel delivers what its
+//! shards hold beyond its checkpoints once the oldest undelivered record is
+//! DataFreshnessInSeconds old (300 by default), on the housekeeping tick (the virtual clock
+//! included). Objects: the records' data one per line (JSON, GSR_JSON, STRING) or back to
+//! back (BYTE_ARRAY) for S3; JSON lines with each record's sequence number, partition key,
+//! arrival time and data for S3 Tables. GZIP and ZSTD objects are valid containers holding
+//! stored (uncompressed) blocks: any decompressor reads them, and they are no smaller.
+
+use crate::error::{KinesisError, KinesisResult};
+use crate::keys::Seq;
+use crate::{persist, Kinesis};
+use base64::Engine;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Default DataFreshnessInSeconds.
+pub const DEFAULT_FRESHNESS: i64 = 300;
+/// Deliveries kept for the developer endpoint.
+const KEPT_DELIVERIES: usize = 1000;
+
+/// A channel's stored facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channel {
+    pub id: String,
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    pub stream: String,
+    pub stream_id: i64,
+    pub stream_created_ms: u64,
+    pub created_ms: u64,
+    /// CREATING, ACTIVE, UPDATING, DELETING or FAILED.
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub role: String,
+    pub record_configuration: Value,
+    /// S3 or S3_TABLES.
+    pub kind: String,
+    /// The destination's description (S3DestinationDescription or S3TablesDestinationDescription).
+    pub destination: Value,
+    pub encryption: Option<Value>,
+    pub logging: Value,
+    pub tags: BTreeMap<String, String>,
+    /// The next position to deliver, by shard.
+    pub checkpoints: BTreeMap<u32, u64>,
+}
+
+impl Channel {
+    pub fn arn(&self) -> String {
+        format!("arn:aws:kinesis:{}:{}:channel/{}", self.region, self.account, self.name)
+    }
+
+    pub fn stream_arn(&self) -> String {
+        format!("arn:aws:kinesis:{}:{}:stream/{}", self.region, self.account, self.stream)
+    }
+
+    pub fn freshness_ms(&self) -> u64 {
+        self.destination["DataFreshnessInSeconds"].as_i64().unwrap_or(DEFAULT_FRESHNESS).max(0) as u64 * 1000
+    }
+
+    pub fn describe(&self) -> Value {
+        let mut d = json!({
+            "ChannelName": self.name,
+            "ChannelARN": self.arn(),
+            "ChannelId": self.id,
+            "ChannelStatus": self.status,
+            "ChannelCreationTimestamp": self.created_ms as f64 / 1000.0,
+            "ServiceExecutionRoleARN": self.role,
+            "StreamConfigurationList": [{
+                "StreamARN": self.stream_arn(),
+                "StreamCreationTimestamp": self.stream_created_ms as f64 / 1000.0,
+                "RecordConfiguration": self.record_configuration,
+            }],
+            "LoggingConfiguration": self.logging,
+        });
+        let member = if self.kind == "S3" { "S3DestinationConfiguration" } else { "S3TablesDestinationConfiguration" };
+        d[member] = self.destination.clone();
+        if let Some(e) = &self.encryption {
+            d["EncryptionConfiguration"] = e.clone();
+        }
+        if let Some(r) = &self.status_reason {
+            d["ChannelStatusReason"] = r.clone().into();
+        }
+        d
+    }
+
+    pub fn summary(&self) -> Value {
+        let mut s = json!({
+            "ChannelName": self.name,
+            "ChannelARN": self.arn(),
+            "ChannelId": self.id,
+            "ChannelStatus": self.status,
+            "ChannelCreationTimestamp": self.created_ms as f64 / 1000.0,
+            "ChannelDestinationType": self.kind,
+            "Streams": [{"StreamARN": self.stream_arn(), "StreamCreationTimestamp": self.stream_created_ms as f64 / 1000.0}],
+        });
+        if let Some(r) = &self.status_reason {
+            s["ChannelStatusReason"] = r.clone().into();
+        }
+        s
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "name": self.name, "account": self.account, "region": self.region,
+            "stream": self.stream, "stream_id": self.stream_id, "stream_created_ms": self.stream_created_ms,
+            "created_ms": self.created_ms, "status": self.status, "status_reason": self.status_reason,
+            "role": self.role, "record_configuration": self.record_configuration, "kind": self.kind,
+            "destination": self.destination, "encryption": self.encryption, "logging": self.logging,
+            "tags": self.tags, "checkpoints": self.checkpoints,
+        })
+    }
+
+    pub fn from_json(v: &Value) -> Option<Channel> {
+        let s = |k: &str| v[k].as_str().map(str::to_string);
+        Some(Channel {
+            id: s("id")?,
+            name: s("name")?,
+            account: s("account")?,
+            region: s("region")?,
+            stream: s("stream")?,
+            stream_id: v["stream_id"].as_i64()?,
+            stream_created_ms: v["stream_created_ms"].as_u64().unwrap_or(0),
+            created_ms: v["created_ms"].as_u64().unwrap_or(0),
+            status: s("status").unwrap_or_else(|| "ACTIVE".into()),
+            status_reason: s("status_reason"),
+            role: s("role").unwrap_or_default(),
+            record_configuration: v["record_configuration"].clone(),
+            kind: s("kind").unwrap_or_else(|| "S3".into()),
+            destination: v["destination"].clone(),
+            encryption: v.get("encryption").filter(|e| !e.is_null()).cloned(),
+            logging: v["logging"].clone(),
+            tags: serde_json::from_value(v["tags"].clone()).unwrap_or_default(),
+            checkpoints: serde_json::from_value(v["checkpoints"].clone()).unwrap_or_default(),
+        })
+    }
+
+    /// Where an object goes: the bucket (or table bucket) name and the key.
+    fn object(&self, shard: u32, first: &str, now_ms: u64) -> (String, String) {
+        let (y, mo, d, h) = ymdh(now_ms);
+        if self.kind == "S3" {
+            let storage = &self.destination["StorageConfiguration"];
+            let bucket = bucket_name(storage["BucketARN"].as_str().unwrap_or_default());
+            let ext = match storage["CompressionType"].as_str() {
+                Some("GZIP") => ".gz",
+                Some("ZSTD") => ".zst",
+                _ => "",
+            };
+            let prefix = match storage["OutputKeyTemplate"].as_str() {
+                Some(t) => t
+                    .replace("{yyyy}", &format!("{y:04}"))
+                    .replace("{MM}", &format!("{mo:02}"))
+                    .replace("{dd}", &format!("{d:02}"))
+                    .replace("{HH}", &format!("{h:02}"))
+                    .replace("{stream}", &self.stream),
+                None => format!("{y:04}/{mo:02}/{d:02}/{h:02}/"),
+            };
+            (bucket, format!("{prefix}{}-{}-{}{ext}", self.name, crate::stream::shard_id(shard), first))
+        } else {
+            let table = &self.destination["S3TablesConfigurationList"][0];
+            let bucket =
+                table["TableBucketARN"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or("").to_string();
+            let key = format!(
+                "{}/{}/{}-{}-{}.jsonl",
+                table["Namespace"].as_str().unwrap_or("default"),
+                table["TableName"].as_str().unwrap_or("table"),
+                self.name,
+                crate::stream::shard_id(shard),
+                first
+            );
+            (bucket, key)
+        }
+    }
+}
+
+/// `arn:aws:s3:::bucket` -> `bucket`.
+fn bucket_name(arn: &str) -> String {
+    arn.rsplit(':').next().unwrap_or_default().to_string()
+}
+
+/// UTC year, month, day and hour of epoch milliseconds.
+fn ymdh(ms: u64) -> (i64, u32, u32, u32) {
+    let secs = (ms / 1000) as i64;
+    let days = secs.div_euclid(86_400);
+    let hour = (secs.rem_euclid(86_400) / 3600) as u32;
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, hour)
+}
+
+/// One record as a channel delivers it.
+struct Delivered {
+    seq: String,
+    key: Option<String>,
+    arrival_ms: u64,
+    data: Vec<u8>,
+}
+
+/// An object's bytes for the channel's format and compression.
+fn content(c: &Channel, records: &[Delivered]) -> Vec<u8> {
+    let mut out = Vec::new();
+    if c.kind == "S3" {
+        let byte_array = c.record_configuration["RecordFormatType"].as_str() == Some("BYTE_ARRAY");
+        for r in records {
+            out.extend_from_slice(&r.data);
+            if !byte_array {
+                out.push(b'\n');
+            }
+        }
+        match c.destination["StorageConfiguration"]["CompressionType"].as_str() {
+            Some("GZIP") => gzip_stored(&out),
+            Some("ZSTD") => zstd_raw(&out),
+            _ => out,
+        }
+    } else {
+        for r in records {
+            let line = json!({
+                "sequenceNumber": r.seq,
+                "partitionKey": r.key,
+                "approximateArrivalTimestamp": r.arrival_ms,
+                "data": B64.encode(&r.data),
+            });
+            out.extend_from_slice(line.to_string().as_bytes());
+            out.push(b'\n');
+        }
+        out
+    }
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for b in data {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// A gzip member (RFC 1952) of stored deflate blocks (RFC 1951 3.2.4).
+fn gzip_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    let blocks: Vec<&[u8]> = if data.is_empty() { vec![&[][..]] } else { data.chunks(65_535).collect() };
+    for (i, b) in blocks.iter().enumerate() {
+        out.push(u8::from(i == blocks.len() - 1));
+        let len = b.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(b);
+    }
+    out.extend_from_slice(&crc32(data).to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
+}
+
+/// A zstd frame (RFC 8878) of raw blocks, without a checksum.
+fn zstd_raw(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x28, 0xb5, 0x2f, 0xfd];
+    // Frame header: single segment, 8-byte content size.
+    out.push(0b1110_0000);
+    out.extend_from_slice(&(data.len() as u64).to_le_bytes());
+    let blocks: Vec<&[u8]> = if data.is_empty() { vec![&[][..]] } else { data.chunks(128 * 1024).collect() };
+    for (i, b) in blocks.iter().enumerate() {
+        let last = u32::from(i == blocks.len() - 1);
+        let header = last | ((b.len() as u32) << 3);
+        out.extend_from_slice(&header.to_le_bytes()[..3]);
+        out.extend_from_slice(b);
+    }
+    out
+}
+
+/// A delivery as the developer endpoint shows it.
+pub fn delivery_record(c: &Channel, shard: u32, bucket: &str, key: &str, seqs: Vec<String>, body: &[u8]) -> Value {
+    json!({
+        "ChannelARN": c.arn(),
+        "ChannelName": c.name,
+        "StreamARN": c.stream_arn(),
+        "ShardId": crate::stream::shard_id(shard),
+        "DestinationType": c.kind,
+        "Bucket": bucket,
+        "Key": key,
+        "SequenceNumbers": seqs,
+        "Bytes": body.len(),
+        "Content": B64.encode(body),
+    })
+}
+
+impl Kinesis {
+    /// Delivers what each ACTIVE channel's shards hold beyond its checkpoints, for channels
+    /// whose oldest undelivered record is DataFreshnessInSeconds old.
+    pub(crate) async fn deliver_channels(&self) {
+        let channels: Vec<Channel> = self
+            .channels()
+            .read()
+            .values()
+            .filter(|c| c.status == "ACTIVE" || c.status == "UPDATING")
+            .cloned()
+            .collect();
+        for c in channels {
+            if let Err(e) = self.deliver(c).await {
+                tracing::warn!("kinesis: channel delivery failed: {e:?}");
+            }
+        }
+    }
+
+    async fn deliver(&self, mut c: Channel) -> KinesisResult<()> {
+        let now = self.now_ms();
+        let shards: Vec<(u32, u64)> = {
+            let streams = self.streams().read();
+            let Some(s) = streams.values().find(|s| s.id == c.stream_id) else {
+                return Ok(());
+            };
+            s.shards.iter().map(|sh| (sh.index, sh.next)).collect()
+        };
+        let mut changed = false;
+        for (shard, tip) in shards {
+            let from = c.checkpoints.get(&shard).copied().unwrap_or(0);
+            if from >= tip {
+                continue;
+            }
+            let stream_id = c.stream_id;
+            let chunks = self.store().read(move |t| persist::read_chunks(t, stream_id, shard, from, |_| true)).await?;
+            let oldest = chunks.first().map(|ch| ch.arrival_ms);
+            if oldest.is_none_or(|ms| now.saturating_sub(ms) < c.freshness_ms()) {
+                continue;
+            }
+            let records: Vec<Delivered> = chunks
+                .iter()
+                .flat_map(|ch| {
+                    crate::records::decode_chunk(ch.first, &ch.blob)
+                        .filter(|r| r.position >= from && r.position < tip)
+                        .map(|r| Delivered {
+                            seq: Seq::record(ch.arrival_ms, shard, r.position).to_wire(),
+                            key: r.partition_key.map(str::to_string),
+                            arrival_ms: ch.arrival_ms,
+                            data: r.data.to_vec(),
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let Some(first) = records.first() else { continue };
+            let next = chunks.iter().map(|ch| ch.first + ch.count).max().unwrap_or(from).min(tip);
+            let body = content(&c, &records);
+            let (bucket, key) = c.object(shard, &first.seq, now);
+            if let Some(dir) = self.channel_dir() {
+                let path = dir.join(&bucket).join(&key);
+                let written =
+                    path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|_| std::fs::write(&path, &body));
+                if let Err(e) = written {
+                    return Err(KinesisError::Internal(format!("channel {}: writing {}: {e}", c.name, path.display())));
+                }
+            }
+            let seqs = records.iter().map(|r| r.seq.clone()).collect();
+            self.record_delivery(delivery_record(&c, shard, &bucket, &key, seqs, &body));
+            c.checkpoints.insert(shard, next);
+            changed = true;
+        }
+        if changed {
+            {
+                let mut channels = self.channels().write();
+                match channels.get_mut(&c.arn()) {
+                    Some(cur) if cur.id == c.id => cur.checkpoints = c.checkpoints.clone(),
+                    _ => return Ok(()),
+                }
+            }
+            self.store().submit(move |t| persist::save_channel(t, &c)).await?;
+        }
+        Ok(())
+    }
+
+    /// Keeps a delivery for the developer endpoint (the newest 1,000).
+    fn record_delivery(&self, d: Value) {
+        let mut list = self.deliveries().lock();
+        if list.len() >= KEPT_DELIVERIES {
+            list.remove(0);
+        }
+        list.push(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_and_stored_containers() {
+        assert_eq!(ymdh(0), (1970, 1, 1, 0));
+        assert_eq!(ymdh(1_795_364_985_538), (2026, 11, 22, 13));
+        assert_eq!(ymdh(951_782_400_000), (2000, 2, 29, 0));
+        let g = gzip_stored(b"hello\n");
+        assert_eq!(&g[..3], &[0x1f, 0x8b, 8]);
+        assert_eq!(&g[g.len() - 8..g.len() - 4], &crc32(b"hello\n").to_le_bytes());
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926, "the IEEE check value");
+        let z = zstd_raw(b"abc");
+        assert_eq!(&z[..4], &[0x28, 0xb5, 0x2f, 0xfd]);
+        assert_eq!(&z[z.len() - 3..], b"abc");
+    }
+}

@@ -1,0 +1,96 @@
+//! CreateChannel: a channel from one ON_DEMAND stream to S3 or S3 Tables (exactly one of the
+//! two), delivering from the stream's records kept at its creation on. ACTIVE when the call
+//! answers, or CREATING for CreateChannel's `--kinesis-delays` (AWS answers CREATING and
+//! provisions). See crate::channels for what a delivery is here.
+
+use crate::channels::{Channel, DEFAULT_FRESHNESS};
+use crate::error::{KinesisError, KinesisResult};
+use crate::{ops, persist, tags, Kinesis};
+use aws_protocol::RequestContext;
+use serde_json::{json, Value};
+use service::input::str_opt;
+
+pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {
+    let name = str_opt(&input, "ChannelName").unwrap_or_default().to_string();
+    let configs = input["StreamConfigurationList"].as_array().cloned().unwrap_or_default();
+    let [config] = configs.as_slice() else {
+        return Err(KinesisError::invalid_argument("Currently, one stream is supported per channel."));
+    };
+    let (kind, mut destination) =
+        match (input.get("S3DestinationConfiguration"), input.get("S3TablesDestinationConfiguration")) {
+            (Some(d), None) => ("S3", d.clone()),
+            (None, Some(d)) => ("S3_TABLES", d.clone()),
+            _ => return Err(KinesisError::invalid_argument(
+                "You must specify either S3DestinationConfiguration or S3TablesDestinationConfiguration, but not both.",
+            )),
+        };
+    if destination.get("DataFreshnessInSeconds").is_none() {
+        destination["DataFreshnessInSeconds"] = DEFAULT_FRESHNESS.into();
+    }
+    if destination.get("DeadLetterQueueS3Configuration").is_none() {
+        // Defaults to the destination bucket with an error prefix.
+        let storage = &destination["StorageConfiguration"];
+        destination["DeadLetterQueueS3Configuration"] = json!({
+            "BucketARN": storage["BucketARN"],
+            "ExpectedBucketOwner": storage["ExpectedBucketOwner"],
+            "ErrorOutputPrefix": "errors/",
+        });
+    }
+    let key = ops::stream_key(ctx, &json!({"StreamARN": config["StreamARN"]}))?;
+    let delay = k.delay("CreateChannel");
+    let now = k.now_ms();
+    let c = {
+        let streams = k.streams().read();
+        let s = streams.get(&key).ok_or_else(|| KinesisError::stream_not_found(&key.2, &key.0))?;
+        if s.mode != "ON_DEMAND" {
+            return Err(KinesisError::invalid_argument(format!(
+                "Stream {} under account {} is not in ON_DEMAND mode. Channels are only supported for data streams \
+                 with the on-demand capacity mode.",
+                s.name, s.account
+            )));
+        }
+        let mut new_tags = Default::default();
+        tags::add_to(&mut new_tags, (&s.name, &s.account), &tags::input_map(&input))?;
+        let c = Channel {
+            id: crate::queues::new_id(),
+            name: name.clone(),
+            account: ctx.account.clone(),
+            region: ctx.region.clone(),
+            stream: s.name.clone(),
+            stream_id: s.id,
+            stream_created_ms: s.created_ms,
+            created_ms: now,
+            status: if delay > 0 { "CREATING" } else { "ACTIVE" }.into(),
+            status_reason: None,
+            role: str_opt(&input, "ServiceExecutionRoleARN").unwrap_or_default().to_string(),
+            record_configuration: config["RecordConfiguration"].clone(),
+            kind: kind.into(),
+            destination,
+            encryption: input.get("EncryptionConfiguration").cloned(),
+            logging: input
+                .get("LoggingConfiguration")
+                .cloned()
+                .unwrap_or_else(|| json!({"CloudWatchLogs": {"Enabled": false}})),
+            tags: new_tags,
+            checkpoints: s.shards.iter().map(|sh| (sh.index, 0)).collect(),
+        };
+        let mut channels = k.channels().write();
+        if channels.contains_key(&c.arn()) {
+            return Err(KinesisError::in_use(format!("Channel {name} under account {} already exists.", ctx.account)));
+        }
+        channels.insert(c.arn(), c.clone());
+        c
+    };
+    let saved = c.clone();
+    if let Err(e) = k.store().submit(move |t| persist::save_channel(t, &saved)).await {
+        k.channels().write().remove(&c.arn());
+        return Err(e.into());
+    }
+    if delay > 0 {
+        k.finish_channel_later(c.arn(), delay, |c| {
+            c.status = "ACTIVE".into();
+            true
+        });
+    }
+    Ok(json!({ "ChannelDescription": c.describe() }))
+}
