@@ -114,12 +114,14 @@ pub fn command(defs: &[ServiceDef]) -> clap::Command {
         for def in defs {
             for o in def.options {
                 let mut arg = Arg::new(o.flag).long(o.flag).env(env_name(o.flag)).help(o.help).default_value(o.default);
-                if !o.values.is_empty() {
-                    arg = arg.value_parser(o.values.to_vec());
-                }
-                // A switch: `--flag` alone means true.
+                // A switch: `--flag` alone means true; its value as the other on/off flags take
+                // it (`1`, `yes`, `on`...), stored as `true` or `false`.
                 if o.values == ["false", "true"] {
-                    arg = arg.num_args(0..=1).default_missing_value("true");
+                    use clap::builder::TypedValueParser;
+                    let parser = clap::builder::BoolishValueParser::new().map(|b| b.to_string());
+                    arg = arg.num_args(0..=1).default_missing_value("true").value_parser(parser);
+                } else if !o.values.is_empty() {
+                    arg = arg.value_parser(o.values.to_vec());
                 }
                 serve = serve.arg(arg);
             }
@@ -243,5 +245,17 @@ mod tests {
         assert!(parse_args(&["serve", "--log-level", "quayside=debug,warn"]).is_ok());
         assert!(parse_args(&["serve", "--account-id", "12345"]).is_err());
         assert!(parse_args(&["serve", "--queue-url-style", "weird"]).is_err());
+    }
+
+    #[test]
+    fn service_switches_and_listeners() {
+        let on = |args: &[&str]| parse_args(args).unwrap().options["kinesis-enforce-limits"].clone();
+        assert_eq!(on(&["serve"]), "false");
+        assert_eq!(on(&["serve", "--kinesis-enforce-limits"]), "true", "the flag alone");
+        assert_eq!(on(&["serve", "--kinesis-enforce-limits", "yes"]), "true");
+        assert_eq!(on(&["serve", "--kinesis-enforce-limits", "0"]), "false");
+        assert!(parse_args(&["serve", "--kinesis-enforce-limits", "maybe"]).is_err());
+        assert_eq!(parse_args(&["serve"]).unwrap().listener_ports["kinesis"], None, "off by default");
+        assert_eq!(parse_args(&["serve", "--kinesis-port", "4567"]).unwrap().listener_ports["kinesis"], Some(4567));
     }
 }

@@ -41,8 +41,8 @@ pub fn def() -> ServiceDef {
             },
             OptionSpec {
                 flag: "kinesis-delays",
-                help: "How long streams and consumers stay CREATING, UPDATING or DELETING, in ms per operation \
-                       (CreateStream=500,DeleteStream=500,*=200); 0 for every operation by default",
+                help: "How long Kinesis resources stay CREATING, UPDATING or DELETING, in ms per operation \
+                       (CreateStream=500,DeleteStream=500,*=200), for streams, consumers, queues and channels; 0 by default",
                 default: "",
                 values: &[],
             },
