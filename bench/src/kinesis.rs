@@ -54,17 +54,17 @@ pub async fn fill(addr: &str, req: Vec<u8>, calls: u64, conns: usize) {
     }
 }
 
+/// The ids of a stream's shards.
+async fn shard_ids(c: &mut Conn, addr: &str, stream: &str) -> Vec<String> {
+    let shards = call(c, addr, "ListShards", json!({"StreamName": stream})).await;
+    shards["Shards"].as_array().into_iter().flatten().filter_map(|s| s["ShardId"].as_str().map(String::from)).collect()
+}
+
 /// Reads every shard of `stream` from TRIM_HORIZON, one connection per shard, `limit` records
 /// per GetRecords, until each is caught up or `duration` ends; counts records read.
 pub async fn read_all(addr: &str, stream: &str, limit: u32, duration: Duration) -> Stats {
     let mut c = Conn::connect(addr).await.expect("connect");
-    let shards = call(&mut c, addr, "ListShards", json!({"StreamName": stream})).await;
-    let ids: Vec<String> = shards["Shards"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s["ShardId"].as_str().map(String::from))
-        .collect();
+    let ids = shard_ids(&mut c, addr, stream).await;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for id in ids {
@@ -101,13 +101,7 @@ pub async fn read_all(addr: &str, stream: &str, limit: u32, duration: Duration) 
 /// event with MillisBehindLatest 0; with `follow`, until its 5 minutes end) or `duration` ends.
 pub async fn subscribe_all(addr: &str, stream: &str, consumers: usize, follow: bool, duration: Duration) -> Stats {
     let mut c = Conn::connect(addr).await.expect("connect");
-    let shards = call(&mut c, addr, "ListShards", json!({"StreamName": stream})).await;
-    let ids: Vec<String> = shards["Shards"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s["ShardId"].as_str().map(String::from))
-        .collect();
+    let ids = shard_ids(&mut c, addr, stream).await;
     let stream_arn = format!("arn:aws:kinesis:us-east-1:000000000000:stream/{stream}");
     let mut arns = Vec::new();
     for i in 0..consumers {

@@ -10,6 +10,7 @@
 //! arrival time and data for S3 Tables. GZIP and ZSTD objects are valid containers holding
 //! stored (uncompressed) blocks: any decompressor reads them, and they are no smaller.
 
+use crate::attachment::Attachment;
 use crate::error::{KinesisError, KinesisResult};
 use crate::keys::Seq;
 use crate::{persist, Kinesis};
@@ -27,16 +28,7 @@ const KEPT_DELIVERIES: usize = 1000;
 /// A channel's stored facts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Channel {
-    pub id: String,
-    pub name: String,
-    pub account: String,
-    pub region: String,
-    pub stream: String,
-    pub stream_id: i64,
-    pub stream_created_ms: u64,
-    pub created_ms: u64,
-    /// CREATING, ACTIVE, UPDATING, DELETING or FAILED.
-    pub status: String,
+    pub base: Attachment,
     pub status_reason: Option<String>,
     pub role: String,
     pub record_configuration: Value,
@@ -46,18 +38,26 @@ pub struct Channel {
     pub destination: Value,
     pub encryption: Option<Value>,
     pub logging: Value,
-    pub tags: BTreeMap<String, String>,
     /// The next position to deliver, by shard.
     pub checkpoints: BTreeMap<u32, u64>,
+}
+
+impl std::ops::Deref for Channel {
+    type Target = Attachment;
+    fn deref(&self) -> &Attachment {
+        &self.base
+    }
+}
+
+impl std::ops::DerefMut for Channel {
+    fn deref_mut(&mut self) -> &mut Attachment {
+        &mut self.base
+    }
 }
 
 impl Channel {
     pub fn arn(&self) -> String {
         format!("arn:aws:kinesis:{}:{}:channel/{}", self.region, self.account, self.name)
-    }
-
-    pub fn stream_arn(&self) -> String {
-        format!("arn:aws:kinesis:{}:{}:stream/{}", self.region, self.account, self.stream)
     }
 
     pub fn freshness_ms(&self) -> u64 {
@@ -98,7 +98,7 @@ impl Channel {
             "ChannelStatus": self.status,
             "ChannelCreationTimestamp": self.created_ms as f64 / 1000.0,
             "ChannelDestinationType": self.kind,
-            "Streams": [{"StreamARN": self.stream_arn(), "StreamCreationTimestamp": self.stream_created_ms as f64 / 1000.0}],
+            "Streams": [self.stream_identifier()],
         });
         if let Some(r) = &self.status_reason {
             s["ChannelStatusReason"] = r.clone().into();
@@ -107,28 +107,18 @@ impl Channel {
     }
 
     pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id, "name": self.name, "account": self.account, "region": self.region,
-            "stream": self.stream, "stream_id": self.stream_id, "stream_created_ms": self.stream_created_ms,
-            "created_ms": self.created_ms, "status": self.status, "status_reason": self.status_reason,
-            "role": self.role, "record_configuration": self.record_configuration, "kind": self.kind,
+        self.base.to_json(json!({
+            "status_reason": self.status_reason, "role": self.role,
+            "record_configuration": self.record_configuration, "kind": self.kind,
             "destination": self.destination, "encryption": self.encryption, "logging": self.logging,
-            "tags": self.tags, "checkpoints": self.checkpoints,
-        })
+            "checkpoints": self.checkpoints,
+        }))
     }
 
     pub fn from_json(v: &Value) -> Option<Channel> {
         let s = |k: &str| v[k].as_str().map(str::to_string);
         Some(Channel {
-            id: s("id")?,
-            name: s("name")?,
-            account: s("account")?,
-            region: s("region")?,
-            stream: s("stream")?,
-            stream_id: v["stream_id"].as_i64()?,
-            stream_created_ms: v["stream_created_ms"].as_u64().unwrap_or(0),
-            created_ms: v["created_ms"].as_u64().unwrap_or(0),
-            status: s("status").unwrap_or_else(|| "ACTIVE".into()),
+            base: Attachment::from_json(v)?,
             status_reason: s("status_reason"),
             role: s("role").unwrap_or_default(),
             record_configuration: v["record_configuration"].clone(),
@@ -136,7 +126,6 @@ impl Channel {
             destination: v["destination"].clone(),
             encryption: v.get("encryption").filter(|e| !e.is_null()).cloned(),
             logging: v["logging"].clone(),
-            tags: serde_json::from_value(v["tags"].clone()).unwrap_or_default(),
             checkpoints: serde_json::from_value(v["checkpoints"].clone()).unwrap_or_default(),
         })
     }
@@ -400,7 +389,7 @@ mod tests {
     #[test]
     fn civil_dates_and_stored_containers() {
         assert_eq!(ymdh(0), (1970, 1, 1, 0));
-        assert_eq!(ymdh(1_795_364_985_538), (2026, 11, 22, 13));
+        assert_eq!(ymdh(1_795_364_985_538), (2026, 11, 22, 16), "Python: 2026-11-22 16:29:45 UTC");
         assert_eq!(ymdh(951_782_400_000), (2000, 2, 29, 0));
         let g = gzip_stored(b"hello\n");
         assert_eq!(&g[..3], &[0x1f, 0x8b, 8]);

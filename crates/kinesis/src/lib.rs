@@ -5,6 +5,7 @@
 //! docs/compatibility.md.
 
 mod api;
+pub mod attachment;
 pub mod channels;
 pub mod error;
 pub mod keys;
@@ -323,6 +324,25 @@ impl Kinesis {
         self.inner.delays.of(operation)
     }
 
+    /// Runs `f` after `delay_ms`, unless the server stops first (the next start completes a
+    /// transition a stop cut short).
+    fn after_delay<F>(&self, delay_ms: u64, f: impl FnOnce(Kinesis) -> F + Send + 'static)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let k = self.clone();
+        let mut closing = self.watch_closing();
+        tokio::spawn(async move {
+            let due = tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(delay_ms)) => true,
+                _ = closing.wait_for(|c| *c) => false,
+            };
+            if due {
+                f(k).await;
+            }
+        });
+    }
+
     /// After `delay_ms`, applies `f` to the stream `key` (if it is still the stream `id`) and
     /// stores the result: a transient state (CREATING, UPDATING, DELETING) ending.
     pub(crate) fn finish_later(
@@ -332,14 +352,7 @@ impl Kinesis {
         delay_ms: u64,
         f: impl FnOnce(&mut Stream) -> Finish + Send + 'static,
     ) {
-        let k = self.clone();
-        let mut closing = self.watch_closing();
-        tokio::spawn(async move {
-            // A stop cuts the delay short; the next start completes the transition.
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_millis(delay_ms)) => {}
-                _ = closing.wait_for(|c| *c) => return,
-            }
+        self.after_delay(delay_ms, move |k| async move {
             let pending = {
                 let mut streams = k.inner.streams.write();
                 let Some(s) = streams.get_mut(&key).filter(|s| s.id == id) else {
@@ -357,7 +370,7 @@ impl Kinesis {
                 }
             };
             if let Err(e) = pending.await {
-                tracing::warn!("kinesis: a delayed transition could not be stored: {e}");
+                tracing::warn!("kinesis: a delayed stream transition could not be stored: {e}");
             }
         });
     }
@@ -370,13 +383,7 @@ impl Kinesis {
         delay_ms: u64,
         f: impl FnOnce(&mut queues::StreamQueue) -> bool + Send + 'static,
     ) {
-        let k = self.clone();
-        let mut closing = self.watch_closing();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_millis(delay_ms)) => {}
-                _ = closing.wait_for(|c| *c) => return,
-            }
+        self.after_delay(delay_ms, move |k| async move {
             let Some(mut q) = k.inner.queues.read().get(&arn).cloned() else { return };
             let done = if f(&mut q) {
                 k.inner.queues.write().insert(arn, q.clone());
@@ -398,13 +405,7 @@ impl Kinesis {
         delay_ms: u64,
         f: impl FnOnce(&mut channels::Channel) -> bool + Send + 'static,
     ) {
-        let k = self.clone();
-        let mut closing = self.watch_closing();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_millis(delay_ms)) => {}
-                _ = closing.wait_for(|c| *c) => return,
-            }
+        self.after_delay(delay_ms, move |k| async move {
             let pending = {
                 let mut channels = k.inner.channels.write();
                 let Some(c) = channels.get_mut(&arn) else { return };

@@ -68,54 +68,71 @@ CREATE TABLE kinesis_channels (
     },
 ];
 
-pub fn save_channel(t: &Transaction<'_>, c: &crate::channels::Channel) -> Result<()> {
-    t.prepare_cached(
-        "INSERT INTO kinesis_channels (arn, meta) VALUES (?1, ?2) ON CONFLICT (arn) DO UPDATE SET meta = excluded.meta",
-    )?
-    .execute(params![c.arn(), c.to_json().to_string()])?;
-    Ok(())
+/// The tables of ARN-keyed JSON facts (stream queues, channels).
+#[derive(Debug, Clone, Copy)]
+enum Facts {
+    Queues,
+    Channels,
 }
 
-pub fn delete_channel(t: &Transaction<'_>, arn: &str) -> Result<()> {
-    t.execute("DELETE FROM kinesis_channels WHERE arn = ?1", [arn])?;
-    Ok(())
-}
-
-pub fn load_channels(t: &Transaction<'_>) -> Result<Vec<crate::channels::Channel>> {
-    let mut st = t.prepare("SELECT meta FROM kinesis_channels")?;
-    let rows = st.query_map([], |r| r.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for meta in rows {
-        if let Some(c) = serde_json::from_str(&meta?).ok().and_then(|v| crate::channels::Channel::from_json(&v)) {
-            out.push(c);
+impl Facts {
+    fn table(self) -> &'static str {
+        match self {
+            Facts::Queues => "kinesis_queues",
+            Facts::Channels => "kinesis_channels",
         }
     }
-    Ok(out)
+
+    fn save(self, t: &Transaction<'_>, arn: &str, meta: &serde_json::Value) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO {} (arn, meta) VALUES (?1, ?2) ON CONFLICT (arn) DO UPDATE SET meta = excluded.meta",
+            self.table()
+        );
+        t.prepare_cached(&sql)?.execute(params![arn, meta.to_string()])?;
+        Ok(())
+    }
+
+    fn delete(self, t: &Transaction<'_>, arn: &str) -> Result<()> {
+        t.execute(&format!("DELETE FROM {} WHERE arn = ?1", self.table()), [arn])?;
+        Ok(())
+    }
+
+    /// Every stored value (rows that no longer parse are skipped).
+    fn load(self, t: &Transaction<'_>) -> Result<Vec<serde_json::Value>> {
+        let mut st = t.prepare(&format!("SELECT meta FROM {}", self.table()))?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for meta in rows {
+            if let Ok(v) = serde_json::from_str(&meta?) {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
 }
 
 pub fn save_queue(t: &Transaction<'_>, q: &crate::queues::StreamQueue) -> Result<()> {
-    t.prepare_cached(
-        "INSERT INTO kinesis_queues (arn, meta) VALUES (?1, ?2) ON CONFLICT (arn) DO UPDATE SET meta = excluded.meta",
-    )?
-    .execute(params![q.arn(), q.to_json().to_string()])?;
-    Ok(())
+    Facts::Queues.save(t, &q.arn(), &q.to_json())
 }
 
 pub fn delete_queue(t: &Transaction<'_>, arn: &str) -> Result<()> {
-    t.execute("DELETE FROM kinesis_queues WHERE arn = ?1", [arn])?;
-    Ok(())
+    Facts::Queues.delete(t, arn)
 }
 
 pub fn load_queues(t: &Transaction<'_>) -> Result<Vec<crate::queues::StreamQueue>> {
-    let mut st = t.prepare("SELECT meta FROM kinesis_queues")?;
-    let rows = st.query_map([], |r| r.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for meta in rows {
-        if let Some(q) = serde_json::from_str(&meta?).ok().and_then(|v| crate::queues::StreamQueue::from_json(&v)) {
-            out.push(q);
-        }
-    }
-    Ok(out)
+    Ok(Facts::Queues.load(t)?.iter().filter_map(crate::queues::StreamQueue::from_json).collect())
+}
+
+pub fn save_channel(t: &Transaction<'_>, c: &crate::channels::Channel) -> Result<()> {
+    Facts::Channels.save(t, &c.arn(), &c.to_json())
+}
+
+pub fn delete_channel(t: &Transaction<'_>, arn: &str) -> Result<()> {
+    Facts::Channels.delete(t, arn)
+}
+
+pub fn load_channels(t: &Transaction<'_>) -> Result<Vec<crate::channels::Channel>> {
+    Ok(Facts::Channels.load(t)?.iter().filter_map(crate::channels::Channel::from_json).collect())
 }
 
 pub fn save_stream(t: &Transaction<'_>, s: &Stream) -> Result<()> {

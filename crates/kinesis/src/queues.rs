@@ -8,11 +8,11 @@
 //! stream no longer keeps is dropped when it comes up. Records are enqueued in the put's own
 //! store transaction: when PutRecord(s) answers, every queue of the stream holds them.
 
+use crate::attachment::Attachment;
 use crate::error::{KinesisError, KinesisResult};
 use crate::keys::Seq;
 use aws_protocol::RequestContext;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
 
 /// The account the queues' SQS queues live in: not 12 digits, so no client's key selects it.
 pub const INTERNAL_ACCOUNT: &str = "kinesis-queues";
@@ -27,32 +27,30 @@ const SQS_RETENTION_SECONDS: i64 = 1_209_600;
 /// A stream queue's stored facts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamQueue {
-    /// The ARN's resource id (generated, not derived from the name).
-    pub id: String,
-    pub name: String,
-    pub account: String,
-    pub region: String,
-    pub stream: String,
-    pub stream_id: i64,
-    pub stream_created_ms: u64,
-    pub created_ms: u64,
-    /// CREATING, ACTIVE, UPDATING or DELETING.
-    pub status: String,
+    pub base: Attachment,
     pub visibility: i64,
     /// The built-in dead-letter handling's MaxReceiveCount; `None`: TargetType NONE.
     pub max_receive: Option<i64>,
     /// StartingPosition as given (LATEST when none was).
     pub starting: Value,
-    pub tags: BTreeMap<String, String>,
+}
+
+impl std::ops::Deref for StreamQueue {
+    type Target = Attachment;
+    fn deref(&self) -> &Attachment {
+        &self.base
+    }
+}
+
+impl std::ops::DerefMut for StreamQueue {
+    fn deref_mut(&mut self) -> &mut Attachment {
+        &mut self.base
+    }
 }
 
 impl StreamQueue {
     pub fn arn(&self) -> String {
         format!("arn:aws:kinesis:{}:{}:queue/{}", self.region, self.account, self.id)
-    }
-
-    pub fn stream_arn(&self) -> String {
-        format!("arn:aws:kinesis:{}:{}:stream/{}", self.region, self.account, self.stream)
     }
 
     /// The SQS queue of its records, or of its dead-letter records.
@@ -100,7 +98,7 @@ impl StreamQueue {
             "QueueARN": self.arn(),
             "QueueStatus": self.status,
             "QueueCreationTimestamp": self.created_ms as f64 / 1000.0,
-            "Streams": [{"StreamARN": self.stream_arn(), "StreamCreationTimestamp": self.stream_created_ms as f64 / 1000.0}],
+            "Streams": [self.stream_identifier()],
         })
     }
 
@@ -121,30 +119,16 @@ impl StreamQueue {
     }
 
     pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id, "name": self.name, "account": self.account, "region": self.region,
-            "stream": self.stream, "stream_id": self.stream_id, "stream_created_ms": self.stream_created_ms,
-            "created_ms": self.created_ms, "status": self.status, "visibility": self.visibility,
-            "max_receive": self.max_receive, "starting": self.starting, "tags": self.tags,
-        })
+        self.base
+            .to_json(json!({"visibility": self.visibility, "max_receive": self.max_receive, "starting": self.starting}))
     }
 
     pub fn from_json(v: &Value) -> Option<StreamQueue> {
-        let s = |k: &str| v[k].as_str().map(str::to_string);
         Some(StreamQueue {
-            id: s("id")?,
-            name: s("name")?,
-            account: s("account")?,
-            region: s("region")?,
-            stream: s("stream")?,
-            stream_id: v["stream_id"].as_i64()?,
-            stream_created_ms: v["stream_created_ms"].as_u64().unwrap_or(0),
-            created_ms: v["created_ms"].as_u64().unwrap_or(0),
-            status: s("status").unwrap_or_else(|| "ACTIVE".into()),
+            base: Attachment::from_json(v)?,
             visibility: v["visibility"].as_i64().unwrap_or(DEFAULT_VISIBILITY),
             max_receive: v["max_receive"].as_i64(),
             starting: v["starting"].clone(),
-            tags: serde_json::from_value(v["tags"].clone()).unwrap_or_default(),
         })
     }
 }
@@ -206,11 +190,6 @@ pub fn receipt_handle(r: &RecordRef, sqs_handle: &str) -> String {
 pub fn split_handle(handle: &str) -> Option<(RecordRef, &str)> {
     let (place, sqs) = handle.split_once('/')?;
     Some((RecordRef::decode(place)?, sqs))
-}
-
-/// A new queue id: 32 lower-case hex digits.
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
 }
 
 #[cfg(test)]

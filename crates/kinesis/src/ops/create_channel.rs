@@ -3,6 +3,7 @@
 //! answers, or CREATING for CreateChannel's `--kinesis-delays` (AWS answers CREATING and
 //! provisions). See crate::channels for what a delivery is here.
 
+use crate::attachment::Attachment;
 use crate::channels::{Channel, DEFAULT_FRESHNESS};
 use crate::error::{KinesisError, KinesisResult};
 use crate::{ops, persist, tags, Kinesis};
@@ -42,25 +43,11 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     let c = {
         let streams = k.streams().read();
         let s = streams.get(&key).ok_or_else(|| KinesisError::stream_not_found(&key.2, &key.0))?;
-        if s.mode != "ON_DEMAND" {
-            return Err(KinesisError::invalid_argument(format!(
-                "Stream {} under account {} is not in ON_DEMAND mode. Channels are only supported for data streams \
-                 with the on-demand capacity mode.",
-                s.name, s.account
-            )));
-        }
+        ops::require_on_demand(s, "Channels are only supported for data streams with the on-demand capacity mode.")?;
         let mut new_tags = Default::default();
         tags::add_to(&mut new_tags, (&s.name, &s.account), &tags::input_map(&input))?;
         let c = Channel {
-            id: crate::queues::new_id(),
-            name: name.clone(),
-            account: ctx.account.clone(),
-            region: ctx.region.clone(),
-            stream: s.name.clone(),
-            stream_id: s.id,
-            stream_created_ms: s.created_ms,
-            created_ms: now,
-            status: if delay > 0 { "CREATING" } else { "ACTIVE" }.into(),
+            base: Attachment::new(&name, s, now, delay > 0, new_tags),
             status_reason: None,
             role: str_opt(&input, "ServiceExecutionRoleARN").unwrap_or_default().to_string(),
             record_configuration: config["RecordConfiguration"].clone(),
@@ -71,7 +58,6 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
                 .get("LoggingConfiguration")
                 .cloned()
                 .unwrap_or_else(|| json!({"CloudWatchLogs": {"Enabled": false}})),
-            tags: new_tags,
             checkpoints: s.shards.iter().map(|sh| (sh.index, 0)).collect(),
         };
         let mut channels = k.channels().write();

@@ -3,6 +3,7 @@
 //! from there). It shares the stream's 20 registered consumers with enhanced fan-out. ACTIVE
 //! when the call answers, or CREATING for CreateQueue's `--kinesis-delays`.
 
+use crate::attachment::Attachment;
 use crate::error::{KinesisError, KinesisResult};
 use crate::queues::{self, RecordRef, StreamQueue, DEFAULT_MAX_RECEIVE, DEFAULT_VISIBILITY};
 use crate::{ops, persist, tags, Kinesis};
@@ -44,13 +45,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     let (q, tips) = {
         let streams = k.streams().read();
         let s = streams.get(&key).ok_or_else(|| KinesisError::stream_not_found(&key.2, &key.0))?;
-        if s.mode != "ON_DEMAND" {
-            return Err(KinesisError::invalid_argument(format!(
-                "Stream {} under account {} is not in ON_DEMAND mode. Queues are supported only on data streams in \
-                 on-demand capacity mode.",
-                s.name, s.account
-            )));
-        }
+        ops::require_on_demand(s, "Queues are supported only on data streams in on-demand capacity mode.")?;
         if s.status != "ACTIVE" && s.status != "UPDATING" {
             return Err(KinesisError::stream_not_active(&s.name, &s.account, &s.status));
         }
@@ -69,19 +64,10 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
             )));
         }
         let q = StreamQueue {
-            id: queues::new_id(),
-            name,
-            account: ctx.account.clone(),
-            region: ctx.region.clone(),
-            stream: s.name.clone(),
-            stream_id: s.id,
-            stream_created_ms: s.created_ms,
-            created_ms: now,
-            status: if delay > 0 { "CREATING" } else { "ACTIVE" }.into(),
+            base: Attachment::new(&name, s, now, delay > 0, new_tags),
             visibility,
             max_receive,
             starting,
-            tags: new_tags,
         };
         queues_map.insert(q.arn(), q.clone());
         let tips: Vec<(u32, u64)> = s.shards.iter().map(|sh| (sh.index, sh.next)).collect();

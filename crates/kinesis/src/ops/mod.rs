@@ -388,6 +388,39 @@ pub(crate) fn resource_tags(k: &Kinesis, ctx: &RequestContext, input: &Value) ->
     }
 }
 
+/// `InvalidArgumentException` for a stream that is not ON_DEMAND (queues and channels need
+/// one), with `why` after the stream's name.
+pub(crate) fn require_on_demand(s: &Stream, why: &str) -> KinesisResult<()> {
+    if s.mode != "ON_DEMAND" {
+        return Err(KinesisError::invalid_argument(format!(
+            "Stream {} under account {} is not in ON_DEMAND mode. {why}",
+            s.name, s.account
+        )));
+    }
+    Ok(())
+}
+
+/// A NextToken of ours: `<what>:<where the next page starts>` in base64; `None` without one.
+///
+/// Errors: InvalidArgumentException for a token that is not one of ours for `what`.
+pub(crate) fn page_token(input: &Value, what: &str) -> KinesisResult<Option<String>> {
+    use base64::Engine;
+    let Some(t) = str_opt(input, "NextToken") else { return Ok(None) };
+    base64::engine::general_purpose::STANDARD
+        .decode(t)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix(&format!("{what}:")).map(str::to_string))
+        .map(Some)
+        .ok_or_else(|| KinesisError::invalid_argument(format!("Invalid NextToken: {t}")))
+}
+
+/// The NextToken for the page after `at`.
+pub(crate) fn next_token(what: &str, at: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(format!("{what}:{at}"))
+}
+
 /// The channel an input's `ChannelARN` names.
 ///
 /// Errors: `ResourceNotFoundException` (wording chosen).
