@@ -115,6 +115,14 @@ impl Service for KinesisService {
         Box::pin(self.kinesis.tick())
     }
 
+    fn clock_moved(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            // Subscriptions re-check their lifetime against the new time.
+            self.kinesis.records_added();
+            self.kinesis.tick().await
+        })
+    }
+
     fn reset(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move { self.kinesis.reset().await.map_err(|e| e.to_string()) })
     }

@@ -423,7 +423,7 @@ impl Kinesis {
         });
     }
 
-    /// Records were committed: wakes SubscribeToShard's readers.
+    /// Records were committed (or the virtual clock moved): wakes SubscribeToShard's readers.
     pub(crate) fn records_added(&self) {
         self.inner.puts.send_modify(|n| *n = n.wrapping_add(1));
     }

@@ -135,3 +135,69 @@ async fn channels_deliver_after_their_freshness() {
     assert_eq!(failed["ChannelDescription"]["ChannelStatus"], "FAILED");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The official `aws-sdk-kinesis` drives a channel's lifecycle and reads every answer (its
+/// required members included) as AWS's: an S3 Tables channel this time.
+#[tokio::test]
+async fn the_rust_sdk_manages_a_channel() {
+    use aws_sdk_kinesis::types::{
+        ChannelStreamConfiguration, DeadLetterQueueS3Configuration, RecordConfiguration, RecordFormatType,
+        S3TablesCompressionType, S3TablesConfiguration, S3TablesDestinationConfiguration,
+        S3TablesDestinationUpdateInput, StreamMode, StreamModeDetails,
+    };
+    let env = start().await;
+    let c = crate::kinesis_records::kinesis(&env.endpoint());
+    let on_demand = StreamModeDetails::builder().stream_mode(StreamMode::OnDemand).build().unwrap();
+    c.create_stream().stream_name("t").stream_mode_details(on_demand).send().await.unwrap();
+    let stream = ChannelStreamConfiguration::builder()
+        .stream_arn(format!("{STREAM_ARN}t"))
+        .record_configuration(
+            RecordConfiguration::builder().record_format_type(RecordFormatType::Json).build().unwrap(),
+        )
+        .build()
+        .unwrap();
+    let table = S3TablesConfiguration::builder()
+        .table_bucket_arn("arn:aws:s3tables:us-east-1:000000000000:bucket/lake")
+        .namespace("events")
+        .table_name("clicks")
+        .compression_type(S3TablesCompressionType::None)
+        .build()
+        .unwrap();
+    let dlq = DeadLetterQueueS3Configuration::builder()
+        .bucket_arn("arn:aws:s3:::errors")
+        .expected_bucket_owner("000000000000")
+        .build()
+        .unwrap();
+    let dest = S3TablesDestinationConfiguration::builder()
+        .s3_tables_configuration_list(table)
+        .dead_letter_queue_s3_configuration(dlq)
+        .data_freshness_in_seconds(30)
+        .build()
+        .unwrap();
+    let created = c
+        .create_channel()
+        .channel_name("lake")
+        .service_execution_role_arn(ROLE)
+        .stream_configuration_list(stream)
+        .s3_tables_destination_configuration(dest)
+        .send()
+        .await
+        .unwrap()
+        .channel_description
+        .unwrap();
+    assert_eq!(created.channel_status.as_str(), "ACTIVE");
+    let arn = created.channel_arn.clone();
+    let d = c.describe_channel().channel_arn(&arn).send().await.unwrap().channel_description.unwrap();
+    assert_eq!(d.s3_tables_destination_configuration.unwrap().data_freshness_in_seconds, 30);
+    let listed = c.list_channels().send().await.unwrap();
+    assert_eq!(listed.channel_summaries[0].channel_destination_type.as_str(), "S3_TABLES");
+    let update = S3TablesDestinationUpdateInput::builder().data_freshness_in_seconds(90).build().unwrap();
+    let u = c.update_channel().channel_arn(&arn).s3_tables_destination_configuration(update).send().await.unwrap();
+    assert_eq!(
+        u.channel_description.unwrap().s3_tables_destination_configuration.unwrap().data_freshness_in_seconds,
+        90
+    );
+    c.delete_channel().channel_arn(&arn).send().await.unwrap();
+    let e = c.describe_channel().channel_arn(&arn).send().await.unwrap_err();
+    assert_eq!(crate::kinesis_records::kcode(&e.into_service_error()).0, "ResourceNotFoundException");
+}

@@ -529,3 +529,20 @@ async fn the_javascript_sdk_reads_and_subscribes_over_http2() {
         assert!(pair[0]["seq"].as_str() < pair[1]["seq"].as_str());
     }
 }
+
+/// A subscription lasts 5 minutes of the service's clock: moved past them (virtual clock), the
+/// event stream ends, and the consumer can subscribe again at once.
+#[tokio::test]
+async fn a_subscription_ends_after_five_minutes() {
+    let env = start_virtual().await;
+    let c = kinesis(&env.endpoint());
+    let consumer = stream_with_consumer(&c, "l", 1, "reader").await;
+    let mut events = subscribe(&c, &consumer, "shardId-000000000000", position(ShardIteratorType::Latest, None)).await;
+    env.advance(299).await;
+    let r = c.put_record().stream_name("l").partition_key("k").data(Blob::new("in time")).send().await.unwrap();
+    let e = next_event(&mut events).await.expect("still subscribed at 4:59");
+    assert_eq!(identities(&e), [(r.sequence_number, b"in time".to_vec())]);
+    env.advance(2).await;
+    assert!(next_event(&mut events).await.is_none(), "the stream ends at 5 minutes");
+    subscribe(&c, &consumer, "shardId-000000000000", position(ShardIteratorType::Latest, None)).await;
+}

@@ -20,8 +20,8 @@ use service::codec::Output;
 use service::input::str_opt;
 use std::time::Duration;
 
-/// How long a subscription lasts.
-pub(crate) const LIFETIME: Duration = Duration::from_secs(300);
+/// How long a subscription lasts, on the service's clock (the virtual clock ends it too).
+pub(crate) const LIFETIME_MS: u64 = 300_000;
 /// The longest a subscriber waits without an event.
 const HEARTBEAT: Duration = Duration::from_secs(5);
 /// An event's cap on records and their bytes.
@@ -136,7 +136,7 @@ impl Subscription {
 
     /// Streams events into `tx` until the lifetime ends, the shard ends, or the reader goes.
     async fn run(mut self, protocol: Protocol, tx: tokio::sync::mpsc::Sender<Bytes>) {
-        let deadline = tokio::time::Instant::now() + LIFETIME;
+        let deadline_ms = self.k.now_ms() + LIFETIME_MS;
         let mut puts = self.k.watch_puts();
         let mut closing = self.k.watch_closing();
         let json = protocol != Protocol::Cbor11;
@@ -205,16 +205,16 @@ impl Subscription {
                     continue;
                 }
             }
-            // Caught up: wait for the next put, the heartbeat, the end of the lifetime, or
-            // the reader going away.
-            let wake = (last_event + HEARTBEAT).min(deadline);
+            // Caught up: wait for the next put or clock move, the heartbeat, or the reader
+            // going away; then end if the lifetime is over.
+            let wake = last_event + HEARTBEAT;
             tokio::select! {
                 _ = puts.changed() => {}
                 _ = tokio::time::sleep_until(wake) => {}
                 _ = tx.closed() => return self.release(),
                 _ = closing.wait_for(|c| *c) => return self.release(),
             }
-            if tokio::time::Instant::now() >= deadline {
+            if self.k.now_ms() >= deadline_ms {
                 return self.release();
             }
         }
