@@ -546,3 +546,62 @@ async fn a_subscription_ends_after_five_minutes() {
     assert!(next_event(&mut events).await.is_none(), "the stream ends at 5 minutes");
     subscribe(&c, &consumer, "shardId-000000000000", position(ShardIteratorType::Latest, None)).await;
 }
+
+/// An HTTP client for the Rust SDK that speaks HTTP/2 only (h2c, prior knowledge), as the Java
+/// and JavaScript SDKs speak to Kinesis: a call it makes cannot have gone over HTTP/1.1. One
+/// connection per request.
+#[derive(Debug, Clone, Copy)]
+struct H2c;
+
+impl aws_smithy_runtime_api::client::http::HttpConnector for H2c {
+    fn call(
+        &self,
+        request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+    ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        aws_smithy_runtime_api::client::http::HttpConnectorFuture::new(async move {
+            let other = |e: Box<dyn std::error::Error + Send + Sync>| ConnectorError::other(e, None);
+            let req = request.try_into_http1x().map_err(|e| other(e.into()))?;
+            let authority = req.uri().authority().map(|a| a.to_string()).unwrap_or_default();
+            let tcp = tokio::net::TcpStream::connect(authority).await.map_err(|e| ConnectorError::io(e.into()))?;
+            let (mut send, conn) = hyper::client::conn::http2::handshake(
+                hyper_util::rt::TokioExecutor::new(),
+                hyper_util::rt::TokioIo::new(tcp),
+            )
+            .await
+            .map_err(|e| other(e.into()))?;
+            tokio::spawn(conn);
+            let res = send.send_request(req).await.map_err(|e| other(e.into()))?;
+            assert_eq!(res.version(), hyper::Version::HTTP_2);
+            let res = res.map(aws_smithy_types::body::SdkBody::from_body_1_x);
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse::try_from(res).map_err(|e| other(e.into()))
+        })
+    }
+}
+
+/// `aws-sdk-kinesis` over HTTP/2 only: streams, records, a consumer and SubscribeToShard read
+/// by the SDK's own event-stream decoder, the records by identity and in order.
+#[tokio::test]
+async fn the_rust_sdk_subscribes_over_http2() {
+    let env = start().await;
+    let http = aws_smithy_runtime_api::client::http::http_client_fn(|_, _| {
+        aws_smithy_runtime_api::client::http::SharedHttpConnector::new(H2c)
+    });
+    let conf = aws_sdk_kinesis::Config::builder()
+        .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
+        .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_kinesis::config::Credentials::new("test", "secret", None, None, "test"))
+        .endpoint_url(env.endpoint())
+        .http_client(http)
+        .build();
+    let c = Kinesis::from_conf(conf);
+    let consumer = stream_with_consumer(&c, "h2", 1, "reader").await;
+    let sent = put_n(&c, "h2", "r", 8).await;
+    let mut events =
+        subscribe(&c, &consumer, "shardId-000000000000", position(ShardIteratorType::TrimHorizon, None)).await;
+    let mut got = Vec::new();
+    while got.len() < sent.len() {
+        got.extend(identities(&next_event(&mut events).await.expect("the stream goes on")));
+    }
+    assert_eq!(got, sent);
+}
