@@ -180,6 +180,17 @@ fn query_shaped(op: &str, status: u16, body: &str) -> bool {
     }
 }
 
+/// A JSON-protocol answer is below 500 and of AWS's success or error shape.
+fn assert_json_shaped(i: usize, op: &str, body: &str, resp: &RawResponse) {
+    assert!(resp.status < 500, "#{i} JSON {op} {body}: {} {}", resp.status, resp.body);
+    assert!(
+        json_shaped(resp.status, &resp.body),
+        "#{i} JSON {op} {body}: not AWS-shaped: {} {}",
+        resp.status,
+        resp.body
+    );
+}
+
 async fn handled(addr: std::net::SocketAddr) -> std::collections::BTreeMap<String, u64> {
     let h = raw(addr, "GET", "/_quayside/health", &[], b"").await.json();
     h["services"]["sqs"]["handled"]
@@ -237,13 +248,7 @@ async fn random_inputs_get_aws_shaped_answers_never_a_5xx() {
         }
         let body = Value::Object(input.clone()).to_string();
         let resp = sqs_json(addr, op, &body).await;
-        assert!(resp.status < 500, "#{i} JSON {op} {body}: {} {}", resp.status, resp.body);
-        assert!(
-            json_shaped(resp.status, &resp.body),
-            "#{i} JSON {op} {body}: not AWS-shaped: {} {}",
-            resp.status,
-            resp.body
-        );
+        assert_json_shaped(i, op, &body, &resp);
         // The same members as a query form, flattened naively (often nonsense: that is the point).
         let mut form = format!("Action={op}");
         for (k, v) in &input {
@@ -472,13 +477,7 @@ async fn kinesis_random_inputs_get_aws_shaped_answers_never_a_5xx() {
             body.as_bytes(),
         )
         .await;
-        assert!(resp.status < 500, "#{i} JSON {op} {body}: {} {}", resp.status, resp.body);
-        assert!(
-            json_shaped(resp.status, &resp.body),
-            "#{i} JSON {op} {body}: not AWS-shaped: {} {}",
-            resp.status,
-            resp.body
-        );
+        assert_json_shaped(i, op, &body, &resp);
         if resp.status == 200 {
             *ok_per_op.entry(op).or_default() += 1;
         }
