@@ -1,10 +1,16 @@
 //! What a stream queue and a channel share: a named resource reading one stream, with a
 //! generated id, a state (CREATING, ACTIVE, UPDATING, DELETING, and FAILED for channels) and
-//! tags; stored as JSON.
+//! tags, stored as JSON; and their lifecycle (created, updated and deleted through a state
+//! that lasts the operation's `--kinesis-delays`).
 
+use crate::error::{KinesisError, KinesisResult};
 use crate::stream::Stream;
+use crate::Kinesis;
+use parking_lot::RwLock;
 use serde_json::{json, Value};
+use service::BoxFuture;
 use std::collections::BTreeMap;
+use store::rusqlite::Transaction;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attachment {
@@ -85,5 +91,128 @@ impl Attachment {
             status: s("status").unwrap_or_else(|| "ACTIVE".into()),
             tags: serde_json::from_value(v["tags"].clone()).unwrap_or_default(),
         })
+    }
+}
+
+/// A stream queue or a channel, as the lifecycle helpers below handle either: kept by ARN in
+/// memory and in a table of its own, created ACTIVE (or CREATING for a delay), UPDATING for an
+/// update's delay, removed at once or after DELETING.
+pub(crate) trait Attached:
+    Clone + Send + Sync + 'static + std::ops::Deref<Target = Attachment> + std::ops::DerefMut
+{
+    fn arn(&self) -> String;
+    /// How a ResourceInUseException names it.
+    fn label(&self) -> String;
+    /// Every one of its kind, by ARN.
+    fn all(k: &Kinesis) -> &RwLock<BTreeMap<String, Self>>;
+    fn save(&self, t: &Transaction<'_>) -> store::Result<()>;
+    /// Removes it for good: from memory, from the store, and whatever it owns besides.
+    fn remove(self, k: Kinesis) -> BoxFuture<'static, KinesisResult<()>>;
+
+    /// `ResourceInUseException` unless ACTIVE (it is being created, updated or deleted).
+    fn require_active(&self) -> KinesisResult<()> {
+        if self.status != "ACTIVE" {
+            return Err(KinesisError::in_use(format!(
+                "{} is not ACTIVE, instead in state {}.",
+                self.label(),
+                self.status
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Completes at start-up the transitions a stop cut short: CREATING and UPDATING are ACTIVE
+/// (stored so); the ARNs of those left DELETING are answered, for the first tick to remove.
+pub(crate) fn complete_at_start<T: Attached>(t: &Transaction<'_>, items: &mut [T]) -> store::Result<Vec<String>> {
+    let mut deleting = Vec::new();
+    for item in items.iter_mut() {
+        match item.status.as_str() {
+            "CREATING" | "UPDATING" => {
+                item.status = "ACTIVE".into();
+                item.save(t)?;
+            }
+            "DELETING" => deleting.push(item.arn()),
+            _ => {}
+        }
+    }
+    Ok(deleting)
+}
+
+impl Kinesis {
+    /// Keeps `item` (in memory, then in the store).
+    ///
+    /// Errors: the store failed.
+    pub(crate) async fn keep<T: Attached>(&self, item: &T) -> KinesisResult<()> {
+        T::all(self).write().insert(item.arn(), item.clone());
+        let saved = item.clone();
+        self.store().submit(move |t| saved.save(t)).await?;
+        Ok(())
+    }
+
+    /// After `delay_ms`, applies `f` to the item `arn` and keeps it (`f` answers false: the
+    /// item is removed).
+    pub(crate) fn finish_attached_later<T: Attached>(
+        &self,
+        arn: String,
+        delay_ms: u64,
+        f: impl FnOnce(&mut T) -> bool + Send + 'static,
+    ) {
+        self.after_delay(delay_ms, move |k| async move {
+            let Some(mut item) = T::all(&k).read().get(&arn).cloned() else { return };
+            let done = if f(&mut item) { k.keep(&item).await } else { item.remove(k.clone()).await };
+            if let Err(e) = done {
+                tracing::warn!("kinesis: a delayed transition of {arn} failed: {}", e.message());
+            }
+        });
+    }
+
+    /// A new item, kept; CREATING until `operation`'s delay is over.
+    ///
+    /// Errors: the store failed (the item is forgotten again).
+    pub(crate) async fn create_attached<T: Attached>(&self, item: &T, operation: &str) -> KinesisResult<()> {
+        if let Err(e) = self.keep(item).await {
+            T::all(self).write().remove(&item.arn());
+            return Err(e);
+        }
+        self.activate_later::<T>(item.arn(), self.delay(operation));
+        Ok(())
+    }
+
+    /// Keeps an updated item, UPDATING for `operation`'s delay; answers it as kept.
+    ///
+    /// Errors: the store failed.
+    pub(crate) async fn update_attached<T: Attached>(&self, mut item: T, operation: &str) -> KinesisResult<T> {
+        let delay = self.delay(operation);
+        if delay > 0 {
+            item.status = "UPDATING".into();
+        }
+        self.keep(&item).await?;
+        self.activate_later::<T>(item.arn(), delay);
+        Ok(item)
+    }
+
+    /// Removes an item when the call answers, or after DELETING for `operation`'s delay.
+    ///
+    /// Errors: the store failed.
+    pub(crate) async fn delete_attached<T: Attached>(&self, mut item: T, operation: &str) -> KinesisResult<()> {
+        let delay = self.delay(operation);
+        if delay == 0 {
+            return item.remove(self.clone()).await;
+        }
+        item.status = "DELETING".into();
+        self.keep(&item).await?;
+        self.finish_attached_later::<T>(item.arn(), delay, |_| false);
+        Ok(())
+    }
+
+    /// ACTIVE after `delay_ms` (nothing to do without a delay: it is ACTIVE already).
+    fn activate_later<T: Attached>(&self, arn: String, delay_ms: u64) {
+        if delay_ms > 0 {
+            self.finish_attached_later::<T>(arn, delay_ms, |item| {
+                item.status = "ACTIVE".into();
+                true
+            });
+        }
     }
 }

@@ -10,7 +10,7 @@
 //! arrival time and data for S3 Tables. GZIP and ZSTD objects are valid containers holding
 //! stored (uncompressed) blocks: any decompressor reads them, and they are no smaller.
 
-use crate::attachment::Attachment;
+use crate::attachment::{Attached, Attachment};
 use crate::error::{KinesisError, KinesisResult};
 use crate::keys::Seq;
 use crate::{persist, Kinesis};
@@ -165,6 +165,34 @@ impl Channel {
             );
             (bucket, key)
         }
+    }
+}
+
+impl Attached for Channel {
+    fn arn(&self) -> String {
+        Channel::arn(self)
+    }
+
+    fn label(&self) -> String {
+        format!("Channel {}", self.name)
+    }
+
+    fn all(k: &Kinesis) -> &parking_lot::RwLock<BTreeMap<String, Self>> {
+        k.channels()
+    }
+
+    fn save(&self, t: &store::rusqlite::Transaction<'_>) -> store::Result<()> {
+        persist::save_channel(t, self)
+    }
+
+    /// Its delivered objects stay.
+    fn remove(self, k: Kinesis) -> service::BoxFuture<'static, KinesisResult<()>> {
+        Box::pin(async move {
+            let arn = self.arn();
+            k.channels().write().remove(&arn);
+            k.store().submit(move |t| persist::delete_channel(t, &arn)).await?;
+            Ok(())
+        })
     }
 }
 

@@ -22,6 +22,7 @@ pub use api::{def, KinesisService};
 pub use error::{KinesisError, KinesisResult};
 pub use persist::MIGRATIONS;
 
+use attachment::Attached;
 use parking_lot::RwLock;
 use service::Clock;
 use std::collections::BTreeMap;
@@ -65,6 +66,9 @@ struct Inner {
     deliveries: parking_lot::Mutex<Vec<serde_json::Value>>,
     /// Where channels write their objects (`None`: in memory, recorded only).
     channel_dir: Option<std::path::PathBuf>,
+    /// The ARNs of the channels and queues left DELETING by a stop, for the first tick.
+    #[allow(clippy::type_complexity)]
+    cut_short: parking_lot::Mutex<(Vec<String>, Vec<String>)>,
     /// Set when the server shuts down: subscriptions end.
     closing: tokio::sync::watch::Sender<bool>,
     /// SubscribeToShard's live subscriptions: (stream id, consumer, shard).
@@ -184,36 +188,17 @@ impl Kinesis {
         })?;
         let next = streams.iter().map(|s| s.id).max().unwrap_or(0) + 1;
         let settings = RwLock::new(store.run_blocking(persist::load_settings)?);
-        let channels: BTreeMap<String, channels::Channel> = store
-            .run_blocking(|t| {
-                let mut cs = persist::load_channels(t)?;
-                for c in cs.iter_mut().filter(|c| c.status == "CREATING" || c.status == "UPDATING") {
-                    c.status = "ACTIVE".into();
-                    persist::save_channel(t, c)?;
-                }
-                for c in cs.iter().filter(|c| c.status == "DELETING") {
-                    persist::delete_channel(t, &c.arn())?;
-                }
-                cs.retain(|c| c.status != "DELETING");
-                Ok(cs)
-            })?
-            .into_iter()
-            .map(|c| (c.arn(), c))
-            .collect();
-        let queues: BTreeMap<String, queues::StreamQueue> = store
-            .run_blocking(|t| {
-                let mut qs = persist::load_queues(t)?;
-                // A transition cut short by a stop completes now (a DELETING queue's SQS side
-                // goes with the next DeleteQueue's cleanup: it is dropped here).
-                for q in qs.iter_mut().filter(|q| q.status == "CREATING" || q.status == "UPDATING") {
-                    q.status = "ACTIVE".into();
-                    persist::save_queue(t, q)?;
-                }
-                Ok(qs)
-            })?
-            .into_iter()
-            .map(|q| (q.arn(), q))
-            .collect();
+        // Queues and channels whose transition a stop cut short: ACTIVE now, or removed by
+        // the first tick (a queue's SQS side goes with it).
+        let (channels, queues, cut_short) = store.run_blocking(|t| {
+            let mut channels = persist::load_channels(t)?;
+            let mut queues = persist::load_queues(t)?;
+            let deleting_channels = attachment::complete_at_start(t, &mut channels)?;
+            let deleting_queues = attachment::complete_at_start(t, &mut queues)?;
+            Ok((channels, queues, (deleting_channels, deleting_queues)))
+        })?;
+        let channels = channels.into_iter().map(|c| (c.arn(), c)).collect();
+        let queues = queues.into_iter().map(|q| (q.arn(), q)).collect();
         let map = streams.into_iter().map(|s| ((s.account.clone(), s.region.clone(), s.name.clone()), s)).collect();
         Ok(Kinesis {
             inner: Arc::new(Inner {
@@ -229,6 +214,7 @@ impl Kinesis {
                 queues: RwLock::new(queues),
                 channels: RwLock::new(channels),
                 deliveries: Default::default(),
+                cut_short: parking_lot::Mutex::new(cut_short),
                 channel_dir,
                 puts: tokio::sync::watch::channel(0).0,
                 closing: tokio::sync::watch::channel(false).0,
@@ -375,52 +361,21 @@ impl Kinesis {
         });
     }
 
-    /// After `delay_ms`, applies `f` to the queue `arn` and stores it (`f` answers false: the
-    /// queue goes, its SQS side with it).
-    pub(crate) fn finish_queue_later(
-        &self,
-        arn: String,
-        delay_ms: u64,
-        f: impl FnOnce(&mut queues::StreamQueue) -> bool + Send + 'static,
-    ) {
-        self.after_delay(delay_ms, move |k| async move {
-            let Some(mut q) = k.inner.queues.read().get(&arn).cloned() else { return };
-            let done = if f(&mut q) {
-                k.inner.queues.write().insert(arn, q.clone());
-                k.store().submit(move |t| persist::save_queue(t, &q)).await.map_err(|e| e.to_string())
-            } else {
-                queues::delete_everything(&k, &q).await.map_err(|e| e.message())
-            };
-            if let Err(e) = done {
-                tracing::warn!("kinesis: a delayed queue transition failed: {e}");
-            }
-        });
+    /// Removes the channels and queues a stop left DELETING.
+    async fn remove_cut_short(&self) {
+        let (channels, queues) = std::mem::take(&mut *self.inner.cut_short.lock());
+        self.remove_all::<channels::Channel>(&channels).await;
+        self.remove_all::<queues::StreamQueue>(&queues).await;
     }
 
-    /// After `delay_ms`, applies `f` to the channel `arn` and stores it (`f` answers false:
-    /// the channel goes).
-    pub(crate) fn finish_channel_later(
-        &self,
-        arn: String,
-        delay_ms: u64,
-        f: impl FnOnce(&mut channels::Channel) -> bool + Send + 'static,
-    ) {
-        self.after_delay(delay_ms, move |k| async move {
-            let pending = {
-                let mut channels = k.inner.channels.write();
-                let Some(c) = channels.get_mut(&arn) else { return };
-                if f(c) {
-                    let saved = c.clone();
-                    k.store().submit(move |t| persist::save_channel(t, &saved))
-                } else {
-                    channels.remove(&arn);
-                    k.store().submit(move |t| persist::delete_channel(t, &arn))
-                }
-            };
-            if let Err(e) = pending.await {
-                tracing::warn!("kinesis: a delayed channel transition could not be stored: {e}");
+    async fn remove_all<T: Attached>(&self, arns: &[String]) {
+        let items: Vec<T> = arns.iter().filter_map(|arn| T::all(self).read().get(arn).cloned()).collect();
+        for item in items {
+            let arn = item.arn();
+            if let Err(e) = item.remove(self.clone()).await {
+                tracing::warn!("kinesis: removing {arn}, left DELETING by a stop: {}", e.message());
             }
-        });
+        }
     }
 
     /// Records were committed (or the virtual clock moved): wakes SubscribeToShard's readers.
@@ -457,6 +412,7 @@ impl Kinesis {
     /// than their stream's retention are trimmed, a chunk at a time (a chunk's records arrived
     /// together).
     pub async fn tick(&self) {
+        self.remove_cut_short().await;
         self.deliver_channels().await;
         let now = self.now_ms();
         let shards: Vec<(i64, u32, u64)> = {

@@ -8,7 +8,7 @@
 //! stream no longer keeps is dropped when it comes up. Records are enqueued in the put's own
 //! store transaction: when PutRecord(s) answers, every queue of the stream holds them.
 
-use crate::attachment::Attachment;
+use crate::attachment::{Attached, Attachment};
 use crate::error::{KinesisError, KinesisResult};
 use crate::keys::Seq;
 use aws_protocol::RequestContext;
@@ -129,6 +129,37 @@ impl StreamQueue {
             visibility: v["visibility"].as_i64().unwrap_or(DEFAULT_VISIBILITY),
             max_receive: v["max_receive"].as_i64(),
             starting: v["starting"].clone(),
+        })
+    }
+}
+
+impl Attached for StreamQueue {
+    fn arn(&self) -> String {
+        StreamQueue::arn(self)
+    }
+
+    fn label(&self) -> String {
+        format!("Queue {}", self.arn())
+    }
+
+    fn all(k: &Kinesis) -> &parking_lot::RwLock<std::collections::BTreeMap<String, Self>> {
+        k.queues()
+    }
+
+    fn save(&self, t: &store::rusqlite::Transaction<'_>) -> store::Result<()> {
+        persist::save_queue(t, self)
+    }
+
+    /// Its SQS queues go with it.
+    fn remove(self, k: Kinesis) -> service::BoxFuture<'static, KinesisResult<()>> {
+        Box::pin(async move {
+            for dead in [false, true] {
+                let _ = sqs_call(&k, &self, "DeleteQueue", json!({"QueueUrl": self.sqs_name(dead)})).await;
+            }
+            let arn = self.arn();
+            k.queues().write().remove(&arn);
+            k.store().submit(move |t| persist::delete_queue(t, &arn)).await?;
+            Ok(())
         })
     }
 }
@@ -258,19 +289,6 @@ pub async fn update_sqs_queues(k: &Kinesis, q: &StreamQueue) -> KinesisResult<()
         let input = json!({"QueueUrl": q.sqs_name(dead), "Attributes": q.sqs_attributes(dead)});
         sqs_call(k, q, "SetQueueAttributes", input).await.map_err(internal)?;
     }
-    Ok(())
-}
-
-/// Deletes the queue's SQS queues and its stored facts.
-///
-/// Errors: the store failed.
-pub async fn delete_everything(k: &Kinesis, q: &StreamQueue) -> KinesisResult<()> {
-    for dead in [false, true] {
-        let _ = sqs_call(k, q, "DeleteQueue", json!({"QueueUrl": q.sqs_name(dead)})).await;
-    }
-    let arn = q.arn();
-    k.queues().write().remove(&arn);
-    k.store().submit(move |t| persist::delete_queue(t, &arn)).await?;
     Ok(())
 }
 

@@ -262,3 +262,51 @@ async fn queues_survive_a_restart() {
     assert_eq!(ids, waiting, "the waiting records and the new one; the in-flight ones stay invisible");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A queue and a channel left DELETING by a stop (a long DeleteQueue / DeleteChannel delay)
+/// are removed after the restart, and the stream can then be deleted.
+#[tokio::test]
+async fn deletions_cut_short_by_a_stop_complete_after_the_restart() {
+    let dir = temp_dir("kinesis-cut-short");
+    let mut config = durable(&dir);
+    config.options.insert("kinesis-delays", "DeleteQueue=600000,DeleteChannel=600000".into());
+    let env = start_with(config).await;
+    let addr = env.running.addr;
+    on_demand_stream(addr, "cs").await;
+    let arn = create_queue(addr, "gone", "cs", json!({})).await["QueueARN"].as_str().unwrap().to_string();
+    let channel = ok(
+        addr,
+        "CreateChannel",
+        json!({"ChannelName": "gone", "ServiceExecutionRoleARN": "arn:aws:iam::000000000000:role/r",
+               "StreamConfigurationList": [{"StreamARN": format!("{STREAM_ARN}cs"), "RecordConfiguration": {"RecordFormatType": "JSON"}}],
+               "S3DestinationConfiguration": {"StorageConfiguration": {"BucketARN": "arn:aws:s3:::bkt", "ExpectedBucketOwner": "000000000000", "CompressionType": "NONE"}}}),
+    )
+    .await["ChannelDescription"]["ChannelARN"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(addr, "DeleteQueue", json!({"QueueARN": arn})).await;
+    ok(addr, "DeleteChannel", json!({"ChannelARN": channel})).await;
+    assert_eq!(
+        ok(addr, "DescribeQueue", json!({"QueueARN": arn})).await["QueueDescription"]["QueueStatus"],
+        "DELETING"
+    );
+    let Env { running, .. } = env;
+    running.shutdown().await;
+
+    let env = start_with(durable(&dir)).await;
+    let addr = env.running.addr;
+    let mut gone = false;
+    for _ in 0..100 {
+        let (q, _) = kjson(addr, "DescribeQueue", json!({"QueueARN": arn})).await;
+        let (c, _) = kjson(addr, "DescribeChannel", json!({"ChannelARN": channel})).await;
+        if q == 400 && c == 400 {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(gone, "the queue and the channel left DELETING are removed");
+    ok(addr, "DeleteStream", json!({"StreamName": "cs"})).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,7 +6,7 @@
 use crate::attachment::Attachment;
 use crate::channels::{Channel, DEFAULT_FRESHNESS};
 use crate::error::{KinesisError, KinesisResult};
-use crate::{ops, persist, tags, Kinesis};
+use crate::{ops, tags, Kinesis};
 use aws_protocol::RequestContext;
 use serde_json::{json, Value};
 use service::input::str_opt;
@@ -67,16 +67,6 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
         channels.insert(c.arn(), c.clone());
         c
     };
-    let saved = c.clone();
-    if let Err(e) = k.store().submit(move |t| persist::save_channel(t, &saved)).await {
-        k.channels().write().remove(&c.arn());
-        return Err(e.into());
-    }
-    if delay > 0 {
-        k.finish_channel_later(c.arn(), delay, |c| {
-            c.status = "ACTIVE".into();
-            true
-        });
-    }
+    k.create_attached(&c, "CreateChannel").await?;
     Ok(json!({ "ChannelDescription": c.describe() }))
 }

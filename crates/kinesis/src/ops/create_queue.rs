@@ -77,16 +77,9 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
         k.queues().write().remove(&q.arn());
         return Err(e);
     }
-    let saved = q.clone();
-    k.store().submit(move |t| persist::save_queue(t, &saved)).await?;
+    k.create_attached(&q, "CreateQueue").await?;
     if kind != "LATEST" {
         backlog(k, &q, &tips, at_ms.unwrap_or(0)).await?;
-    }
-    if delay > 0 {
-        k.finish_queue_later(q.arn(), delay, |q| {
-            q.status = "ACTIVE".into();
-            true
-        });
     }
     Ok(json!({ "QueueDescription": q.describe() }))
 }

@@ -1,15 +1,14 @@
 //! UpdateChannel: DataFreshnessInSeconds of the destination and the logging settings (what
 //! AWS lets change). UPDATING for UpdateChannel's `--kinesis-delays`.
 
+use crate::attachment::Attached;
 use crate::error::{KinesisError, KinesisResult};
-use crate::{ops, persist, Kinesis};
+use crate::{ops, Kinesis};
 use serde_json::{json, Value};
 
 pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Value> {
     let mut c = ops::channel_of(k, &input)?;
-    if c.status != "ACTIVE" {
-        return Err(KinesisError::in_use(format!("Channel {} is not ACTIVE, instead in state {}.", c.name, c.status)));
-    }
+    c.require_active()?;
     for (member, kind) in [("S3DestinationConfiguration", "S3"), ("S3TablesDestinationConfiguration", "S3_TABLES")] {
         if let Some(update) = input.get(member) {
             if c.kind != kind {
@@ -25,18 +24,6 @@ pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Value> {
     if let Some(logging) = input.get("LoggingConfiguration") {
         c.logging = logging.clone();
     }
-    let delay = k.delay("UpdateChannel");
-    if delay > 0 {
-        c.status = "UPDATING".into();
-    }
-    k.channels().write().insert(c.arn(), c.clone());
-    let saved = c.clone();
-    k.store().submit(move |t| persist::save_channel(t, &saved)).await?;
-    if delay > 0 {
-        k.finish_channel_later(c.arn(), delay, |c| {
-            c.status = "ACTIVE".into();
-            true
-        });
-    }
+    let c = k.update_attached(c, "UpdateChannel").await?;
     Ok(json!({ "ChannelDescription": c.describe() }))
 }
