@@ -350,12 +350,21 @@ impl Kinesis {
             if from >= tip {
                 continue;
             }
-            let stream_id = c.stream_id;
-            let chunks = self.store().read(move |t| persist::read_chunks(t, stream_id, shard, from, |_| true)).await?;
-            let oldest = chunks.first().map(|ch| ch.arrival_ms);
-            if oldest.is_none_or(|ms| now.saturating_sub(ms) < c.freshness_ms()) {
-                continue;
-            }
+            // Whether the oldest undelivered record is old enough (one chunk read), then
+            // everything undelivered.
+            let (stream_id, freshness) = (c.stream_id, c.freshness_ms());
+            let chunks = self
+                .store()
+                .read(move |t| {
+                    let first = persist::read_chunks(t, stream_id, shard, from, |_| false)?;
+                    match first.first() {
+                        Some(ch) if now.saturating_sub(ch.arrival_ms) >= freshness => {
+                            persist::read_chunks(t, stream_id, shard, from, |_| true)
+                        }
+                        _ => Ok(Vec::new()),
+                    }
+                })
+                .await?;
             let records: Vec<Delivered> = chunks
                 .iter()
                 .flat_map(|ch| {

@@ -312,12 +312,14 @@ pub async fn receive(k: &Kinesis, input: &Value, dead: bool) -> KinesisResult<Va
     }
     let got = sqs_call(k, &q, "ReceiveMessage", receive).await.map_err(internal)?;
     let messages = got["Messages"].as_array().cloned().unwrap_or_default();
+    let places: Vec<Option<RecordRef>> =
+        messages.iter().map(|m| m["Body"].as_str().and_then(RecordRef::decode)).collect();
+    let mut records = read_records(k, places.iter().flatten().copied().collect()).await?.into_iter();
     let mut out = Vec::with_capacity(messages.len());
-    for m in messages {
+    for (m, place) in messages.iter().zip(places) {
         let handle = m["ReceiptHandle"].as_str().unwrap_or_default().to_string();
-        let Some(r) = m["Body"].as_str().and_then(RecordRef::decode) else { continue };
-        let record = read_record(k, r).await?;
-        let Some((key, data)) = record else {
+        let Some(r) = place else { continue };
+        let Some((key, data)) = records.next().flatten() else {
             // The stream no longer keeps it: the queue stops delivering it.
             let _ =
                 sqs_call(k, &q, "DeleteMessage", json!({"QueueUrl": q.sqs_name(dead), "ReceiptHandle": handle})).await;
@@ -340,14 +342,24 @@ pub async fn receive(k: &Kinesis, input: &Value, dead: bool) -> KinesisResult<Va
     Ok(json!({ "QueueRecords": out }))
 }
 
-/// A record's partition key and data, if the stream still keeps it.
-async fn read_record(k: &Kinesis, r: RecordRef) -> KinesisResult<Option<(Option<String>, Vec<u8>)>> {
-    let chunks = k.store().read(move |c| persist::read_chunks(c, r.stream_id, r.shard, r.position, |_| false)).await?;
-    Ok(chunks.iter().find_map(|c| {
-        crate::records::decode_chunk(c.first, &c.blob)
-            .find(|x| x.position == r.position)
-            .map(|x| (x.partition_key.map(str::to_string), x.data.to_vec()))
-    }))
+/// Each record's partition key and data, if the stream still keeps it (one store read).
+async fn read_records(k: &Kinesis, places: Vec<RecordRef>) -> KinesisResult<Vec<Option<(Option<String>, Vec<u8>)>>> {
+    let found = k
+        .store()
+        .read(move |c| {
+            let mut out = Vec::with_capacity(places.len());
+            for r in places {
+                let chunks = persist::read_chunks(c, r.stream_id, r.shard, r.position, |_| false)?;
+                out.push(chunks.iter().find_map(|ch| {
+                    crate::records::decode_chunk(ch.first, &ch.blob)
+                        .find(|x| x.position == r.position)
+                        .map(|x| (x.partition_key.map(str::to_string), x.data.to_vec()))
+                }));
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(found)
 }
 
 /// What to do with each entry's record.
