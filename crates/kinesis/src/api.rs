@@ -118,7 +118,7 @@ impl Service for KinesisService {
     fn clock_moved(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             // Subscriptions re-check their lifetime against the new time.
-            self.kinesis.records_added();
+            self.kinesis.wake_readers();
             self.kinesis.tick().await
         })
     }

@@ -54,8 +54,8 @@ struct Inner {
     delays: Delays,
     /// Each shard's throughput, with `--kinesis-enforce-limits`.
     throttle: Option<throttle::Throttle>,
-    /// Bumped after every put's commit: SubscribeToShard's readers wait on it.
-    puts: tokio::sync::watch::Sender<u64>,
+    /// Bumped after every put's commit and clock move: SubscribeToShard's readers wait on it.
+    wakes: tokio::sync::watch::Sender<u64>,
     /// SQS, whose engine carries the stream queues (absent: CreateQueue is refused).
     sqs: Option<sqs::Sqs>,
     /// Stream queues by ARN.
@@ -216,7 +216,7 @@ impl Kinesis {
                 deliveries: Default::default(),
                 cut_short: parking_lot::Mutex::new(cut_short),
                 channel_dir,
-                puts: tokio::sync::watch::channel(0).0,
+                wakes: tokio::sync::watch::channel(0).0,
                 closing: tokio::sync::watch::channel(false).0,
                 subscriptions: Default::default(),
             }),
@@ -379,13 +379,13 @@ impl Kinesis {
     }
 
     /// Records were committed (or the virtual clock moved): wakes SubscribeToShard's readers.
-    pub(crate) fn records_added(&self) {
-        self.inner.puts.send_modify(|n| *n = n.wrapping_add(1));
+    pub(crate) fn wake_readers(&self) {
+        self.inner.wakes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
-    /// A receiver that changes after each put's commit.
-    pub(crate) fn watch_puts(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.inner.puts.subscribe()
+    /// A receiver that changes after each put's commit and clock move.
+    pub(crate) fn watch_wakes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.wakes.subscribe()
     }
 
     /// The server is shutting down: subscriptions end now.

@@ -180,7 +180,7 @@ pub(crate) async fn put(
     };
     if let Some(pending) = pending {
         pending.await?;
-        k.records_added();
+        k.wake_readers();
     }
     Ok((placed, encryption))
 }

@@ -137,7 +137,7 @@ impl Subscription {
     /// Streams events into `tx` until the lifetime ends, the shard ends, or the reader goes.
     async fn run(mut self, protocol: Protocol, tx: tokio::sync::mpsc::Sender<Bytes>) {
         let deadline_ms = self.k.now_ms() + LIFETIME_MS;
-        let mut puts = self.k.watch_puts();
+        let mut wakes = self.k.watch_wakes();
         let mut closing = self.k.watch_closing();
         let json = protocol != Protocol::Cbor11;
         let content_type = if json { "application/json" } else { "application/x-amz-cbor-1.1" };
@@ -147,7 +147,7 @@ impl Subscription {
         }
         let mut last_event = tokio::time::Instant::now();
         loop {
-            puts.borrow_and_update();
+            wakes.borrow_and_update();
             let (tip, closed, children, encryption) = match self.shard_now() {
                 Shard::Live { tip, closed, children, encryption } => (tip, closed, children, encryption),
                 Shard::Gone(e) => {
@@ -209,7 +209,7 @@ impl Subscription {
             // going away; then end if the lifetime is over.
             let wake = last_event + HEARTBEAT;
             tokio::select! {
-                _ = puts.changed() => {}
+                _ = wakes.changed() => {}
                 _ = tokio::time::sleep_until(wake) => {}
                 _ = tx.closed() => return self.release(),
                 _ = closing.wait_for(|c| *c) => return self.release(),
