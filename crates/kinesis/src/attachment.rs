@@ -45,7 +45,7 @@ impl Attachment {
     }
 
     pub fn stream_arn(&self) -> String {
-        format!("arn:aws:kinesis:{}:{}:stream/{}", self.region, self.account, self.stream)
+        crate::stream::stream_arn(&self.account, &self.region, &self.stream)
     }
 
     /// `{"StreamARN", "StreamCreationTimestamp"}`, as summaries name the stream.

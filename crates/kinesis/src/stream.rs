@@ -23,6 +23,11 @@ pub struct Shard {
     pub last_ms: u64,
 }
 
+/// `arn:aws:kinesis:<region>:<account>:stream/<name>`.
+pub fn stream_arn(account: &str, region: &str, name: &str) -> String {
+    format!("arn:aws:kinesis:{region}:{account}:stream/{name}")
+}
+
 pub fn shard_id(index: u32) -> String {
     format!("shardId-{index:012}")
 }
@@ -159,7 +164,12 @@ pub struct Stream {
 
 impl Stream {
     pub fn arn(&self) -> String {
-        format!("arn:aws:kinesis:{}:{}:stream/{}", self.region, self.account, self.name)
+        stream_arn(&self.account, &self.region, &self.name)
+    }
+
+    /// Where the consumer `name` is in `consumers` (of creation time `secs`, when an ARN named it).
+    pub fn consumer_at(&self, name: &str, secs: Option<u64>) -> Option<usize> {
+        self.consumers.iter().position(|c| c.name == name && secs.is_none_or(|t| t == c.created_ms / 1000))
     }
 
     pub fn open_shards(&self) -> impl Iterator<Item = &Shard> {

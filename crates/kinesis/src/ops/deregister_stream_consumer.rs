@@ -10,11 +10,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     let (key, name, secs) = ops::consumer_ref(ctx, &input)?;
     let delay = k.delay("DeregisterStreamConsumer");
     let (id, created_ms) = ops::update_stream(k, ctx, &ops::naming_stream(&key, &input), |s| {
-        let at = s
-            .consumers
-            .iter()
-            .position(|c| c.name == name && secs.is_none_or(|t| t == c.created_ms / 1000))
-            .ok_or_else(|| ops::consumer_not_found(&input))?;
+        let at = s.consumer_at(&name, secs).ok_or_else(|| ops::consumer_not_found(&input))?;
         let created_ms = s.consumers[at].created_ms;
         if delay > 0 {
             s.consumers[at].status = "DELETING".into();

@@ -148,14 +148,10 @@ pub(crate) fn stream_key(ctx: &RequestContext, input: &Value) -> KinesisResult<S
     let name = str_opt(input, "StreamName");
     match str_opt(input, "StreamARN") {
         Some(arn) => {
-            let parts: Vec<&str> = arn.splitn(6, ':').collect();
-            let (region, account, resource) = match parts.as_slice() {
-                ["arn", _, "kinesis", region, account, resource] => (*region, *account, *resource),
-                _ => return Err(KinesisError::invalid_argument(format!("Invalid StreamARN {arn}"))),
-            };
-            let Some(stream) = resource.strip_prefix("stream/").filter(|s| !s.is_empty() && !s.contains('/')) else {
-                return Err(KinesisError::invalid_argument(format!("Invalid StreamARN {arn}")));
-            };
+            let invalid = || KinesisError::invalid_argument(format!("Invalid StreamARN {arn}"));
+            let (region, account, resource) = kinesis_arn(arn).ok_or_else(invalid)?;
+            let stream =
+                resource.strip_prefix("stream/").filter(|s| !s.is_empty() && !s.contains('/')).ok_or_else(invalid)?;
             if name.is_some_and(|n| n != stream) {
                 return Err(KinesisError::invalid_argument(format!(
                     "StreamName {} does not match the stream name in StreamARN {arn}",
@@ -171,12 +167,18 @@ pub(crate) fn stream_key(ctx: &RequestContext, input: &Value) -> KinesisResult<S
     }
 }
 
+/// A Kinesis ARN's region, account and resource (`stream/...`).
+fn kinesis_arn(arn: &str) -> Option<(&str, &str, &str)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, "kinesis", region, account, resource] => Some((region, account, resource)),
+        _ => None,
+    }
+}
+
 /// A consumer ARN's parts: its stream, its name and its creation time in epoch seconds.
 pub(crate) fn parse_consumer_arn(arn: &str) -> Option<(StreamKey, String, u64)> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let ["arn", _, "kinesis", region, account, resource] = parts.as_slice() else {
-        return None;
-    };
+    let (region, account, resource) = kinesis_arn(arn)?;
     let (stream, rest) = resource.strip_prefix("stream/")?.split_once("/consumer/")?;
     let (name, secs) = rest.rsplit_once(':')?;
     if stream.is_empty() || name.is_empty() || stream.contains('/') || name.contains('/') {
@@ -206,7 +208,7 @@ pub(crate) fn consumer_ref(ctx: &RequestContext, input: &Value) -> KinesisResult
 /// The input with `StreamARN` naming the stream `key` (a consumer ARN's stream).
 pub(crate) fn naming_stream(key: &StreamKey, input: &Value) -> Value {
     let mut v = input.clone();
-    v["StreamARN"] = format!("arn:aws:kinesis:{}:{}:stream/{}", key.1, key.0, key.2).into();
+    v["StreamARN"] = crate::stream::stream_arn(&key.0, &key.1, &key.2).into();
     v
 }
 
@@ -229,12 +231,8 @@ pub(crate) fn with_consumer<R>(
     let (key, name, secs) = consumer_ref(ctx, input)?;
     let streams = k.streams().read();
     let s = streams.get(&key).ok_or_else(|| KinesisError::stream_not_found(&key.2, &key.0))?;
-    let c = s
-        .consumers
-        .iter()
-        .find(|c| c.name == name && secs.is_none_or(|t| t == c.created_ms / 1000))
-        .ok_or_else(|| consumer_not_found(input))?;
-    f(s, c)
+    let at = s.consumer_at(&name, secs).ok_or_else(|| consumer_not_found(input))?;
+    f(s, &s.consumers[at])
 }
 
 /// Runs `f` on the stream the input names.
@@ -367,12 +365,8 @@ pub(crate) async fn update_resource_tags(
             let (key, name, secs) = consumer_ref(ctx, &v)?;
             update_stream(k, ctx, &naming_stream(&key, &v), |s| {
                 let (stream, account) = (s.name.clone(), s.account.clone());
-                let c = s
-                    .consumers
-                    .iter_mut()
-                    .find(|c| c.name == name && secs.is_none_or(|t| t == c.created_ms / 1000))
-                    .ok_or_else(|| consumer_not_found(&v))?;
-                f(&mut c.tags, (&stream, &account))
+                let at = s.consumer_at(&name, secs).ok_or_else(|| consumer_not_found(&v))?;
+                f(&mut s.consumers[at].tags, (&stream, &account))
             })
             .await
         }
