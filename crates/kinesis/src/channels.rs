@@ -64,45 +64,42 @@ impl Channel {
         self.destination["DataFreshnessInSeconds"].as_i64().unwrap_or(DEFAULT_FRESHNESS).max(0) as u64 * 1000
     }
 
-    pub fn describe(&self) -> Value {
-        let mut d = json!({
+    /// What ChannelDescription and ChannelSummary both say.
+    fn header(&self) -> Value {
+        let mut h = json!({
             "ChannelName": self.name,
             "ChannelARN": self.arn(),
             "ChannelId": self.id,
             "ChannelStatus": self.status,
             "ChannelCreationTimestamp": self.created_ms as f64 / 1000.0,
-            "ServiceExecutionRoleARN": self.role,
-            "StreamConfigurationList": [{
-                "StreamARN": self.stream_arn(),
-                "StreamCreationTimestamp": self.stream_created_ms as f64 / 1000.0,
-                "RecordConfiguration": self.record_configuration,
-            }],
-            "LoggingConfiguration": self.logging,
         });
+        if let Some(r) = &self.status_reason {
+            h["ChannelStatusReason"] = r.clone().into();
+        }
+        h
+    }
+
+    pub fn describe(&self) -> Value {
+        let mut d = self.header();
+        d["ServiceExecutionRoleARN"] = self.role.clone().into();
+        d["StreamConfigurationList"] = json!([{
+            "StreamARN": self.stream_arn(),
+            "StreamCreationTimestamp": self.stream_created_ms as f64 / 1000.0,
+            "RecordConfiguration": self.record_configuration,
+        }]);
+        d["LoggingConfiguration"] = self.logging.clone();
         let member = if self.kind == "S3" { "S3DestinationConfiguration" } else { "S3TablesDestinationConfiguration" };
         d[member] = self.destination.clone();
         if let Some(e) = &self.encryption {
             d["EncryptionConfiguration"] = e.clone();
         }
-        if let Some(r) = &self.status_reason {
-            d["ChannelStatusReason"] = r.clone().into();
-        }
         d
     }
 
     pub fn summary(&self) -> Value {
-        let mut s = json!({
-            "ChannelName": self.name,
-            "ChannelARN": self.arn(),
-            "ChannelId": self.id,
-            "ChannelStatus": self.status,
-            "ChannelCreationTimestamp": self.created_ms as f64 / 1000.0,
-            "ChannelDestinationType": self.kind,
-            "Streams": [self.stream_identifier()],
-        });
-        if let Some(r) = &self.status_reason {
-            s["ChannelStatusReason"] = r.clone().into();
-        }
+        let mut s = self.header();
+        s["ChannelDestinationType"] = self.kind.clone().into();
+        s["Streams"] = json!([self.stream_identifier()]);
         s
     }
 
