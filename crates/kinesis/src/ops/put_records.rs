@@ -156,13 +156,18 @@ pub(crate) async fn put(
             .collect();
         let stream_id = s.id;
         let encryption = s.encryption_type();
-        // The stream's queues take every stored record, in the same transaction.
-        let refs: Vec<RecordRef> = placed
-            .iter()
-            .filter_map(|p| p.as_ref().ok())
-            .map(|p| RecordRef { stream_id, shard: p.shard, position: p.seq.at_position(), arrival_ms: arrival })
-            .collect();
-        let (writes, applies) = enqueue_refs(k, &k.queue_targets(stream_id), &refs, &s.account);
+        // The stream's queues (usually none) take every stored record, in the same transaction.
+        let targets = k.queue_targets(stream_id);
+        let (writes, applies) = if targets.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            let refs: Vec<RecordRef> = placed
+                .iter()
+                .filter_map(|p| p.as_ref().ok())
+                .map(|p| RecordRef { stream_id, shard: p.shard, position: p.seq.at_position(), arrival_ms: arrival })
+                .collect();
+            enqueue_refs(k, &targets, &refs, &s.account)
+        };
         let pending = (!chunks.is_empty()).then(|| {
             k.store().submit_with_hook(
                 move |t| {
