@@ -15,7 +15,7 @@ use crate::subscription::Subscription;
 use crate::topic::Topic;
 use crate::Sns;
 use serde_json::{json, Value};
-use sqs::enqueue::{EnqueueApply, EnqueueRequest, EnqueueWrite};
+use sqs::enqueue::{CopiesApply, CopiesRequest, CopiesWrite, EnqueueApply, EnqueueRequest, EnqueueWrite};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -197,6 +197,44 @@ struct QueueShare {
     dlq: Vec<Option<String>>,
 }
 
+/// A delivery a queue refused: logged, and kept for the subscription's dead-letter queue if it
+/// has one (with the error attributes AWS adds).
+fn refused(dead: &mut Vec<QueueShare>, arn: &str, dlq: Option<String>, why: &str, mut req: EnqueueRequest) {
+    tracing::info!("sns: delivery to {arn} failed: {why}");
+    let Some(dlq_arn) = dlq else { return };
+    add_error_attributes(&mut req.attributes, why);
+    match dead.iter_mut().find(|s| s.arn == dlq_arn) {
+        Some(s) => s.requests.push(req),
+        None => dead.push(QueueShare { arn: dlq_arn, requests: vec![req], dlq: vec![] }),
+    }
+}
+
+/// A raw delivery of a standard topic's message, as a queue would be sent it.
+fn raw_request(p: &Published, text: &str) -> EnqueueRequest {
+    EnqueueRequest {
+        body: text.into(),
+        attributes: p.attributes.clone(),
+        group_id: p.group_id.clone(),
+        sender_id: SNS_SENDER_ID.to_string(),
+        ..Default::default()
+    }
+}
+
+/// The queues of one fan-out, each looked up once by ARN.
+#[derive(Default)]
+struct QueueCache(Vec<(String, Option<Arc<sqs::Queue>>)>);
+
+impl QueueCache {
+    fn get(&mut self, sqs: &sqs::Sqs, arn: &str) -> Option<Arc<sqs::Queue>> {
+        if let Some((_, q)) = self.0.iter().find(|(a, _)| a == arn) {
+            return q.clone();
+        }
+        let q = sqs.queue_by_arn(arn);
+        self.0.push((arn.to_string(), q.clone()));
+        q
+    }
+}
+
 impl Sns {
     /// Publishes messages (already validated and given ids) to a topic: de-duplicates and
     /// numbers them on FIFO topics, filters, and fans out, committing everything in one store
@@ -290,11 +328,18 @@ impl Sns {
         let mut deliveries: Vec<DeliveryRow> = Vec::new();
         let mut recorded: Vec<(String, String)> = Vec::new();
         let sqs = self.sqs();
+        // Messages each queue refuses, for the subscriptions' dead-letter queues.
+        let mut dead: Vec<QueueShare> = Vec::new();
+        // Raw deliveries of a standard topic into standard queues: one stored row per message
+        // for all its queues (SQS makes each queue's row when it first receives the copy).
+        let mut copies: Vec<(CopiesWrite, CopiesApply)> = Vec::new();
+        let mut queues = QueueCache::default();
         for p in entries {
             let mut sigs = Vec::new();
             let mut bodies = ParsedBodies::default();
             // The raw text every raw SQS delivery of this message shares (stored once).
             let mut raw_body: Option<sqs::enqueue::Body> = None;
+            let mut copy_to: Vec<(Arc<sqs::Queue>, Option<String>)> = Vec::new();
             for t in targets {
                 let sub = &t.sub;
                 let text = p.text_for(&sub.protocol);
@@ -302,6 +347,18 @@ impl Sns {
                     continue;
                 }
                 match sub.protocol.as_str() {
+                    "sqs" if t.raw && !topic.fifo && sqs.is_some() && !sub.endpoint.ends_with(".fifo") => {
+                        match sqs.as_ref().and_then(|sqs| queues.get(sqs, &sub.endpoint)) {
+                            Some(q) => copy_to.push((q, sub.dead_letter_arn())),
+                            None => refused(
+                                &mut dead,
+                                &sub.endpoint,
+                                sub.dead_letter_arn(),
+                                "AWS.SimpleQueueService.NonExistentQueue",
+                                raw_request(p, text),
+                            ),
+                        }
+                    }
                     "sqs" => {
                         let (body, attributes) = match &sqs {
                             Some(sqs) if t.raw => {
@@ -315,11 +372,10 @@ impl Sns {
                         let req = EnqueueRequest {
                             body,
                             attributes,
-                            trace_header: None,
-                            delay_seconds: None,
                             group_id: if to_fifo || !topic.fifo { p.group_id.clone() } else { None },
                             dedup_id: if to_fifo { p.dedup_id.clone() } else { None },
                             sender_id: SNS_SENDER_ID.to_string(),
+                            ..Default::default()
                         };
                         let dlq = sub.dead_letter_arn();
                         match shares.iter_mut().find(|s| s.arn == sub.endpoint) {
@@ -383,12 +439,29 @@ impl Sns {
                     }
                 }
             }
+            if let (Some(sqs), false) = (&sqs, copy_to.is_empty()) {
+                let text = p.text_for("sqs");
+                let targets: Vec<Arc<sqs::Queue>> = copy_to.iter().map(|(q, _)| q.clone()).collect();
+                let request = CopiesRequest {
+                    body: text.to_string(),
+                    attributes: p.attributes.clone(),
+                    group_id: p.group_id.clone(),
+                    sender_id: SNS_SENDER_ID.to_string(),
+                };
+                let (results, write, apply) = sqs.prepare_copies(&targets, request);
+                for ((q, dlq), r) in copy_to.into_iter().zip(results) {
+                    if let Err(e) = r {
+                        refused(&mut dead, &q.arn, dlq, &e.to_string(), raw_request(p, text));
+                    }
+                }
+                copies.push((write, apply));
+            }
         }
         // Each queue's messages, validated and numbered under its lock (nothing stored yet).
         let mut writes: Vec<EnqueueWrite> = Vec::new();
         let mut applies: Vec<EnqueueApply> = Vec::new();
+        let (copy_writes, copy_applies): (Vec<CopiesWrite>, Vec<CopiesApply>) = copies.into_iter().unzip();
         if let Some(sqs) = sqs {
-            let mut dead: Vec<QueueShare> = Vec::new();
             for QueueShare { arn, requests, dlq } in shares {
                 // A copy of the requests is kept only when a subscription has a dead-letter queue
                 // to send the ones the queue refuses to.
@@ -411,14 +484,8 @@ impl Sns {
                     None => all_failed("AWS.SimpleQueueService.NonExistentQueue".to_string()),
                 };
                 for (i, why) in failed {
-                    tracing::info!("sns: delivery to {arn} failed: {why}");
-                    let (Some(dlq_arn), Some(backup)) = (&dlq[i], &backup) else { continue };
-                    let mut req = backup[i].clone();
-                    add_error_attributes(&mut req.attributes, &why);
-                    match dead.iter_mut().find(|s| &s.arn == dlq_arn) {
-                        Some(s) => s.requests.push(req),
-                        None => dead.push(QueueShare { arn: dlq_arn.clone(), requests: vec![req], dlq: vec![] }),
-                    }
+                    let Some(backup) = &backup else { continue };
+                    refused(&mut dead, &arn, dlq[i].clone(), &why, backup[i].clone());
                 }
             }
             for share in dead {
@@ -457,6 +524,7 @@ impl Sns {
                     persist::insert_archive(t, archive)?;
                 }
                 EnqueueWrite::persist_all(t, &writes)?;
+                CopiesWrite::persist_all(t, &copy_writes)?;
                 for d in deliveries.iter() {
                     persist::insert_delivery(t, d)?;
                 }
@@ -467,6 +535,9 @@ impl Sns {
             },
             move |ok| {
                 for a in applies {
+                    a.apply(ok);
+                }
+                for a in copy_applies {
                     a.apply(ok);
                 }
                 if ok {

@@ -61,9 +61,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     config: Config,
     queues: RwLock<HashMap<QueueKey, Arc<Queue>>>,
+    /// The next id of a message, a fanned-out message's copies, or a shared body: one
+    /// sequence, so that a copy's list is the nearest body at or below its id.
     next_message_id: AtomicI64,
-    /// The next id in `sqs_bodies` (bodies shared by several queues' messages).
-    next_body_id: AtomicI64,
     next_queue_id: AtomicI64,
     /// Names deleted recently, for QueueDeletedRecently (strict mode).
     deleted: Mutex<HashMap<QueueKey, i64>>,
@@ -87,9 +87,9 @@ impl Sqs {
     /// Errors: the store cannot be read.
     pub fn open(store: Store, clock: Arc<dyn Clock>, config: Config) -> store::Result<Sqs> {
         let now = clock.now_ms();
-        let (queues, (max_id, max_body), dedup, tasks) = store.run_blocking(move |t| {
+        let (queues, max_id, dedup, tasks) = store.run_blocking(move |t| {
             let queues = persist::load_queues(t)?;
-            let max_id = (persist::max_message_id(t)?, persist::max_body_id(t)?);
+            let max_id = persist::max_message_id(t)?;
             let dedup = persist::load_dedup(t, now)?;
             let tasks = persist::load_tasks(t)?;
             Ok((queues, max_id, dedup, tasks))
@@ -129,7 +129,6 @@ impl Sqs {
                 config,
                 queues: RwLock::new(map),
                 next_message_id: AtomicI64::new(max_id + 1),
-                next_body_id: AtomicI64::new(max_body + 1),
                 next_queue_id: AtomicI64::new(max_queue + 1),
                 deleted: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(tasks::Tasks::load(&tasks)),
@@ -243,7 +242,12 @@ impl Sqs {
     }
 
     fn next_message_id(&self) -> i64 {
-        self.inner.next_message_id.fetch_add(1, Ordering::Relaxed)
+        self.next_message_ids(1)
+    }
+
+    /// The first of `n` consecutive ids.
+    fn next_message_ids(&self, n: usize) -> i64 {
+        self.inner.next_message_id.fetch_add(n as i64, Ordering::Relaxed)
     }
 
     fn lookup(&self, key: &QueueKey) -> Option<Arc<Queue>> {

@@ -77,6 +77,22 @@ CREATE TRIGGER sqs_messages_release_body AFTER DELETE ON sqs_messages WHEN old.b
 END;
 ",
     },
+    // A message fanned out to many standard queues is one row here (its body, what its copies
+    // share, and the list of its copies) until a copy first changes: only then does that copy
+    // get its own row in sqs_messages (see `materialize`). `refs` counts the listed copies that
+    // are still waiting as well as the rows that reference the body.
+    Migration {
+        service: "sqs",
+        version: 3,
+        sql: "
+ALTER TABLE sqs_bodies ADD COLUMN copies BLOB;
+ALTER TABLE sqs_bodies ADD COLUMN md5_body TEXT;
+ALTER TABLE sqs_bodies ADD COLUMN attributes TEXT;
+ALTER TABLE sqs_bodies ADD COLUMN group_id TEXT;
+ALTER TABLE sqs_bodies ADD COLUMN sender_id TEXT;
+ALTER TABLE sqs_bodies ADD COLUMN sent_ms INTEGER;
+",
+    },
 ];
 
 /// A queue as stored.
@@ -205,14 +221,33 @@ pub fn load_queues(t: &Transaction<'_>) -> Result<Vec<QueueRow>> {
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
-/// Calls `f` for every stored message, in id (send) order.
+/// Calls `f` for every stored message, in id (send) order: the rows of `sqs_messages` and the
+/// copies still waiting in `sqs_bodies`.
 pub fn load_index(t: &Transaction<'_>, mut f: impl FnMut(IndexRow)) -> Result<()> {
+    let mut waiting = Vec::new();
+    for_each_copies(t, |row| {
+        for (i, c) in row.listed() {
+            if !c.gone {
+                waiting.push(IndexRow {
+                    id: row.id + i as i64,
+                    queue_id: c.queue_id,
+                    sent_ms: row.sent_ms,
+                    visible_ms: c.visible_ms,
+                    received_ms: 0,
+                    receive_count: 0,
+                    receipt: 0,
+                    group_id: row.group_id.clone(),
+                });
+            }
+        }
+    })?;
+    let mut waiting = waiting.into_iter().peekable();
     let mut st = t.prepare(
         "SELECT id, queue_id, sent_ms, visible_ms, received_ms, receive_count, receipt, group_id FROM sqs_messages ORDER BY id",
     )?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
-        f(IndexRow {
+        let row = IndexRow {
             id: r.get(0)?,
             queue_id: r.get(1)?,
             sent_ms: r.get(2)?,
@@ -221,13 +256,25 @@ pub fn load_index(t: &Transaction<'_>, mut f: impl FnMut(IndexRow)) -> Result<()
             receive_count: r.get(5)?,
             receipt: r.get(6)?,
             group_id: r.get(7)?,
-        });
+        };
+        while let Some(w) = waiting.next_if(|w| w.id < row.id) {
+            f(w);
+        }
+        f(row);
     }
+    waiting.for_each(f);
     Ok(())
 }
 
+/// The highest id given to a message, a copy or a shared body (they share one sequence).
 pub fn max_message_id(t: &Transaction<'_>) -> Result<i64> {
-    Ok(t.query_row("SELECT COALESCE(MAX(id), 0) FROM sqs_messages", [], |r| r.get(0))?)
+    let messages: i64 = t.query_row("SELECT COALESCE(MAX(id), 0) FROM sqs_messages", [], |r| r.get(0))?;
+    let bodies: i64 = t.query_row(
+        "SELECT COALESCE(MAX(id + COALESCE(length(copies), 0) / ?1 - 1), 0) FROM sqs_bodies",
+        [COPY_BYTES as i64],
+        |r| r.get(0),
+    )?;
+    Ok(messages.max(bodies))
 }
 
 pub fn insert_message(t: &Transaction<'_>, m: &MessageRow) -> Result<()> {
@@ -268,10 +315,6 @@ pub fn insert_body(t: &Transaction<'_>, id: i64, text: &str, refs: i64) -> Resul
     Ok(())
 }
 
-pub fn max_body_id(t: &Transaction<'_>) -> Result<i64> {
-    Ok(t.query_row("SELECT COALESCE(MAX(id), 0) FROM sqs_bodies", [], |r| r.get(0))?)
-}
-
 /// Records a receive and reads the message back.
 pub fn receive(
     t: &Transaction<'_>,
@@ -281,11 +324,16 @@ pub fn receive(
     receive_count: i64,
     receipt: i64,
 ) -> Result<Option<StoredMessage>> {
-    t.prepare_cached(
-        "UPDATE sqs_messages SET visible_ms = ?2, received_ms = ?3, receive_count = ?4, receipt = ?5, \
-         first_receive_ms = COALESCE(first_receive_ms, ?3) WHERE id = ?1",
-    )?
-    .execute(params![id, visible_ms, now_ms, receive_count, receipt])?;
+    let update = |t: &Transaction<'_>| -> Result<usize> {
+        Ok(t.prepare_cached(
+            "UPDATE sqs_messages SET visible_ms = ?2, received_ms = ?3, receive_count = ?4, receipt = ?5, \
+             first_receive_ms = COALESCE(first_receive_ms, ?3) WHERE id = ?1",
+        )?
+        .execute(params![id, visible_ms, now_ms, receive_count, receipt])?)
+    };
+    if update(t)? == 0 && materialize(t, id)? {
+        update(t)?;
+    }
     read(t, id)
 }
 
@@ -316,7 +364,7 @@ pub fn read(t: &store::rusqlite::Connection, id: i64) -> Result<Option<StoredMes
             Ok((m, r.get::<_, Option<i64>>(12)?))
         })
         .optional()?;
-    let Some((mut m, body_ref)) = found else { return Ok(None) };
+    let Some((mut m, body_ref)) = found else { return read_copy(t, id) };
     if let Some(b) = body_ref {
         m.body = t.prepare_cached("SELECT body FROM sqs_bodies WHERE id = ?1")?.query_row([b], |r| r.get(0))?;
     }
@@ -324,12 +372,21 @@ pub fn read(t: &store::rusqlite::Connection, id: i64) -> Result<Option<StoredMes
 }
 
 pub fn set_visible_at(t: &Transaction<'_>, id: i64, visible_ms: i64) -> Result<()> {
-    t.prepare_cached("UPDATE sqs_messages SET visible_ms = ?2 WHERE id = ?1")?.execute(params![id, visible_ms])?;
+    let update = |t: &Transaction<'_>| -> Result<usize> {
+        Ok(t.prepare_cached("UPDATE sqs_messages SET visible_ms = ?2 WHERE id = ?1")?
+            .execute(params![id, visible_ms])?)
+    };
+    if update(t)? == 0 && materialize(t, id)? {
+        update(t)?;
+    }
     Ok(())
 }
 
+/// Deletes a message, whether it has a row of its own or is a copy still waiting in a list.
 pub fn delete_message(t: &Transaction<'_>, id: i64) -> Result<()> {
-    t.prepare_cached("DELETE FROM sqs_messages WHERE id = ?1")?.execute([id])?;
+    if t.prepare_cached("DELETE FROM sqs_messages WHERE id = ?1")?.execute([id])? == 0 {
+        drop_copy(t, id)?;
+    }
     Ok(())
 }
 
@@ -350,7 +407,12 @@ pub fn move_message(
         "UPDATE sqs_messages SET id = ?2, queue_id = ?3, visible_ms = ?4, dlq_source_arn = ?5, receive_count = 0, \
          received_ms = 0, first_receive_ms = NULL, receipt = 0 WHERE id = ?1"
     };
-    t.prepare_cached(sql)?.execute(params![id, new_id, queue_id, visible_ms, dlq_source_arn])?;
+    let update = |t: &Transaction<'_>| -> Result<usize> {
+        Ok(t.prepare_cached(sql)?.execute(params![id, new_id, queue_id, visible_ms, dlq_source_arn])?)
+    };
+    if update(t)? == 0 && materialize(t, id)? {
+        update(t)?;
+    }
     Ok(())
 }
 
@@ -376,6 +438,191 @@ pub fn purge(t: &Transaction<'_>, ids: &[i64]) -> Result<()> {
 /// and committed after), found by the start-up scan.
 pub fn delete_orphans(t: &Transaction<'_>, ids: &[i64]) -> Result<()> {
     purge(t, ids)
+}
+
+/// The bytes of one listed copy: queue id and visibility (little-endian i64s), MessageId (a
+/// UUID's 16 bytes), and 1 once the copy has a row of its own or was deleted.
+pub const COPY_BYTES: usize = 33;
+
+/// Appends a waiting copy to a list.
+pub fn push_copy(list: &mut Vec<u8>, queue_id: i64, visible_ms: i64, message_id: [u8; 16]) {
+    list.extend_from_slice(&queue_id.to_le_bytes());
+    list.extend_from_slice(&visible_ms.to_le_bytes());
+    list.extend_from_slice(&message_id);
+    list.push(0);
+}
+
+/// A message fanned out to several queues, as stored: its copies' ids are `id`, `id + 1`, ...
+#[derive(Debug, Clone)]
+pub struct CopiesRow {
+    pub id: i64,
+    pub body: String,
+    pub md5_body: String,
+    pub attributes: Option<String>,
+    pub group_id: Option<String>,
+    pub sender_id: String,
+    pub sent_ms: i64,
+    /// [`COPY_BYTES`] per copy (see [`push_copy`]).
+    pub copies: Vec<u8>,
+}
+
+/// One copy in a [`CopiesRow`]'s list.
+pub struct Copy {
+    pub queue_id: i64,
+    pub visible_ms: i64,
+    pub message_id: [u8; 16],
+    pub gone: bool,
+}
+
+impl CopiesRow {
+    /// The copies, by their place in the list (the id is the row's plus the place).
+    pub fn listed(&self) -> impl Iterator<Item = (usize, Copy)> + '_ {
+        self.copies.chunks_exact(COPY_BYTES).enumerate().map(|(i, c)| {
+            let int = |r: std::ops::Range<usize>| i64::from_le_bytes(c[r].try_into().expect("8 bytes"));
+            (
+                i,
+                Copy {
+                    queue_id: int(0..8),
+                    visible_ms: int(8..16),
+                    message_id: c[16..32].try_into().expect("16 bytes"),
+                    gone: c[32] != 0,
+                },
+            )
+        })
+    }
+}
+
+pub fn insert_copies(t: &Transaction<'_>, r: &CopiesRow) -> Result<()> {
+    let refs = (r.copies.len() / COPY_BYTES) as i64;
+    t.prepare_cached(
+        "INSERT INTO sqs_bodies (id, body, refs, copies, md5_body, attributes, group_id, sender_id, sent_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        r.id,
+        r.body,
+        refs,
+        r.copies,
+        r.md5_body,
+        r.attributes,
+        r.group_id,
+        r.sender_id,
+        r.sent_ms
+    ])?;
+    Ok(())
+}
+
+const COPIES_COLUMNS: &str = "id, body, md5_body, attributes, group_id, sender_id, sent_ms, copies, refs";
+
+fn copies_row(r: &store::rusqlite::Row<'_>) -> store::rusqlite::Result<(CopiesRow, i64)> {
+    Ok((
+        CopiesRow {
+            id: r.get(0)?,
+            body: r.get(1)?,
+            // NULL in a body shared by rows (no list).
+            md5_body: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            attributes: r.get(3)?,
+            group_id: r.get(4)?,
+            sender_id: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+            sent_ms: r.get::<_, Option<i64>>(6)?.unwrap_or_default(),
+            copies: r.get::<_, Option<Vec<u8>>>(7)?.unwrap_or_default(),
+        },
+        r.get(8)?,
+    ))
+}
+
+fn for_each_copies(t: &Transaction<'_>, mut f: impl FnMut(CopiesRow)) -> Result<()> {
+    let mut st = t.prepare(&format!("SELECT {COPIES_COLUMNS} FROM sqs_bodies WHERE copies IS NOT NULL ORDER BY id"))?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        f(copies_row(r)?.0);
+    }
+    Ok(())
+}
+
+/// The list holding copy `id` while it waits there: the row, the references to its body, and
+/// the copy's place. The nearest body at or below `id` is its list's if it has one: ids of a
+/// list's copies are consecutive from the row's id, and bodies take ids from the same sequence.
+fn find_copy(c: &store::rusqlite::Connection, id: i64) -> Result<Option<(CopiesRow, i64, usize)>> {
+    let found = c
+        .prepare_cached(&format!("SELECT {COPIES_COLUMNS} FROM sqs_bodies WHERE id <= ?1 ORDER BY id DESC LIMIT 1"))?
+        .query_row([id], copies_row)
+        .optional()?;
+    let Some((row, refs)) = found else { return Ok(None) };
+    if row.copies.is_empty() {
+        return Ok(None); // a body shared by rows, or a list whose copies all went
+    }
+    let place = (id - row.id) as usize;
+    let waiting = row.copies.get(place * COPY_BYTES..(place + 1) * COPY_BYTES).is_some_and(|c| c[32] == 0);
+    Ok(waiting.then_some((row, refs, place)))
+}
+
+/// Marks a listed copy gone from the list (it has a row now, or was deleted), dropping the
+/// list when none waits any more.
+fn strike(t: &Transaction<'_>, row: &mut CopiesRow, place: usize, refs: i64) -> Result<()> {
+    row.copies[place * COPY_BYTES + 32] = 1;
+    let any_waiting = row.listed().any(|(_, c)| !c.gone);
+    t.prepare_cached("UPDATE sqs_bodies SET copies = ?2, refs = ?3 WHERE id = ?1")?.execute(params![
+        row.id,
+        any_waiting.then_some(&row.copies),
+        refs
+    ])?;
+    Ok(())
+}
+
+/// Gives a waiting copy a row of its own in `sqs_messages` (referencing the list's body), as
+/// it was sent. False if `id` is not a waiting copy.
+fn materialize(t: &Transaction<'_>, id: i64) -> Result<bool> {
+    let Some((mut row, refs, place)) = find_copy(t, id)? else { return Ok(false) };
+    let Some((_, copy)) = row.listed().nth(place) else { return Ok(false) };
+    t.prepare_cached(
+        "INSERT INTO sqs_messages (id, queue_id, message_id, body, attributes, md5_body, group_id, sender_id, \
+         sent_ms, visible_ms, body_ref) VALUES (?1, ?2, ?3, '', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        id,
+        copy.queue_id,
+        uuid::Uuid::from_bytes(copy.message_id).to_string(),
+        row.attributes,
+        row.md5_body,
+        row.group_id,
+        row.sender_id,
+        row.sent_ms,
+        copy.visible_ms,
+        row.id
+    ])?;
+    strike(t, &mut row, place, refs)?;
+    Ok(true)
+}
+
+/// Deletes a copy still waiting in its list (its body goes with the last reference).
+fn drop_copy(t: &Transaction<'_>, id: i64) -> Result<()> {
+    let Some((mut row, refs, place)) = find_copy(t, id)? else { return Ok(()) };
+    if refs <= 1 {
+        t.prepare_cached("DELETE FROM sqs_bodies WHERE id = ?1")?.execute([row.id])?;
+        return Ok(());
+    }
+    strike(t, &mut row, place, refs - 1)
+}
+
+/// Reads a copy still waiting in its list.
+fn read_copy(c: &store::rusqlite::Connection, id: i64) -> Result<Option<StoredMessage>> {
+    let Some((row, _, place)) = find_copy(c, id)? else { return Ok(None) };
+    let Some((_, copy)) = row.listed().nth(place) else { return Ok(None) };
+    Ok(Some(StoredMessage {
+        id,
+        message_id: uuid::Uuid::from_bytes(copy.message_id).to_string(),
+        body: row.body,
+        attributes: row.attributes,
+        trace_header: None,
+        md5_body: row.md5_body,
+        group_id: row.group_id,
+        dedup_id: None,
+        sender_id: row.sender_id,
+        sent_ms: row.sent_ms,
+        first_receive_ms: None,
+        dlq_source_arn: None,
+    }))
 }
 
 /// A FIFO de-duplication id remembered for its window.

@@ -360,6 +360,162 @@ async fn a_shared_body_is_stored_once_and_released_with_its_last_message() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `(references, copies still waiting in the list)` of every stored body.
+fn stored_lists(path: &std::path::Path) -> Vec<(i64, usize)> {
+    let c = store::rusqlite::Connection::open(path).unwrap();
+    let mut st = c.prepare("SELECT refs, copies FROM sqs_bodies ORDER BY id").unwrap();
+    let rows = st
+        .query_map([], |r| {
+            let copies: Option<Vec<u8>> = r.get(1)?;
+            let waiting = copies.unwrap_or_default().chunks_exact(33).filter(|c| c[32] == 0).count();
+            Ok((r.get(0)?, waiting))
+        })
+        .unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+/// A message put into several standard queues at once (an SNS raw fan-out) is one stored row
+/// listing its copies: a copy gets a row of its own when it is first received, and leaves the
+/// list when it goes unreceived (PurgeQueue, retention) or is moved (a move task), whichever
+/// comes first; the body goes with the last copy. Each copy reads back as the message it is
+/// (its own MessageId, the same after a restart; body, MD5, attributes, sender, group),
+/// delayed by its queue's DelaySeconds; a queue too small for it refuses it.
+#[tokio::test]
+async fn a_message_for_many_queues_is_one_row_until_each_copy_changes() {
+    let dir = std::env::temp_dir().join(format!("quayside-copies-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.db");
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    let text = "fanned out ".repeat(128);
+    let arn = |name: &str| format!("arn:aws:sqs:us-east-1:000000000000:{name}");
+    let url = |name: &str| format!("http://localhost:4566/000000000000/{name}");
+    let first_id;
+    {
+        let store = Store::open(Some(&path), Durability::Process, sqs::MIGRATIONS).unwrap();
+        let sqs = Sqs::open(store.clone(), clock.clone(), Config::default()).unwrap();
+        let s = Svc { svc: SqsService::new(sqs.clone()), wire: Wire::Json };
+        let redrive = json!({"deadLetterTargetArn": arn("dlq"), "maxReceiveCount": 1}).to_string();
+        for (name, attributes) in [
+            ("a", json!({})),
+            ("b", json!({})),
+            ("c", json!({})),
+            ("delayed", json!({"DelaySeconds": "5"})),
+            ("short", json!({"MessageRetentionPeriod": "60"})),
+            ("dlq", json!({})),
+            ("src", json!({ "RedrivePolicy": redrive })),
+            ("small", json!({"MaximumMessageSize": "1024"})),
+        ] {
+            s.call("CreateQueue", json!({ "QueueName": name, "Attributes": attributes })).await;
+        }
+        let names = ["a", "b", "c", "delayed", "short", "dlq", "small"];
+        let queues: Vec<_> = names.iter().map(|n| sqs.queue_by_arn(&arn(n)).unwrap()).collect();
+        let mut attributes = sqs::enqueue::Attributes::new();
+        attributes.insert(
+            "colour".into(),
+            sqs::enqueue::AttributeValue {
+                data_type: "String".into(),
+                string_value: Some("red".into()),
+                binary_value: None,
+            },
+        );
+        let request = sqs::enqueue::CopiesRequest {
+            body: text.clone(),
+            attributes,
+            group_id: Some("tenant-1".into()),
+            sender_id: "000000000000".into(),
+        };
+        let (results, write, apply) = sqs.prepare_copies(&queues, request);
+        for (name, r) in names.iter().zip(&results) {
+            match *name {
+                "small" => assert_eq!(
+                    r.as_ref().unwrap_err().to_string(),
+                    "InvalidParameterValue (400): One or more parameters are invalid. Reason: Message must be shorter \
+                     than 1024 bytes."
+                ),
+                _ => assert!(r.is_ok(), "{name}: {r:?}"),
+            }
+        }
+        store
+            .submit_with_hook(move |t| sqs::enqueue::CopiesWrite::persist_all(t, &[write]), move |ok| apply.apply(ok))
+            .await
+            .unwrap();
+        assert_eq!(stored_lists(&path), vec![(6, 6)], "one row for six copies");
+        assert_eq!(store_rows(&path), 0);
+
+        let r = s
+            .call(
+                "ReceiveMessage",
+                json!({"QueueUrl": url("a"), "VisibilityTimeout": 0, "MessageSystemAttributeNames": ["All"],
+                       "MessageAttributeNames": ["All"]}),
+            )
+            .await;
+        let m = &r["Messages"][0];
+        assert_eq!(m["Body"], text.as_str());
+        assert_eq!(m["MD5OfBody"], md5_of(&text));
+        assert_eq!(m["MessageAttributes"]["colour"]["StringValue"], "red");
+        assert_eq!(m["Attributes"]["SenderId"], "000000000000");
+        assert_eq!(m["Attributes"]["MessageGroupId"], "tenant-1");
+        assert_eq!(m["Attributes"]["SentTimestamp"], "1700000000000");
+        first_id = m["MessageId"].as_str().unwrap().to_string();
+        assert_eq!(first_id.len(), 36);
+        assert_eq!(stored_lists(&path), vec![(6, 5)], "the received copy left the list");
+        assert_eq!(store_rows(&path), 1, "for a row of its own");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await; // the first writer lets go
+
+    let store = Store::open(Some(&path), Durability::Process, sqs::MIGRATIONS).unwrap();
+    let sqs = Sqs::open(store, clock.clone(), Config::default()).unwrap();
+    let s = Svc { svc: SqsService::new(sqs.clone()), wire: Wire::Json };
+    let receive = |name: &str| {
+        let input = json!({"QueueUrl": url(name), "MessageSystemAttributeNames": ["All"]});
+        let s = &s;
+        async move { s.call("ReceiveMessage", input).await["Messages"][0].clone() }
+    };
+    let again = receive("a").await;
+    assert_eq!(again["MessageId"], first_id.as_str(), "the same message after a restart");
+    assert_eq!(again["Attributes"]["ApproximateReceiveCount"], "2");
+    let b = receive("b").await;
+    assert_eq!(b["Body"], text.as_str());
+    assert_ne!(b["MessageId"], first_id.as_str(), "each queue's copy is a message of its own");
+    assert_eq!(receive("delayed").await, Value::Null, "within the queue's delay");
+    assert_eq!(stored_lists(&path), vec![(6, 4)]);
+
+    s.call("DeleteMessage", json!({"QueueUrl": url("b"), "ReceiptHandle": b["ReceiptHandle"]})).await;
+    assert_eq!(stored_lists(&path), vec![(5, 4)], "a deleted row releases its reference");
+    s.call("PurgeQueue", json!({"QueueUrl": url("c")})).await;
+    assert_eq!(stored_lists(&path), vec![(4, 3)], "a purged copy leaves the list unreceived");
+
+    clock.advance_ms(60_000);
+    s.svc.clock_moved().await;
+    s.svc.tick().await;
+    assert_eq!(stored_lists(&path), vec![(3, 2)], "an expired copy leaves the list unreceived");
+    let short = s.call("GetQueueAttributes", json!({"QueueUrl": url("short"), "AttributeNames": ["All"]})).await;
+    assert_eq!(short["Attributes"]["ApproximateNumberOfMessages"], "0");
+    let delayed = receive("delayed").await;
+    assert_eq!(delayed["Body"], text.as_str(), "after the queue's delay");
+
+    // A move task takes the copy waiting in the dead-letter queue back to the source queue.
+    s.call("StartMessageMoveTask", json!({"SourceArn": arn("dlq"), "DestinationArn": arn("src")})).await;
+    for _ in 0..10 {
+        clock.advance_ms(1_000); // the task's rate accrues in the service's time
+        s.svc.tick().await;
+        if s.call("ListMessageMoveTasks", json!({"SourceArn": arn("dlq")})).await["Results"][0]["Status"] == "COMPLETED"
+        {
+            break;
+        }
+    }
+    let moved = receive("src").await;
+    assert_eq!(moved["Body"], text.as_str(), "moved from the list to another queue");
+    assert_eq!(stored_lists(&path), vec![(3, 0)], "no copy waits any more");
+
+    for (name, m) in [("a", &again), ("delayed", &delayed), ("src", &moved)] {
+        s.call("DeleteMessage", json!({"QueueUrl": url(name), "ReceiptHandle": m["ReceiptHandle"]})).await;
+    }
+    assert_eq!(stored_lists(&path), vec![], "the body went with its last copy");
+    assert_eq!(store_rows(&path), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn md5_of(text: &str) -> String {
     use md5::Digest;
     md5::Md5::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()

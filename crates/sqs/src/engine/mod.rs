@@ -7,10 +7,12 @@
 //! commit hook of the job that stores them, so a message is receivable only once it is durable.
 
 mod ack;
+mod copies;
 mod housekeeping;
 mod receive;
 mod send;
 
+pub use copies::{CopiesApply, CopiesRequest, CopiesWrite};
 pub(crate) use housekeeping::housekeeping;
 pub(crate) use receive::{ReceiveRequest, Received};
 pub(crate) use send::missing_dedup_id;

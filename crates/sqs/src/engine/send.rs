@@ -48,7 +48,7 @@ fn system_attributes(trace: &Option<String>) -> Attributes {
     a
 }
 
-fn check_id(value: &str, name: &str) -> SqsResult<()> {
+pub(super) fn check_id(value: &str, name: &str) -> SqsResult<()> {
     if service::names::valid_message_id(value) {
         Ok(())
     } else {
@@ -326,7 +326,7 @@ impl Sqs {
     /// [`EnqueueWrite::persist_all`]): stored once and referenced by each queue's message, its
     /// MD5 computed once.
     pub fn share_body(&self, text: String) -> Body {
-        Body::shared(self.inner.next_body_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed), text)
+        Body::shared(self.next_message_id(), text)
     }
 
     /// Puts messages into a queue and waits until they are committed. Entries that are
