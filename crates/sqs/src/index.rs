@@ -125,8 +125,15 @@ impl Index {
         // In order when the nearest in-order messages by id were sent no later before it and no
         // earlier after it.
         let in_order = |(_, m): &(&i64, &Meta)| !m.straggler;
-        let before = self.msgs.range(..id).rev().find(in_order).map(|(_, m)| m.sent_ms);
-        let after = self.msgs.range(id.saturating_add(1)..).find(in_order).map(|(_, m)| m.sent_ms);
+        let (before, after) = match self.msgs.last_key_value() {
+            // The usual case, a message after every other: its neighbour is the last one.
+            Some((last, m)) if *last < id && !m.straggler => (Some(m.sent_ms), None),
+            None => (None, None),
+            Some(_) => (
+                self.msgs.range(..id).rev().find(in_order).map(|(_, m)| m.sent_ms),
+                self.msgs.range(id.saturating_add(1)..).find(in_order).map(|(_, m)| m.sent_ms),
+            ),
+        };
         let straggler = before.is_some_and(|b| b > sent_ms) || after.is_some_and(|a| a < sent_ms);
         if straggler {
             self.stragglers.insert((sent_ms, id));
