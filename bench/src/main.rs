@@ -28,7 +28,9 @@ enum Cmd {
     },
     /// One scenario against an endpoint (host:port): send, batch, e2e (a quarter of the
     /// connections produce, the rest consume), drain (consume only), list (ListQueues: the
-    /// cost of a request that touches no store), publish, publish-batch, kinesis-put
+    /// cost of a request that touches no store), publish, publish-batch, publish-drain
+    /// (PublishBatch to 10 queues for the duration, then one of the queues drained for the
+    /// duration: receives of fanned-out copies), kinesis-put
     /// (PutRecords of 500 into 4 shards), kinesis-subscribe (500,000 records put, then 4
     /// consumers subscribed to every shard from TRIM_HORIZON over HTTP/2) or kinesis-get
     /// (500,000 records put, then every shard read from TRIM_HORIZON).
@@ -118,6 +120,13 @@ fn main() {
                         (scenarios::publish_batch_request(&endpoint, &topic, body_bytes), 10)
                     };
                     scenarios::closed_loop(&endpoint, connections, d, req, n).await
+                }
+                "publish-drain" => {
+                    let (topic, urls) = scenarios::fan_out_topic(&endpoint, "bench-fanout", 10).await;
+                    let req = scenarios::publish_batch_request(&endpoint, &topic, body_bytes);
+                    let filled = scenarios::closed_loop(&endpoint, connections, d, req, 10).await;
+                    println!("filled: {:.0} messages/s", filled.items_per_s());
+                    scenarios::drain(&endpoint, &urls[0], connections, d).await
                 }
                 "kinesis-put" => {
                     kinesis::create_stream(&endpoint, "bench-put", 4).await;

@@ -457,7 +457,8 @@ pub fn push_copy(list: &mut Vec<u8>, queue_id: i64, visible_ms: i64, message_id:
 pub struct CopiesRow {
     pub id: i64,
     pub body: String,
-    pub md5_body: String,
+    /// The body's MD5, once a copy was received (the first receive computes and stores it).
+    pub md5_body: Option<String>,
     pub attributes: Option<String>,
     pub group_id: Option<String>,
     pub sender_id: String,
@@ -475,6 +476,11 @@ pub struct Copy {
 }
 
 impl CopiesRow {
+    /// The body's MD5 (computed if no copy was received yet).
+    fn md5(&self) -> String {
+        self.md5_body.clone().unwrap_or_else(|| crate::message::md5_hex(self.body.as_bytes()))
+    }
+
     /// The copies, by their place in the list (the id is the row's plus the place).
     pub fn listed(&self) -> impl Iterator<Item = (usize, Copy)> + '_ {
         self.copies.chunks_exact(COPY_BYTES).enumerate().map(|(i, c)| {
@@ -519,8 +525,8 @@ fn copies_row(r: &store::rusqlite::Row<'_>) -> store::rusqlite::Result<(CopiesRo
         CopiesRow {
             id: r.get(0)?,
             body: r.get(1)?,
+            md5_body: r.get(2)?,
             // NULL in a body shared by rows (no list).
-            md5_body: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
             attributes: r.get(3)?,
             group_id: r.get(4)?,
             sender_id: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
@@ -562,10 +568,11 @@ fn find_copy(c: &store::rusqlite::Connection, id: i64) -> Result<Option<(CopiesR
 fn strike(t: &Transaction<'_>, row: &mut CopiesRow, place: usize, refs: i64) -> Result<()> {
     row.copies[place * COPY_BYTES + 32] = 1;
     let any_waiting = row.listed().any(|(_, c)| !c.gone);
-    t.prepare_cached("UPDATE sqs_bodies SET copies = ?2, refs = ?3 WHERE id = ?1")?.execute(params![
+    t.prepare_cached("UPDATE sqs_bodies SET copies = ?2, refs = ?3, md5_body = ?4 WHERE id = ?1")?.execute(params![
         row.id,
         any_waiting.then_some(&row.copies),
-        refs
+        refs,
+        row.md5_body
     ])?;
     Ok(())
 }
@@ -575,6 +582,7 @@ fn strike(t: &Transaction<'_>, row: &mut CopiesRow, place: usize, refs: i64) -> 
 fn materialize(t: &Transaction<'_>, id: i64) -> Result<bool> {
     let Some((mut row, refs, place)) = find_copy(t, id)? else { return Ok(false) };
     let Some((_, copy)) = row.listed().nth(place) else { return Ok(false) };
+    let md5 = row.md5();
     t.prepare_cached(
         "INSERT INTO sqs_messages (id, queue_id, message_id, body, attributes, md5_body, group_id, sender_id, \
          sent_ms, visible_ms, body_ref) VALUES (?1, ?2, ?3, '', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -584,13 +592,14 @@ fn materialize(t: &Transaction<'_>, id: i64) -> Result<bool> {
         copy.queue_id,
         uuid::Uuid::from_bytes(copy.message_id).to_string(),
         row.attributes,
-        row.md5_body,
+        md5,
         row.group_id,
         row.sender_id,
         row.sent_ms,
         copy.visible_ms,
         row.id
     ])?;
+    row.md5_body = Some(md5);
     strike(t, &mut row, place, refs)?;
     Ok(true)
 }
@@ -612,10 +621,10 @@ fn read_copy(c: &store::rusqlite::Connection, id: i64) -> Result<Option<StoredMe
     Ok(Some(StoredMessage {
         id,
         message_id: uuid::Uuid::from_bytes(copy.message_id).to_string(),
+        md5_body: row.md5(),
         body: row.body,
         attributes: row.attributes,
         trace_header: None,
-        md5_body: row.md5_body,
         group_id: row.group_id,
         dedup_id: None,
         sender_id: row.sender_id,

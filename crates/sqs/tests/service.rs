@@ -476,6 +476,7 @@ async fn a_message_for_many_queues_is_one_row_until_each_copy_changes() {
     assert_eq!(again["Attributes"]["ApproximateReceiveCount"], "2");
     let b = receive("b").await;
     assert_eq!(b["Body"], text.as_str());
+    assert_eq!(b["MD5OfBody"], md5_of(&text), "the MD5 the first receive stored");
     assert_ne!(b["MessageId"], first_id.as_str(), "each queue's copy is a message of its own");
     assert_eq!(receive("delayed").await, Value::Null, "within the queue's delay");
     assert_eq!(stored_lists(&path), vec![(6, 4)]);

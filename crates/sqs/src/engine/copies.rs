@@ -118,7 +118,8 @@ impl Sqs {
         }
         let row = CopiesRow {
             id: first,
-            md5_body: message::md5_hex(request.body.as_bytes()),
+            // Computed when a copy is first received (no caller of a fan-out needs it before).
+            md5_body: None,
             attributes: (!request.attributes.is_empty())
                 .then(|| message::attributes_to_json(&request.attributes).to_string()),
             body: request.body,
