@@ -225,6 +225,143 @@ async fn kill_dash_nine_under_load_loses_nothing_acknowledged() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// SNS fan-out under `kill -9`: two publishers send PublishBatch calls of ten to a topic with
+/// three raw-delivery queues (stored as one row per message listing its copies) while a
+/// consumer receives and deletes from the first queue (giving copies rows of their own, and
+/// taking some away). After the restart every queue holds every acknowledged message exactly
+/// once — except what the consumer deleted, which never comes back — and nothing that was
+/// never published; a copy received before the crash comes back with its MessageId.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sns_kill_dash_nine_under_fan_out_loses_no_acknowledged_copy() {
+    let dir = std::env::temp_dir().join(format!("quayside-proc-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = spawn(&dir);
+    let c = client(&p.endpoint, "test");
+    let sns = crate::sns_topics::sns(&p.endpoint);
+    let topic = sns.create_topic().name("fan").send().await.unwrap().topic_arn.unwrap();
+    let mut urls = Vec::new();
+    for i in 0..3 {
+        let url = c.create_queue().queue_name(format!("fan-{i}")).send().await.unwrap().queue_url.unwrap();
+        sns.subscribe()
+            .topic_arn(&topic)
+            .protocol("sqs")
+            .endpoint(format!("arn:aws:sqs:us-east-1:000000000000:fan-{i}"))
+            .attributes("RawMessageDelivery", "true")
+            .send()
+            .await
+            .unwrap();
+        urls.push(url);
+    }
+
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let mut tasks = Vec::new();
+    for t in 0..2 {
+        let (sns, topic, ledger) = (sns.clone(), topic.clone(), ledger.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0.. {
+                let bodies: Vec<String> = (0..10).map(|k| format!("b{t}-{i}-{k}")).collect();
+                let mut call = sns.publish_batch().topic_arn(&topic);
+                for (k, b) in bodies.iter().enumerate() {
+                    ledger.lock().unwrap().attempted.insert(b.clone());
+                    let entry = aws_sdk_sns::types::PublishBatchRequestEntry::builder()
+                        .id(format!("e{k}"))
+                        .message(b)
+                        .build()
+                        .unwrap();
+                    call = call.publish_batch_request_entries(entry);
+                }
+                match call.send().await {
+                    Ok(out) => {
+                        assert_eq!(out.successful.unwrap_or_default().len(), 10);
+                        ledger.lock().unwrap().acked.extend(bodies);
+                    }
+                    Err(_) => return,
+                }
+            }
+        }));
+    }
+    // body -> MessageId of copies the consumer received and did not delete; bodies it deleted.
+    let held = Arc::new(Mutex::new(BTreeMap::<String, String>::new()));
+    let deleted = Arc::new(Mutex::new(BTreeSet::<String>::new()));
+    {
+        let (c, url, held, deleted) = (c.clone(), urls[0].clone(), held.clone(), deleted.clone());
+        tasks.push(tokio::spawn(async move {
+            for n in 0u64.. {
+                let Ok(r) =
+                    c.receive_message().queue_url(&url).max_number_of_messages(10).visibility_timeout(1).send().await
+                else {
+                    return;
+                };
+                for m in r.messages.unwrap_or_default() {
+                    let body = m.body.unwrap();
+                    // Every other batch is kept in flight (its copies now have rows of their own).
+                    if n % 2 == 0 {
+                        held.lock().unwrap().insert(body, m.message_id.unwrap());
+                        continue;
+                    }
+                    match c.delete_message().queue_url(&url).receipt_handle(m.receipt_handle.unwrap()).send().await {
+                        Ok(_) => {
+                            held.lock().unwrap().remove(&body);
+                            deleted.lock().unwrap().insert(body);
+                        }
+                        Err(_) => return,
+                    }
+                }
+            }
+        }));
+    }
+    for _ in 0..3000 {
+        if ledger.lock().unwrap().acked.len() >= 2000 && deleted.lock().unwrap().len() >= 100 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(ledger.lock().unwrap().acked.len() >= 2000, "the publishers did not get going");
+    assert!(deleted.lock().unwrap().len() >= 100, "the consumer did not get going");
+    p.kill_9();
+    for task in tasks {
+        tokio::time::timeout(Duration::from_secs(60), task)
+            .await
+            .expect("clients stop once the server is gone")
+            .unwrap();
+    }
+    let ledger = Arc::try_unwrap(ledger).ok().unwrap().into_inner().unwrap();
+    let (held, deleted) = (held.lock().unwrap().clone(), deleted.lock().unwrap().clone());
+
+    let p2 = spawn(&dir);
+    let c = client(&p2.endpoint, "test");
+    tokio::time::sleep(Duration::from_millis(1500)).await; // copies held in flight come back
+    for (i, url) in urls.iter().enumerate() {
+        let mut got = Vec::new();
+        let mut ids = BTreeMap::new();
+        loop {
+            let r = c.receive_message().queue_url(url).max_number_of_messages(10).send().await.unwrap();
+            let Some(ms) = r.messages.filter(|m| !m.is_empty()) else { break };
+            for m in ms {
+                let body = m.body.unwrap();
+                ids.insert(body.clone(), m.message_id.unwrap());
+                got.push(body);
+                c.delete_message().queue_url(url).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
+            }
+        }
+        let got_set: BTreeSet<&String> = got.iter().collect();
+        assert_eq!(got.len(), got_set.len(), "fan-{i}: no copy came back twice");
+        assert!(got.iter().all(|b| ledger.attempted.contains(b)), "fan-{i}: only published bodies come back");
+        let lost: Vec<&String> =
+            ledger.acked.iter().filter(|b| !(got_set.contains(b) || i == 0 && deleted.contains(*b))).collect();
+        assert!(lost.is_empty(), "fan-{i}: acknowledged but lost: {} (first {:?})", lost.len(), lost.first());
+        if i == 0 {
+            let back: Vec<&String> = got.iter().filter(|b| deleted.contains(*b)).collect();
+            assert!(back.is_empty(), "deleted copies came back: {back:?}");
+            for (body, id) in &held {
+                assert_eq!(ids.get(body), Some(id), "{body}: a copy received before the crash keeps its MessageId");
+            }
+        }
+    }
+    drop(p2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `kill` (SIGTERM) under write load and an immediate `serve` on the same directory: the new
 /// process waits for the old one to let go of the directory instead of failing, and finds every
 /// acknowledged message.
