@@ -11,7 +11,11 @@ use std::sync::Mutex;
 /// One service's model.
 #[derive(Debug)]
 pub struct Model {
+    /// The model without its shapes.
     doc: Value,
+    /// The shapes by name: every member of every input and output is looked up here, and a
+    /// hash look-up costs less than a walk down the document's ordered map of a few hundred.
+    shapes: HashMap<String, Value>,
     /// Compiled `pattern` constraints, by pattern text (compiled on first use).
     patterns: Mutex<HashMap<String, Option<regex::Regex>>>,
     /// Report every failed constraint of an input (Kinesis), not the first one.
@@ -82,11 +86,15 @@ impl Model {
     ///
     /// Errors: the text is not JSON or has no `operations` object.
     pub fn parse(text: &str) -> Result<Model, String> {
-        let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let mut doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
         if !doc["operations"].is_object() {
             return Err("the model has no operations".into());
         }
-        Ok(Model { doc, patterns: Mutex::new(HashMap::new()), report_all: false })
+        let shapes = match doc.as_object_mut().and_then(|m| m.remove("shapes")) {
+            Some(Value::Object(m)) => m.into_iter().collect(),
+            _ => HashMap::new(),
+        };
+        Ok(Model { doc, shapes, patterns: Mutex::new(HashMap::new()), report_all: false })
     }
 
     /// A metadata string (`apiVersion`, `targetPrefix`, `xmlNamespace`, ...).
@@ -123,7 +131,8 @@ impl Model {
 
     /// A shape by name (`Null` if the model has none of that name).
     pub fn shape(&self, name: &str) -> &Value {
-        &self.doc["shapes"][name]
+        static NONE: Value = Value::Null;
+        self.shapes.get(name).unwrap_or(&NONE)
     }
 
     /// This model with every failed constraint of an input reported together (`2 validation
@@ -136,10 +145,10 @@ impl Model {
 
     /// Shape names of the model's modeled errors (exceptions).
     pub fn error_shapes(&self) -> Vec<&str> {
-        self.doc["shapes"]
-            .as_object()
-            .map(|m| m.iter().filter(|(_, s)| s.get("exception").is_some()).map(|(k, _)| k.as_str()).collect())
-            .unwrap_or_default()
+        let mut names: Vec<&str> =
+            self.shapes.iter().filter(|(_, s)| s.get("exception").is_some()).map(|(k, _)| k.as_str()).collect();
+        names.sort_unstable();
+        names
     }
 
     /// The query-protocol code, status and fault of a modeled error, if the model records them.
