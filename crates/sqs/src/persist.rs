@@ -270,8 +270,8 @@ pub fn load_index(t: &Transaction<'_>, mut f: impl FnMut(IndexRow)) -> Result<()
 pub fn max_message_id(t: &Transaction<'_>) -> Result<i64> {
     let messages: i64 = t.query_row("SELECT COALESCE(MAX(id), 0) FROM sqs_messages", [], |r| r.get(0))?;
     let bodies: i64 = t.query_row(
-        "SELECT COALESCE(MAX(id + COALESCE(length(copies), 0) / ?1 - 1), 0) FROM sqs_bodies",
-        [COPY_BYTES as i64],
+        "SELECT COALESCE(MAX(id + MAX((COALESCE(length(copies), ?2) - ?2) / ?1 - 1, 0)), 0) FROM sqs_bodies",
+        [COPY_BYTES as i64, SEED_BYTES as i64],
         |r| r.get(0),
     )?;
     Ok(messages.max(bodies))
@@ -440,15 +440,25 @@ pub fn delete_orphans(t: &Transaction<'_>, ids: &[i64]) -> Result<()> {
     purge(t, ids)
 }
 
-/// The bytes of one listed copy: queue id and visibility (little-endian i64s), MessageId (a
-/// UUID's 16 bytes), and 1 once the copy has a row of its own or was deleted.
-pub const COPY_BYTES: usize = 33;
+/// A list of copies is a 16-byte random seed, then per copy its queue id (little-endian i64),
+/// its delay after the send in ms (little-endian u32: its queue's DelaySeconds) and a byte, 1
+/// once the copy has a row of its own or was deleted. A copy's MessageId is derived from the
+/// seed and its place (see [`CopiesRow::message_id`]): it is stored by nobody until the copy
+/// gets a row, and is the same on every read.
+pub const SEED_BYTES: usize = 16;
+pub const COPY_BYTES: usize = 13;
+
+/// A new, empty list with its seed.
+pub fn new_list(seed: [u8; 16], copies: usize) -> Vec<u8> {
+    let mut list = Vec::with_capacity(SEED_BYTES + copies * COPY_BYTES);
+    list.extend_from_slice(&seed);
+    list
+}
 
 /// Appends a waiting copy to a list.
-pub fn push_copy(list: &mut Vec<u8>, queue_id: i64, visible_ms: i64, message_id: [u8; 16]) {
+pub fn push_copy(list: &mut Vec<u8>, queue_id: i64, delay_ms: u32) {
     list.extend_from_slice(&queue_id.to_le_bytes());
-    list.extend_from_slice(&visible_ms.to_le_bytes());
-    list.extend_from_slice(&message_id);
+    list.extend_from_slice(&delay_ms.to_le_bytes());
     list.push(0);
 }
 
@@ -463,7 +473,7 @@ pub struct CopiesRow {
     pub group_id: Option<String>,
     pub sender_id: String,
     pub sent_ms: i64,
-    /// [`COPY_BYTES`] per copy (see [`push_copy`]).
+    /// The list (see [`new_list`], [`push_copy`]); empty when none waits any more.
     pub copies: Vec<u8>,
 }
 
@@ -471,7 +481,6 @@ pub struct CopiesRow {
 pub struct Copy {
     pub queue_id: i64,
     pub visible_ms: i64,
-    pub message_id: [u8; 16],
     pub gone: bool,
 }
 
@@ -481,25 +490,44 @@ impl CopiesRow {
         self.md5_body.clone().unwrap_or_else(|| crate::message::md5_hex(self.body.as_bytes()))
     }
 
+    fn slots(&self) -> &[u8] {
+        self.copies.get(SEED_BYTES..).unwrap_or_default()
+    }
+
     /// The copies, by their place in the list (the id is the row's plus the place).
     pub fn listed(&self) -> impl Iterator<Item = (usize, Copy)> + '_ {
-        self.copies.chunks_exact(COPY_BYTES).enumerate().map(|(i, c)| {
-            let int = |r: std::ops::Range<usize>| i64::from_le_bytes(c[r].try_into().expect("8 bytes"));
-            (
-                i,
-                Copy {
-                    queue_id: int(0..8),
-                    visible_ms: int(8..16),
-                    message_id: c[16..32].try_into().expect("16 bytes"),
-                    gone: c[32] != 0,
-                },
-            )
+        self.slots().chunks_exact(COPY_BYTES).enumerate().map(|(i, c)| {
+            let queue_id = i64::from_le_bytes(c[0..8].try_into().expect("8 bytes"));
+            let delay = u32::from_le_bytes(c[8..12].try_into().expect("4 bytes"));
+            (i, Copy { queue_id, visible_ms: self.sent_ms + delay as i64, gone: c[12] != 0 })
         })
+    }
+
+    fn waiting(&self, place: usize) -> bool {
+        self.slots().get(place * COPY_BYTES..(place + 1) * COPY_BYTES).is_some_and(|c| c[12] == 0)
+    }
+
+    fn mark_gone(&mut self, place: usize) {
+        self.copies[SEED_BYTES + place * COPY_BYTES + 12] = 1;
+    }
+
+    /// The MessageId of the copy at `place`: the MD5 of the list's seed and the place, written
+    /// as a version-4 UUID (as random-looking as the ids SendMessage gives, distinct for each
+    /// copy, the same on every read).
+    pub fn message_id(&self, place: usize) -> String {
+        use md5::Digest;
+        let mut h = md5::Md5::new();
+        h.update(self.copies.get(..SEED_BYTES).unwrap_or_default());
+        h.update((place as u64).to_le_bytes());
+        let mut b: [u8; 16] = h.finalize().into();
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        uuid::Uuid::from_bytes(b).to_string()
     }
 }
 
 pub fn insert_copies(t: &Transaction<'_>, r: &CopiesRow) -> Result<()> {
-    let refs = (r.copies.len() / COPY_BYTES) as i64;
+    let refs = (r.copies.len().saturating_sub(SEED_BYTES) / COPY_BYTES) as i64;
     t.prepare_cached(
         "INSERT INTO sqs_bodies (id, body, refs, copies, md5_body, attributes, group_id, sender_id, sent_ms) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -559,14 +587,13 @@ fn find_copy(c: &store::rusqlite::Connection, id: i64) -> Result<Option<(CopiesR
         return Ok(None); // a body shared by rows, or a list whose copies all went
     }
     let place = (id - row.id) as usize;
-    let waiting = row.copies.get(place * COPY_BYTES..(place + 1) * COPY_BYTES).is_some_and(|c| c[32] == 0);
-    Ok(waiting.then_some((row, refs, place)))
+    Ok(row.waiting(place).then_some((row, refs, place)))
 }
 
 /// Marks a listed copy gone from the list (it has a row now, or was deleted), dropping the
 /// list when none waits any more.
 fn strike(t: &Transaction<'_>, row: &mut CopiesRow, place: usize, refs: i64) -> Result<()> {
-    row.copies[place * COPY_BYTES + 32] = 1;
+    row.mark_gone(place);
     let any_waiting = row.listed().any(|(_, c)| !c.gone);
     t.prepare_cached("UPDATE sqs_bodies SET copies = ?2, refs = ?3, md5_body = ?4 WHERE id = ?1")?.execute(params![
         row.id,
@@ -590,7 +617,7 @@ fn materialize(t: &Transaction<'_>, id: i64) -> Result<bool> {
     .execute(params![
         id,
         copy.queue_id,
-        uuid::Uuid::from_bytes(copy.message_id).to_string(),
+        row.message_id(place),
         row.attributes,
         md5,
         row.group_id,
@@ -617,10 +644,9 @@ fn drop_copy(t: &Transaction<'_>, id: i64) -> Result<()> {
 /// Reads a copy still waiting in its list.
 fn read_copy(c: &store::rusqlite::Connection, id: i64) -> Result<Option<StoredMessage>> {
     let Some((row, _, place)) = find_copy(c, id)? else { return Ok(None) };
-    let Some((_, copy)) = row.listed().nth(place) else { return Ok(None) };
     Ok(Some(StoredMessage {
         id,
-        message_id: uuid::Uuid::from_bytes(copy.message_id).to_string(),
+        message_id: row.message_id(place),
         md5_body: row.md5(),
         body: row.body,
         attributes: row.attributes,

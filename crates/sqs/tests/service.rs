@@ -367,7 +367,9 @@ fn stored_lists(path: &std::path::Path) -> Vec<(i64, usize)> {
     let rows = st
         .query_map([], |r| {
             let copies: Option<Vec<u8>> = r.get(1)?;
-            let waiting = copies.unwrap_or_default().chunks_exact(33).filter(|c| c[32] == 0).count();
+            // A 16-byte seed, then 13 bytes per copy ending in its "gone" byte.
+            let copies = copies.unwrap_or_default();
+            let waiting = copies.get(16..).unwrap_or_default().chunks_exact(13).filter(|c| c[12] == 0).count();
             Ok((r.get(0)?, waiting))
         })
         .unwrap();
@@ -471,6 +473,12 @@ async fn a_message_for_many_queues_is_one_row_until_each_copy_changes() {
         let s = &s;
         async move { s.call("ReceiveMessage", input).await["Messages"][0].clone() }
     };
+    // A message sent after the restart takes an id past the list's six.
+    s.call("SendMessage", json!({"QueueUrl": url("c"), "MessageBody": "after the restart"})).await;
+    let db = store::rusqlite::Connection::open(&path).unwrap();
+    let list: i64 = db.query_row("SELECT id FROM sqs_bodies", [], |r| r.get(0)).unwrap();
+    let newest: i64 = db.query_row("SELECT MAX(id) FROM sqs_messages", [], |r| r.get(0)).unwrap();
+    assert!(newest > list + 5, "{newest} is past the copies {list}..={}", list + 5);
     let again = receive("a").await;
     assert_eq!(again["MessageId"], first_id.as_str(), "the same message after a restart");
     assert_eq!(again["Attributes"]["ApproximateReceiveCount"], "2");
@@ -485,6 +493,7 @@ async fn a_message_for_many_queues_is_one_row_until_each_copy_changes() {
     assert_eq!(stored_lists(&path), vec![(5, 4)], "a deleted row releases its reference");
     s.call("PurgeQueue", json!({"QueueUrl": url("c")})).await;
     assert_eq!(stored_lists(&path), vec![(4, 3)], "a purged copy leaves the list unreceived");
+    assert_eq!(store_rows(&path), 1, "the purge took the message sent after the restart too");
 
     clock.advance_ms(60_000);
     s.svc.clock_moved().await;

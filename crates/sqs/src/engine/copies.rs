@@ -110,9 +110,9 @@ impl Sqs {
         }
         // Consecutive ids: the first is the row's.
         let first = self.next_message_ids(accepted.len());
-        let mut copies = Vec::with_capacity(accepted.len() * persist::COPY_BYTES);
+        let mut copies = persist::new_list(*uuid::Uuid::new_v4().as_bytes(), accepted.len());
         for (i, (q, visible_ms)) in accepted.into_iter().enumerate() {
-            persist::push_copy(&mut copies, q.id, visible_ms, *uuid::Uuid::new_v4().as_bytes());
+            persist::push_copy(&mut copies, q.id, (visible_ms - now) as u32);
             apply.arrivals.push((q, first + i as i64));
             apply.visible_ms.push(visible_ms);
         }
