@@ -324,15 +324,16 @@ pub fn receive(
     receive_count: i64,
     receipt: i64,
 ) -> Result<Option<StoredMessage>> {
-    let update = |t: &Transaction<'_>| -> Result<usize> {
-        Ok(t.prepare_cached(
+    let updated = t
+        .prepare_cached(
             "UPDATE sqs_messages SET visible_ms = ?2, received_ms = ?3, receive_count = ?4, receipt = ?5, \
              first_receive_ms = COALESCE(first_receive_ms, ?3) WHERE id = ?1",
         )?
-        .execute(params![id, visible_ms, now_ms, receive_count, receipt])?)
-    };
-    if update(t)? == 0 && materialize(t, id)? {
-        update(t)?;
+        .execute(params![id, visible_ms, now_ms, receive_count, receipt])?;
+    if updated == 0 {
+        // A copy's first receive: its row is written as received.
+        let receive = Receive { now_ms, visible_ms, receive_count, receipt };
+        return materialize(t, id, Some(receive));
     }
     read(t, id)
 }
@@ -376,7 +377,7 @@ pub fn set_visible_at(t: &Transaction<'_>, id: i64, visible_ms: i64) -> Result<(
         Ok(t.prepare_cached("UPDATE sqs_messages SET visible_ms = ?2 WHERE id = ?1")?
             .execute(params![id, visible_ms])?)
     };
-    if update(t)? == 0 && materialize(t, id)? {
+    if update(t)? == 0 && materialize(t, id, None)?.is_some() {
         update(t)?;
     }
     Ok(())
@@ -410,7 +411,7 @@ pub fn move_message(
     let update = |t: &Transaction<'_>| -> Result<usize> {
         Ok(t.prepare_cached(sql)?.execute(params![id, new_id, queue_id, visible_ms, dlq_source_arn])?)
     };
-    if update(t)? == 0 && materialize(t, id)? {
+    if update(t)? == 0 && materialize(t, id, None)?.is_some() {
         update(t)?;
     }
     Ok(())
@@ -604,31 +605,63 @@ fn strike(t: &Transaction<'_>, row: &mut CopiesRow, place: usize, refs: i64) -> 
     Ok(())
 }
 
-/// Gives a waiting copy a row of its own in `sqs_messages` (referencing the list's body), as
-/// it was sent. False if `id` is not a waiting copy.
-fn materialize(t: &Transaction<'_>, id: i64) -> Result<bool> {
-    let Some((mut row, refs, place)) = find_copy(t, id)? else { return Ok(false) };
-    let Some((_, copy)) = row.listed().nth(place) else { return Ok(false) };
+/// What a receive records.
+struct Receive {
+    now_ms: i64,
+    visible_ms: i64,
+    receive_count: i64,
+    receipt: i64,
+}
+
+/// Gives a waiting copy a row of its own in `sqs_messages` (referencing the list's body), as it
+/// was sent or, for its first receive, as received; returns it as stored. None if `id` is not a
+/// waiting copy.
+fn materialize(t: &Transaction<'_>, id: i64, received: Option<Receive>) -> Result<Option<StoredMessage>> {
+    let Some((mut row, refs, place)) = find_copy(t, id)? else { return Ok(None) };
+    let Some((_, copy)) = row.listed().nth(place) else { return Ok(None) };
     let md5 = row.md5();
+    let message_id = row.message_id(place);
+    let (visible_ms, received_ms, receive_count, receipt, first_receive_ms) = match &received {
+        Some(r) => (r.visible_ms, r.now_ms, r.receive_count, r.receipt, Some(r.now_ms)),
+        None => (copy.visible_ms, 0, 0, 0, None),
+    };
     t.prepare_cached(
         "INSERT INTO sqs_messages (id, queue_id, message_id, body, attributes, md5_body, group_id, sender_id, \
-         sent_ms, visible_ms, body_ref) VALUES (?1, ?2, ?3, '', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         sent_ms, visible_ms, body_ref, received_ms, receive_count, receipt, first_receive_ms) \
+         VALUES (?1, ?2, ?3, '', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         id,
         copy.queue_id,
-        row.message_id(place),
+        message_id,
         row.attributes,
         md5,
         row.group_id,
         row.sender_id,
         row.sent_ms,
-        copy.visible_ms,
-        row.id
+        visible_ms,
+        row.id,
+        received_ms,
+        receive_count,
+        receipt,
+        first_receive_ms
     ])?;
-    row.md5_body = Some(md5);
+    row.md5_body = Some(md5.clone());
     strike(t, &mut row, place, refs)?;
-    Ok(true)
+    Ok(Some(StoredMessage {
+        id,
+        message_id,
+        body: row.body,
+        attributes: row.attributes,
+        trace_header: None,
+        md5_body: md5,
+        group_id: row.group_id,
+        dedup_id: None,
+        sender_id: row.sender_id,
+        sent_ms: row.sent_ms,
+        first_receive_ms,
+        dlq_source_arn: None,
+    }))
 }
 
 /// Deletes a copy still waiting in its list (its body goes with the last reference).

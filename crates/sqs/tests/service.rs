@@ -458,6 +458,8 @@ async fn a_message_for_many_queues_is_one_row_until_each_copy_changes() {
         assert_eq!(m["Attributes"]["SenderId"], "000000000000");
         assert_eq!(m["Attributes"]["MessageGroupId"], "tenant-1");
         assert_eq!(m["Attributes"]["SentTimestamp"], "1700000000000");
+        assert_eq!(m["Attributes"]["ApproximateReceiveCount"], "1");
+        assert_eq!(m["Attributes"]["ApproximateFirstReceiveTimestamp"], "1700000000000");
         first_id = m["MessageId"].as_str().unwrap().to_string();
         assert_eq!(first_id.len(), 36);
         assert_eq!(stored_lists(&path), vec![(6, 5)], "the received copy left the list");
@@ -482,6 +484,7 @@ async fn a_message_for_many_queues_is_one_row_until_each_copy_changes() {
     let again = receive("a").await;
     assert_eq!(again["MessageId"], first_id.as_str(), "the same message after a restart");
     assert_eq!(again["Attributes"]["ApproximateReceiveCount"], "2");
+    assert_eq!(again["Attributes"]["ApproximateFirstReceiveTimestamp"], "1700000000000", "kept from the first");
     let b = receive("b").await;
     assert_eq!(b["Body"], text.as_str());
     assert_eq!(b["MD5OfBody"], md5_of(&text), "the MD5 the first receive stored");
