@@ -140,6 +140,22 @@ impl<'a> Tree<'a> {
         out
     }
 
+    /// The first segments of the keys under `path` (`A` and `B` for `path.A.1`, `path.B`),
+    /// each once; every key's for the empty path.
+    fn children(&self, path: &str) -> Vec<&'a str> {
+        let prefix = if path.is_empty() { String::new() } else { format!("{path}.") };
+        let mut out: Vec<&'a str> = Vec::new();
+        let from = (std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded);
+        for (k, _) in self.map.range::<str, _>(from).take_while(|(k, _)| k.starts_with(&prefix)) {
+            let k: &'a str = k;
+            let seg = k[prefix.len()..].split('.').next().unwrap_or("");
+            if !out.contains(&seg) {
+                out.push(seg);
+            }
+        }
+        out
+    }
+
     /// Whether any key is `prefix` or starts with `prefix.`.
     fn has(&self, prefix: &str) -> bool {
         if self.map.contains_key(prefix) {
@@ -191,9 +207,18 @@ impl Decoder<'_, '_> {
         let Some(members) = shape["members"].as_object() else {
             return Ok(if self.tree.has(path) || path.is_empty() { Some(Value::Object(Map::new())) } else { None });
         };
+        // Only members whose names (or, for a flattened list, its items' name) appear under the
+        // path are looked for: most optional members are absent, and looking for each under all
+        // the names the layouts allow was most of the decoding's work.
+        let children = self.tree.children(path);
         let mut out = Map::new();
         for (name, spec) in members {
             let target = spec["shape"].as_str().unwrap_or("String");
+            let item_name = self.model.shape(target)["member"]["locationName"].as_str();
+            let present = |n: Option<&str>| n.is_some_and(|n| children.contains(&n));
+            if !present(Some(name)) && !present(spec["locationName"].as_str()) && !present(item_name) {
+                continue;
+            }
             let mut names = Vec::with_capacity(2);
             if let Some(l) = spec["locationName"].as_str() {
                 names.push(l);
