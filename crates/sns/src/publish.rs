@@ -15,7 +15,7 @@ use crate::subscription::Subscription;
 use crate::topic::Topic;
 use crate::Sns;
 use serde_json::{json, Value};
-use sqs::enqueue::{CopiesApply, CopiesRequest, CopiesWrite, EnqueueApply, EnqueueRequest, EnqueueWrite};
+use sqs::enqueue::{CopiesRequest, EnqueueApply, EnqueueRequest, EnqueueWrite};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -332,7 +332,9 @@ impl Sns {
         let mut dead: Vec<QueueShare> = Vec::new();
         // Raw deliveries of a standard topic into standard queues: one stored row per message
         // for all its queues (SQS makes each queue's row when it first receives the copy).
-        let mut copies: Vec<(CopiesWrite, CopiesApply)> = Vec::new();
+        let mut copies: Vec<(CopiesRequest, Vec<Arc<sqs::Queue>>)> = Vec::new();
+        // For each of those: the message, and each queue's subscription's dead-letter queue.
+        let mut copies_of: Vec<(&Published, Vec<Option<String>>)> = Vec::new();
         let mut queues = QueueCache::default();
         for p in entries {
             let mut sigs = Vec::new();
@@ -439,28 +441,38 @@ impl Sns {
                     }
                 }
             }
-            if let (Some(sqs), false) = (&sqs, copy_to.is_empty()) {
-                let text = p.text_for("sqs");
-                let targets: Vec<Arc<sqs::Queue>> = copy_to.iter().map(|(q, _)| q.clone()).collect();
+            if !copy_to.is_empty() {
                 let request = CopiesRequest {
-                    body: text.to_string(),
+                    body: p.text_for("sqs").to_string(),
                     attributes: p.attributes.clone(),
                     group_id: p.group_id.clone(),
                     sender_id: SNS_SENDER_ID.to_string(),
                 };
-                let (results, write, apply) = sqs.prepare_copies(&targets, request);
-                for ((q, dlq), r) in copy_to.into_iter().zip(results) {
-                    if let Err(e) = r {
-                        refused(&mut dead, &q.arn, dlq, &e.to_string(), raw_request(p, text));
-                    }
-                }
-                copies.push((write, apply));
+                let (targets, dlqs) = copy_to.into_iter().unzip();
+                copies.push((request, targets));
+                copies_of.push((p, dlqs));
             }
         }
+        // Every message's copies at once: each queue's lock is taken once for the whole call.
+        let copies = match (&sqs, copies.is_empty()) {
+            (Some(sqs), false) => {
+                let queues: Vec<Vec<Arc<sqs::Queue>>> = copies.iter().map(|(_, q)| q.clone()).collect();
+                let (results, write, apply) = sqs.prepare_copies(copies);
+                for (((p, dlqs), targets), results) in copies_of.into_iter().zip(queues).zip(results) {
+                    for ((q, dlq), r) in targets.iter().zip(dlqs).zip(results) {
+                        if let Err(e) = r {
+                            refused(&mut dead, &q.arn, dlq, &e.to_string(), raw_request(p, p.text_for("sqs")));
+                        }
+                    }
+                }
+                Some((write, apply))
+            }
+            _ => None,
+        };
         // Each queue's messages, validated and numbered under its lock (nothing stored yet).
         let mut writes: Vec<EnqueueWrite> = Vec::new();
         let mut applies: Vec<EnqueueApply> = Vec::new();
-        let (copy_writes, copy_applies): (Vec<CopiesWrite>, Vec<CopiesApply>) = copies.into_iter().unzip();
+        let (copy_write, copy_apply) = copies.unzip();
         if let Some(sqs) = sqs {
             for QueueShare { arn, requests, dlq } in shares {
                 // A copy of the requests is kept only when a subscription has a dead-letter queue
@@ -524,7 +536,9 @@ impl Sns {
                     persist::insert_archive(t, archive)?;
                 }
                 EnqueueWrite::persist_all(t, &writes)?;
-                CopiesWrite::persist_all(t, &copy_writes)?;
+                if let Some(w) = &copy_write {
+                    w.persist(t)?;
+                }
                 for d in deliveries.iter() {
                     persist::insert_delivery(t, d)?;
                 }
@@ -537,7 +551,7 @@ impl Sns {
                 for a in applies {
                     a.apply(ok);
                 }
-                for a in copy_applies {
+                if let Some(a) = copy_apply {
                     a.apply(ok);
                 }
                 if ok {

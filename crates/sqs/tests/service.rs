@@ -426,8 +426,8 @@ async fn a_message_for_many_queues_is_one_row_until_each_copy_changes() {
             group_id: Some("tenant-1".into()),
             sender_id: "000000000000".into(),
         };
-        let (results, write, apply) = sqs.prepare_copies(&queues, request);
-        for (name, r) in names.iter().zip(&results) {
+        let (results, write, apply) = sqs.prepare_copies(vec![(request, queues)]);
+        for (name, r) in names.iter().zip(&results[0]) {
             match *name {
                 "small" => assert_eq!(
                     r.as_ref().unwrap_err().to_string(),
@@ -437,10 +437,7 @@ async fn a_message_for_many_queues_is_one_row_until_each_copy_changes() {
                 _ => assert!(r.is_ok(), "{name}: {r:?}"),
             }
         }
-        store
-            .submit_with_hook(move |t| sqs::enqueue::CopiesWrite::persist_all(t, &[write]), move |ok| apply.apply(ok))
-            .await
-            .unwrap();
+        store.submit_with_hook(move |t| write.persist(t), move |ok| apply.apply(ok)).await.unwrap();
         assert_eq!(stored_lists(&path), vec![(6, 6)], "one row for six copies");
         assert_eq!(store_rows(&path), 0);
 

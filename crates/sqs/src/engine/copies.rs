@@ -27,108 +27,140 @@ pub struct CopiesRequest {
     pub sender_id: String,
 }
 
-/// The store side of [`Sqs::prepare_copies`]: one row.
+/// The store side of [`Sqs::prepare_copies`]: a row per message.
 pub struct CopiesWrite {
-    row: Option<CopiesRow>,
+    rows: Vec<CopiesRow>,
 }
 
-/// The in-memory side of [`Sqs::prepare_copies`].
+/// A queue's new copies: (id, visible from).
+type Arrivals = (Arc<Queue>, Vec<(i64, i64)>);
+
+/// The in-memory side of [`Sqs::prepare_copies`]: each queue's new copies.
 pub struct CopiesApply {
-    arrivals: Vec<(Arc<Queue>, i64)>,
     sent_ms: i64,
-    visible_ms: Vec<i64>,
+    arrivals: Vec<Arrivals>,
 }
 
 impl CopiesWrite {
-    /// Stores several messages' copies (inside the caller's transaction).
-    pub fn persist_all(t: &store::rusqlite::Transaction<'_>, writes: &[CopiesWrite]) -> store::Result<()> {
-        for w in writes {
-            if let Some(row) = &w.row {
-                persist::insert_copies(t, row)?;
-            }
+    /// Stores the messages' rows (inside the caller's transaction).
+    pub fn persist(&self, t: &store::rusqlite::Transaction<'_>) -> store::Result<()> {
+        for row in &self.rows {
+            persist::insert_copies(t, row)?;
         }
         Ok(())
     }
 }
 
 impl CopiesApply {
-    /// After the commit: makes the copies receivable and wakes their queues' long polls. A
-    /// failed commit leaves nothing to undo (no de-duplication ids on standard queues).
+    /// After the commit: makes the copies receivable and wakes their queues' long polls, taking
+    /// each queue's lock once. A failed commit leaves nothing to undo (no de-duplication ids on
+    /// standard queues).
     pub fn apply(self, committed: bool) {
         if !committed {
             return;
         }
-        for (i, (q, id)) in self.arrivals.iter().enumerate() {
-            q.state.lock().index.insert(*id, Entry::fresh(self.sent_ms, self.visible_ms[i], None), self.sent_ms);
-        }
-        for (i, (q, _)) in self.arrivals.iter().enumerate() {
-            // Once per queue, however many copies it got.
-            if !self.arrivals[..i].iter().any(|(p, _)| Arc::ptr_eq(p, q)) {
-                q.notify.notify_waiters();
+        for (q, copies) in &self.arrivals {
+            {
+                let mut st = q.state.lock();
+                for (id, visible_ms) in copies {
+                    st.index.insert(*id, Entry::fresh(self.sent_ms, *visible_ms, None), self.sent_ms);
+                }
             }
+            q.notify.notify_waiters();
         }
     }
 }
 
+/// What a copy needs of its queue, read once per call under the queue's lock.
+struct Target {
+    queue: Arc<Queue>,
+    refusal: Option<SqsError>,
+    maximum_message_size: i64,
+    delay_ms: i64,
+}
+
 impl Sqs {
-    /// Validates a message against each of `queues` (standard queues) and numbers a copy for
-    /// each that accepts it, storing nothing: the caller stores the [`CopiesWrite`] in its own
-    /// transaction and applies the [`CopiesApply`] after the commit. Returns, per queue, `Ok`
-    /// or the error SendMessage would have given (a deleted queue answers QueueDoesNotExist).
+    /// Validates each message against each of its queues (standard queues) and numbers a copy
+    /// for each queue that accepts it, storing nothing: the caller stores the [`CopiesWrite`] in
+    /// its own transaction and applies the [`CopiesApply`] after the commit. Each queue's lock
+    /// is taken once, however many messages go to it. Returns, per message and queue, `Ok` or
+    /// the error SendMessage would have given (a deleted queue answers QueueDoesNotExist).
     pub fn prepare_copies(
         &self,
-        queues: &[Arc<Queue>],
-        request: CopiesRequest,
-    ) -> (Vec<SqsResult<()>>, CopiesWrite, CopiesApply) {
+        messages: Vec<(CopiesRequest, Vec<Arc<Queue>>)>,
+    ) -> (Vec<Vec<SqsResult<()>>>, CopiesWrite, CopiesApply) {
         let now = self.now_ms();
-        let common = check(&request);
-        let size = message::message_size(&request.body, &request.attributes) as i64;
-        let mut results = Vec::with_capacity(queues.len());
-        let mut accepted: Vec<(Arc<Queue>, i64)> = Vec::with_capacity(queues.len());
-        for q in queues {
-            let st = q.state.lock();
-            let r = if st.deleted {
-                Err(SqsError::queue_does_not_exist())
-            } else if q.fifo {
-                Err(SqsError::missing_parameter("MessageGroupId"))
-            } else if let Err(e) = &common {
-                Err(e.clone())
-            } else if size > st.attrs.maximum_message_size {
-                Err(SqsError::invalid_parameter_value(format!(
-                    "One or more parameters are invalid. Reason: Message must be shorter than {} bytes.",
-                    st.attrs.maximum_message_size
-                )))
-            } else {
-                accepted.push((q.clone(), now + st.attrs.delay_seconds * 1000));
-                Ok(())
-            };
-            results.push(r);
+        let mut targets: Vec<Target> = Vec::new();
+        let mut arrivals: Vec<Vec<(i64, i64)>> = Vec::new();
+        let mut results = Vec::with_capacity(messages.len());
+        let mut rows = Vec::with_capacity(messages.len());
+        for (request, queues) in messages {
+            let common = check(&request);
+            let size = message::message_size(&request.body, &request.attributes) as i64;
+            let mut accepted: Vec<(usize, i64)> = Vec::with_capacity(queues.len());
+            let mut outcome = Vec::with_capacity(queues.len());
+            for q in queues {
+                let t = match targets.iter().position(|t| Arc::ptr_eq(&t.queue, &q)) {
+                    Some(t) => t,
+                    None => {
+                        let st = q.state.lock();
+                        let refusal = if st.deleted {
+                            Some(SqsError::queue_does_not_exist())
+                        } else if q.fifo {
+                            Some(SqsError::missing_parameter("MessageGroupId"))
+                        } else {
+                            None
+                        };
+                        let (maximum_message_size, delay_ms) =
+                            (st.attrs.maximum_message_size, st.attrs.delay_seconds * 1000);
+                        drop(st);
+                        targets.push(Target { queue: q, refusal, maximum_message_size, delay_ms });
+                        arrivals.push(Vec::new());
+                        targets.len() - 1
+                    }
+                };
+                let target = &targets[t];
+                let r = if let Some(e) = &target.refusal {
+                    Err(e.clone())
+                } else if let Err(e) = &common {
+                    Err(e.clone())
+                } else if size > target.maximum_message_size {
+                    Err(SqsError::invalid_parameter_value(format!(
+                        "One or more parameters are invalid. Reason: Message must be shorter than {} bytes.",
+                        target.maximum_message_size
+                    )))
+                } else {
+                    accepted.push((t, target.delay_ms));
+                    Ok(())
+                };
+                outcome.push(r);
+            }
+            results.push(outcome);
+            if accepted.is_empty() {
+                continue;
+            }
+            // Consecutive ids: the first is the row's.
+            let first = self.next_message_ids(accepted.len());
+            let mut copies = persist::new_list(*uuid::Uuid::new_v4().as_bytes(), accepted.len());
+            for (i, (t, delay_ms)) in accepted.into_iter().enumerate() {
+                persist::push_copy(&mut copies, targets[t].queue.id, delay_ms as u32);
+                arrivals[t].push((first + i as i64, now + delay_ms));
+            }
+            rows.push(CopiesRow {
+                id: first,
+                // Computed when a copy is first received (no caller of a fan-out needs it before).
+                md5_body: None,
+                attributes: (!request.attributes.is_empty())
+                    .then(|| message::attributes_to_json(&request.attributes).to_string()),
+                body: request.body,
+                group_id: request.group_id,
+                sender_id: request.sender_id,
+                sent_ms: now,
+                copies,
+            });
         }
-        let mut apply = CopiesApply { arrivals: Vec::new(), sent_ms: now, visible_ms: Vec::new() };
-        if accepted.is_empty() {
-            return (results, CopiesWrite { row: None }, apply);
-        }
-        // Consecutive ids: the first is the row's.
-        let first = self.next_message_ids(accepted.len());
-        let mut copies = persist::new_list(*uuid::Uuid::new_v4().as_bytes(), accepted.len());
-        for (i, (q, visible_ms)) in accepted.into_iter().enumerate() {
-            persist::push_copy(&mut copies, q.id, (visible_ms - now) as u32);
-            apply.arrivals.push((q, first + i as i64));
-            apply.visible_ms.push(visible_ms);
-        }
-        let row = CopiesRow {
-            id: first,
-            // Computed when a copy is first received (no caller of a fan-out needs it before).
-            md5_body: None,
-            attributes: (!request.attributes.is_empty())
-                .then(|| message::attributes_to_json(&request.attributes).to_string()),
-            body: request.body,
-            group_id: request.group_id,
-            sender_id: request.sender_id,
-            sent_ms: now,
-            copies,
-        };
-        (results, CopiesWrite { row: Some(row) }, apply)
+        let arrivals = targets.into_iter().map(|t| t.queue).zip(arrivals).filter(|(_, a)| !a.is_empty()).collect();
+        (results, CopiesWrite { rows }, CopiesApply { sent_ms: now, arrivals })
     }
 }
 
