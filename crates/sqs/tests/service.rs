@@ -116,8 +116,30 @@ impl Svc {
 }
 
 fn open(path: Option<&std::path::Path>, clock: Arc<ManualClock>, wire: Wire) -> Svc {
-    let store = Store::open(path, Durability::Process, sqs::MIGRATIONS).unwrap();
-    Svc { svc: SqsService::new(Sqs::open(store, clock, Config::default()).unwrap()), wire }
+    let sqs = match path {
+        Some(path) => reopen(path, clock).1,
+        None => {
+            let store = Store::open(None, Durability::Process, sqs::MIGRATIONS).unwrap();
+            Sqs::open(store, clock, Config::default()).unwrap()
+        }
+    };
+    Svc { svc: SqsService::new(sqs), wire }
+}
+
+/// Opens SQS on a database file, which a store dropped just before may still be letting go of
+/// (its writer and checkpoint threads finish after the drop, and SQLite can answer "database is
+/// locked" at once meanwhile): retried for up to 10 s.
+fn reopen(path: &std::path::Path, clock: Arc<ManualClock>) -> (Store, Sqs) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let opened = Store::open(Some(path), Durability::Process, sqs::MIGRATIONS)
+            .and_then(|store| Ok((store.clone(), Sqs::open(store, clock.clone(), Config::default())?)));
+        match opened {
+            Ok(opened) => return opened,
+            Err(e) if std::time::Instant::now() >= deadline => panic!("reopening {}: {e}", path.display()),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
 }
 
 /// Message rows in the database file (read with a separate connection).
@@ -341,8 +363,7 @@ async fn a_shared_body_is_stored_once_and_released_with_its_last_message() {
     }
     assert_eq!(stored_bodies(&path), vec![(3, text.clone())], "stored once, three references");
 
-    let store = Store::open(Some(&path), Durability::Process, sqs::MIGRATIONS).unwrap();
-    let s = Svc { svc: SqsService::new(Sqs::open(store, clock, Config::default()).unwrap()), wire: Wire::Json };
+    let s = Svc { svc: SqsService::new(reopen(&path, clock).1), wire: Wire::Json };
     let url = |name: &str| format!("http://localhost:4566/000000000000/{name}");
     let mut handles = Vec::new();
     for name in ["a", "b", "c"] {
@@ -462,10 +483,8 @@ async fn a_message_for_many_queues_is_one_row_until_each_copy_changes() {
         assert_eq!(stored_lists(&path), vec![(6, 5)], "the received copy left the list");
         assert_eq!(store_rows(&path), 1, "for a row of its own");
     }
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await; // the first writer lets go
 
-    let store = Store::open(Some(&path), Durability::Process, sqs::MIGRATIONS).unwrap();
-    let sqs = Sqs::open(store, clock.clone(), Config::default()).unwrap();
+    let (_, sqs) = reopen(&path, clock.clone());
     let s = Svc { svc: SqsService::new(sqs.clone()), wire: Wire::Json };
     let receive = |name: &str| {
         let input = json!({"QueueUrl": url(name), "MessageSystemAttributeNames": ["All"]});
@@ -636,7 +655,6 @@ async fn move_tasks_survive_a_restart() {
                 .unwrap()
                 .to_string();
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await; // the first writer lets go
         let s = open(Some(&path), clock.clone(), wire);
         let listed = s.call("ListMessageMoveTasks", json!({"SourceArn": dlq_arn})).await;
         let first = &listed["Results"][0];
