@@ -220,18 +220,20 @@ fn raw_request(p: &Published, text: &str) -> EnqueueRequest {
     }
 }
 
-/// The queues of one fan-out, each looked up once by ARN.
-#[derive(Default)]
-struct QueueCache(Vec<(String, Option<Arc<sqs::Queue>>)>);
+/// Each subscription's queue and dead-letter queue, looked up once per fan-out (by the
+/// subscription's place among the topic's targets), not once per message.
+struct QueueCache(Vec<Option<QueueAndDeadLetter>>);
+
+/// A subscription's queue (None if it does not exist) and dead-letter queue ARN.
+type QueueAndDeadLetter = (Option<Arc<sqs::Queue>>, Option<String>);
 
 impl QueueCache {
-    fn get(&mut self, sqs: &sqs::Sqs, arn: &str) -> Option<Arc<sqs::Queue>> {
-        if let Some((_, q)) = self.0.iter().find(|(a, _)| a == arn) {
-            return q.clone();
-        }
-        let q = sqs.queue_by_arn(arn);
-        self.0.push((arn.to_string(), q.clone()));
-        q
+    fn new(targets: usize) -> Self {
+        QueueCache(vec![None; targets])
+    }
+
+    fn get(&mut self, sqs: &sqs::Sqs, place: usize, sub: &Subscription) -> QueueAndDeadLetter {
+        self.0[place].get_or_insert_with(|| (sqs.queue_by_arn(&sub.endpoint), sub.dead_letter_arn())).clone()
     }
 }
 
@@ -335,14 +337,14 @@ impl Sns {
         let mut copies: Vec<(CopiesRequest, Vec<Arc<sqs::Queue>>)> = Vec::new();
         // For each of those: the message, and each queue's subscription's dead-letter queue.
         let mut copies_of: Vec<(&Published, Vec<Option<String>>)> = Vec::new();
-        let mut queues = QueueCache::default();
+        let mut queues = QueueCache::new(targets.len());
         for p in entries {
             let mut sigs = Vec::new();
             let mut bodies = ParsedBodies::default();
             // The raw text every raw SQS delivery of this message shares (stored once).
             let mut raw_body: Option<sqs::enqueue::Body> = None;
             let mut copy_to: Vec<(Arc<sqs::Queue>, Option<String>)> = Vec::new();
-            for t in targets {
+            for (place, t) in targets.iter().enumerate() {
                 let sub = &t.sub;
                 let text = p.text_for(&sub.protocol);
                 if !matches(t, p, text, &mut bodies) {
@@ -350,12 +352,13 @@ impl Sns {
                 }
                 match sub.protocol.as_str() {
                     "sqs" if t.raw && !topic.fifo && sqs.is_some() && !sub.endpoint.ends_with(".fifo") => {
-                        match sqs.as_ref().and_then(|sqs| queues.get(sqs, &sub.endpoint)) {
-                            Some(q) => copy_to.push((q, sub.dead_letter_arn())),
-                            None => refused(
+                        let Some(sqs) = &sqs else { continue };
+                        match queues.get(sqs, place, sub) {
+                            (Some(q), dlq) => copy_to.push((q, dlq)),
+                            (None, dlq) => refused(
                                 &mut dead,
                                 &sub.endpoint,
-                                sub.dead_letter_arn(),
+                                dlq,
                                 "AWS.SimpleQueueService.NonExistentQueue",
                                 raw_request(p, text),
                             ),
