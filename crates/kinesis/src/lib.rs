@@ -264,16 +264,13 @@ impl Kinesis {
     }
 
     /// The channel deliveries recorded, oldest first (optionally of one channel, by name or
-    /// ARN); `clear` forgets them after.
+    /// ARN); `clear` forgets the ones returned.
     pub fn channel_deliveries(&self, channel: Option<&str>, clear: bool) -> Vec<serde_json::Value> {
+        let of_channel = |d: &serde_json::Value| channel.is_none_or(|c| d["ChannelName"] == c || d["ChannelARN"] == c);
         let mut list = self.inner.deliveries.lock();
-        let out = list
-            .iter()
-            .filter(|d| channel.is_none_or(|c| d["ChannelName"] == c || d["ChannelARN"] == c))
-            .cloned()
-            .collect();
+        let out = list.iter().filter(|d| of_channel(d)).cloned().collect();
         if clear {
-            list.clear();
+            list.retain(|d| !of_channel(d));
         }
         out
     }
