@@ -6,7 +6,8 @@
 //! `kq-<id>-dlq` takes what was received MaxReceiveCount times (SQS's redrive). Receipt
 //! handles, visibility timeouts, long polling and the dead-letter path are SQS's; a record the
 //! stream no longer keeps is dropped when it comes up. Records are enqueued in the put's own
-//! store transaction: when PutRecord(s) answers, every queue of the stream holds them.
+//! store transaction, as SQS copies (one stored row per record for all the stream's queues):
+//! when PutRecord(s) answers, every queue of the stream holds them.
 
 use crate::attachment::{Attached, Attachment};
 use crate::error::{KinesisError, KinesisResult};

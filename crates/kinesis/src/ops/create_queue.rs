@@ -103,17 +103,10 @@ async fn backlog(k: &Kinesis, q: &StreamQueue, tips: &[(u32, u64)], at_ms: u64) 
             })
             .collect();
         for part in refs.chunks(1000) {
-            let (writes, applies) = ops::put_records::enqueue_refs(k, &[q.sqs_arn(false)], part, &q.account);
-            k.store()
-                .submit_with_hook(
-                    move |t| sqs::enqueue::EnqueueWrite::persist_all(t, &writes),
-                    move |ok| {
-                        for a in applies {
-                            a.apply(ok);
-                        }
-                    },
-                )
-                .await?;
+            let Some((write, apply)) = ops::put_records::enqueue_refs(k, &[q.sqs_arn(false)], part, &q.account) else {
+                break;
+            };
+            k.store().submit_with_hook(move |t| write.persist(t), move |ok| apply.apply(ok)).await?;
         }
     }
     Ok(())

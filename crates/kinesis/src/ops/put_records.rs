@@ -15,7 +15,7 @@ use aws_protocol::RequestContext;
 use base64::Engine;
 use serde_json::{json, Value};
 use service::input::str_opt;
-use sqs::enqueue::{EnqueueApply, EnqueueRequest, EnqueueWrite};
+use sqs::enqueue::{CopiesApply, CopiesRequest, CopiesWrite};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -158,8 +158,8 @@ pub(crate) async fn put(
         let encryption = s.encryption_type();
         // The stream's queues (usually none) take every stored record, in the same transaction.
         let targets = k.queue_targets(stream_id);
-        let (writes, applies) = if targets.is_empty() {
-            (Vec::new(), Vec::new())
+        let copies = if targets.is_empty() {
+            None
         } else {
             let refs: Vec<RecordRef> = placed
                 .iter()
@@ -168,14 +168,18 @@ pub(crate) async fn put(
                 .collect();
             enqueue_refs(k, &targets, &refs, &s.account)
         };
+        let (write, apply) = copies.unzip();
         let pending = (!chunks.is_empty()).then(|| {
             k.store().submit_with_hook(
                 move |t| {
                     persist::insert_chunks(t, stream_id, arrival, &chunks)?;
-                    EnqueueWrite::persist_all(t, &writes)
+                    match &write {
+                        Some(w) => w.persist(t),
+                        None => Ok(()),
+                    }
                 },
                 move |ok| {
-                    for a in applies {
+                    if let Some(a) = apply {
                         a.apply(ok);
                     }
                 },
@@ -190,40 +194,44 @@ pub(crate) async fn put(
     Ok((placed, encryption))
 }
 
-/// Prepares one SQS message per record for each of `targets` (a stream's queues): the stores
-/// to run in the caller's transaction and what to apply after its commit.
+/// Prepares each record's message for all of `targets` (a stream's queues) as SQS copies: one
+/// stored row per record however many queues the stream has. Answers what to store in the
+/// caller's transaction and what to apply after its commit (None: nothing to enqueue).
 pub(crate) fn enqueue_refs(
     k: &Kinesis,
     targets: &[String],
     refs: &[RecordRef],
     account: &str,
-) -> (Vec<EnqueueWrite>, Vec<EnqueueApply>) {
-    let (mut writes, mut applies) = (Vec::new(), Vec::new());
-    let Some(sqs) = k.sqs() else { return (writes, applies) };
+) -> Option<(CopiesWrite, CopiesApply)> {
+    let sqs = k.sqs()?;
     if refs.is_empty() {
-        return (writes, applies);
+        return None;
     }
-    for arn in targets {
-        let Some(q) = sqs.queue_by_arn(arn) else {
-            tracing::warn!("kinesis: the SQS queue {arn} of a stream queue is gone");
-            continue;
-        };
-        let requests = refs
-            .iter()
-            .map(|r| {
-                Ok(EnqueueRequest { body: r.encode().into(), sender_id: account.to_string(), ..Default::default() })
-            })
-            .collect();
-        match sqs.prepare_enqueue(&q, requests) {
-            Ok(prepared) => {
-                let (_, write, apply) = prepared.into_parts();
-                writes.push(write);
-                applies.push(apply);
+    let queues: Vec<_> = targets
+        .iter()
+        .filter_map(|arn| {
+            let q = sqs.queue_by_arn(arn);
+            if q.is_none() {
+                tracing::warn!("kinesis: the SQS queue {arn} of a stream queue is gone");
             }
-            Err(e) => tracing::warn!("kinesis: enqueueing into {arn}: {e}"),
-        }
+            q
+        })
+        .collect();
+    if queues.is_empty() {
+        return None;
     }
-    (writes, applies)
+    let messages = refs
+        .iter()
+        .map(|r| {
+            let request = CopiesRequest { body: r.encode(), sender_id: account.to_string(), ..Default::default() };
+            (request, queues.clone())
+        })
+        .collect();
+    let (results, write, apply) = sqs.prepare_copies(messages);
+    if let Some(e) = results.iter().flatten().find_map(|r| r.as_ref().err()) {
+        tracing::warn!("kinesis: enqueueing a record's place: {e}");
+    }
+    Some((write, apply))
 }
 
 pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {
