@@ -8,8 +8,8 @@
 //!    exactly when, and only if, the transaction that stores them commits.
 //!
 //! [`Sqs::enqueue`](crate::Sqs::enqueue) is the one-call form for callers without a
-//! transaction of their own. [`Sqs::prepare_copies`](crate::Sqs::prepare_copies) puts one
-//! message into many standard queues in the same three steps, stored as one row.
+//! transaction of their own. [`Sqs::prepare_copies`](crate::Sqs::prepare_copies) puts messages
+//! each into many standard queues in the same three steps, one stored row per message.
 
 pub use crate::body::Body;
 pub use crate::engine::{

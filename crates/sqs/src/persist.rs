@@ -373,12 +373,14 @@ pub fn read(t: &store::rusqlite::Connection, id: i64) -> Result<Option<StoredMes
 }
 
 pub fn set_visible_at(t: &Transaction<'_>, id: i64, visible_ms: i64) -> Result<()> {
-    let update = |t: &Transaction<'_>| -> Result<usize> {
-        Ok(t.prepare_cached("UPDATE sqs_messages SET visible_ms = ?2 WHERE id = ?1")?
-            .execute(params![id, visible_ms])?)
-    };
-    if update(t)? == 0 && materialize(t, id, None)?.is_some() {
-        update(t)?;
+    update_row(t, id, "UPDATE sqs_messages SET visible_ms = ?2 WHERE id = ?1", params![id, visible_ms])
+}
+
+/// Runs an UPDATE of message `id`'s row; a copy still waiting in its list gets its row first.
+fn update_row(t: &Transaction<'_>, id: i64, sql: &str, params: &[&dyn store::rusqlite::ToSql]) -> Result<()> {
+    let mut st = t.prepare_cached(sql)?;
+    if st.execute(params)? == 0 && materialize(t, id, None)?.is_some() {
+        st.execute(params)?;
     }
     Ok(())
 }
@@ -408,13 +410,7 @@ pub fn move_message(
         "UPDATE sqs_messages SET id = ?2, queue_id = ?3, visible_ms = ?4, dlq_source_arn = ?5, receive_count = 0, \
          received_ms = 0, first_receive_ms = NULL, receipt = 0 WHERE id = ?1"
     };
-    let update = |t: &Transaction<'_>| -> Result<usize> {
-        Ok(t.prepare_cached(sql)?.execute(params![id, new_id, queue_id, visible_ms, dlq_source_arn])?)
-    };
-    if update(t)? == 0 && materialize(t, id, None)?.is_some() {
-        update(t)?;
-    }
-    Ok(())
+    update_row(t, id, sql, params![id, new_id, queue_id, visible_ms, dlq_source_arn])
 }
 
 /// The queue each message was redriven from (for move tasks without a destination).
@@ -512,6 +508,30 @@ impl CopiesRow {
         self.copies[SEED_BYTES + place * COPY_BYTES + 12] = 1;
     }
 
+    /// A copy of this message as stored (its MessageId and MD5 as the caller computed them).
+    fn into_stored(
+        self,
+        id: i64,
+        message_id: String,
+        md5_body: String,
+        first_receive_ms: Option<i64>,
+    ) -> StoredMessage {
+        StoredMessage {
+            id,
+            message_id,
+            body: self.body,
+            attributes: self.attributes,
+            trace_header: None,
+            md5_body,
+            group_id: self.group_id,
+            dedup_id: None,
+            sender_id: self.sender_id,
+            sent_ms: self.sent_ms,
+            first_receive_ms,
+            dlq_source_arn: None,
+        }
+    }
+
     /// The MessageId of the copy at `place`: the MD5 of the list's seed and the place, written
     /// as a version-4 UUID (as random-looking as the ids SendMessage gives, distinct for each
     /// copy, the same on every read).
@@ -554,8 +574,8 @@ fn copies_row(r: &store::rusqlite::Row<'_>) -> store::rusqlite::Result<(CopiesRo
         CopiesRow {
             id: r.get(0)?,
             body: r.get(1)?,
+            // Every column but the body is NULL in a body shared by rows (no list).
             md5_body: r.get(2)?,
-            // NULL in a body shared by rows (no list).
             attributes: r.get(3)?,
             group_id: r.get(4)?,
             sender_id: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
@@ -648,20 +668,7 @@ fn materialize(t: &Transaction<'_>, id: i64, received: Option<Receive>) -> Resul
     ])?;
     row.md5_body = Some(md5.clone());
     strike(t, &mut row, place, refs)?;
-    Ok(Some(StoredMessage {
-        id,
-        message_id,
-        body: row.body,
-        attributes: row.attributes,
-        trace_header: None,
-        md5_body: md5,
-        group_id: row.group_id,
-        dedup_id: None,
-        sender_id: row.sender_id,
-        sent_ms: row.sent_ms,
-        first_receive_ms,
-        dlq_source_arn: None,
-    }))
+    Ok(Some(row.into_stored(id, message_id, md5, first_receive_ms)))
 }
 
 /// Deletes a copy still waiting in its list (its body goes with the last reference).
@@ -677,20 +684,8 @@ fn drop_copy(t: &Transaction<'_>, id: i64) -> Result<()> {
 /// Reads a copy still waiting in its list.
 fn read_copy(c: &store::rusqlite::Connection, id: i64) -> Result<Option<StoredMessage>> {
     let Some((row, _, place)) = find_copy(c, id)? else { return Ok(None) };
-    Ok(Some(StoredMessage {
-        id,
-        message_id: row.message_id(place),
-        md5_body: row.md5(),
-        body: row.body,
-        attributes: row.attributes,
-        trace_header: None,
-        group_id: row.group_id,
-        dedup_id: None,
-        sender_id: row.sender_id,
-        sent_ms: row.sent_ms,
-        first_receive_ms: None,
-        dlq_source_arn: None,
-    }))
+    let (message_id, md5) = (row.message_id(place), row.md5());
+    Ok(Some(row.into_stored(id, message_id, md5, None)))
 }
 
 /// A FIFO de-duplication id remembered for its window.

@@ -1,13 +1,15 @@
 //! One message put into many standard queues at once (an SNS publish fanned out with raw
-//! delivery): stored as one row — the body, what its copies share, and a list of the copies
-//! (queue, id, visibility, MessageId) — instead of a row per queue. A copy gets a row of its own
-//! in `sqs_messages` only when something first changes it (a receive, a move); until then the
-//! store's verbs find it in the list (see [`crate::persist`]). The copies' ids are consecutive
-//! and the first is the row's id, so a copy is found by its id alone.
+//! delivery, a Kinesis record for a stream's queues): stored as one row — the body, what its
+//! copies share, and a list of the copies (a seed their MessageIds derive from, then each
+//! copy's queue, delay and whether it is gone) — instead of a row per queue. A copy gets a row
+//! of its own in `sqs_messages` only when something first changes it (a receive, a move); until
+//! then the store's verbs find it in the list (see [`crate::persist`]). The copies' ids are
+//! consecutive and the first is the row's id, so a copy is found by its id alone.
 //!
 //! The steps are [`crate::enqueue`]'s: prepare under each queue's lock, store in the caller's
 //! job, apply in its commit hook.
 
+use super::send;
 use crate::error::{SqsError, SqsResult};
 use crate::index::Entry;
 use crate::message::{self, Attributes};
@@ -96,7 +98,7 @@ impl Sqs {
         let mut rows = Vec::with_capacity(messages.len());
         for (request, queues) in messages {
             let common = check(&request);
-            let size = message::message_size(&request.body, &request.attributes) as i64;
+            let size = message::message_size(&request.body, &request.attributes);
             let mut accepted: Vec<(usize, i64)> = Vec::with_capacity(queues.len());
             let mut outcome = Vec::with_capacity(queues.len());
             for q in queues {
@@ -120,19 +122,13 @@ impl Sqs {
                     }
                 };
                 let target = &targets[t];
-                let r = if let Some(e) = &target.refusal {
-                    Err(e.clone())
-                } else if let Err(e) = &common {
-                    Err(e.clone())
-                } else if size > target.maximum_message_size {
-                    Err(SqsError::invalid_parameter_value(format!(
-                        "One or more parameters are invalid. Reason: Message must be shorter than {} bytes.",
-                        target.maximum_message_size
-                    )))
-                } else {
-                    accepted.push((t, target.delay_ms));
-                    Ok(())
+                let r = match (&target.refusal, &common) {
+                    (Some(e), _) | (None, Err(e)) => Err(e.clone()),
+                    (None, Ok(())) => send::check_size(size, target.maximum_message_size),
                 };
+                if r.is_ok() {
+                    accepted.push((t, target.delay_ms));
+                }
                 outcome.push(r);
             }
             results.push(outcome);
@@ -166,12 +162,9 @@ impl Sqs {
 
 /// The checks that do not depend on the queue, in SendMessage's order.
 fn check(r: &CopiesRequest) -> SqsResult<()> {
-    if r.body.is_empty() {
-        return Err(SqsError::missing_parameter("MessageBody"));
-    }
-    message::check_body(&r.body)?;
+    send::check_body(&r.body)?;
     if let Some(g) = &r.group_id {
-        super::send::check_id(g, "MessageGroupId")?;
+        send::check_id(g, "MessageGroupId")?;
     }
     Ok(())
 }

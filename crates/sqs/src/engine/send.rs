@@ -67,19 +67,28 @@ pub(crate) fn missing_dedup_id() -> SqsError {
     )
 }
 
-/// Checks a message against its queue, in AWS's order.
-fn validate(q: &Queue, attrs: &crate::attributes::QueueAttributes, r: &EnqueueRequest) -> SqsResult<()> {
-    if r.body.is_empty() {
+/// A body is there and holds only the characters SQS allows.
+pub(super) fn check_body(body: &str) -> SqsResult<()> {
+    if body.is_empty() {
         return Err(SqsError::missing_parameter("MessageBody"));
     }
-    message::check_body(&r.body)?;
-    let size = message::message_size(&r.body, &r.attributes);
-    if size as i64 > attrs.maximum_message_size {
+    message::check_body(body)
+}
+
+/// A message of `size` bytes (body and attributes) fits a queue's MaximumMessageSize.
+pub(super) fn check_size(size: usize, maximum_message_size: i64) -> SqsResult<()> {
+    if size as i64 > maximum_message_size {
         return Err(SqsError::invalid_parameter_value(format!(
-            "One or more parameters are invalid. Reason: Message must be shorter than {} bytes.",
-            attrs.maximum_message_size
+            "One or more parameters are invalid. Reason: Message must be shorter than {maximum_message_size} bytes."
         )));
     }
+    Ok(())
+}
+
+/// Checks a message against its queue, in AWS's order.
+fn validate(q: &Queue, attrs: &crate::attributes::QueueAttributes, r: &EnqueueRequest) -> SqsResult<()> {
+    check_body(&r.body)?;
+    check_size(message::message_size(&r.body, &r.attributes), attrs.maximum_message_size)?;
     if let Some(d) = r.delay_seconds {
         if !(0..=MAX_DELAY_SECONDS).contains(&d) {
             return Err(SqsError::invalid_value(d, "DelaySeconds", "DelaySeconds must be >= 0 and <= 900."));
