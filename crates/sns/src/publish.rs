@@ -341,7 +341,8 @@ impl Sns {
         for p in entries {
             let mut sigs = Vec::new();
             let mut bodies = ParsedBodies::default();
-            // The raw text every raw SQS delivery of this message shares (stored once).
+            // The raw text every raw SQS delivery of this message shares (stored once): FIFO
+            // topics' (a standard topic's raw deliveries into standard queues are copies).
             let mut raw_body: Option<sqs::enqueue::Body> = None;
             let mut copy_to: Vec<(Arc<sqs::Queue>, Option<String>)> = Vec::new();
             for (place, t) in targets.iter().enumerate() {
