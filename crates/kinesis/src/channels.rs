@@ -201,19 +201,8 @@ fn bucket_name(arn: &str) -> String {
 /// UTC year, month, day and hour of epoch milliseconds.
 fn ymdh(ms: u64) -> (i64, u32, u32, u32) {
     let secs = (ms / 1000) as i64;
-    let days = secs.div_euclid(86_400);
-    let hour = (secs.rem_euclid(86_400) / 3600) as u32;
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, hour)
+    let (y, m, d) = aws_protocol::time::civil_from_days(secs.div_euclid(86_400));
+    (y, m as u32, d as u32, (secs.rem_euclid(86_400) / 3600) as u32)
 }
 
 /// One record as a channel delivers it.
@@ -255,15 +244,9 @@ fn content(c: &Channel, records: &[Delivered]) -> Vec<u8> {
     }
 }
 
+/// CRC-32 (IEEE), as gzip's trailer carries it.
 fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for b in data {
-        crc ^= u32::from(*b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
+    crc32fast::hash(data)
 }
 
 /// A gzip member (RFC 1952) of stored deflate blocks (RFC 1951 3.2.4).
