@@ -108,6 +108,28 @@ async fn queue_lifecycle_and_delivery() {
     assert_eq!(listed["QueueSummaries"][0]["Streams"][0]["StreamARN"], format!("{STREAM_ARN}s"));
     let none = ok(addr, "ListQueues", json!({"StreamFilter": [{"StreamARN": format!("{STREAM_ARN}prov")}]})).await;
     assert_eq!(none["QueueSummaries"], json!([]));
+    // Pages of one cover both queues once; a token of another list is refused.
+    let second = ok(
+        addr,
+        "CreateQueue",
+        json!({"QueueName": "second", "StreamConfigurationList": [{"StreamARN": format!("{STREAM_ARN}s")}]}),
+    )
+    .await["QueueDescription"]["QueueARN"]
+        .clone();
+    let first_page = ok(addr, "ListQueues", json!({"MaxResults": 1})).await;
+    assert_eq!(first_page["QueueSummaries"].as_array().unwrap().len(), 1);
+    let rest = ok(addr, "ListQueues", json!({"MaxResults": 1, "NextToken": first_page["NextToken"]})).await;
+    assert_eq!(rest["QueueSummaries"].as_array().unwrap().len(), 1);
+    assert!(rest.get("NextToken").is_none());
+    let mut paged = [&first_page["QueueSummaries"][0]["QueueARN"], &rest["QueueSummaries"][0]["QueueARN"]];
+    paged.sort_by_key(|v| v.as_str());
+    let mut both = [&Value::from(arn.as_str()), &second];
+    both.sort_by_key(|v| v.as_str());
+    assert_eq!(paged, both);
+    let foreign = base64::engine::general_purpose::STANDARD.encode("consumers:1");
+    let (status, e) = kjson(addr, "ListQueues", json!({"NextToken": foreign})).await;
+    assert_eq!((status, e["__type"].as_str()), (400, Some("InvalidArgumentException")));
+    ok(addr, "DeleteQueue", json!({"QueueARN": second})).await;
 
     let sent = put(addr, "s", "r", 25).await;
     let got = receive_all(addr, "ReceiveQueueRecords", &arn, 25).await;

@@ -10,10 +10,7 @@ use service::input::int_opt;
 
 pub(crate) fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {
     let limit = int_opt(&input, "MaxResults").unwrap_or(100).max(1) as usize;
-    let start = match ops::page_token(&input, "consumers")? {
-        Some(n) => n.parse::<usize>().map_err(|_| KinesisError::invalid_argument(format!("Invalid NextToken: {n}")))?,
-        None => 0,
-    };
+    let start = ops::page_start(&input, "consumers")?;
     ops::with_stream(k, ctx, &input, |s| {
         if let Some(at) = input["StreamCreationTimestamp"].as_f64() {
             if (at * 1000.0).round() as u64 != s.created_ms {
@@ -24,10 +21,10 @@ pub(crate) fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> Kinesis
             }
         }
         let arn = s.arn();
-        let page: Vec<Value> = s.consumers.iter().skip(start).take(limit).map(|c| c.describe(&arn)).collect();
-        let mut out = json!({ "Consumers": page });
-        if start + limit < s.consumers.len() {
-            out["NextToken"] = ops::next_token("consumers", &(start + limit).to_string()).into();
+        let (page, next) = ops::page_at(&s.consumers, start, limit, "consumers");
+        let mut out = json!({ "Consumers": page.iter().map(|c| c.describe(&arn)).collect::<Vec<Value>>() });
+        if let Some(t) = next {
+            out["NextToken"] = t.into();
         }
         Ok(out)
     })

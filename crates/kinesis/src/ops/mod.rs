@@ -415,6 +415,23 @@ pub(crate) fn next_token(what: &str, at: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{what}:{at}"))
 }
 
+/// Where a page by position starts: the number in our `NextToken` for `what` (0 without one).
+///
+/// Errors: InvalidArgumentException for a token that is not one of ours for `what`.
+pub(crate) fn page_start(input: &Value, what: &str) -> KinesisResult<usize> {
+    match page_token(input, what)? {
+        Some(n) => n.parse().map_err(|_| KinesisError::invalid_argument(format!("Invalid NextToken: {n}"))),
+        None => Ok(0),
+    }
+}
+
+/// The page of `items` from `start`, at most `limit`, and the NextToken of the rest if any.
+pub(crate) fn page_at<'a, T>(items: &'a [T], start: usize, limit: usize, what: &str) -> (&'a [T], Option<String>) {
+    let end = start.saturating_add(limit);
+    let page = items.get(start.min(items.len())..end.min(items.len())).unwrap_or_default();
+    (page, (end < items.len()).then(|| next_token(what, &end.to_string())))
+}
+
 /// The channel an input's `ChannelARN` names.
 ///
 /// Errors: `ResourceNotFoundException` (wording chosen).
