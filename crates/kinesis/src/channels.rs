@@ -127,6 +127,26 @@ impl Channel {
         })
     }
 
+    /// Refuses a destination whose objects would not stay under the channels' directory (an
+    /// OutputKeyTemplate of `../x/` or `/tmp/x/`, or one whose `{stream}` is `..`), checked on
+    /// the key the first delivery would write (only the date's digits vary after it).
+    ///
+    /// Errors: `ValidationException` naming OutputKeyTemplate.
+    pub(crate) fn check_destination(&self, now_ms: u64) -> KinesisResult<()> {
+        let (bucket, key) = self.object(0, "0", now_ms);
+        match unsafe_object(&bucket, &key) {
+            None => Ok(()),
+            Some(why) => {
+                let template = self.destination["StorageConfiguration"]["OutputKeyTemplate"].as_str();
+                Err(KinesisError::validation(
+                    template.unwrap_or(&key),
+                    "s3DestinationConfiguration.storageConfiguration.outputKeyTemplate",
+                    why,
+                ))
+            }
+        }
+    }
+
     /// Where an object goes: the bucket (or table bucket) name and the key.
     fn object(&self, shard: u32, first: &str, now_ms: u64) -> (String, String) {
         let (y, mo, d, h) = ymdh(now_ms);
@@ -191,6 +211,34 @@ impl Attached for Channel {
             Ok(())
         })
     }
+}
+
+/// Why an object's bucket and key cannot be a file under the channels' directory, if they
+/// cannot: S3 takes any key, but here the key becomes a path, so it must be relative, made of
+/// non-empty segments other than `.` and `..`, without backslashes.
+pub(crate) fn unsafe_object(bucket: &str, key: &str) -> Option<&'static str> {
+    if key.contains('\\') || bucket.contains(['\\', '/']) {
+        return Some("Member must not contain a backslash");
+    }
+    if key.starts_with('/') {
+        return Some("Member must be a relative key (no leading '/')");
+    }
+    let bad = |seg: &str| seg.is_empty() || seg == "." || seg == "..";
+    if bad(bucket) || key.split('/').any(bad) {
+        return Some("Member must not contain empty, '.' or '..' segments");
+    }
+    None
+}
+
+/// `<dir>/<bucket>/<key>`, if it stays under `dir`: every part joined is a plain name.
+fn object_path(dir: &std::path::Path, bucket: &str, key: &str) -> Option<std::path::PathBuf> {
+    if unsafe_object(bucket, key).is_some() {
+        return None;
+    }
+    let relative = std::path::Path::new(bucket).join(key);
+    let plain = relative.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    let path = dir.join(relative);
+    (plain && path.starts_with(dir)).then_some(path)
 }
 
 /// `arn:aws:s3:::bucket` -> `bucket`.
@@ -364,7 +412,14 @@ impl Kinesis {
             let body = content(&c, &records);
             let (bucket, key) = c.object(shard, &first.seq, now);
             if let Some(dir) = self.channel_dir() {
-                let path = dir.join(&bucket).join(&key);
+                // CreateChannel refused such keys; a channel stored before that check is not
+                // written outside the directory either.
+                let Some(path) = object_path(dir, &bucket, &key) else {
+                    return Err(KinesisError::Internal(format!(
+                        "channel {}: the object key {key:?} would leave the channels' directory; not written",
+                        c.name
+                    )));
+                };
                 let written =
                     path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|_| std::fs::write(&path, &body));
                 if let Err(e) = written {
@@ -402,6 +457,27 @@ impl Kinesis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn object_keys_stay_under_the_directory() {
+        let dir = std::path::Path::new("/data/kinesis-channels");
+        let ok = object_path(dir, "landing", "2026/01/02/03/c-shardId-000000000000-1.gz").unwrap();
+        assert_eq!(ok, dir.join("landing/2026/01/02/03/c-shardId-000000000000-1.gz"));
+        for (bucket, key) in [
+            ("landing", "../../../../../../../../tmp/x/c-1"),
+            ("landing", "/tmp/x/c-1"),
+            ("landing", "a/../../c-1"),
+            ("landing", "a//c-1"),
+            ("landing", "./c-1"),
+            ("landing", "a\\..\\c-1"),
+            ("..", "c-1"),
+            ("a/b", "c-1"),
+            ("", "c-1"),
+        ] {
+            assert!(object_path(dir, bucket, key).is_none(), "{bucket} {key}");
+            assert!(unsafe_object(bucket, key).is_some(), "{bucket} {key}");
+        }
+    }
 
     #[test]
     fn civil_dates_and_stored_containers() {

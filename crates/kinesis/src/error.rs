@@ -95,6 +95,16 @@ impl KinesisError {
         }
     }
 
+    /// `ValidationException` for one member, in AWS's `1 validation error detected` wording.
+    pub fn validation(value: &str, path: &str, constraint: &str) -> Self {
+        Self::shape(
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {constraint}"
+            ),
+        )
+    }
+
     pub fn limit_exceeded(message: impl Into<String>) -> Self {
         Self::shape("LimitExceededException", message)
     }

@@ -209,3 +209,64 @@ async fn the_rust_sdk_manages_a_channel() {
     let e = c.describe_channel().channel_arn(&arn).send().await.unwrap_err();
     assert_eq!(crate::kinesis_records::kcode(&e.into_service_error()).0, "ResourceNotFoundException");
 }
+
+/// A channel's objects are files under `<data dir>/kinesis-channels/`: an OutputKeyTemplate
+/// that climbs out (`../`), is absolute, or has a `{stream}` that resolves to `..` is refused
+/// with a ValidationException naming the member, and nothing is written outside the directory
+/// when records arrive.
+#[tokio::test]
+async fn object_keys_cannot_leave_the_data_directory() {
+    let top = temp_dir("kinesis-channel-escape");
+    let dir = top.join("data");
+    let mut config = durable(&dir);
+    config.virtual_clock = true;
+    let env = start_with(config).await;
+    let addr = env.running.addr;
+    let on_demand = json!({"StreamMode": "ON_DEMAND"});
+    ok(addr, "CreateStream", json!({"StreamName": "src", "StreamModeDetails": on_demand})).await;
+    ok(addr, "CreateStream", json!({"StreamName": "..", "StreamModeDetails": on_demand})).await;
+    let with_template = |name: &str, stream: &str, template: &str| {
+        let mut d = s3("NONE", Some(0));
+        d["StorageConfiguration"]["OutputKeyTemplate"] = template.into();
+        channel_input(name, stream, d)
+    };
+    let absolute = format!("{}/", top.join("absolute").display());
+    for (stream, template) in [
+        ("src", "../../../escaped/".to_string()),
+        ("src", "../../../../../../../../tmp/x/".to_string()),
+        ("src", absolute.clone()),
+        ("src", "a//b/".to_string()),
+        ("src", "a/./b/".to_string()),
+        ("..", "{stream}/".to_string()),
+    ] {
+        let (status, e) = kjson(addr, "CreateChannel", with_template("bad", stream, &template)).await;
+        assert_eq!((status, e["__type"].as_str()), (400, Some("ValidationException")), "{template}: {e}");
+        let message = e["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!(
+                "1 validation error detected: Value '{template}' at \
+                's3DestinationConfiguration.storageConfiguration.outputKeyTemplate' failed to satisfy constraint"
+            )),
+            "{message}"
+        );
+    }
+    // A backslash is outside the member's own pattern.
+    let (status, e) = kjson(addr, "CreateChannel", with_template("bad", "src", "a\\..\\b/")).await;
+    assert_eq!((status, e["__type"].as_str()), (400, Some("ValidationException")), "{e}");
+    let listed = ok(addr, "ListChannels", json!({})).await;
+    assert_eq!(listed["ChannelSummaries"].as_array().unwrap().len(), 0, "nothing was created");
+    // A template inside the directory still delivers there.
+    ok(addr, "CreateChannel", with_template("good", "src", "in/{stream}/")).await;
+    put(addr, "src", 3).await;
+    env.advance(1).await;
+    let d = deliveries(addr).await;
+    let records: usize = d.iter().map(|d| d["SequenceNumbers"].as_array().unwrap().len()).sum();
+    assert_eq!(records, 3, "{d:?}");
+    for one in &d {
+        let key = one["Key"].as_str().unwrap();
+        assert!(key.starts_with("in/src/"), "{key}");
+        assert!(dir.join("kinesis-channels/landing").join(key).is_file());
+    }
+    assert!(!top.join("escaped").exists() && !top.join("absolute").exists());
+    let _ = std::fs::remove_dir_all(&top);
+}

@@ -60,6 +60,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
                 .unwrap_or_else(|| json!({"CloudWatchLogs": {"Enabled": false}})),
             checkpoints: s.shards.iter().map(|sh| (sh.index, 0)).collect(),
         };
+        c.check_destination(now)?;
         let mut channels = k.channels().write();
         if channels.contains_key(&c.arn()) {
             return Err(KinesisError::in_use(format!("Channel {name} under account {} already exists.", ctx.account)));
