@@ -17,8 +17,16 @@ pub fn decode(bytes: &[u8]) -> Result<Value, AwsError> {
     if bytes.is_empty() {
         return Ok(Value::Object(Map::new()));
     }
-    let v: Cbor = ciborium::de::from_reader(bytes)
-        .map_err(|e| AwsError::new("SerializationException", 400, format!("Invalid CBOR: {e}")))?;
+    let v: Cbor = ciborium::de::from_reader(bytes).map_err(|e| {
+        let reason = match e {
+            ciborium::de::Error::Io(_) => "the body ends inside a CBOR item".to_string(),
+            ciborium::de::Error::Syntax(at) => format!("malformed CBOR at byte {at}"),
+            ciborium::de::Error::Semantic(Some(at), _) => format!("unexpected CBOR item at byte {at}"),
+            ciborium::de::Error::Semantic(None, _) => "unexpected CBOR item".to_string(),
+            ciborium::de::Error::RecursionLimitExceeded => "CBOR items nested too deeply".to_string(),
+        };
+        AwsError::new("SerializationException", 400, format!("Invalid CBOR: {reason}."))
+    })?;
     match to_json(v) {
         v @ Value::Object(_) => Ok(v),
         _ => Err(AwsError::new("SerializationException", 400, "Start of structure or map found where not expected.")),
@@ -173,5 +181,14 @@ mod tests {
         assert_eq!(decode(&[0xFF, 0x00]).unwrap_err().code, "SerializationException");
         assert_eq!(decode(&[0x01]).unwrap_err().code, "SerializationException");
         assert!(decode(b"").unwrap().as_object().unwrap().is_empty());
+        // The message is for a client to read: no Rust debug text.
+        let deep = [0x81u8; 1000];
+        for body in [&[0xa1, 0x61, b'a'][..], &[0xa1, 0x1c][..], &[0x7f, 0x01][..], &deep[..]] {
+            let e = decode(body).unwrap_err();
+            assert_eq!(e.code, "SerializationException");
+            assert!(e.message.starts_with("Invalid CBOR: ") && e.message.ends_with('.'), "{}", e.message);
+            assert!(!e.message.contains("Error {") && !e.message.contains("kind:"), "{}", e.message);
+        }
+        assert_eq!(decode(&[0xa1, 0x61, b'a']).unwrap_err().message, "Invalid CBOR: the body ends inside a CBOR item.");
     }
 }

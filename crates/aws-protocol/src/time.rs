@@ -79,11 +79,16 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         ms = format!("{:0<3}", &digits[..digits.len().min(3)]).parse::<i64>().ok()?;
         rest = &f[digits.len()..];
     }
-    let offset_s = match rest {
-        "" | "Z" | "z" => 0,
-        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) && &o[3..4] == ":" => {
-            let v = o[1..3].parse::<i64>().ok()? * 3600 + o[4..6].parse::<i64>().ok()? * 60;
-            if o.starts_with('-') {
+    // Bytes, not string slices: the text is the caller's and may hold any character.
+    let two = |d: &[u8]| match d {
+        [a @ b'0'..=b'9', b @ b'0'..=b'9'] => Some(i64::from(a - b'0') * 10 + i64::from(b - b'0')),
+        _ => None,
+    };
+    let offset_s = match rest.as_bytes() {
+        b"" | b"Z" | b"z" => 0,
+        [sign @ (b'+' | b'-'), h @ .., b':', m1, m2] if h.len() == 2 => {
+            let v = two(h)? * 3600 + two(&[*m1, *m2])? * 60;
+            if *sign == b'-' {
                 -v
             } else {
                 v
@@ -115,6 +120,13 @@ mod tests {
         assert_eq!(parse_timestamp("2023-11-14T23:13:20+01:00"), Some(1_700_000_000_000));
         assert_eq!(parse_timestamp("1700000000.5"), Some(1_700_000_000_500));
         assert_eq!(parse_timestamp("yesterday"), None);
+        assert_eq!(parse_timestamp("2023-11-14T23:13:20-01:30"), Some(1_700_000_000_000 + 9_000_000));
+        // Input is any text: a non-ASCII character where a digit belongs is refused, not sliced.
+        for bad in ["2024-01-02T03:04:05+1é00", "2024-01-02T03:04:05+é:00", "2024-01-02T03:04:05+01:é", "2024-01-02T03:04:0é",
+            "2024-é1-02T03:04:05Z", "2024-01-02T03:04:05.é", "2024-01-02T03:04:05.1é", "€€€€€€€€€€€€€€€€€€€€"]
+        {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
         assert_eq!(parse_timestamp("2024-02-29T00:00:00Z").map(iso8601_ms).unwrap(), "2024-02-29T00:00:00.000Z");
     }
 }
