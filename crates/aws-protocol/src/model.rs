@@ -204,6 +204,9 @@ fn anchored(pattern: &str) -> String {
     format!("^(?:{p})$")
 }
 
+/// The most violations one answer lists.
+pub const MAX_LISTED_VIOLATIONS: usize = 1000;
+
 struct Checker<'m> {
     model: &'m Model,
     constraints: bool,
@@ -313,7 +316,14 @@ impl Checker<'_> {
     /// A violation: kept to report with the others, or the check's end.
     fn fail(&self, e: InputError) -> Result<(), InputError> {
         if self.all {
-            self.found.borrow_mut().push(e);
+            let mut found = self.found.borrow_mut();
+            found.push(e);
+            // Capped, so that an input with a hundred thousand bad members is not answered with
+            // a hundred thousand texts; the walk stops here too. AWS listed 504 for a PutRecords
+            // of 501 entries (recorded), so the cap is above that (kinesalite stops at 10).
+            if found.len() >= MAX_LISTED_VIOLATIONS {
+                return Err(InputError::Many(std::mem::take(&mut *found)));
+            }
             Ok(())
         } else {
             Err(e)
@@ -502,6 +512,13 @@ mod tests {
         // A type error still stops the check.
         let bad = m.check_input("Send", &json!({"Url": "u", "Delay": "x"}), true);
         assert!(matches!(bad, Err(InputError::Type { .. })));
+        // At most MAX_LISTED_VIOLATIONS are listed, however many there are (150,000 here).
+        let entries: Vec<Value> = (0..150_000).map(|_| json!({})).collect();
+        let many = m.check_input("Send", &json!({"Url": "u", "Body": "b", "Entries": entries}), true).unwrap_err();
+        let text = many.validation_message().unwrap();
+        assert!(text.starts_with("1000 validation errors detected: Value '[{},{}"), "{}", &text[..80]);
+        assert_eq!(text.matches("failed to satisfy constraint").count(), MAX_LISTED_VIOLATIONS);
+        assert!(text.len() < 2 * 3 * 150_000, "the list's value is shown once: {}", text.len());
     }
 
     #[test]
