@@ -114,6 +114,9 @@ impl Table {
         } else {
             Protocol::AwsQuery
         };
+        if params.len() > aws_protocol::query::MAX_PARAMETERS {
+            return Decision::Error { protocol, error: AwsError::too_many_parameters() };
+        }
         let owner = owner_of_path(head.path);
         let Some(action) = params.get("Action").map(str::to_string) else {
             if let Some(i) = owner {

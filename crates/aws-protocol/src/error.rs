@@ -36,6 +36,16 @@ impl AwsError {
         Self::new("MissingAction", 400, "Missing Action")
     }
 
+    /// `InvalidQueryParameter` (400), AWS's common error for a query string it will not read:
+    /// here, one with more than [`crate::query::MAX_PARAMETERS`] parameters.
+    pub fn too_many_parameters() -> Self {
+        Self::new(
+            "InvalidQueryParameter",
+            400,
+            "The AWS query string is malformed or does not adhere to AWS standards.",
+        )
+    }
+
     /// `InvalidAction` (400): the operation is not known to the service.
     pub fn invalid_action(action: &str) -> Self {
         Self::new("InvalidAction", 400, format!("The action {action} is not valid for this endpoint."))

@@ -36,6 +36,9 @@ pub enum InputError {
     /// path as AWS names it in validation messages (`streamName`, `tags.1.member.key`);
     /// `constraint` is AWS's wording (`Member must have length less than or equal to 128`).
     Constraint { member: String, path: String, value: String, constraint: String },
+    /// A query parameter's value is not UTF-8 (raw bytes, or percent-escapes of bytes, that
+    /// decode to no text): refused rather than stored with U+FFFD in place of the bytes.
+    Encoding { member: String, query_name: String },
     /// Several failed constraints (a model [reporting all](Model::reporting_all)): each a
     /// `Constraint`, or a `Missing` member of a JSON input.
     Many(Vec<InputError>),

@@ -21,6 +21,34 @@ pub enum DecodeError {
 ///
 /// Errors: a body that is not a JSON object; a query scalar of the wrong type.
 pub fn decode_input(model: &Model, call: &Call<'_>) -> Result<Value, DecodeError> {
+    off_the_workers(input_size(&call.input), || decode_now(model, call))
+}
+
+/// Inputs from this size on are decoded with the worker thread handed over to the runtime's
+/// other tasks (tokio's `block_in_place`), so that parsing a large body does not hold up the
+/// connections that share the thread.
+const LARGE_INPUT: usize = 64 * 1024;
+
+fn input_size(input: &Input<'_>) -> usize {
+    match input {
+        Input::Body(b) => b.len(),
+        Input::Query(p) => p.byte_len(),
+    }
+}
+
+/// Runs `f` at once, or, for `size` from [`LARGE_INPUT`] on a multi-threaded runtime, as
+/// blocking work (the other tasks of this worker move to another thread meanwhile).
+pub fn off_the_workers<T>(size: usize, f: impl FnOnce() -> T) -> T {
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if size >= LARGE_INPUT && multi {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
+    }
+}
+
+fn decode_now(model: &Model, call: &Call<'_>) -> Result<Value, DecodeError> {
     match &call.input {
         Input::Body(bytes) if call.protocol == Protocol::Cbor11 => {
             aws_protocol::cbor::decode(bytes).map_err(DecodeError::Body)
@@ -47,6 +75,9 @@ pub fn generic_input_error(e: InputError, protocol: Protocol) -> AwsError {
         ),
         InputError::Type { member, expected, .. } => {
             AwsError::new("SerializationException", 400, format!("Value for parameter {member} must be a {expected}."))
+        }
+        InputError::Encoding { query_name, .. } => {
+            AwsError::new("InvalidParameterValue", 400, format!("Value for parameter {query_name} is not valid UTF-8."))
         }
         // A missing member of a JSON input is a violation like the others (`Value null at ...`).
         c @ (InputError::Missing { .. } | InputError::Constraint { .. } | InputError::Many(_)) => {
@@ -96,14 +127,21 @@ where
         };
         return error(e);
     }
-    let input = match decode_input(model, call) {
+    let checked = off_the_workers(input_size(&call.input), || {
+        let input = match decode_now(model, call) {
+            Ok(v) => v,
+            Err(DecodeError::Body(e)) => return Err(e),
+            Err(DecodeError::Input(e)) => return Err(generic_input_error(e, call.protocol)),
+        };
+        match model.check_input(call.operation, &input, true) {
+            Ok(()) => Ok(input),
+            Err(e) => Err(generic_input_error(e, call.protocol)),
+        }
+    });
+    let input = match checked {
         Ok(v) => v,
-        Err(DecodeError::Body(e)) => return error(e),
-        Err(DecodeError::Input(e)) => return error(generic_input_error(e, call.protocol)),
+        Err(e) => return error(e),
     };
-    if let Err(e) = model.check_input(call.operation, &input, true) {
-        return error(generic_input_error(e, call.protocol));
-    }
     match dispatch(input).await {
         Some(Ok(Output::Value(v))) => encode_output(model, routes, call.protocol, call.operation, &v, rid),
         Some(Ok(Output::Encoded(f))) => f(call.protocol),

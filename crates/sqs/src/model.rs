@@ -46,6 +46,14 @@ pub(crate) fn input_error(e: InputError) -> SqsError {
         InputError::Type { member, expected, .. } => {
             SqsError::serialization(format!("Value for parameter {member} must be a {expected}."))
         }
+        // A body's bytes that are not UTF-8 are no characters SQS allows.
+        InputError::Encoding { member, .. } if member == "MessageBody" => SqsError::invalid_message_contents(
+            "Invalid binary character was found in the message body: its bytes are not valid UTF-8, the set of \
+             allowed characters is #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].",
+        ),
+        InputError::Encoding { query_name, .. } => SqsError::invalid_parameter_value(format!(
+            "Value for parameter {query_name} is invalid. Reason: its bytes are not valid UTF-8."
+        )),
         InputError::Constraint { member, value, constraint, .. } => {
             SqsError::invalid_value(value, &member, &constraint)
         }

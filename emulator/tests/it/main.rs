@@ -4,6 +4,7 @@
 
 mod common;
 mod fuzz;
+mod hardening;
 mod house;
 mod http_protocols;
 mod kinesis_admin;

@@ -54,6 +54,14 @@ async fn lists_arrive_in_every_form() {
         assert!(r.body.contains("<MessageAttribute><Name>k</Name>"), "{names}: {}", r.body);
         assert!(r.body.contains("<Name>SentTimestamp</Name>"), "{names}: {}", r.body);
     }
+    // A flattened map named on its shape: TagQueue's `Tag.N.Key` (AWS's own example), and the
+    // member's name.
+    for (n, tags) in [(1, "Tag.1.Key=team&Tag.1.Value=a"), (2, "Tags.1.Key=env&Tags.1.Value=b")] {
+        let r = query(addr, "/", &format!("Action=TagQueue&QueueUrl={q}&{tags}")).await;
+        assert_eq!(r.status, 200, "{tags}: {}", r.body);
+        let r = query(addr, "/", &format!("Action=ListQueueTags&QueueUrl={q}")).await;
+        assert_eq!(r.body.matches("<Tag>").count(), n, "{}", r.body);
+    }
 }
 
 #[tokio::test]

@@ -1,0 +1,109 @@
+//! Bad and hostile input: requests whose cost or contents the house refuses (a form of
+//! 100,000 names, bodies that are not UTF-8, timestamps with any character), each answered in
+//! AWS's shape, never with a panic or a 500.
+
+use crate::common::*;
+use crate::kinesis_streams::{kjson, ok};
+use serde_json::json;
+
+/// A query form with more parameters than AWS's largest request carries is refused as AWS
+/// refuses a malformed query string; one under the cap with unknown names is read as usual.
+#[tokio::test]
+async fn query_forms_with_too_many_parameters_are_refused() {
+    let env = start().await;
+    let addr = env.running.addr;
+    let url = env.queue("many").await;
+    let path = url.trim_start_matches(&env.endpoint()).to_string();
+    let mut form = String::from("Action=SendMessage&MessageBody=hello");
+    for i in 0..100_000 {
+        form.push_str(&format!("&Junk{i}=x"));
+    }
+    let r = query(addr, &path, &form).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("<Code>InvalidQueryParameter</Code>"), "{}", r.body);
+    assert!(
+        r.body.contains("<Message>The AWS query string is malformed or does not adhere to AWS standards.</Message>"),
+        "{}",
+        r.body
+    );
+    assert!(env.nothing_to_receive(&url).await, "nothing was sent");
+    let mut form = String::from("Action=SendMessage&MessageBody=hello");
+    for i in 0..4_000 {
+        form.push_str(&format!("&Junk{i}=x"));
+    }
+    let r = query(addr, &path, &form).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(env.receive_with_attributes(&url).await[0].body.as_deref(), Some("hello"));
+}
+
+/// A message body whose bytes are not UTF-8, raw or percent-encoded, is InvalidMessageContents
+/// (it was stored with U+FFFD in place of the bytes), in a batch entry too; nothing is stored.
+#[tokio::test]
+async fn bodies_that_are_not_utf8_are_refused() {
+    let env = start().await;
+    let addr = env.running.addr;
+    let url = env.queue("bytes").await;
+    let path = url.trim_start_matches(&env.endpoint()).to_string();
+    for body in [&b"Action=SendMessage&MessageBody=a\xffb"[..], &b"Action=SendMessage&MessageBody=a%FFb"[..]] {
+        let r = raw(addr, "POST", &path, &[("Content-Type", "application/x-www-form-urlencoded")], body).await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(r.body.contains("<Code>InvalidMessageContents</Code>"), "{}", r.body);
+    }
+    let batch = b"Action=SendMessageBatch&SendMessageBatchRequestEntry.1.Id=a\
+        &SendMessageBatchRequestEntry.1.MessageBody=ok%C3%A9&SendMessageBatchRequestEntry.2.Id=b\
+        &SendMessageBatchRequestEntry.2.MessageBody=\xc3\x28";
+    let r = raw(addr, "POST", &path, &[("Content-Type", "application/x-www-form-urlencoded")], batch).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("<Code>InvalidMessageContents</Code>"), "{}", r.body);
+    // Another member: the generic wording, in SQS's shape.
+    let tag = b"Action=TagQueue&Tag.1.Key=k&Tag.1.Value=\xfe";
+    let r = raw(addr, "POST", &path, &[("Content-Type", "application/x-www-form-urlencoded")], tag).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("<Code>InvalidParameterValue</Code>"), "{}", r.body);
+    assert!(env.nothing_to_receive(&url).await, "nothing was stored");
+    // Valid UTF-8 (é percent-encoded and raw) is stored as sent.
+    let r = raw(
+        addr,
+        "POST",
+        &path,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        "Action=SendMessage&MessageBody=caf%C3%A9+é".as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(env.receive_with_attributes(&url).await[0].body.as_deref(), Some("café é"));
+    // SNS reads the same forms.
+    let r = query(addr, "/", "Action=CreateTopic&Name=t").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let arn = "arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At";
+    let r = query(addr, "/", &format!("Action=Publish&TopicArn={arn}&Message=%FF")).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("<Code>InvalidParameterValue</Code>"), "{}", r.body);
+}
+
+/// A timestamp member with a non-ASCII character where its offset belongs is a validation
+/// error (the parser sliced the text inside the character and panicked: a 500).
+#[tokio::test]
+async fn timestamps_with_any_character_are_refused_not_panicked_on() {
+    let env = start().await;
+    let addr = env.running.addr;
+    ok(addr, "CreateStream", json!({"StreamName": "ts", "ShardCount": 1})).await;
+    for ts in ["2024-01-02T03:04:05+1é00", "2024-01-02T03:04:05+é", "2024-01-02T03:04:0€"] {
+        let (status, e) = kjson(
+            addr,
+            "GetShardIterator",
+            json!({"StreamName": "ts", "ShardId": "shardId-000000000000", "ShardIteratorType": "AT_TIMESTAMP", "Timestamp": ts}),
+        )
+        .await;
+        assert_eq!(status, 400, "{ts}: {e}");
+        assert!(e["__type"].as_str().is_some_and(|t| t.ends_with("Exception")), "{e}");
+    }
+    let (status, v) = kjson(
+        addr,
+        "GetShardIterator",
+        json!({"StreamName": "ts", "ShardId": "shardId-000000000000", "ShardIteratorType": "AT_TIMESTAMP",
+               "Timestamp": 1_704_164_645}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+}
