@@ -4,6 +4,7 @@
 //! store, so they go on after a restart. Each attempt runs on its own task with a 15-second
 //! limit: a slow or unreachable endpoint never delays a publish or another subscriber.
 
+use crate::delivery_policy::RetryPolicy;
 use crate::limits::SNS_SENDER_ID;
 use crate::persist::{self, DeliveryRow};
 use crate::{Inner, Sns};
@@ -58,110 +59,29 @@ impl Deliveries {
     }
 }
 
-/// The retry policy of a delivery: AWS's `healthyRetryPolicy` fields.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct RetryPolicy {
-    pub min_delay: i64,
-    pub max_delay: i64,
-    pub num_retries: i64,
-    pub num_no_delay: i64,
-    pub num_min_delay: i64,
-    pub num_max_delay: i64,
-    pub backoff: Backoff,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Backoff {
-    Linear,
-    Arithmetic,
-    Geometric,
-    Exponential,
-}
-
-impl Default for RetryPolicy {
-    /// AWS's default for HTTP/S: three retries, 20 seconds apart.
-    fn default() -> Self {
-        RetryPolicy {
-            min_delay: 20,
-            max_delay: 20,
-            num_retries: 3,
-            num_no_delay: 0,
-            num_min_delay: 0,
-            num_max_delay: 0,
-            backoff: Backoff::Linear,
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// Reads a `healthyRetryPolicy` object; missing fields keep the defaults.
-    pub fn from_json(v: &Value) -> RetryPolicy {
-        let d = RetryPolicy::default();
-        let n = |k: &str, dflt: i64| v.get(k).and_then(Value::as_i64).unwrap_or(dflt);
-        RetryPolicy {
-            min_delay: n("minDelayTarget", d.min_delay),
-            max_delay: n("maxDelayTarget", d.max_delay),
-            num_retries: n("numRetries", d.num_retries),
-            num_no_delay: n("numNoDelayRetries", d.num_no_delay),
-            num_min_delay: n("numMinDelayRetries", d.num_min_delay),
-            num_max_delay: n("numMaxDelayRetries", d.num_max_delay),
-            backoff: match v.get("backoffFunction").and_then(Value::as_str) {
-                Some("arithmetic") => Backoff::Arithmetic,
-                Some("geometric") => Backoff::Geometric,
-                Some("exponential") => Backoff::Exponential,
-                _ => Backoff::Linear,
-            },
-        }
-    }
-
-    /// The delay in seconds before retry number `retry` (1-based), or `None` when the retries
-    /// are used up. The phases are AWS's: immediate retries, retries at the minimum delay, the
-    /// backoff phase from minimum to maximum, then retries at the maximum.
-    pub fn delay(&self, retry: i64) -> Option<i64> {
-        if retry > self.num_retries {
-            return None;
-        }
-        if retry <= self.num_no_delay {
-            return Some(0);
-        }
-        let r = retry - self.num_no_delay;
-        if r <= self.num_min_delay {
-            return Some(self.min_delay);
-        }
-        let backoff_n = (self.num_retries - self.num_no_delay - self.num_min_delay - self.num_max_delay).max(0);
-        let r = r - self.num_min_delay;
-        if r > backoff_n {
-            return Some(self.max_delay);
-        }
-        let (lo, hi) = (self.min_delay as f64, self.max_delay as f64);
-        if backoff_n <= 1 || hi <= lo {
-            return Some(if backoff_n <= 1 { self.min_delay } else { self.max_delay });
-        }
-        let f = (r - 1) as f64 / (backoff_n - 1) as f64;
-        let v = match self.backoff {
-            Backoff::Linear => lo + (hi - lo) * f,
-            Backoff::Arithmetic => lo + (hi - lo) * f * f,
-            Backoff::Geometric => lo * (hi / lo.max(1.0)).powf(f),
-            Backoff::Exponential => lo + (hi - lo) * ((2f64.powf(f * 5.0) - 1.0) / 31.0),
-        };
-        Some(v.round().clamp(lo, hi) as i64)
-    }
-}
-
-/// The retry policy for a subscription: its own DeliveryPolicy's `healthyRetryPolicy`, else
-/// the topic's `http.defaultHealthyRetryPolicy`, else AWS's defaults.
+/// The retry policy of a delivery: a confirmation's is AWS's fixed default (the subscriber
+/// has not agreed to anything yet); a notification's is its subscription's DeliveryPolicy's
+/// `healthyRetryPolicy`, else the topic's `http.defaultHealthyRetryPolicy` (first, when the
+/// topic sets `disableSubscriptionOverrides`), else AWS's defaults.
 fn policy_for(sns: &Sns, row: &DeliveryRow) -> RetryPolicy {
-    let from = |text: &str, path: &[&str]| -> Option<RetryPolicy> {
-        let v: Value = serde_json::from_str(text).ok()?;
-        Some(RetryPolicy::from_json(path.iter().try_fold(&v, |cur, p| cur.get(*p))?))
-    };
-    let sub =
-        sns.inner.subs.read().get(&row.subscription_arn).and_then(|s| s.attributes.get("DeliveryPolicy").cloned());
-    if let Some(p) = sub.and_then(|t| from(&t, &["healthyRetryPolicy"])) {
-        return p;
+    if row.message_type == "SubscriptionConfirmation" {
+        return RetryPolicy::default();
     }
-    let topic = sns.inner.topics.read().get(&row.topic_arn).and_then(|t| t.attributes.get("DeliveryPolicy").cloned());
-    topic.and_then(|t| from(&t, &["http", "defaultHealthyRetryPolicy"])).unwrap_or_default()
+    let parsed = |text: Option<String>| text.and_then(|t| serde_json::from_str::<Value>(&t).ok());
+    let topic =
+        parsed(sns.inner.topics.read().get(&row.topic_arn).and_then(|t| t.attributes.get("DeliveryPolicy").cloned()));
+    let sub = parsed(
+        sns.inner.subs.read().get(&row.subscription_arn).and_then(|s| s.attributes.get("DeliveryPolicy").cloned()),
+    );
+    let topic_policy =
+        topic.as_ref().and_then(|t| t["http"].get("defaultHealthyRetryPolicy")).map(|p| RetryPolicy::stored(p, "http"));
+    let overrides_off = topic.as_ref().is_some_and(|t| t["http"]["disableSubscriptionOverrides"] == Value::Bool(true));
+    let sub_policy = sub.as_ref().and_then(|s| s.get("healthyRetryPolicy")).map(|p| RetryPolicy::stored(p, "sub"));
+    match (overrides_off, topic_policy, sub_policy) {
+        (true, Some(t), _) => t,
+        (_, _, Some(s)) => s,
+        (_, t, None) => t.unwrap_or_default(),
+    }
 }
 
 /// What one attempt came to.
@@ -328,8 +248,6 @@ async fn finish(sns: &Sns, mut row: DeliveryRow, outcome: Outcome) -> Option<Del
         Outcome::Refused(why) => why,
         Outcome::Failed(why) => {
             row.attempt += 1;
-            // Confirmations are not retried by policy in AWS beyond its own schedule; the
-            // subscription's or topic's policy applies to notifications.
             if let Some(delay) = policy_for(sns, &row).delay(row.attempt) {
                 row.next_ms = sns.now_ms() + delay * 1000;
                 let (attempt, next) = (row.attempt, row.next_ms);
@@ -382,31 +300,4 @@ async fn finish(sns: &Sns, mut row: DeliveryRow, outcome: Outcome) -> Option<Del
         }
     }
     None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn aws_default_is_three_retries_twenty_seconds_apart() {
-        let p = RetryPolicy::default();
-        assert_eq!((1..=4).map(|r| p.delay(r)).collect::<Vec<_>>(), vec![Some(20), Some(20), Some(20), None]);
-    }
-
-    #[test]
-    fn phases_follow_the_policy() {
-        let p = RetryPolicy::from_json(&json!({
-            "minDelayTarget": 1, "maxDelayTarget": 60, "numRetries": 10, "numNoDelayRetries": 2,
-            "numMinDelayRetries": 2, "numMaxDelayRetries": 2, "backoffFunction": "linear"
-        }));
-        let d: Vec<i64> = (1..=10).map(|r| p.delay(r).unwrap()).collect();
-        assert_eq!(&d[..4], &[0, 0, 1, 1]);
-        assert_eq!(d[4], 1);
-        assert_eq!(d[7], 60);
-        assert_eq!(&d[8..], &[60, 60]);
-        assert!(d.windows(2).all(|w| w[0] <= w[1]));
-        assert_eq!(p.delay(11), None);
-    }
 }

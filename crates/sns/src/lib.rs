@@ -10,6 +10,7 @@ mod api;
 mod archive;
 mod arn;
 mod delivery;
+mod delivery_policy;
 mod error;
 mod explain;
 mod filter;

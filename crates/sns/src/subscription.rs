@@ -153,6 +153,7 @@ impl Subscription {
             }
             "DeliveryPolicy" if !value.is_empty() => {
                 json_object(name, value)?;
+                crate::topic::delivery_policy(value, false)?;
             }
             "ReplayPolicy" if !value.is_empty() => {
                 check_replay_policy(value)?;

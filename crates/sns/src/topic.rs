@@ -63,6 +63,17 @@ fn json_object(name: &str, value: &str) -> SnsResult<()> {
     }
 }
 
+/// Checks a DeliveryPolicy (a topic's, or with `topic` false a subscription's) as AWS does.
+///
+/// Errors: `InvalidParameter`, "Invalid parameter: DeliveryPolicy: <reason>".
+pub(crate) fn delivery_policy(value: &str, topic: bool) -> SnsResult<()> {
+    match serde_json::from_str::<serde_json::Value>(value) {
+        Ok(serde_json::Value::Object(m)) => crate::delivery_policy::check(&m, topic)
+            .map_err(|why| SnsError::invalid_parameter(format!("DeliveryPolicy: {why}"))),
+        _ => Err(SnsError::invalid_parameter("DeliveryPolicy Reason: The DeliveryPolicy is not a valid JSON object")),
+    }
+}
+
 /// Checks one attribute for a topic (`fifo` or not), as CreateTopic and SetTopicAttributes do.
 ///
 /// Errors: `InvalidParameter` for a name the topic does not have (`Invalid parameter:
@@ -78,7 +89,8 @@ pub fn check_attribute(name: &str, value: &str, fifo: bool) -> SnsResult<()> {
             json_object(name, value)?;
             crate::archive::retention_days(value).map(|_| ())
         }
-        "Policy" | "DeliveryPolicy" if !value.is_empty() => json_object(name, value),
+        "Policy" if !value.is_empty() => json_object(name, value),
+        "DeliveryPolicy" if !value.is_empty() => delivery_policy(value, true),
         "SignatureVersion" if !matches!(value, "1" | "2") => Err(bad()),
         "TracingConfig" if !matches!(value, "PassThrough" | "Active") => Err(bad()),
         "ContentBasedDeduplication" if !matches!(value, "true" | "false") => Err(bad()),

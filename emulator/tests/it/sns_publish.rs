@@ -676,22 +676,41 @@ async fn arrivals(env: &Env, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
     Vec::new()
 }
 
+/// The pending deliveries `/_quayside/sns/deliveries` shows.
+async fn pending(env: &Env) -> Vec<serde_json::Value> {
+    let r = raw(env.running.addr, "GET", "/_quayside/sns/deliveries", &[], b"").await.json();
+    r["deliveries"].as_array().unwrap().clone()
+}
+
 /// Waits (bounded) until `/_quayside/sns/deliveries` shows a message's delivery with `attempts`
-/// failed attempts: its retry is scheduled.
-async fn wait_attempts(env: &Env, message_id: &str, attempts: i64) {
-    for _ in 0..200 {
-        let r = raw(env.running.addr, "GET", "/_quayside/sns/deliveries", &[], b"").await.json();
-        let found = r["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|d| d["MessageId"] == message_id && d["Attempts"] == attempts);
-        if found {
-            return;
+/// failed attempts (its retry is scheduled), and answers the time of its next attempt in
+/// epoch milliseconds.
+async fn wait_attempts(env: &Env, message_id: &str, attempts: i64) -> i64 {
+    for _ in 0..400 {
+        let found = pending(env).await.into_iter().find(|d| d["MessageId"] == message_id && d["Attempts"] == attempts);
+        if let Some(d) = found {
+            return aws_protocol::time::parse_timestamp(d["NextAttempt"].as_str().unwrap()).unwrap();
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("no delivery of {message_id} with {attempts} failed attempts");
+}
+
+/// Waits (bounded) until no delivery of `message_id` is pending: it was made, or given up
+/// (no attempt can follow: an attempt needs its row).
+async fn wait_settled(env: &Env, message_id: &str) {
+    for _ in 0..400 {
+        if !pending(env).await.iter().any(|d| d["MessageId"] == message_id) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the delivery of {message_id} is still pending");
+}
+
+/// The virtual clock's time in epoch milliseconds.
+async fn clock_ms(env: &Env) -> i64 {
+    raw(env.running.addr, "GET", "/_quayside/clock", &[], b"").await.json()["now_ms"].as_i64().unwrap()
 }
 
 #[tokio::test]
@@ -711,11 +730,12 @@ async fn failed_http_deliveries_retry_on_the_policy_then_go_to_the_dead_letter_q
     let id = c.publish().topic_arn(&topic).message("m1").send().await.unwrap().message_id.unwrap();
     hook.wait_for(2).await;
     for n in 3..=5 {
-        wait_attempts(&env, &id, (n - 2) as i64).await;
-        env.advance(19).await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        assert_eq!(hook.received.lock().len(), n - 1, "no retry before 20 s");
-        env.advance(1).await;
+        // The clock stands still between attempts: the next one is 20 s from now, and only the
+        // clock's move to it lets it happen.
+        let next = wait_attempts(&env, &id, (n - 2) as i64).await;
+        assert_eq!(next, clock_ms(&env).await + 20_000, "retry {} 20 s after the failure", n - 2);
+        assert_eq!(hook.received.lock().len(), n - 1);
+        env.advance(20).await;
         hook.wait_for(n).await;
     }
     // Out of retries: the notification is in the dead-letter queue, with the error.
@@ -726,13 +746,15 @@ async fn failed_http_deliveries_retry_on_the_policy_then_go_to_the_dead_letter_q
     assert_eq!(got[0].message_attributes().unwrap()["ErrorCode"].string_value(), Some("ServerError"));
     // A client error (4xx other than 429) is not retried.
     hook.statuses.lock().push_back(404);
-    c.publish().topic_arn(&topic).message("m2").send().await.unwrap();
+    let m2 = c.publish().topic_arn(&topic).message("m2").send().await.unwrap().message_id.unwrap();
     hook.wait_for(6).await;
     let got = arrivals(&env, &dlq).await;
     assert_eq!(got[0].message_attributes().unwrap()["ErrorCode"].string_value(), Some("ClientError"));
+    // Given up at once: nothing of it is pending (a retry needs its row), whatever the clock.
+    wait_settled(&env, &m2).await;
+    assert!(pending(&env).await.is_empty(), "no retry after a client error");
     env.advance(120).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(hook.received.lock().len(), 6, "no retry after a client error");
+    assert!(pending(&env).await.is_empty());
     // A subscription's own DeliveryPolicy: one retry after 5 seconds, which succeeds.
     c.set_subscription_attributes()
         .subscription_arn(&sub)
@@ -813,9 +835,12 @@ async fn pending_http_retries_go_on_after_a_restart() {
     let retried = &got[2];
     assert_eq!(retried.header("x-amz-sns-message-id"), Some(id.as_str()));
     assert_eq!(retried.json()["Message"], "survives");
-    // Delivered once: nothing more arrives.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Delivered once: its row is gone, so nothing more can arrive.
+    let second_addr = second.addr;
+    let second_env = Env { running: second, client: client(&format!("http://{second_addr}"), "test") };
+    wait_settled(&second_env, &id).await;
     assert_eq!(hook.received.lock().len(), 3);
+    let second = second_env.running;
     second.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -994,4 +1019,130 @@ async fn archived_fifo_messages_replay_in_order_through_the_filter_and_expire() 
 fn aws_protocol_time(ts: &str, seconds: i64) -> String {
     let ms = aws_protocol::time::parse_timestamp(ts).unwrap() + seconds * 1000;
     aws_protocol::time::iso8601_ms(ms)
+}
+
+/// Delivery policies are checked as AWS checks them: a billion retries without delay (which
+/// made one publish POST about 2,000 times a second) is refused on Subscribe,
+/// SetSubscriptionAttributes, CreateTopic and SetTopicAttributes, in AWS's words.
+#[tokio::test]
+async fn delivery_policies_outside_aws_limits_are_refused() {
+    let env = start().await;
+    let c = sns(&env.endpoint());
+    let topic = c.create_topic().name("policies").send().await.unwrap().topic_arn.unwrap();
+    let hammer = r#"{"healthyRetryPolicy": {"numRetries": 1000000000, "minDelayTarget": 0, "maxDelayTarget": 0,
+        "numNoDelayRetries": 1000000000}}"#;
+    let e = c
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("http")
+        .endpoint("http://127.0.0.1:9/never")
+        .attributes("DeliveryPolicy", hammer)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        sns_code(&e.into_service_error()),
+        (
+            "InvalidParameter".to_string(),
+            "Invalid parameter: Attributes Reason: DeliveryPolicy: healthyRetryPolicy.numRetries must be less than \
+             or equal to 100"
+                .to_string()
+        )
+    );
+    assert!(c.list_subscriptions_by_topic().topic_arn(&topic).send().await.unwrap().subscriptions().is_empty());
+    // AWS's recorded text for a zero minimum delay.
+    let e = c
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("http")
+        .endpoint("http://127.0.0.1:9/never")
+        .attributes(
+            "DeliveryPolicy",
+            r#"{"healthyRetryPolicy": {"numRetries": 0, "minDelayTarget": 0, "maxDelayTarget": 0}}"#,
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        sns_code(&e.into_service_error()).1,
+        "Invalid parameter: Attributes Reason: DeliveryPolicy: healthyRetryPolicy.minDelayTarget must be greater \
+         than or equal to 1"
+    );
+    let sub = subscribe(&c, &topic, "sqs", "arn:aws:sqs:us-east-1:000000000000:nowhere", &[]).await;
+    let e = c
+        .set_subscription_attributes()
+        .subscription_arn(&sub)
+        .attribute_name("DeliveryPolicy")
+        .attribute_value(r#"{"healthyRetryPolicy": {"numRetries": 100, "minDelayTarget": 60, "maxDelayTarget": 60}}"#)
+        .send()
+        .await
+        .unwrap_err();
+    let (code, message) = sns_code(&e.into_service_error());
+    assert_eq!(code, "InvalidParameter");
+    assert!(message.starts_with("Invalid parameter: DeliveryPolicy: healthyRetryPolicy: the total time"), "{message}");
+    let e = c
+        .set_topic_attributes()
+        .topic_arn(&topic)
+        .attribute_name("DeliveryPolicy")
+        .attribute_value(r#"{"http": {"defaultHealthyRetryPolicy": {"minDelayTarget": "20"}}}"#)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        sns_code(&e.into_service_error()).1,
+        "Invalid parameter: DeliveryPolicy: http.defaultHealthyRetryPolicy.minDelayTarget type mismatch, expecting \
+         integer, received a string"
+    );
+    let e = c
+        .create_topic()
+        .name("policies-2")
+        .attributes("DeliveryPolicy", r#"{"http": {"defaultHealthyRetryPolicy": {"numRetries": 101}}}"#)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(sns_code(&e.into_service_error()).0, "InvalidParameter");
+    // Policies within the limits are kept as given.
+    let fine = r#"{"http": {"defaultHealthyRetryPolicy": {"numRetries": 100, "numNoDelayRetries": 100}}}"#;
+    c.set_topic_attributes()
+        .topic_arn(&topic)
+        .attribute_name("DeliveryPolicy")
+        .attribute_value(fine)
+        .send()
+        .await
+        .unwrap();
+    let attrs = c.get_topic_attributes().topic_arn(&topic).send().await.unwrap().attributes.unwrap();
+    assert_eq!(attrs["DeliveryPolicy"], fine);
+}
+
+/// A subscription confirmation follows AWS's fixed schedule (three retries, 20 s apart), not
+/// the policy the Subscribe carried: an endpoint that never agreed is not hammered by it.
+#[tokio::test]
+async fn confirmations_keep_aws_schedule_whatever_the_policy() {
+    let env = start_virtual().await;
+    let c = sns(&env.endpoint());
+    let topic = c.create_topic().name("confirm-schedule").send().await.unwrap().topic_arn.unwrap();
+    let hook = Subscriber::start().await;
+    hook.statuses.lock().extend([500, 500, 500, 500]);
+    let eager = r#"{"healthyRetryPolicy": {"numRetries": 100, "numNoDelayRetries": 100}}"#;
+    c.subscribe()
+        .topic_arn(&topic)
+        .protocol("http")
+        .endpoint(hook.url())
+        .attributes("DeliveryPolicy", eager)
+        .send()
+        .await
+        .unwrap();
+    let first = hook.wait_for(1).await.remove(0);
+    assert_eq!(first.header("x-amz-sns-message-type"), Some("SubscriptionConfirmation"));
+    let id = first.header("x-amz-sns-message-id").unwrap().to_string();
+    for attempt in 1..=3 {
+        let next = wait_attempts(&env, &id, attempt).await;
+        assert_eq!(next, clock_ms(&env).await + 20_000, "retry {attempt} 20 s after the failure, not at once");
+        assert_eq!(hook.received.lock().len(), attempt as usize);
+        env.advance(20).await;
+        hook.wait_for(attempt as usize + 1).await;
+    }
+    // Three retries, then given up: nothing is pending any more.
+    wait_settled(&env, &id).await;
+    assert_eq!(hook.received.lock().len(), 4);
 }

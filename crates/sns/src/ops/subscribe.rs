@@ -93,7 +93,7 @@ fn token() -> String {
 /// not.
 fn in_attributes(name: &str, e: SnsError) -> SnsError {
     match e {
-        SnsError::Modeled { shape, message } if name.starts_with("FilterPolicy") => {
+        SnsError::Modeled { shape, message } if name.starts_with("FilterPolicy") || name == "DeliveryPolicy" => {
             let message = match message.strip_prefix("Invalid parameter: ") {
                 Some(rest) if !rest.starts_with("Attributes Reason: ") => {
                     format!("Invalid parameter: Attributes Reason: {rest}")
