@@ -59,6 +59,16 @@ pub struct Config {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "QUAYSIDE_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Origins of web pages that may call (comma-separated, `https://app.example.com`), besides
+    /// the local ones (`http(s)://localhost`, `127.0.0.1`, `[::1]`, any port); `*` allows every
+    /// origin, as AWS answers.
+    #[arg(long, env = "QUAYSIDE_CORS_ORIGINS", value_delimiter = ',', num_args = 0..)]
+    pub cors_origins: Vec<String>,
+    /// Host names this server answers to besides loopback addresses, `localhost`,
+    /// `localhost.localstack.cloud` and their subdomains (comma-separated). With `--host` set
+    /// to another interface, every name is answered.
+    #[arg(long, env = "QUAYSIDE_ALLOWED_HOSTS", value_delimiter = ',', num_args = 0..)]
+    pub allowed_hosts: Vec<String>,
     /// fsync every commit (survives power loss; slower). The default survives a killed process.
     #[arg(long, env = "QUAYSIDE_FSYNC", default_value = "false", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub fsync: bool,
@@ -214,6 +224,8 @@ impl Config {
             virtual_clock: false,
             limits: "relaxed".into(),
             max_body_bytes: 8 * 1024 * 1024,
+            cors_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
             fsync: false,
             strict: false,
             durability: store::Durability::Process,

@@ -81,11 +81,17 @@ fn context(app: &App, headers: &hyper::HeaderMap, query: &str) -> (RequestContex
 }
 
 async fn handle(app: Arc<App>, only: Option<usize>, req: Request<Incoming>) -> Result<Reply, Infallible> {
+    if let Some(refused) = app.guard.refuse(req.method(), req.uri(), req.headers()) {
+        return Ok(refused);
+    }
     // Browser-based tools (queue consoles, the AWS JS SDK in a page) send CORS preflights.
-    if req.method() == hyper::Method::OPTIONS && only.is_none() {
-        let mut reply = respond::plain(200, "");
-        allow_cors(&mut reply);
-        return Ok(reply);
+    if req.method() == hyper::Method::OPTIONS {
+        if let Some(reply) = app.guard.preflight(req.headers()) {
+            return Ok(reply);
+        }
+        if only.is_none() {
+            return Ok(respond::plain(200, ""));
+        }
     }
     let (parts, body) = req.into_parts();
     let limit = app.config.max_body_bytes;
@@ -114,7 +120,7 @@ async fn handle(app: Arc<App>, only: Option<usize>, req: Request<Incoming>) -> R
         crate::endpoint::extended_id(&mut reply);
     }
     reply.headers_mut().insert("server", HeaderValue::from_static("quayside"));
-    allow_cors(&mut reply);
+    app.guard.cors(&parts.headers, &mut reply);
     if let Some(started) = started {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = reply.status().as_u16();
@@ -220,23 +226,6 @@ async fn dispatch_only(
         method: parts.method.as_str(),
     };
     respond::reply(&ctx.request_id, svc.call(call).await)
-}
-
-/// Permissive CORS, as LocalStack answers: any origin, method and header.
-fn allow_cors(reply: &mut Reply) {
-    let h = reply.headers_mut();
-    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-    h.insert("access-control-allow-methods", HeaderValue::from_static("HEAD,GET,PUT,POST,DELETE,OPTIONS,PATCH"));
-    h.insert(
-        "access-control-allow-headers",
-        HeaderValue::from_static(
-            "authorization,cache-control,content-length,content-md5,content-type,etag,location,x-amz-acl,x-amz-content-sha256,x-amz-date,x-amz-request-id,x-amz-security-token,x-amz-tagging,x-amz-target,x-amz-user-agent,x-amz-version-id,x-amzn-requestid,x-localstack-target,amz-sdk-invocation-id,amz-sdk-request",
-        ),
-    );
-    h.insert(
-        "access-control-expose-headers",
-        HeaderValue::from_static("etag,x-amz-version-id,x-amzn-requestid,x-amzn-query-error"),
-    );
 }
 
 /// Runs a future and turns a panic inside it into `Err(())`, so one bad request gets a 500 and

@@ -6,6 +6,7 @@
 mod admin;
 pub mod config;
 mod endpoint;
+mod guard;
 mod http;
 mod listeners;
 mod lock;
@@ -28,6 +29,8 @@ pub(crate) struct App {
     pub config: Config,
     pub services: Vec<Arc<dyn Service>>,
     pub table: router::Table,
+    /// Who may call (Host and Origin checks, CORS).
+    pub guard: guard::Guard,
     pub store: store::Store,
     pub clock: Arc<dyn Clock>,
     /// Set with `--virtual-clock`: the clock the admin API moves.
@@ -170,7 +173,9 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
         }
     }
     let table = router::Table::new(&services);
-    let app = Arc::new(App { config, services, table, store, clock, manual_clock, started: Instant::now() });
+    let service_hosts = services.iter().flat_map(|s| s.hosts()).collect();
+    let guard = guard::Guard::new(&config.host, &config.cors_origins, &config.allowed_hosts, service_hosts);
+    let app = Arc::new(App { config, services, table, guard, store, clock, manual_clock, started: Instant::now() });
     let mut listener_addrs = HashMap::new();
     let mut tasks = vec![tokio::spawn(http::serve(listener, app.clone(), None, rx.clone()))];
     for (i, name, kind, bound) in extra {

@@ -65,6 +65,13 @@ pub(crate) fn json(status: u16, v: &serde_json::Value) -> Reply {
     reply("", Response::json(status, "application/json", v))
 }
 
+/// An answer without a body or content type (a CORS preflight's).
+pub(crate) fn empty(status: u16) -> Reply {
+    let mut out = hyper::Response::new(HttpBody::Full(None));
+    *out.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::OK);
+    out
+}
+
 pub(crate) fn plain(status: u16, text: &'static str) -> Reply {
     reply("", Response::new(status, "text/plain", Bytes::from_static(text.as_bytes())))
 }

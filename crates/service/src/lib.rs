@@ -197,6 +197,12 @@ pub trait Service: AsAny + Send + Sync + 'static {
         false
     }
 
+    /// Host names the service writes into its own URLs (SNS's `--sns-cert-host`): requests
+    /// naming them are this server's too.
+    fn hosts(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Path prefixes of the service's own HTTP endpoints.
     fn paths(&self) -> &[&'static str] {
         &[]

@@ -141,6 +141,11 @@ impl Service for SnsService {
         serde_json::json!({"state": "running", "topics": self.sns.topic_count()})
     }
 
+    /// The host of `--sns-cert-host`: validators fetch the signing certificate there.
+    fn hosts(&self) -> Vec<String> {
+        self.sns.cert_host().into_iter().collect()
+    }
+
     fn paths(&self) -> &[&'static str] {
         &[
             "/_quayside/sns/explain",

@@ -82,6 +82,13 @@ pub struct Options {
 }
 
 impl Sns {
+    /// The host name of `--sns-cert-host`, if set.
+    pub fn cert_host(&self) -> Option<String> {
+        let base = self.inner.cert_base.as_deref()?;
+        let rest = base.split_once("://").map_or(base, |(_, r)| r);
+        Some(rest.split(['/', ':']).next().unwrap_or(rest).to_string())
+    }
+
     /// Loads every topic from the store (opened with [`MIGRATIONS`]).
     ///
     /// Errors: the store cannot be read.

@@ -163,7 +163,7 @@ async fn streamed_bodies_over_http1_and_http2() {
     let want = ["{\"n\":0}", "{\"n\":1}", "{\"n\":2}"];
     // HTTP/1.1: chunked.
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Echo_1.Stream\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+    s.write_all(b"POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: Echo_1.Stream\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
         .await
         .unwrap();
     let mut buf = Vec::new();

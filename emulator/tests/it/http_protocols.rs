@@ -159,10 +159,22 @@ async fn cors_preflight_and_headers() {
     )
     .await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
-    assert!(r.header("access-control-allow-headers").unwrap().contains("x-amz-target"));
-    let r = sqs_json(env.running.addr, "ListQueues", "{}").await;
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("http://localhost:3000"));
+    assert_eq!(r.header("access-control-allow-methods"), Some("POST"));
+    assert!(r.header("access-control-allow-headers").unwrap().contains("x-amz-target"), "what SDKs send, when unasked");
+    let r = raw(
+        env.running.addr,
+        "POST",
+        "/",
+        &[
+            ("Origin", "http://localhost:3000"),
+            ("X-Amz-Target", "AmazonSQS.ListQueues"),
+            ("Content-Type", "application/x-amz-json-1.0"),
+        ],
+        b"{}",
+    )
+    .await;
+    assert_eq!(r.header("access-control-allow-origin"), Some("http://localhost:3000"));
 }
 
 #[tokio::test]
@@ -192,7 +204,7 @@ async fn every_service_answers_its_newest_operations() {
     assert_eq!(r.json(), serde_json::json!({"ChannelSummaries": []}));
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    s.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Kinesis_20131202.ListChannels\r\nContent-Type: application/x-amz-cbor-1.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\n\xa0")
+    s.write_all(b"POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: Kinesis_20131202.ListChannels\r\nContent-Type: application/x-amz-cbor-1.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\n\xa0")
         .await
         .unwrap();
     let mut buf = Vec::new();

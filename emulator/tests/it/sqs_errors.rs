@@ -95,7 +95,7 @@ async fn oversized_bodies_are_refused_without_reading_them() {
     // Declared too large: answered before the body is sent.
     let mut s = tokio::net::TcpStream::connect(env.running.addr).await.unwrap();
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    s.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonSQS.ListQueues\r\nContent-Length: 100000000\r\nConnection: close\r\n\r\n")
+    s.write_all(b"POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: AmazonSQS.ListQueues\r\nContent-Length: 100000000\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
     let mut buf = Vec::new();
