@@ -59,6 +59,16 @@ pub struct Config {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "QUAYSIDE_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Seconds a client has to send a request's head from its first byte (0: no limit).
+    #[arg(long, env = "QUAYSIDE_HEADER_READ_TIMEOUT", default_value_t = 30)]
+    pub header_read_timeout: u64,
+    /// Seconds a connection with no request in flight stays open without a byte, and that a
+    /// request's body may take after its head (0: no limit).
+    #[arg(long, env = "QUAYSIDE_IDLE_TIMEOUT", default_value_t = 75)]
+    pub idle_timeout: u64,
+    /// Connections open at once per listener; more wait in the kernel's backlog.
+    #[arg(long, env = "QUAYSIDE_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
     /// Origins of web pages that may call (comma-separated, `https://app.example.com`), besides
     /// the local ones (`http(s)://localhost`, `127.0.0.1`, `[::1]`, any port); `*` allows every
     /// origin, as AWS answers.
@@ -211,6 +221,16 @@ impl Config {
         self
     }
 
+    /// The connection limits of every listener.
+    pub(crate) fn limits(&self) -> crate::accept::Limits {
+        let secs = |s: u64| (s > 0).then(|| std::time::Duration::from_secs(s));
+        crate::accept::Limits {
+            header_read: secs(self.header_read_timeout),
+            idle: secs(self.idle_timeout),
+            max_connections: self.max_connections,
+        }
+    }
+
     /// An in-memory configuration on 127.0.0.1 and a free port, for tests.
     pub fn for_tests() -> Self {
         Config {
@@ -224,6 +244,9 @@ impl Config {
             virtual_clock: false,
             limits: "relaxed".into(),
             max_body_bytes: 8 * 1024 * 1024,
+            header_read_timeout: 30,
+            idle_timeout: 75,
+            max_connections: 4096,
             cors_origins: Vec::new(),
             allowed_hosts: Vec::new(),
             fsync: false,

@@ -1,7 +1,8 @@
 //! The listener on the main port: HTTP/1.1 and HTTP/2 (h2c with prior knowledge) on one socket,
 //! request bodies read up to the limit, routing, panics turned into 500s, and the debug log line.
 
-use crate::respond::{self, Reply};
+use crate::accept::{accept_loop, InFlight, Watched};
+use crate::respond::{self, HttpBody, Reply};
 use crate::router::{Decision, Head};
 use crate::{admin, App};
 use aws_protocol::query::QueryParams;
@@ -25,38 +26,64 @@ const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Serves `listener`: every service (the main port), or the service `only` as its own AWS
 /// endpoint (`--kinesis-port`).
-pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, only: Option<usize>, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, only: Option<usize>, stop: watch::Receiver<bool>) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    loop {
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = stop.changed() => break,
-        };
-        let (stream, _) = match accepted {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!("accept: {e}");
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
+    let limits = app.config.limits();
+    let name = if only.is_some() { "service listener" } else { "http" };
+    accept_loop(listener, name, limits, stop, |stream, _peer, permit| {
         let app = app.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let svc = service_fn(move |req| handle(app.clone(), only, req));
+            let (io, activity) = Watched::new(stream, limits);
+            let svc = service_fn(move |req| {
+                let in_flight = activity.begin();
+                let app = app.clone();
+                async move {
+                    let reply = handle(app, only, req).await?;
+                    // Counted until its body is sent: an event stream stays a request in flight.
+                    Ok::<_, Infallible>(reply.map(|body| Tracked { body, _in_flight: in_flight }))
+                }
+            });
             // HTTP/1.1, or HTTP/2 when the client starts with its preface (h2c prior knowledge).
             // A request asking to upgrade to h2c is answered over HTTP/1.1, as RFC 7540 3.2
             // allows.
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            let conn = builder.serve_connection(TokioIo::new(stream), svc);
+            let conn = builder.serve_connection(TokioIo::new(io), svc);
             if let Err(e) = watcher.watch(conn).await {
                 tracing::debug!("connection: {e}");
             }
+            drop(permit);
         });
-    }
+    })
+    .await;
     // Stop accepting; let requests in progress (long polls the services just answered) finish.
-    drop(listener);
     let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
+}
+
+/// A response body that keeps its request counted in flight until it is sent or dropped.
+struct Tracked {
+    body: HttpBody,
+    _in_flight: InFlight,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
 }
 
 /// The request context (account, region, host, trace header) and the SigV4 scope's signing
@@ -99,7 +126,15 @@ async fn handle(app: Arc<App>, only: Option<usize>, req: Request<Incoming>) -> R
     if declared.is_some_and(|n| n > limit as u64) {
         return Ok(respond::too_large(limit));
     }
-    let body = match Limited::new(body, limit).collect().await {
+    let read = Limited::new(body, limit).collect();
+    let read = match app.config.limits().idle {
+        Some(d) => match tokio::time::timeout(d, read).await {
+            Ok(r) => r,
+            Err(_) => return Ok(respond::request_timeout()),
+        },
+        None => read.await,
+    };
+    let body = match read {
         Ok(b) => b.to_bytes(),
         Err(e) => {
             if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {

@@ -3,6 +3,7 @@
 //! endpoints, housekeeping and shutdown. The only crate that knows sockets; it names no
 //! service outside the service list.
 
+mod accept;
 mod admin;
 pub mod config;
 mod endpoint;
@@ -183,7 +184,9 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
             listener_addrs.insert(name, a);
         }
         tasks.push(match kind {
-            ListenerKind::Tcp => tokio::spawn(listeners::serve(bound, app.services[i].clone(), name, rx.clone())),
+            ListenerKind::Tcp => {
+                tokio::spawn(listeners::serve(bound, app.services[i].clone(), name, app.config.limits(), rx.clone()))
+            }
             ListenerKind::Endpoint => tokio::spawn(http::serve(bound, app.clone(), Some(i), rx.clone())),
         });
     }

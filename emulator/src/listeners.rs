@@ -1,6 +1,9 @@
-//! The services' own TCP listeners (mq-lite's STOMP and MQTT): accepted here, each connection
-//! handed to its service, all stopped with the server.
+//! The services' own TCP listeners (mq-lite's STOMP and MQTT): accepted by the shared accept
+//! loop (back-off when out of descriptors, the connection cap), each connection handed to its
+//! service, all stopped with the server. Idle connections are the protocols' business (their
+//! heart-beats and keep-alives).
 
+use crate::accept::{accept_loop, Limits};
 use service::Service;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -10,26 +13,20 @@ pub(crate) async fn serve(
     listener: TcpListener,
     service: Arc<dyn Service>,
     name: &'static str,
-    mut stop: watch::Receiver<bool>,
+    limits: Limits,
+    stop: watch::Receiver<bool>,
 ) {
-    loop {
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = stop.changed() => return,
-        };
-        match accepted {
-            Ok((stream, _)) => {
-                let _ = stream.set_nodelay(true);
-                let conn = service.serve_connection(name, Box::new(stream));
-                let mut stop = stop.clone();
-                tokio::spawn(async move {
-                    tokio::select! {
-                        _ = conn => {}
-                        _ = stop.changed() => {}
-                    }
-                });
+    let each = stop.clone();
+    accept_loop(listener, name, limits, stop, move |stream, _peer, permit| {
+        let conn = service.serve_connection(name, Box::new(stream));
+        let mut stop = each.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = conn => {}
+                _ = stop.changed() => {}
             }
-            Err(e) => tracing::warn!("{name} listener: accept: {e}"),
-        }
-    }
+            drop(permit);
+        });
+    })
+    .await;
 }

@@ -87,6 +87,17 @@ pub(crate) fn too_large(limit: usize) -> Reply {
     )
 }
 
+/// 408 for a body that did not arrive within `--idle-timeout` of its head.
+pub(crate) fn request_timeout() -> Reply {
+    json(
+        408,
+        &serde_json::json!({
+            "__type": "RequestTimeout",
+            "message": "Your socket connection to the server was not read from or written to within the timeout period.",
+        }),
+    )
+}
+
 pub(crate) fn internal_error() -> Reply {
     json(
         500,

@@ -107,3 +107,56 @@ async fn timestamps_with_any_character_are_refused_not_panicked_on() {
     .await;
     assert_eq!(status, 200, "{v}");
 }
+
+/// A client that sends a request's head one byte at a time (a slow loris) is cut off once
+/// `--header-read-timeout` has passed since its first byte; it was held forever.
+#[tokio::test]
+async fn a_slow_request_head_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = quayside::Config::for_tests();
+    config.header_read_timeout = 1;
+    let env = start_with(config).await;
+    let s = tokio::net::TcpStream::connect(env.running.addr).await.unwrap();
+    let (mut rd, mut wr) = s.into_split();
+    let closed = tokio::spawn(async move {
+        let mut buf = Vec::new();
+        let _ = rd.read_to_end(&mut buf).await;
+    });
+    wr.write_all(b"POST / HTTP/1.1\r\nHost: localhost\r\n").await.unwrap();
+    // One byte of a header every 100 ms, for up to 30 s: the server must close first.
+    let mut sent = 0;
+    while !closed.is_finished() && sent < 300 {
+        if wr.write_all(b"X").await.is_err() {
+            break;
+        }
+        sent += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(5), closed).await.expect("the server closed it").unwrap();
+    assert!(sent < 300, "the head was still being read after 300 bytes");
+    // Others are served meanwhile and after.
+    assert!(env.client.list_queues().send().await.is_ok());
+}
+
+/// A keep-alive connection with no request in flight is closed after `--idle-timeout`; a long
+/// poll longer than that timeout is not cut.
+#[tokio::test]
+async fn idle_connections_close_and_long_polls_do_not() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = quayside::Config::for_tests();
+    config.idle_timeout = 1;
+    config.header_read_timeout = 1;
+    let env = start_with(config).await;
+    let mut s = tokio::net::TcpStream::connect(env.running.addr).await.unwrap();
+    s.write_all(b"GET /_quayside/health HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
+    let mut buf = vec![0u8; 65536];
+    let n = s.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    // Nothing more is sent: the server closes the connection (bounded wait, far above 1 s).
+    let rest = tokio::time::timeout(std::time::Duration::from_secs(20), s.read(&mut buf)).await;
+    assert!(matches!(rest, Ok(Ok(0)) | Ok(Err(_))), "the idle connection was not closed: {rest:?}");
+    // A 3-second long poll on a server whose idle timeout is 1 s is answered, not cut.
+    let url = env.queue("patient").await;
+    let out = env.client.receive_message().queue_url(&url).wait_time_seconds(3).send().await;
+    assert!(out.is_ok(), "{out:?}");
+}

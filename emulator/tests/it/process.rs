@@ -559,3 +559,73 @@ async fn kinesis_json(endpoint: &str, op: &str, input: serde_json::Value) -> ser
     assert_eq!(r.status, 200, "{op}: {}", r.body);
     r.json()
 }
+
+/// Out of file descriptors (`ulimit -n 64`, 150 idle connections), the accept loop backs off
+/// and says so once per episode: it logged `Too many open files` millions of times and kept
+/// both cores busy. Once the idle connections are closed by `--idle-timeout`, it serves again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_file_descriptors_the_server_backs_off_and_recovers() {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 64 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_quayside"))
+        .args(["serve", "--port", "0", "--in-memory", "--log-level", "info", "--idle-timeout", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("quayside starts");
+    let stdout = child.stdout.take().unwrap();
+    let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(i) = line.find("listening on http://") {
+                    let rest = &line[i + "listening on http://".len()..];
+                    let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+    }
+    let proc_ = Proc { child, endpoint: String::new() };
+    let addr: std::net::SocketAddr = rx.recv_timeout(Duration::from_secs(30)).expect("listening").parse().unwrap();
+    let count = |needle: &str| lines.lock().unwrap().iter().filter(|l| l.contains(needle)).count();
+    // Idle connections until the server runs out of descriptors.
+    let mut held = Vec::new();
+    for _ in 0..150 {
+        held.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    let wait_for = |needle: &'static str, n: usize| {
+        let count = &count;
+        async move {
+            for _ in 0..600 {
+                if count(needle) >= n {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("the server never logged {needle:?} {n} time(s)");
+        }
+    };
+    wait_for("cannot accept connections", 1).await;
+    // The idle ones are closed after 2 s, and the server accepts again.
+    wait_for("accepting connections again", 1).await;
+    drop(held);
+    let c = crate::common::client(&format!("http://{addr}"), "test");
+    let mut answered = false;
+    for _ in 0..100 {
+        if c.list_queues().send().await.is_ok() {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(answered, "the server answers again");
+    let total = lines.lock().unwrap().len();
+    let episodes = count("cannot accept connections");
+    assert!(episodes <= 5, "one line per episode, not per try: {episodes} episodes");
+    assert!(count("Too many open files") <= 5 && total < 50, "{total} log lines");
+    drop(proc_);
+}
