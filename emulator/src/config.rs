@@ -56,8 +56,9 @@ pub struct Config {
     /// within 60 s of deleting it, one PurgeQueue per 60 s).
     #[arg(long, env = "QUAYSIDE_LIMITS", default_value = "relaxed", value_parser = ["strict", "relaxed"])]
     pub limits: String,
-    /// Largest request body accepted, in bytes.
-    #[arg(long, env = "QUAYSIDE_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
+    /// Largest request body accepted, in bytes, for every service; 0 keeps each service's own
+    /// (sized from AWS's limits: 16 MiB for Kinesis, 8 MiB for the others).
+    #[arg(long, env = "QUAYSIDE_MAX_BODY_BYTES", default_value_t = 0)]
     pub max_body_bytes: usize,
     /// Seconds a client has to send a request's head from its first byte (0: no limit).
     #[arg(long, env = "QUAYSIDE_HEADER_READ_TIMEOUT", default_value_t = 30)]
@@ -243,7 +244,7 @@ impl Config {
             log_level: "warn".into(),
             virtual_clock: false,
             limits: "relaxed".into(),
-            max_body_bytes: 8 * 1024 * 1024,
+            max_body_bytes: 0,
             header_read_timeout: 30,
             idle_timeout: 75,
             max_connections: 4096,

@@ -7,7 +7,7 @@ use crate::router::{Decision, Head};
 use crate::{admin, App};
 use aws_protocol::query::QueryParams;
 use aws_protocol::routing::{account_for_key, credential_scope};
-use aws_protocol::RequestContext;
+use aws_protocol::{Protocol, RequestContext};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -86,6 +86,42 @@ impl hyper::body::Body for Tracked {
     }
 }
 
+/// The body limit a request is read under, the service it is for when its head says so (a
+/// JSON target, or the listener's own service), and the protocol of its errors. A request
+/// whose head names no service (query forms, developer endpoints) is read under the largest
+/// limit, and checked against its service's once routed.
+fn body_limit(app: &App, only: Option<usize>, headers: &hyper::HeaderMap) -> (usize, Option<usize>, Protocol) {
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    let target = header("x-amz-target");
+    let service = only.or_else(|| target.and_then(|t| app.table.service_for_target(t)));
+    let protocol = match (service, target) {
+        (Some(i), _) => Protocol::for_target(header("content-type"), app.services[i].routes().json_version.as_deref()),
+        (None, Some(_)) => Protocol::for_target(header("content-type"), None),
+        (None, None) if header("accept").is_some_and(|a| a.contains("application/json")) => Protocol::AwsQueryJson,
+        (None, None) => Protocol::AwsQuery,
+    };
+    let limit = match (app.config.max_body_bytes, service) {
+        (n, _) if n > 0 => n,
+        (_, Some(i)) => app.services[i].max_body_bytes(),
+        (_, None) => app.services.iter().map(|s| s.max_body_bytes()).max().unwrap_or(service::DEFAULT_MAX_BODY_BYTES),
+    };
+    (limit, service, protocol)
+}
+
+/// A body over its limit, refused in the service's own error shape (413,
+/// `RequestEntityTooLarge`) without being read whole.
+fn too_large(app: &App, service: Option<usize>, protocol: Protocol, limit: usize) -> Reply {
+    let fallback = aws_protocol::ServiceRoutes::default();
+    let routes = service.map_or(&fallback, |i| app.services[i].routes());
+    let e = aws_protocol::AwsError::new(
+        "RequestEntityTooLarge",
+        413,
+        format!("Request body is larger than the {limit} bytes this endpoint accepts."),
+    );
+    let rid = uuid::Uuid::new_v4().to_string();
+    respond::reply(&rid, e.to_response(protocol, routes, &rid))
+}
+
 /// The request context (account, region, host, trace header) and the SigV4 scope's signing
 /// name, if signed.
 fn context(app: &App, headers: &hyper::HeaderMap, query: &str) -> (RequestContext, Option<String>) {
@@ -121,10 +157,11 @@ async fn handle(app: Arc<App>, only: Option<usize>, req: Request<Incoming>) -> R
         }
     }
     let (parts, body) = req.into_parts();
-    let limit = app.config.max_body_bytes;
+    let (limit, service, protocol) = body_limit(&app, only, &parts.headers);
+    let too_large = || too_large(&app, service, protocol, limit);
     let declared = parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return Ok(respond::too_large(limit));
+        return Ok(too_large());
     }
     let read = Limited::new(body, limit).collect();
     let read = match app.config.limits().idle {
@@ -138,7 +175,7 @@ async fn handle(app: Arc<App>, only: Option<usize>, req: Request<Incoming>) -> R
         Ok(b) => b.to_bytes(),
         Err(e) => {
             if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-                return Ok(respond::too_large(limit));
+                return Ok(too_large());
             }
             return Ok(respond::plain(400, "could not read the request body"));
         }
@@ -200,6 +237,10 @@ async fn dispatch(
     match app.table.route(&head, form, owner) {
         Decision::Call { service, protocol, operation, params } => {
             let svc = &app.services[service];
+            let limit = if app.config.max_body_bytes > 0 { app.config.max_body_bytes } else { svc.max_body_bytes() };
+            if body.len() > limit {
+                return too_large(app, Some(service), protocol, limit);
+            }
             if let Some(l) = label {
                 *l = Some((svc.routes().name.clone(), operation.clone()));
             }

@@ -76,17 +76,6 @@ pub(crate) fn plain(status: u16, text: &'static str) -> Reply {
     reply("", Response::new(status, "text/plain", Bytes::from_static(text.as_bytes())))
 }
 
-/// 413 for a body over `--max-body-bytes`, refused without reading it whole.
-pub(crate) fn too_large(limit: usize) -> Reply {
-    json(
-        413,
-        &serde_json::json!({
-            "__type": "RequestEntityTooLarge",
-            "message": format!("Request body is larger than the {limit} bytes this endpoint accepts."),
-        }),
-    )
-}
-
 /// 408 for a body that did not arrive within `--idle-timeout` of its head.
 pub(crate) fn request_timeout() -> Reply {
     json(

@@ -80,6 +80,11 @@ impl Table {
         t
     }
 
+    /// The service a JSON target names (`AmazonSQS.SendMessage`), if any.
+    pub(crate) fn service_for_target(&self, target: &str) -> Option<usize> {
+        split_target(target).and_then(|(prefix, _)| self.by_target.get(prefix).copied())
+    }
+
     /// Decides where a request goes. `form` is the body when it is form-encoded (or any POST
     /// body without a JSON target, which older clients send without a content type).
     pub(crate) fn route(

@@ -103,6 +103,12 @@ impl KinesisService {
 }
 
 impl Service for KinesisService {
+    /// PutRecords carries up to 10 MiB of data (a single record too, after
+    /// UpdateMaxRecordSize), base64 in JSON: 13.4 MiB, plus 500 keys and the structure.
+    fn max_body_bytes(&self) -> usize {
+        16 * 1024 * 1024
+    }
+
     fn routes(&self) -> &ServiceRoutes {
         &self.routes
     }

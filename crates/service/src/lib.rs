@@ -26,6 +26,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use store::{Migration, Store};
 
+/// The body limit of a service that states none (8 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
 /// A boxed future, so services can be held as `dyn Service`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -195,6 +198,13 @@ pub trait Service: AsAny + Send + Sync + 'static {
     fn owns_path(&self, path: &str) -> bool {
         let _ = path;
         false
+    }
+
+    /// The largest request body the service reads, sized from AWS's own limits and their
+    /// encodings (a 1 MiB SQS message percent-encoded or JSON-escaped; Kinesis's 10 MiB of
+    /// PutRecords data in base64).
+    fn max_body_bytes(&self) -> usize {
+        DEFAULT_MAX_BODY_BYTES
     }
 
     /// Host names the service writes into its own URLs (SNS's `--sns-cert-host`): requests

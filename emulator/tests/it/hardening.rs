@@ -160,3 +160,90 @@ async fn idle_connections_close_and_long_polls_do_not() {
     let out = env.client.receive_message().queue_url(&url).wait_time_seconds(3).send().await;
     assert!(out.is_ok(), "{out:?}");
 }
+
+/// A PutRecords of 500 records of 16,000 bytes (8 MB of data, 10.7 MB as JSON; AWS allows
+/// 10 MiB a call) is a legal call: stored, not a 413 in no service's shape. A body over
+/// Kinesis's limit is refused in Kinesis's own error shape; an SQS one in SQS's XML.
+#[tokio::test]
+async fn bodies_are_limited_per_service_and_refused_in_its_shape() {
+    use aws_sdk_kinesis::primitives::Blob;
+    use aws_sdk_kinesis::types::PutRecordsRequestEntry;
+    let env = start().await;
+    let addr = env.running.addr;
+    let k = crate::kinesis_records::kinesis(&env.endpoint());
+    k.create_stream().stream_name("big").shard_count(2).send().await.unwrap();
+    let records: Vec<PutRecordsRequestEntry> = (0..500)
+        .map(|i| {
+            PutRecordsRequestEntry::builder()
+                .partition_key(format!("k{i}"))
+                .data(Blob::new(vec![(i % 251) as u8; 16_000]))
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let out = k.put_records().stream_name("big").set_records(Some(records)).send().await.unwrap();
+    assert_eq!(out.failed_record_count, Some(0));
+    assert_eq!(out.records.len(), 500);
+    // Over Kinesis's limit (16 MiB): its JSON error shape, 413, answered from the declared
+    // length before any of the body is read.
+    let r = declared_only(
+        addr,
+        "X-Amz-Target: Kinesis_20131202.PutRecords\r\nContent-Type: application/x-amz-json-1.1",
+        17 << 20,
+    )
+    .await;
+    assert!(r.starts_with("HTTP/1.1 413"), "{r}");
+    assert!(r.to_ascii_lowercase().contains("content-type: application/x-amz-json-1.1"), "{r}");
+    assert!(r.contains(r#""__type":"RequestEntityTooLarge""#), "{r}");
+    // Over SQS's (8 MiB) in JSON: SQS's JSON error, with its query-compatible code header.
+    let r =
+        declared_only(addr, "X-Amz-Target: AmazonSQS.SendMessage\r\nContent-Type: application/x-amz-json-1.0", 9 << 20)
+            .await;
+    assert!(r.starts_with("HTTP/1.1 413"), "{r}");
+    assert!(r.contains("RequestEntityTooLarge"), "{r}");
+    // A query form over SQS's limit (read under the largest limit, then routed): SQS's XML.
+    let form = format!("Action=SendMessage&QueueUrl=x&MessageBody={}", "a".repeat(9 << 20));
+    let r = query(addr, "/queue/us-east-1/000000000000/x", &form).await;
+    assert_eq!(r.status, 413);
+    assert!(r.body.contains("<Code>RequestEntityTooLarge</Code>"), "{}", r.body);
+    assert!(r.body.contains("http://queue.amazonaws.com/doc/2012-11-05/"), "{}", r.body);
+}
+
+/// Sends a request head declaring `length` bytes of body and none of them; the answer.
+async fn declared_only(addr: std::net::SocketAddr, headers: &str, length: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: localhost\r\n{headers}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    tokio::time::timeout(RAW_LIMIT, s.read_to_end(&mut buf)).await.expect("answered").unwrap();
+    String::from_utf8_lossy(&buf).to_string()
+}
+
+/// A PutRecords with 150,000 invalid records answered a 25 MB error listing every one; the
+/// listed violations are capped (AWS listed 504 for 501 entries).
+#[tokio::test]
+async fn validation_errors_list_a_bounded_number_of_violations() {
+    let env = start().await;
+    let addr = env.running.addr;
+    ok(addr, "CreateStream", json!({"StreamName": "v", "ShardCount": 1})).await;
+    let records: Vec<serde_json::Value> = (0..150_000).map(|_| json!({"PartitionKey": "", "Data": ""})).collect();
+    let body = json!({"StreamName": "v", "Records": records}).to_string();
+    let r = raw(
+        addr,
+        "POST",
+        "/",
+        &[("X-Amz-Target", "Kinesis_20131202.PutRecords"), ("Content-Type", "application/x-amz-json-1.1")],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    let e = r.json();
+    assert_eq!(e["__type"], "ValidationException");
+    let message = e["message"].as_str().unwrap();
+    assert!(message.starts_with("1000 validation errors detected: "), "{}", &message[..100]);
+    assert_eq!(message.matches("failed to satisfy constraint").count(), 1000);
+    assert!(r.bytes.len() < 2 * body.len(), "the answer is bounded by the request: {} bytes", r.bytes.len());
+}
