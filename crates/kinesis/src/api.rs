@@ -140,10 +140,19 @@ impl Service for KinesisService {
     fn path_call<'a>(&'a self, call: PathCall<'a>) -> BoxFuture<'a, Response> {
         Box::pin(async move {
             match (call.method, call.path) {
-                ("GET" | "DELETE", "/_quayside/kinesis/channels/deliveries") => {
-                    let channel = call.params.get("channel");
-                    let list = self.kinesis.channel_deliveries(channel, call.method == "DELETE");
-                    Response::json(200, "application/json", &serde_json::json!({ "deliveries": list }))
+                ("GET", "/_quayside/kinesis/channels/deliveries") => self.kinesis.deliveries_page(
+                    call.params.get("channel"),
+                    call.params.get("NextToken"),
+                    call.params.get("limit"),
+                    call.params.get("content") != Some("false"),
+                ),
+                ("DELETE", "/_quayside/kinesis/channels/deliveries") => {
+                    match self.kinesis.clear_deliveries(call.params.get("channel")).await {
+                        Ok(n) => Response::json(200, "application/json", &serde_json::json!({ "deleted": n })),
+                        Err(e) => {
+                            Response::json(500, "application/json", &serde_json::json!({ "error": e.to_string() }))
+                        }
+                    }
                 }
                 _ => Response::new(404, "text/plain", "not found"),
             }

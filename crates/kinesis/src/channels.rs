@@ -22,8 +22,12 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 
 /// Default DataFreshnessInSeconds.
 pub const DEFAULT_FRESHNESS: i64 = 300;
-/// Deliveries kept for the developer endpoint.
-const KEPT_DELIVERIES: usize = 1000;
+/// The records' bytes one object holds at most: a shard with more undelivered gets several
+/// objects (Firehose buffers the same way), so that a delivery never holds a whole backlog in
+/// memory.
+const MAX_OBJECT_BYTES: usize = 8 * 1024 * 1024;
+/// Deliveries one page of the developer endpoint lists, unless asked for fewer.
+const PAGE: i64 = 50;
 
 /// A channel's stored facts.
 #[derive(Debug, Clone, PartialEq)]
@@ -254,20 +258,21 @@ fn ymdh(ms: u64) -> (i64, u32, u32, u32) {
 }
 
 /// One record as a channel delivers it.
-struct Delivered {
+struct Delivered<'a> {
     seq: String,
-    key: Option<String>,
+    key: Option<&'a str>,
     arrival_ms: u64,
-    data: Vec<u8>,
+    /// In its chunk, not copied.
+    data: &'a [u8],
 }
 
 /// An object's bytes for the channel's format and compression.
-fn content(c: &Channel, records: &[Delivered]) -> Vec<u8> {
+fn content(c: &Channel, records: &[Delivered<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     if c.kind == "S3" {
         let byte_array = c.record_configuration["RecordFormatType"].as_str() == Some("BYTE_ARRAY");
         for r in records {
-            out.extend_from_slice(&r.data);
+            out.extend_from_slice(r.data);
             if !byte_array {
                 out.push(b'\n');
             }
@@ -283,7 +288,7 @@ fn content(c: &Channel, records: &[Delivered]) -> Vec<u8> {
                 "sequenceNumber": r.seq,
                 "partitionKey": r.key,
                 "approximateArrivalTimestamp": r.arrival_ms,
-                "data": B64.encode(&r.data),
+                "data": B64.encode(r.data),
             });
             out.extend_from_slice(line.to_string().as_bytes());
             out.push(b'\n');
@@ -329,7 +334,7 @@ fn zstd_raw(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A delivery as the developer endpoint shows it.
+/// A delivery as the developer endpoint shows it (its object's content is added when read).
 pub fn delivery_record(c: &Channel, shard: u32, bucket: &str, key: &str, seqs: Vec<String>, body: &[u8]) -> Value {
     json!({
         "ChannelARN": c.arn(),
@@ -341,7 +346,6 @@ pub fn delivery_record(c: &Channel, shard: u32, bucket: &str, key: &str, seqs: V
         "Key": key,
         "SequenceNumbers": seqs,
         "Bytes": body.len(),
-        "Content": B64.encode(body),
     })
 }
 
@@ -372,85 +376,202 @@ impl Kinesis {
             };
             s.shards.iter().map(|sh| (sh.index, sh.next)).collect()
         };
-        let mut changed = false;
         for (shard, tip) in shards {
-            let from = c.checkpoints.get(&shard).copied().unwrap_or(0);
-            if from >= tip {
-                continue;
-            }
-            // Whether the oldest undelivered record is old enough (one chunk read), then
-            // everything undelivered.
-            let (stream_id, freshness) = (c.stream_id, c.freshness_ms());
-            let chunks = self
-                .store()
-                .read(move |t| {
-                    let first = persist::read_chunks(t, stream_id, shard, from, |_| false)?;
-                    match first.first() {
-                        Some(ch) if now.saturating_sub(ch.arrival_ms) >= freshness => {
-                            persist::read_chunks(t, stream_id, shard, from, |_| true)
+            loop {
+                let from = c.checkpoints.get(&shard).copied().unwrap_or(0);
+                if from >= tip {
+                    break;
+                }
+                // Whether the oldest undelivered record is old enough (one chunk read), then
+                // what is undelivered, up to an object's size.
+                let (stream_id, freshness) = (c.stream_id, c.freshness_ms());
+                let chunks = self
+                    .store()
+                    .read(move |t| {
+                        let first = persist::read_chunks(t, stream_id, shard, from, |_| false)?;
+                        match first.first() {
+                            Some(ch) if now.saturating_sub(ch.arrival_ms) >= freshness => {
+                                let mut bytes = 0;
+                                persist::read_chunks(t, stream_id, shard, from, |ch| {
+                                    bytes += ch.blob.len();
+                                    bytes < MAX_OBJECT_BYTES
+                                })
+                            }
+                            _ => Ok(Vec::new()),
                         }
-                        _ => Ok(Vec::new()),
-                    }
-                })
-                .await?;
-            let records: Vec<Delivered> = chunks
-                .iter()
-                .flat_map(|ch| {
-                    crate::records::decode_chunk(ch.first, &ch.blob)
-                        .filter(|r| r.position >= from && r.position < tip)
-                        .map(|r| Delivered {
-                            seq: Seq::record(ch.arrival_ms, shard, r.position).to_wire(),
-                            key: r.partition_key.map(str::to_string),
-                            arrival_ms: ch.arrival_ms,
-                            data: r.data.to_vec(),
+                    })
+                    .await?;
+                let records: Vec<Delivered> = chunks
+                    .iter()
+                    .flat_map(|ch| {
+                        crate::records::decode_chunk(ch.first, &ch.blob)
+                            .filter(|r| r.position >= from && r.position < tip)
+                            .map(|r| Delivered {
+                                seq: Seq::record(ch.arrival_ms, shard, r.position).to_wire(),
+                                key: r.partition_key,
+                                arrival_ms: ch.arrival_ms,
+                                data: r.data,
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                let Some(first) = records.first() else { break };
+                let next = chunks.iter().map(|ch| ch.first + ch.count).max().unwrap_or(from).min(tip);
+                let mut body = content(&c, &records);
+                let (bucket, key) = c.object(shard, &first.seq, now);
+                let written = match self.channel_dir() {
+                    Some(dir) => {
+                        // CreateChannel refused such keys; a channel stored before that check is
+                        // not written outside the directory either.
+                        let Some(path) = object_path(dir, &bucket, &key) else {
+                            return Err(KinesisError::Internal(format!(
+                                "channel {}: the object key {key:?} would leave the channels' directory; not written",
+                                c.name
+                            )));
+                        };
+                        let file = path.clone();
+                        let (w, kept) = tokio::task::spawn_blocking(move || {
+                            let w = file
+                                .parent()
+                                .map_or(Ok(()), std::fs::create_dir_all)
+                                .and_then(|_| std::fs::write(&file, &body));
+                            (w, body)
                         })
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-            let Some(first) = records.first() else { continue };
-            let next = chunks.iter().map(|ch| ch.first + ch.count).max().unwrap_or(from).min(tip);
-            let body = content(&c, &records);
-            let (bucket, key) = c.object(shard, &first.seq, now);
-            if let Some(dir) = self.channel_dir() {
-                // CreateChannel refused such keys; a channel stored before that check is not
-                // written outside the directory either.
-                let Some(path) = object_path(dir, &bucket, &key) else {
-                    return Err(KinesisError::Internal(format!(
-                        "channel {}: the object key {key:?} would leave the channels' directory; not written",
-                        c.name
-                    )));
+                        .await
+                        .map_err(|e| KinesisError::Internal(format!("channel {}: writing: {e}", c.name)))?;
+                        body = kept;
+                        if let Err(e) = w {
+                            return Err(KinesisError::Internal(format!(
+                                "channel {}: writing {}: {e}",
+                                c.name,
+                                path.display()
+                            )));
+                        }
+                        true
+                    }
+                    None => false,
                 };
-                let written =
-                    path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|_| std::fs::write(&path, &body));
-                if let Err(e) = written {
-                    return Err(KinesisError::Internal(format!("channel {}: writing {}: {e}", c.name, path.display())));
+                let seqs = records.iter().map(|r| r.seq.clone()).collect();
+                let meta = delivery_record(&c, shard, &bucket, &key, seqs, &body).to_string();
+                drop(records);
+                c.checkpoints.insert(shard, next);
+                {
+                    let mut channels = self.channels().write();
+                    match channels.get_mut(&c.arn()) {
+                        Some(cur) if cur.id == c.id => cur.checkpoints = c.checkpoints.clone(),
+                        _ => return Ok(()),
+                    }
                 }
+                // The object is kept here only when no file holds it.
+                let content = (!written).then_some(body);
+                let saved = c.clone();
+                self.store()
+                    .submit(move |t| {
+                        persist::insert_delivery(t, &saved.arn(), &saved.name, &meta, content.as_deref())?;
+                        persist::save_channel(t, &saved)
+                    })
+                    .await?;
             }
-            let seqs = records.iter().map(|r| r.seq.clone()).collect();
-            self.record_delivery(delivery_record(&c, shard, &bucket, &key, seqs, &body));
-            c.checkpoints.insert(shard, next);
-            changed = true;
-        }
-        if changed {
-            {
-                let mut channels = self.channels().write();
-                match channels.get_mut(&c.arn()) {
-                    Some(cur) if cur.id == c.id => cur.checkpoints = c.checkpoints.clone(),
-                    _ => return Ok(()),
-                }
-            }
-            self.store().submit(move |t| persist::save_channel(t, &c)).await?;
         }
         Ok(())
     }
 
-    /// Keeps a delivery for the developer endpoint (the newest 1,000).
-    fn record_delivery(&self, d: Value) {
-        let mut list = self.deliveries().lock();
-        if list.len() >= KEPT_DELIVERIES {
-            list.remove(0);
+    /// `GET /_quayside/kinesis/channels/deliveries`: a page of deliveries, oldest first
+    /// (`channel=` a name or ARN, `limit=` up to 1,000, `after=` the `NextToken` of the last
+    /// page), each with its object's content (base64) read from its file (or the store, in
+    /// memory) one at a time as the answer is streamed: memory stays one object, whatever the
+    /// page holds. `content=false` leaves the objects out.
+    pub fn deliveries_page(
+        &self,
+        channel: Option<&str>,
+        after: Option<&str>,
+        limit: Option<&str>,
+        content: bool,
+    ) -> aws_protocol::Response {
+        let channel = channel.map(str::to_string);
+        let after: i64 = after.and_then(|a| a.parse().ok()).unwrap_or(0);
+        let limit: i64 = limit.and_then(|l| l.parse().ok()).unwrap_or(PAGE).clamp(1, persist::KEPT_DELIVERIES);
+        let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(2);
+        let k = self.clone();
+        tokio::spawn(async move {
+            let rows = {
+                let channel = channel.clone();
+                k.store().read(move |c| persist::read_deliveries(c, channel.as_deref(), after, limit + 1)).await
+            };
+            let Ok(mut rows) = rows else {
+                let _ = tx.send(bytes::Bytes::from_static(br#"{"error":"the deliveries could not be read"}"#)).await;
+                return;
+            };
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            if tx.send(bytes::Bytes::from_static(b"{\"deliveries\":[")).await.is_err() {
+                return;
+            }
+            for (i, (id, meta, stored)) in rows.iter().enumerate() {
+                let d: Value = serde_json::from_str(meta).unwrap_or(Value::Null);
+                let mut text = d.to_string();
+                if i > 0 {
+                    text.insert(0, ',');
+                }
+                if !content {
+                    if tx.send(text.into()).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                let object = if *stored {
+                    let id = *id;
+                    k.store().read(move |c| persist::delivery_content(c, id)).await.ok().flatten()
+                } else {
+                    let bucket = d["Bucket"].as_str().unwrap_or_default();
+                    let key = d["Key"].as_str().unwrap_or_default();
+                    match k.channel_dir().and_then(|dir| object_path(dir, bucket, key)) {
+                        Some(p) => tokio::task::spawn_blocking(move || std::fs::read(p).ok()).await.ok().flatten(),
+                        None => None,
+                    }
+                };
+                // The description without its closing brace, then the content in base64 a
+                // piece at a time: one object's bytes in memory, not its text twice over.
+                text.pop();
+                let Some(object) = object else {
+                    text.push_str(",\"Content\":null}");
+                    if tx.send(text.into()).await.is_err() {
+                        return;
+                    }
+                    continue;
+                };
+                text.push_str(",\"Content\":\"");
+                if tx.send(text.into()).await.is_err() {
+                    return;
+                }
+                for piece in object.chunks(3 * 256 * 1024) {
+                    if tx.send(B64.encode(piece).into()).await.is_err() {
+                        return;
+                    }
+                }
+                if tx.send(bytes::Bytes::from_static(b"\"}")).await.is_err() {
+                    return;
+                }
+            }
+            let tail = match rows.last() {
+                Some((id, _, _)) if more => format!("],\"NextToken\":\"{id}\"}}"),
+                _ => "]}".to_string(),
+            };
+            let _ = tx.send(tail.into()).await;
+        });
+        aws_protocol::Response {
+            status: 200,
+            content_type: "application/json",
+            headers: Vec::new(),
+            body: aws_protocol::Body::Stream(rx),
         }
-        list.push(d);
+    }
+
+    /// `DELETE /_quayside/kinesis/channels/deliveries`: forgets the deliveries of one channel
+    /// (by name or ARN), or all; answers how many.
+    pub async fn clear_deliveries(&self, channel: Option<&str>) -> store::Result<usize> {
+        let channel = channel.map(str::to_string);
+        self.store().submit(move |t| persist::delete_deliveries(t, channel.as_deref())).await
     }
 }
 

@@ -62,8 +62,6 @@ struct Inner {
     queues: RwLock<BTreeMap<String, queues::StreamQueue>>,
     /// Channels by ARN.
     channels: RwLock<BTreeMap<String, channels::Channel>>,
-    /// Channel deliveries, for the developer endpoint.
-    deliveries: parking_lot::Mutex<Vec<serde_json::Value>>,
     /// Where channels write their objects (`None`: in memory, recorded only).
     channel_dir: Option<std::path::PathBuf>,
     /// The ARNs of the channels and queues left DELETING by a stop, for the first tick.
@@ -213,7 +211,6 @@ impl Kinesis {
                 sqs,
                 queues: RwLock::new(queues),
                 channels: RwLock::new(channels),
-                deliveries: Default::default(),
                 cut_short: parking_lot::Mutex::new(cut_short),
                 channel_dir,
                 wakes: tokio::sync::watch::channel(0).0,
@@ -255,24 +252,8 @@ impl Kinesis {
         &self.inner.channels
     }
 
-    pub(crate) fn deliveries(&self) -> &parking_lot::Mutex<Vec<serde_json::Value>> {
-        &self.inner.deliveries
-    }
-
     pub(crate) fn channel_dir(&self) -> Option<&std::path::Path> {
         self.inner.channel_dir.as_deref()
-    }
-
-    /// The channel deliveries recorded, oldest first (optionally of one channel, by name or
-    /// ARN); `clear` forgets the ones returned.
-    pub fn channel_deliveries(&self, channel: Option<&str>, clear: bool) -> Vec<serde_json::Value> {
-        let of_channel = |d: &serde_json::Value| channel.is_none_or(|c| d["ChannelName"] == c || d["ChannelARN"] == c);
-        let mut list = self.inner.deliveries.lock();
-        let out = list.iter().filter(|d| of_channel(d)).cloned().collect();
-        if clear {
-            list.retain(|d| !of_channel(d));
-        }
-        out
     }
 
     pub(crate) fn queues(&self) -> &RwLock<BTreeMap<String, queues::StreamQueue>> {
@@ -483,7 +464,6 @@ impl Kinesis {
         self.inner.settings.write().clear();
         self.inner.queues.write().clear();
         self.inner.channels.write().clear();
-        self.inner.deliveries.lock().clear();
         Ok(())
     }
 }

@@ -66,7 +66,70 @@ CREATE TABLE kinesis_channels (
 );
 ",
     },
+    // Channel deliveries for the developer endpoint: kept in the store, not in memory (one GET
+    // of the in-memory list grew the process by hundreds of MB). `content` holds the object
+    // only without a data directory; otherwise it is the file written under it.
+    Migration {
+        service: "kinesis",
+        version: 4,
+        sql: "
+CREATE TABLE kinesis_deliveries (
+    id INTEGER PRIMARY KEY,
+    channel_arn TEXT NOT NULL,
+    channel_name TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    content BLOB
+);
+",
+    },
 ];
+
+/// Deliveries kept for the developer endpoint (the newest).
+pub const KEPT_DELIVERIES: i64 = 1000;
+
+/// Records a delivery (its description as JSON, and its object when there is no file of it),
+/// forgetting the oldest beyond [`KEPT_DELIVERIES`].
+pub fn insert_delivery(t: &Transaction<'_>, arn: &str, name: &str, meta: &str, content: Option<&[u8]>) -> Result<()> {
+    t.prepare_cached(
+        "INSERT INTO kinesis_deliveries (channel_arn, channel_name, meta, content) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![arn, name, meta, content])?;
+    t.prepare_cached(
+        "DELETE FROM kinesis_deliveries WHERE id <= (SELECT id FROM kinesis_deliveries ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+    )?
+    .execute([KEPT_DELIVERIES])?;
+    Ok(())
+}
+
+/// Up to `limit` deliveries after id `after`, oldest first, of one channel (by name or ARN)
+/// or all: (id, description, whether the store holds the object).
+pub fn read_deliveries(
+    c: &Connection,
+    channel: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, bool)>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, meta, content IS NOT NULL FROM kinesis_deliveries \
+         WHERE id > ?1 AND (?2 IS NULL OR channel_name = ?2 OR channel_arn = ?2) ORDER BY id LIMIT ?3",
+    )?;
+    let rows = st.query_map(params![after, channel, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// The object a delivery row holds.
+pub fn delivery_content(c: &Connection, id: i64) -> Result<Option<Vec<u8>>> {
+    Ok(c.prepare_cached("SELECT content FROM kinesis_deliveries WHERE id = ?1")?
+        .query_row([id], |r| r.get::<_, Option<Vec<u8>>>(0))
+        .optional()?
+        .flatten())
+}
+
+/// Forgets the deliveries of one channel (by name or ARN), or all; how many.
+pub fn delete_deliveries(t: &Transaction<'_>, channel: Option<&str>) -> Result<usize> {
+    Ok(t.prepare_cached("DELETE FROM kinesis_deliveries WHERE ?1 IS NULL OR channel_name = ?1 OR channel_arn = ?1")?
+        .execute([channel])?)
+}
 
 /// The tables of ARN-keyed JSON facts (stream queues, channels).
 #[derive(Debug, Clone, Copy)]
@@ -290,7 +353,7 @@ pub fn load_settings(t: &Transaction<'_>) -> Result<std::collections::BTreeMap<S
 pub fn reset(t: &Transaction<'_>) -> Result<()> {
     t.execute_batch(
         "DELETE FROM kinesis_chunks; DELETE FROM kinesis_streams; DELETE FROM kinesis_settings; DELETE FROM kinesis_queues; \
-         DELETE FROM kinesis_channels;",
+         DELETE FROM kinesis_channels; DELETE FROM kinesis_deliveries;",
     )?;
     Ok(())
 }

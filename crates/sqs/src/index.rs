@@ -381,6 +381,11 @@ impl Index {
     }
 
     /// Every id, oldest first.
+    /// Up to `n` messages after id `after`, in id order, with their receive counts and states.
+    pub fn entries_after(&self, after: i64, n: usize) -> Vec<(i64, u32, State)> {
+        self.msgs.range(after.saturating_add(1)..).take(n).map(|(id, m)| (*id, m.receive_count, m.state)).collect()
+    }
+
     pub fn ids(&self) -> Vec<i64> {
         self.msgs.keys().copied().collect()
     }

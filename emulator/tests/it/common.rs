@@ -182,13 +182,32 @@ async fn raw_unbounded(
     s.read_to_end(&mut buf).await.unwrap();
     let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(buf.len());
     let head = String::from_utf8_lossy(&buf[..split]).to_string();
-    let bytes = buf.get(split + 4..).unwrap_or_default().to_vec();
-    let body = String::from_utf8_lossy(&bytes).to_string();
+    let mut bytes = buf.get(split + 4..).unwrap_or_default().to_vec();
     let mut lines = head.lines();
     let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let headers =
+    let headers: Vec<(String, String)> =
         lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
+    let chunked =
+        headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
+    if chunked {
+        bytes = dechunk(&bytes);
+    }
+    let body = String::from_utf8_lossy(&bytes).to_string();
     RawResponse { status, headers, body, bytes }
+}
+
+/// The data of a chunked HTTP/1.1 body (streamed answers).
+pub fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&rest[..line_end]).ok().and_then(|l| usize::from_str_radix(l.trim(), 16).ok());
+        let Some(n) = size.filter(|n| *n > 0) else { break };
+        let start = line_end + 2;
+        let Some(chunk) = rest.get(start..start + n) else { break };
+        out.extend_from_slice(chunk);
+        rest = rest.get(start + n + 2..).unwrap_or_default();
+    }
+    out
 }
 
 /// A JSON-protocol SQS call over raw HTTP.

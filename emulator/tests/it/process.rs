@@ -24,6 +24,20 @@ impl Drop for Proc {
 }
 
 impl Proc {
+    /// A `/proc/<pid>/status` figure in KiB (`VmRSS`, `VmHWM`: the peak).
+    fn memory_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.trim_start_matches(':').trim().strip_suffix("kB")?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in /proc status"))
+    }
+
+    /// Starts measuring the peak (`VmHWM`) afresh from the current resident size.
+    fn reset_peak(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5").unwrap();
+    }
+
     /// SIGKILL, and wait until the process is gone.
     fn kill_9(mut self) {
         let _ = self.child.kill();
@@ -33,8 +47,15 @@ impl Proc {
 
 /// Starts the binary and waits (at most 30 s) for its listening line.
 fn spawn(data_dir: &std::path::Path) -> Proc {
+    spawn_with(data_dir, &[])
+}
+
+/// [`spawn`] with more flags.
+fn spawn_with(data_dir: &std::path::Path, extra: &[&str]) -> Proc {
     let mut child = Command::new(env!("CARGO_BIN_EXE_quayside"))
-        .args(["serve", "--port", "0", "--log-level", "info", "--data-dir"])
+        .args(["serve", "--port", "0", "--log-level", "info"])
+        .args(extra)
+        .arg("--data-dir")
         .arg(data_dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -628,4 +649,152 @@ async fn out_of_file_descriptors_the_server_backs_off_and_recovers() {
     assert!(episodes <= 5, "one line per episode, not per try: {episodes} episodes");
     assert!(count("Too many open files") <= 5 && total < 50, "{total} log lines");
     drop(proc_);
+}
+
+/// Reads a whole HTTP/1.1 answer (a streamed one too) of a GET and answers its body's length.
+async fn get_len(endpoint: &str, path: &str, accept_json: bool) -> usize {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = endpoint.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let accept = if accept_json { "Accept: application/json\r\n" } else { "" };
+    let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{accept}Connection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    assert!(buf.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..buf.len().min(300)]));
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    crate::common::dechunk(&buf[split + 4..]).len()
+}
+
+/// The developer view of a queue of 80 MiB is streamed: three GETs at once raise the peak
+/// memory by a few batches of messages, not by the queue twice over each (one GET of a 100 MiB queue took the
+/// process from 58 MB to 499 MB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_developer_view_of_a_big_queue_is_streamed() {
+    let dir = crate::common::temp_dir("dev-view");
+    let p = spawn(&dir);
+    let c = client(&p.endpoint, "test");
+    let url = c.create_queue().queue_name("big").send().await.unwrap().queue_url.unwrap();
+    let body = "x".repeat(256 * 1024);
+    for _ in 0..320 {
+        c.send_message().queue_url(&url).message_body(&body).send().await.unwrap();
+    }
+    p.reset_peak();
+    let before = p.memory_kib("VmRSS");
+    let path = "/_aws/sqs/messages/us-east-1/000000000000/big";
+    let (a, b, json) = tokio::join!(
+        get_len(&p.endpoint, path, false),
+        get_len(&p.endpoint, path, false),
+        get_len(&p.endpoint, path, true)
+    );
+    assert!(a > 80 << 20 && b == a && json > 80 << 20, "every message is in each answer: {a} {b} {json}");
+    let peak = p.memory_kib("VmHWM");
+    eprintln!("developer view: {before} KiB before, peak {peak} KiB");
+    // What is bounded stays: each GET's batch of 16 messages, and the SQLite page cache of the
+    // reader connection it uses (16 MiB each). The whole queue would be 160 MiB a GET.
+    assert!(
+        peak.saturating_sub(before) < 100 * 1024,
+        "three GETs of an 80 MiB queue raised the peak from {before} KiB to {peak} KiB"
+    );
+    // Paged: MaxNumberOfMessages and the NextToken it answers.
+    let r = crate::common::raw(
+        p.endpoint.trim_start_matches("http://").parse().unwrap(),
+        "GET",
+        &format!("{path}?MaxNumberOfMessages=100"),
+        &[("Accept", "application/json")],
+        b"",
+    )
+    .await
+    .json();
+    assert_eq!(r["Messages"].as_array().unwrap().len(), 100);
+    let token = r["NextToken"].as_str().unwrap().to_string();
+    let r = crate::common::raw(
+        p.endpoint.trim_start_matches("http://").parse().unwrap(),
+        "GET",
+        &format!("{path}?MaxNumberOfMessages=100&NextToken={token}"),
+        &[("Accept", "application/json")],
+        b"",
+    )
+    .await
+    .json();
+    assert_eq!(r["Messages"].as_array().unwrap().len(), 100);
+    assert!(r["NextToken"].is_string());
+    drop(p);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Kinesis channel deliveries are kept in the store and their objects read from disk as the
+/// answer is streamed: 40 MB of delivered records do not stay in memory, and reading them all
+/// back raises the peak by about one object (100 MB of records took the process from 35 MB
+/// to 211 MB, and one GET to 790 MB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_deliveries_are_read_from_disk_not_kept_in_memory() {
+    use base64::Engine;
+    let dir = crate::common::temp_dir("channel-memory");
+    let p = spawn_with(&dir, &["--virtual-clock"]);
+    let e = p.endpoint.clone();
+    let on_demand = serde_json::json!({"StreamMode": "ON_DEMAND"});
+    kinesis_json(&e, "CreateStream", serde_json::json!({"StreamName": "src", "StreamModeDetails": on_demand})).await;
+    let channel = serde_json::json!({
+        "ChannelName": "lake",
+        "ServiceExecutionRoleARN": "arn:aws:iam::000000000000:role/c",
+        "StreamConfigurationList": [{"StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/src",
+            "RecordConfiguration": {"RecordFormatType": "BYTE_ARRAY"}}],
+        "S3DestinationConfiguration": {"DataFreshnessInSeconds": 1, "StorageConfiguration": {
+            "BucketARN": "arn:aws:s3:::landing", "ExpectedBucketOwner": "000000000000", "CompressionType": "NONE"}},
+    });
+    kinesis_json(&e, "CreateChannel", channel).await;
+    let data = base64::engine::general_purpose::STANDARD.encode(vec![7u8; 100_000]);
+    let addr: std::net::SocketAddr = e.trim_start_matches("http://").parse().unwrap();
+    // Two rounds of 40 MB put and delivered: the second leaves the process where the first did
+    // (the deliveries are not kept in memory; the first round warms the allocator and caches).
+    let mut resident = Vec::new();
+    for round in 1..=4u64 {
+        for call in 0..80 {
+            let records: Vec<serde_json::Value> = (0..5)
+                .map(|i| serde_json::json!({"PartitionKey": format!("k{round}-{call}-{i}"), "Data": data}))
+                .collect();
+            kinesis_json(&e, "PutRecords", serde_json::json!({"StreamName": "src", "Records": records})).await;
+        }
+        let r = crate::common::raw(
+            addr,
+            "POST",
+            "/_quayside/clock/advance",
+            &[("Content-Type", "application/json")],
+            br#"{"seconds": 5}"#,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let mut delivered = 0;
+        for _ in 0..100 {
+            let r = crate::common::raw(
+                addr,
+                "GET",
+                "/_quayside/kinesis/channels/deliveries?content=false&limit=1000",
+                &[],
+                b"",
+            )
+            .await;
+            delivered = r.json()["deliveries"].as_array().unwrap().iter().map(|d| d["Bytes"].as_u64().unwrap()).sum();
+            if delivered >= round * 40_000_000 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(delivered, round * 40_000_000);
+        resident.push(p.memory_kib("VmRSS"));
+    }
+    eprintln!("channel deliveries: resident after each round {resident:?} KiB");
+    assert!(
+        resident[3].saturating_sub(resident[0]) < 60 * 1024,
+        "40 MB more of deliveries stayed in memory: {resident:?} KiB"
+    );
+    p.reset_peak();
+    let before = p.memory_kib("VmRSS");
+    let len = get_len(&e, "/_quayside/kinesis/channels/deliveries?limit=1000", false).await;
+    assert!(len > 106_000_000, "every object's content, in base64: {len}");
+    let peak = p.memory_kib("VmHWM");
+    assert!(peak.saturating_sub(before) < 60 * 1024, "one GET raised the peak from {before} KiB to {peak} KiB");
+    drop(p);
+    let _ = std::fs::remove_dir_all(&dir);
 }
