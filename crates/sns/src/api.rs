@@ -163,7 +163,7 @@ impl Service for SnsService {
             return Box::pin(crate::recorded::phone_opt_outs(&self.sns, call));
         }
         if call.path == "/_quayside/sns/deliveries" {
-            return Box::pin(crate::recorded::deliveries(&self.sns));
+            return Box::pin(async move { crate::recorded::deliveries(&self.sns, &call).await });
         }
         if matches!(
             call.path,

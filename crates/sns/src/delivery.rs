@@ -14,7 +14,6 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use sqs::enqueue::EnqueueRequest;
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -22,11 +21,18 @@ use tokio::sync::{mpsc, Notify};
 
 /// How long one attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Attempts under way at once; the others wait their turn.
+const MAX_ATTEMPTS_IN_FLIGHT: usize = 64;
+
+/// A pending delivery as the worker holds it: the time of its next attempt and its id. The
+/// row (its body among it) stays in the store until its attempt: a dead endpoint behind a busy
+/// topic holds rows on disk, not in memory.
+pub(crate) type Key = (i64, i64);
 
 /// The handle publishers use: new deliveries go to the worker after their commit.
 pub(crate) struct Deliveries {
-    tx: mpsc::UnboundedSender<Vec<DeliveryRow>>,
-    rx: parking_lot::Mutex<Option<mpsc::UnboundedReceiver<Vec<DeliveryRow>>>>,
+    tx: mpsc::UnboundedSender<Vec<Key>>,
+    rx: parking_lot::Mutex<Option<mpsc::UnboundedReceiver<Vec<Key>>>>,
     next_id: AtomicI64,
     wake: Notify,
 }
@@ -42,10 +48,11 @@ impl Deliveries {
         })
     }
 
-    /// Hands committed deliveries to the worker (called from a commit hook: never blocks).
-    pub fn schedule(&self, rows: Vec<DeliveryRow>) {
-        if !rows.is_empty() {
-            let _ = self.tx.send(rows);
+    /// Hands committed deliveries (their next attempt's time and id) to the worker (called from
+    /// a commit hook: never blocks).
+    pub fn schedule(&self, keys: Vec<Key>) {
+        if !keys.is_empty() {
+            let _ = self.tx.send(keys);
         }
     }
 
@@ -183,7 +190,7 @@ async fn attempt(client: &HttpClient, row: &DeliveryRow) -> Outcome {
 }
 
 /// Starts the delivery worker on the current runtime with the deliveries left in the store.
-pub(crate) fn start(sns: &Sns, pending: Vec<DeliveryRow>) {
+pub(crate) fn start(sns: &Sns, pending: Vec<Key>) {
     let Ok(handle) = tokio::runtime::Handle::try_current() else {
         tracing::warn!("sns: no async runtime; HTTP/S deliveries will not be sent");
         return;
@@ -195,38 +202,53 @@ pub(crate) fn start(sns: &Sns, pending: Vec<DeliveryRow>) {
     handle.spawn(run(weak, rx, pending));
 }
 
-async fn run(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Vec<DeliveryRow>>, pending: Vec<DeliveryRow>) {
+async fn run(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Vec<Key>>, pending: Vec<Key>) {
     let client = http_client();
-    let mut queue: BTreeMap<(i64, i64), DeliveryRow> = pending.into_iter().map(|r| ((r.next_ms, r.id), r)).collect();
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(DeliveryRow, Outcome)>();
+    let mut queue: std::collections::BTreeSet<Key> = pending.into_iter().collect();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Option<(DeliveryRow, Outcome)>>();
+    let mut in_flight = 0usize;
     loop {
         let Some(inner) = weak.upgrade() else { return };
         let sns = Sns { inner };
         let now = sns.now_ms();
-        while let Some(entry) = queue.first_entry() {
-            if entry.key().0 > now {
-                break;
-            }
-            let row = entry.remove();
+        while in_flight < MAX_ATTEMPTS_IN_FLIGHT {
+            let Some(&key) = queue.first().filter(|k| k.0 <= now) else { break };
+            queue.remove(&key);
+            in_flight += 1;
             let client = client.clone();
             let done = done_tx.clone();
+            let store = sns.store().clone();
             tokio::spawn(async move {
-                let outcome = attempt(&client, &row).await;
-                let _ = done.send((row, outcome));
+                // A row gone meanwhile (its subscription deleted, a reset) is nothing to do.
+                let row = store.read(move |c| persist::load_delivery(c, key.1)).await.ok().flatten();
+                let result = match row {
+                    Some(row) => {
+                        let outcome = attempt(&client, &row).await;
+                        Some((row, outcome))
+                    }
+                    None => None,
+                };
+                let _ = done.send(result);
             });
         }
-        let sleep_ms = queue.keys().next().map_or(1_000, |(t, _)| (t - now).clamp(1, 1_000));
+        let sleep_ms = match queue.first() {
+            Some((t, _)) if in_flight < MAX_ATTEMPTS_IN_FLIGHT => (t - now).clamp(1, 1_000),
+            _ => 1_000,
+        };
         let wake = sns.inner.deliveries.clone();
         drop(sns);
         tokio::select! {
-            rows = rx.recv() => match rows {
-                Some(rows) => for r in rows { queue.insert((r.next_ms, r.id), r); },
+            keys = rx.recv() => match keys {
+                Some(keys) => queue.extend(keys),
                 None => return,
             },
-            Some((row, outcome)) = done_rx.recv() => {
+            Some(result) = done_rx.recv() => {
+                in_flight = in_flight.saturating_sub(1);
                 let Some(inner) = weak.upgrade() else { return };
-                if let Some(next) = finish(&Sns { inner }, row, outcome).await {
-                    queue.insert((next.next_ms, next.id), next);
+                if let Some((row, outcome)) = result {
+                    if let Some(next) = finish(&Sns { inner }, row, outcome).await {
+                        queue.insert(next);
+                    }
                 }
             }
             _ = wake.wake.notified() => {}
@@ -235,9 +257,9 @@ async fn run(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Vec<DeliveryRow>
     }
 }
 
-/// Records an attempt's outcome: done, rescheduled (returned), or moved to the dead-letter
-/// queue (or dropped when there is none).
-async fn finish(sns: &Sns, mut row: DeliveryRow, outcome: Outcome) -> Option<DeliveryRow> {
+/// Records an attempt's outcome: done, rescheduled (its key returned), or moved to the
+/// dead-letter queue (or dropped when there is none).
+async fn finish(sns: &Sns, mut row: DeliveryRow, outcome: Outcome) -> Option<Key> {
     let id = row.id;
     let why = match outcome {
         Outcome::Delivered => {
@@ -257,7 +279,7 @@ async fn finish(sns: &Sns, mut row: DeliveryRow, outcome: Outcome) -> Option<Del
                     row.endpoint
                 );
                 let _ = sns.store().submit(move |t| persist::reschedule_delivery(t, id, attempt, next)).await;
-                return Some(row);
+                return Some((next, id));
             }
             why
         }

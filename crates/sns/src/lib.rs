@@ -103,7 +103,7 @@ impl Sns {
                     persist::load_topics(t)?,
                     persist::load_subscriptions(t)?,
                     persist::load_fifo(t, now)?,
-                    persist::load_deliveries(t)?,
+                    persist::load_delivery_keys(t)?,
                     persist::max_delivery_id(t)?,
                     persist::load_mobile(t)?,
                     persist::load_sms(t)?,

@@ -347,41 +347,73 @@ pub fn delete_delivery(t: &Transaction<'_>, id: i64) -> Result<()> {
     Ok(())
 }
 
-pub fn load_deliveries(c: &Connection) -> Result<Vec<DeliveryRow>> {
-    let mut st = c.prepare(
-        "SELECT id, subscription_arn, topic_arn, endpoint, message_type, message_id, body, raw, attempt, next_ms, created_ms \
-         FROM sns_deliveries ORDER BY id",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok(DeliveryRow {
-            id: r.get(0)?,
-            subscription_arn: r.get(1)?,
-            topic_arn: r.get(2)?,
-            endpoint: r.get(3)?,
-            message_type: r.get(4)?,
-            message_id: r.get(5)?,
-            body: r.get(6)?,
-            raw: r.get(7)?,
-            attempt: r.get(8)?,
-            next_ms: r.get(9)?,
-            created_ms: r.get(10)?,
-        })
-    })?;
+const DELIVERY_COLUMNS: &str =
+    "id, subscription_arn, topic_arn, endpoint, message_type, message_id, body, raw, attempt, next_ms, created_ms";
+
+fn delivery_row(r: &store::rusqlite::Row<'_>) -> store::rusqlite::Result<DeliveryRow> {
+    Ok(DeliveryRow {
+        id: r.get(0)?,
+        subscription_arn: r.get(1)?,
+        topic_arn: r.get(2)?,
+        endpoint: r.get(3)?,
+        message_type: r.get(4)?,
+        message_id: r.get(5)?,
+        body: r.get(6)?,
+        raw: r.get(7)?,
+        attempt: r.get(8)?,
+        next_ms: r.get(9)?,
+        created_ms: r.get(10)?,
+    })
+}
+
+/// Every pending delivery's next attempt time and id (the worker's schedule at start).
+pub fn load_delivery_keys(c: &Connection) -> Result<Vec<(i64, i64)>> {
+    let mut st = c.prepare("SELECT next_ms, id FROM sns_deliveries")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// One pending delivery, body included.
+pub fn load_delivery(c: &Connection, id: i64) -> Result<Option<DeliveryRow>> {
+    Ok(c.prepare_cached(&format!("SELECT {DELIVERY_COLUMNS} FROM sns_deliveries WHERE id = ?1"))?
+        .query_row([id], delivery_row)
+        .map(Some)
+        .or_else(|e| match e {
+            store::rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?)
+}
+
+/// Up to `limit` pending deliveries after id `after`, by id, without their bodies.
+pub fn page_deliveries(c: &Connection, after: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
+    let columns = DELIVERY_COLUMNS.replace("body", "'' AS body");
+    let mut st =
+        c.prepare_cached(&format!("SELECT {columns} FROM sns_deliveries WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
+    let rows = st.query_map([after, limit], delivery_row)?;
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
 /// A notification to a protocol Quayside does not send (email, SMS, mobile push, Lambda,
 /// Firehose), kept for the developer endpoints: `kind` is the protocol (or `sms` for direct
 /// publishes to a phone number), `body` the JSON record.
+/// The newest ones are kept, at most [`KEPT_RECORDED`].
 pub fn insert_recorded(t: &Transaction<'_>, kind: &str, body: &str) -> Result<()> {
     t.prepare_cached("INSERT INTO sns_recorded (kind, body) VALUES (?1, ?2)")?.execute(params![kind, body])?;
+    t.prepare_cached(
+        "DELETE FROM sns_recorded WHERE id <= (SELECT id FROM sns_recorded ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+    )?
+    .execute([KEPT_RECORDED])?;
     Ok(())
 }
 
-/// Recorded notifications, oldest first.
-pub fn load_recorded(c: &Connection) -> Result<Vec<(i64, String, String)>> {
-    let mut st = c.prepare("SELECT id, kind, body FROM sns_recorded ORDER BY id")?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+/// Recorded notifications kept for the developer endpoints (the newest; LocalStack keeps
+/// every one, in memory).
+pub const KEPT_RECORDED: i64 = 1_000;
+
+/// Recorded notifications after id `after`, oldest first, at most `limit`.
+pub fn load_recorded(c: &Connection, after: i64, limit: i64) -> Result<Vec<(i64, String, String)>> {
+    let mut st = c.prepare_cached("SELECT id, kind, body FROM sns_recorded WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+    let rows = st.query_map([after, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
 }
 

@@ -530,8 +530,7 @@ impl Sns {
         let topic_arn = topic.arn.clone();
         // Shared by the job (which stores them) and its hook (which hands them to the worker):
         // the job is dropped after it runs, so the hook takes the rows without copying them.
-        let deliveries = Arc::new(deliveries);
-        let worker_rows = deliveries.clone();
+        let keys: Vec<(i64, i64)> = deliveries.iter().map(|d| (d.next_ms, d.id)).collect();
         let worker = self.inner.deliveries.clone();
         self.store().submit_with_hook(
             move |t| {
@@ -559,7 +558,7 @@ impl Sns {
                     a.apply(ok);
                 }
                 if ok {
-                    worker.schedule(Arc::try_unwrap(worker_rows).unwrap_or_else(|rows| rows.as_ref().clone()));
+                    worker.schedule(keys);
                 }
             },
         )
@@ -636,7 +635,7 @@ impl Sns {
             created_ms: now,
         };
         let worker = self.inner.deliveries.clone();
-        let scheduled = row.clone();
+        let scheduled = (row.next_ms, row.id);
         self.store()
             .submit_with_hook(
                 move |t| persist::insert_delivery(t, &row),

@@ -41,11 +41,26 @@ fn arn_scope(arn: &str) -> Option<(&str, &str)> {
     crate::arn::split(arn, "sns").map(|a| (a.account, a.region))
 }
 
+/// How many entries a page of `/_quayside/sns/messages` or `/_quayside/sns/deliveries`
+/// lists unless `limit` says otherwise (up to 1,000); `NextToken` continues.
+const PAGE: i64 = 100;
+
+/// The `limit` and `NextToken` of a paged view.
+fn page_params(call: &PathCall<'_>) -> (i64, i64) {
+    let limit = call.params.get("limit").and_then(|l| l.parse().ok()).unwrap_or(PAGE).clamp(1, 1000);
+    let after = call.params.get("NextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
+    (limit, after)
+}
+
 /// `GET /_quayside/sns/deliveries`: the HTTP/S deliveries not yet made (or given up on), with
-/// their failed attempts and the time of the next one.
-pub(crate) async fn deliveries(sns: &Sns) -> Response {
-    match sns.store().read(persist::load_deliveries).await {
-        Ok(rows) => {
+/// their failed attempts and the time of the next one, a page at a time.
+pub(crate) async fn deliveries(sns: &Sns, call: &PathCall<'_>) -> Response {
+    let (limit, after) = page_params(call);
+    match sns.store().read(move |c| persist::page_deliveries(c, after, limit + 1)).await {
+        Ok(mut rows) => {
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let next = rows.last().filter(|_| more).map(|d| d.id.to_string());
             let list: Vec<Value> = rows
                 .into_iter()
                 .map(|d| {
@@ -60,39 +75,62 @@ pub(crate) async fn deliveries(sns: &Sns) -> Response {
                     })
                 })
                 .collect();
-            json(200, &json!({"deliveries": list}))
+            let mut page = json!({"deliveries": list});
+            if let Some(n) = next {
+                page["NextToken"] = n.into();
+            }
+            json(200, &page)
         }
         Err(e) => json(500, &json!({"error": e.to_string()})),
     }
 }
 
+/// Recorded notifications after `after` that `keep` selects, read a batch at a time; at most
+/// `limit` (then also the id to continue after).
+async fn select(
+    sns: &Sns,
+    after: i64,
+    limit: usize,
+    keep: impl Fn(&str, &Value) -> bool,
+) -> store::Result<(Vec<(i64, String, Value)>, Option<i64>)> {
+    let mut out = Vec::new();
+    let mut after = after;
+    loop {
+        let from = after;
+        let rows = sns.store().read(move |c| persist::load_recorded(c, from, 256)).await?;
+        let Some(last) = rows.last().map(|r| r.0) else { return Ok((out, None)) };
+        for (id, kind, body) in rows {
+            let Ok(v) = serde_json::from_str::<Value>(&body) else { continue };
+            if keep(&kind, &v) {
+                if out.len() == limit {
+                    return Ok((out, Some(id - 1)));
+                }
+                out.push((id, kind, v));
+            }
+        }
+        after = last;
+    }
+}
+
 /// Serves the three endpoints.
 pub(crate) async fn answer(sns: &Sns, call: PathCall<'_>) -> Response {
-    let rows = match sns.store().read(persist::load_recorded).await {
-        Ok(r) => r,
-        Err(e) => return json(500, &json!({"error": e.to_string()})),
-    };
     let param = |k: &str| call.params.get(k).map(str::to_string);
-    let records: Vec<(i64, String, Value)> =
-        rows.into_iter().filter_map(|(id, kind, body)| Some((id, kind, serde_json::from_str(&body).ok()?))).collect();
     let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    let (selected, shape): (Vec<&(i64, String, Value)>, &str) = match call.path {
+    // What the path and its filters select, and the shape of the answer.
+    let (keep, shape): (Box<dyn Fn(&str, &Value) -> bool + Send + Sync>, &str) = match call.path {
         "/_aws/sns/sms-messages" => {
             let phone = param("phoneNumber");
             let account = param("accountId").unwrap_or_else(|| "000000000000".into());
             let region = param("region").unwrap_or_else(|| "us-east-1".into());
-            let sel = records
-                .iter()
-                .filter(|(_, kind, v)| {
-                    kind == "sms"
-                        && phone.as_ref().is_none_or(|p| field(v, "Endpoint").as_ref() == Some(p))
-                        && field(v, "TopicArn")
-                            .as_deref()
-                            .and_then(arn_scope)
-                            .is_none_or(|(a, r)| a == account && r == region)
-                })
-                .collect();
-            (sel, "sms")
+            let keep = move |kind: &str, v: &Value| {
+                kind == "sms"
+                    && phone.as_ref().is_none_or(|p| field(v, "Endpoint").as_ref() == Some(p))
+                    && field(v, "TopicArn")
+                        .as_deref()
+                        .and_then(arn_scope)
+                        .is_none_or(|(a, r)| a == account && r == region)
+            };
+            (Box::new(keep), "sms")
         }
         "/_aws/sns/platform-endpoint-messages" => {
             let endpoint = param("endpointArn");
@@ -103,31 +141,34 @@ pub(crate) async fn answer(sns: &Sns, call: PathCall<'_>) -> Response {
                     param("region").unwrap_or_else(|| "us-east-1".into()),
                 ),
             };
-            let sel = records
-                .iter()
-                .filter(|(_, kind, v)| {
-                    kind == "application"
-                        && endpoint.as_ref().is_none_or(|e| field(v, "Endpoint").as_ref() == Some(e))
-                        && field(v, "Endpoint")
-                            .as_deref()
-                            .and_then(arn_scope)
-                            .is_some_and(|(a, r)| a == account && r == region)
-                })
-                .collect();
-            (sel, "application")
+            let keep = move |kind: &str, v: &Value| {
+                kind == "application"
+                    && endpoint.as_ref().is_none_or(|e| field(v, "Endpoint").as_ref() == Some(e))
+                    && field(v, "Endpoint")
+                        .as_deref()
+                        .and_then(arn_scope)
+                        .is_some_and(|(a, r)| a == account && r == region)
+            };
+            (Box::new(keep), "application")
         }
         _ => {
             let (topic, sub, protocol) = (param("topic"), param("subscription"), param("protocol"));
-            let sel = records
-                .iter()
-                .filter(|(_, kind, v)| {
-                    topic.as_ref().is_none_or(|t| field(v, "TopicArn").as_ref() == Some(t))
-                        && sub.as_ref().is_none_or(|s| field(v, "SubscriptionArn").as_ref() == Some(s))
-                        && protocol.as_ref().is_none_or(|p| kind == p)
-                })
-                .collect();
-            (sel, "all")
+            let keep = move |kind: &str, v: &Value| {
+                topic.as_ref().is_none_or(|t| field(v, "TopicArn").as_ref() == Some(t))
+                    && sub.as_ref().is_none_or(|s| field(v, "SubscriptionArn").as_ref() == Some(s))
+                    && protocol.as_ref().is_none_or(|p| kind == p)
+            };
+            (Box::new(keep), "all")
         }
+    };
+    // LocalStack's shapes have no pages: they list what is kept (the newest KEPT_RECORDED).
+    let (limit, after) = match (call.method, shape) {
+        ("GET", "all") => page_params(&call),
+        _ => (persist::KEPT_RECORDED, 0),
+    };
+    let (selected, next) = match select(sns, after, limit as usize, keep).await {
+        Ok(s) => s,
+        Err(e) => return json(500, &json!({"error": e.to_string()})),
     };
     match call.method {
         "DELETE" => {
@@ -173,7 +214,13 @@ pub(crate) async fn answer(sns: &Sns, call: PathCall<'_>) -> Response {
                     }
                     json(200, &json!({"platform_endpoint_messages": by_endpoint, "region": region}))
                 }
-                _ => json(200, &json!({"messages": selected.iter().map(|(_, _, v)| v.clone()).collect::<Vec<_>>()})),
+                _ => {
+                    let mut page = json!({"messages": selected.into_iter().map(|(_, _, v)| v).collect::<Vec<_>>()});
+                    if let Some(n) = next {
+                        page["NextToken"] = n.to_string().into();
+                    }
+                    json(200, &page)
+                }
             }
         }
         _ => Response::new(405, "text/plain", "GET or DELETE"),

@@ -1146,3 +1146,36 @@ async fn confirmations_keep_aws_schedule_whatever_the_policy() {
     wait_settled(&env, &id).await;
     assert_eq!(hook.received.lock().len(), 4);
 }
+
+/// What SNS records instead of sending is kept within bounds (the newest 1,000) and its view
+/// pages (`limit`, `NextToken`): the whole table was read into memory for every GET.
+#[tokio::test]
+async fn recorded_messages_are_bounded_and_paged() {
+    let env = start().await;
+    let c = sns(&env.endpoint());
+    for i in 0..1_010 {
+        c.publish().phone_number("+15555550111").message(format!("m{i}")).send().await.unwrap();
+    }
+    let page = |q: String| {
+        let addr = env.running.addr;
+        async move { raw(addr, "GET", &format!("/_quayside/sns/messages{q}"), &[], b"").await.json() }
+    };
+    let first = page(String::new()).await;
+    let msgs = first["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 100, "a page of 100 by default");
+    assert_eq!(msgs[0]["Message"], "m10", "the oldest ten are gone: 1,000 are kept");
+    let mut seen = msgs.len();
+    let mut token = first["NextToken"].as_str().map(str::to_string);
+    let mut last = String::new();
+    while let Some(t) = token {
+        let p = page(format!("?limit=400&NextToken={t}")).await;
+        let m = p["messages"].as_array().unwrap();
+        seen += m.len();
+        last = m.last().unwrap()["Message"].as_str().unwrap().to_string();
+        token = p["NextToken"].as_str().map(str::to_string);
+    }
+    assert_eq!((seen, last.as_str()), (1_000, "m1009"));
+    // LocalStack's grouped view lists what is kept.
+    let r = raw(env.running.addr, "GET", "/_aws/sns/sms-messages", &[], b"").await.json();
+    assert_eq!(r["sms_messages"]["+15555550111"].as_array().unwrap().len(), 1_000);
+}
