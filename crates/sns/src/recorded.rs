@@ -113,11 +113,14 @@ async fn select(
 }
 
 /// Serves the three endpoints.
+/// Which recorded notifications a view selects, by kind and record.
+type Selector = Box<dyn Fn(&str, &Value) -> bool + Send + Sync>;
+
 pub(crate) async fn answer(sns: &Sns, call: PathCall<'_>) -> Response {
     let param = |k: &str| call.params.get(k).map(str::to_string);
     let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     // What the path and its filters select, and the shape of the answer.
-    let (keep, shape): (Box<dyn Fn(&str, &Value) -> bool + Send + Sync>, &str) = match call.path {
+    let (keep, shape): (Selector, &str) = match call.path {
         "/_aws/sns/sms-messages" => {
             let phone = param("phoneNumber");
             let account = param("accountId").unwrap_or_else(|| "000000000000".into());
