@@ -601,11 +601,12 @@ async fn long_polls_wake_for_every_source() {
         let handle = got["Messages"][0]["ReceiptHandle"].as_str().unwrap().to_string();
         s.call("DeleteMessage", json!({"QueueUrl": url, "ReceiptHandle": handle})).await;
 
-        // 3. A delay ending.
-        s.call("SendMessage", json!({"QueueUrl": url, "MessageBody": "delayed", "DelaySeconds": 10})).await;
+        // 3. A delay ending. The delay (900 s) is longer than the poll's wait, so the poll's
+        // own timer would end it empty after 20 s: only the clock's wake-up delivers in time.
+        s.call("SendMessage", json!({"QueueUrl": url, "MessageBody": "delayed", "DelaySeconds": 900})).await;
         let h = poll(s.clone(), url.clone());
         parked(&sqs, 1).await;
-        clock.advance_ms(10_000);
+        clock.advance_ms(900_000);
         s.svc.clock_moved().await;
         let got = finish(h).await.unwrap();
         assert_eq!(got["Messages"][0]["Body"], "delayed", "{wire:?}");
@@ -616,6 +617,66 @@ async fn long_polls_wake_for_every_source() {
         s.call("DeleteQueue", json!({"QueueUrl": url})).await;
         let (code, _) = finish(h).await.unwrap_err();
         assert_eq!(code, "AWS.SimpleQueueService.NonExistentQueue", "{wire:?}");
+    }
+}
+
+/// A long poll is woken by the changes that free a message without the clock moving: a
+/// DeleteMessage that unlocks a FIFO group, and a ChangeMessageVisibility that shortens a
+/// timeout. The clock is moved without its wake-up (`clock_moved` wakes every poll, which hid
+/// both faults); the poll waits up to 20 s and the test gives it 10: only the change's own
+/// wake-up delivers in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_polls_wake_when_a_delete_or_a_visibility_change_frees_a_message() {
+    for wire in WIRES {
+        let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+        let store = Store::open(None, Durability::Process, sqs::MIGRATIONS).unwrap();
+        let sqs = Sqs::open(store, clock.clone(), Config::default()).unwrap();
+        let s = Arc::new(Svc { svc: SqsService::new(sqs.clone()), wire });
+        let finish = |h: tokio::task::JoinHandle<Result<Value, (String, String)>>| async move {
+            tokio::time::timeout(std::time::Duration::from_secs(10), h).await.expect("woken").unwrap()
+        };
+        let poll = |s: Arc<Svc>, url: String| {
+            tokio::spawn(async move {
+                s.try_call("ReceiveMessage", json!({"QueueUrl": url, "WaitTimeSeconds": 20, "VisibilityTimeout": 30}))
+                    .await
+            })
+        };
+
+        // A FIFO group locked by a message in flight: its delete lets the next one out.
+        let fifo = s.call("CreateQueue", json!({"QueueName": "g.fifo", "Attributes": {"FifoQueue": "true"}})).await
+            ["QueueUrl"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for (i, body) in ["first", "second"].iter().enumerate() {
+            s.call(
+                "SendMessage",
+                json!({"QueueUrl": fifo, "MessageBody": body, "MessageGroupId": "g", "MessageDeduplicationId": format!("d{i}")}),
+            )
+            .await;
+        }
+        let first = s.call("ReceiveMessage", json!({"QueueUrl": fifo, "VisibilityTimeout": 30})).await;
+        assert_eq!(first["Messages"][0]["Body"], "first");
+        let h = poll(s.clone(), fifo.clone());
+        parked(&sqs, 1).await;
+        s.call("DeleteMessage", json!({"QueueUrl": fifo, "ReceiptHandle": first["Messages"][0]["ReceiptHandle"]}))
+            .await;
+        let got = finish(h).await.unwrap();
+        assert_eq!(got["Messages"][0]["Body"], "second", "{wire:?}: woken by the delete");
+
+        // A visibility timeout shortened from 30 s to 5 s: the poll re-reads its deadline.
+        let url = s.call("CreateQueue", json!({"QueueName": "short"})).await["QueueUrl"].as_str().unwrap().to_string();
+        s.call("SendMessage", json!({"QueueUrl": url, "MessageBody": "held"})).await;
+        let held = s.call("ReceiveMessage", json!({"QueueUrl": url, "VisibilityTimeout": 30})).await;
+        let h = poll(s.clone(), url.clone());
+        parked(&sqs, 1).await;
+        let handle = held["Messages"][0]["ReceiptHandle"].clone();
+        s.call("ChangeMessageVisibility", json!({"QueueUrl": url, "ReceiptHandle": handle, "VisibilityTimeout": 5}))
+            .await;
+        // Time passes, but nothing tells the poll (no `clock_moved`).
+        clock.advance_ms(5_000);
+        let got = finish(h).await.unwrap();
+        assert_eq!(got["Messages"][0]["Body"], "held", "{wire:?}: woken by the shorter timeout");
     }
 }
 

@@ -54,6 +54,10 @@ impl Sqs {
                 Ok(())
             })
         };
+        // On a FIFO queue a delete can unlock its group: the next message of it is receivable.
+        if queue.fifo {
+            queue.notify.notify_waiters();
+        }
         pending.await?;
         Ok(results)
     }
@@ -108,9 +112,11 @@ impl Sqs {
                             "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]",
                         ));
                     }
-                    let was_visible = m.state == State::Visible;
+                    // A message visible sooner than its poll's timer expects: parked polls
+                    // re-read their deadline (a timeout of 0 makes it receivable at once).
+                    let sooner = visible < m.visible_ms;
                     st.index.set_visible_at(id, visible, now);
-                    woke |= *timeout == 0 && !was_visible;
+                    woke |= sooner;
                     changes.push((id, visible));
                     Ok(())
                 })();

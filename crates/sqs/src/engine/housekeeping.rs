@@ -12,9 +12,14 @@ pub(crate) async fn housekeeping(sqs: &Sqs) {
         let mut st = q.state.lock();
         st.index.promote(now);
         let cutoff = now - st.attrs.message_retention_period * 1000;
+        let before = expired.len();
         for id in st.index.sent_before(cutoff, 10_000) {
             st.index.remove(id);
             expired.push(id);
+        }
+        // An expired FIFO message in flight held its group: the next one is receivable now.
+        if q.fifo && expired.len() > before {
+            q.notify.notify_waiters();
         }
         dedup_expired |= st.expire_dedup(now);
         st.attempts.retain(|_, a| a.expires_ms > now);
