@@ -9,9 +9,11 @@ use serde_json::{json, Map, Value};
 /// Answers admin paths; `None` for everything else.
 pub(crate) async fn route(app: &App, method: &Method, path: &str, body: &[u8]) -> Option<Reply> {
     Some(match (method, path) {
-        (&Method::GET | &Method::HEAD, "/_quayside/health") => respond::json(200, &health(app)),
+        (&Method::GET | &Method::HEAD, "/_quayside/health") => respond::json(health_status(app), &health(app)),
         (&Method::POST, "/_quayside/reset") | (&Method::POST, "/moto-api/reset") => reset(app).await,
-        (&Method::GET | &Method::HEAD, "/_localstack/health") => respond::json(200, &localstack_health(app)),
+        (&Method::GET | &Method::HEAD, "/_localstack/health") => {
+            respond::json(health_status(app), &localstack_health(app))
+        }
         (&Method::POST, "/_quayside/clock/advance") => clock_advance(app, body).await,
         (&Method::GET, "/_quayside/clock") => {
             respond::json(200, &json!({"now_ms": app.clock.now_ms(), "virtual": app.manual_clock.is_some()}))
@@ -20,13 +22,27 @@ pub(crate) async fn route(app: &App, method: &Method, path: &str, body: &[u8]) -
     })
 }
 
+/// 503 once the store takes no more changes (its file was deleted under it): health checks
+/// fail, and a harness waiting on them sees why.
+fn health_status(app: &App) -> u16 {
+    if app.store.lost().is_some() {
+        503
+    } else {
+        200
+    }
+}
+
 fn health(app: &App) -> Value {
     let services: Map<String, Value> = app.services.iter().map(|s| (s.routes().name.clone(), s.health())).collect();
     json!({
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_seconds": app.started.elapsed().as_secs_f64(),
         "services": services,
-        "store": if app.config.in_memory { "memory" } else { "sqlite" },
+        "store": match (app.config.in_memory, app.store.lost()) {
+            (true, _) => json!("memory"),
+            (false, None) => json!("sqlite"),
+            (false, Some(why)) => json!({"state": "lost", "error": format!("{why}; nothing more is stored: restart quayside")}),
+        },
         "virtual_clock": app.manual_clock.is_some(),
     })
 }

@@ -122,6 +122,18 @@ fn too_large(app: &App, service: Option<usize>, protocol: Protocol, limit: usize
     respond::reply(&rid, e.to_response(protocol, routes, &rid))
 }
 
+/// Once the store's file was deleted or replaced under the process, every API call is refused
+/// (503 ServiceUnavailable, saying why) rather than answered from memory and lost.
+fn store_lost(app: &App, protocol: Protocol, routes: &aws_protocol::ServiceRoutes, rid: &str) -> Option<Reply> {
+    let why = app.store.lost()?;
+    let e = aws_protocol::AwsError::new(
+        "ServiceUnavailable",
+        503,
+        format!("Quayside cannot store anything: {why}. Restart quayside (its state is gone with the file)."),
+    );
+    Some(respond::reply(rid, e.to_response(protocol, routes, rid)))
+}
+
 /// The request context (account, region, host, trace header) and the SigV4 scope's signing
 /// name, if signed.
 fn context(app: &App, headers: &hyper::HeaderMap, query: &str) -> (RequestContext, Option<String>) {
@@ -237,6 +249,9 @@ async fn dispatch(
     match app.table.route(&head, form, owner) {
         Decision::Call { service, protocol, operation, params } => {
             let svc = &app.services[service];
+            if let Some(refused) = store_lost(app, protocol, svc.routes(), &ctx.request_id) {
+                return refused;
+            }
             let limit = if app.config.max_body_bytes > 0 { app.config.max_body_bytes } else { svc.max_body_bytes() };
             if body.len() > limit {
                 return too_large(app, Some(service), protocol, limit);
@@ -292,6 +307,9 @@ async fn dispatch_only(
     };
     if let Some(l) = label {
         *l = Some((routes.name.clone(), operation.clone()));
+    }
+    if let Some(refused) = store_lost(app, protocol, routes, &ctx.request_id) {
+        return refused;
     }
     let call = Call {
         ctx: &ctx,

@@ -200,6 +200,8 @@ async fn housekeeping(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = every.tick() => {
+                // A data directory deleted under a server that writes nothing is noticed here.
+                let _ = app.store.check_file();
                 for s in &app.services {
                     s.tick().await;
                 }

@@ -79,6 +79,42 @@ pub struct Store {
     /// Read-only connections to the same file (WAL lets them read while the writer writes);
     /// `None` for an in-memory database, whose reads go through the writer.
     readers: Option<std::sync::Arc<Readers>>,
+    /// The database file's identity, and why it is lost once it is.
+    watch: std::sync::Arc<Watch>,
+}
+
+/// The file a database was opened on, as the file system identifies it: a file deleted (the
+/// data directory removed) or replaced keeps its old identity for the open connection, and
+/// commits go on succeeding into a file nobody will see again.
+struct FileIdentity {
+    path: std::path::PathBuf,
+    id: (u64, u64),
+}
+
+impl FileIdentity {
+    fn of(path: &Path) -> Option<FileIdentity> {
+        Some(FileIdentity { path: path.to_path_buf(), id: file_id(path)? })
+    }
+
+    /// Why the file is not the one opened any more, if it is not.
+    fn changed(&self) -> Option<String> {
+        match file_id(&self.path) {
+            Some(id) if id == self.id => None,
+            Some(_) => Some(format!("the database file {} was replaced while Quayside ran", self.path.display())),
+            None => Some(format!("the database file {} was deleted while Quayside ran", self.path.display())),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().map(|m| (m.len().min(1), 0))
 }
 
 /// A small pool of reader connections; one is opened when every pooled one is in use.
@@ -174,15 +210,29 @@ impl Store {
                 .map_err(|e| Error::Migration(format!("cannot start the checkpoint thread: {e}")))?;
         }
         let (tx, rx) = mpsc::channel::<Job>();
+        let watch = std::sync::Arc::new(Watch { file: path.and_then(FileIdentity::of), lost: Default::default() });
+        let writer_watch = watch.clone();
         thread::Builder::new()
             .name("quayside-store".into())
             .spawn(move || {
-                writer(conn, rx);
+                writer(conn, rx, &writer_watch);
                 drop(alive);
             })
             .map_err(|e| Error::Migration(format!("cannot start the writer thread: {e}")))?;
         let readers = path.map(|p| std::sync::Arc::new(Readers { path: p.to_path_buf(), idle: Default::default() }));
-        Ok(Store { jobs: tx, readers })
+        Ok(Store { jobs: tx, readers, watch })
+    }
+
+    /// Why the store takes no more changes, if it does not: its file was deleted or replaced
+    /// under the running process (every commit since has been refused).
+    pub fn lost(&self) -> Option<&str> {
+        self.watch.lost.get().map(String::as_str)
+    }
+
+    /// Checks now that the database file is still the one opened (the housekeeping tick does,
+    /// so an idle server notices too); answers why not, if not.
+    pub fn check_file(&self) -> Option<String> {
+        self.watch.refuse()
     }
 
     /// Runs `f` on a reader connection, inside one read transaction (a consistent snapshot of
@@ -319,7 +369,25 @@ fn run_in_savepoint<R>(
 
 /// The writer loop: take one job, then every job already waiting (up to `MAX_GROUP`), run
 /// them in one transaction, commit, and only then let their callers see their results.
-fn writer(mut conn: rusqlite::Connection, rx: mpsc::Receiver<Job>) {
+/// What the writer checks before each commit: that its file is still the one it opened.
+struct Watch {
+    file: Option<FileIdentity>,
+    lost: std::sync::OnceLock<String>,
+}
+
+impl Watch {
+    /// Why this group must not be committed, if it must not. One `stat` a group.
+    fn refuse(&self) -> Option<String> {
+        if let Some(why) = self.lost.get() {
+            return Some(why.clone());
+        }
+        let why = self.file.as_ref()?.changed()?;
+        tracing::error!("store: {why}; nothing more is stored: restart quayside");
+        Some(self.lost.get_or_init(|| why).clone())
+    }
+}
+
+fn writer(mut conn: rusqlite::Connection, rx: mpsc::Receiver<Job>, watch: &Watch) {
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -336,10 +404,17 @@ fn writer(mut conn: rusqlite::Connection, rx: mpsc::Receiver<Job>) {
             }
         };
         let done: Vec<Done> = group.into_iter().map(|job| job(&txn)).collect();
-        let commit_error = txn.commit().err().map(|e| {
-            tracing::error!("store: commit failed: {e}");
-            e.to_string()
-        });
+        // A commit into a deleted file would be acknowledged and lost: refused instead.
+        let commit_error = match watch.refuse() {
+            Some(why) => {
+                let _ = txn.rollback();
+                Some(why)
+            }
+            None => txn.commit().err().map(|e| {
+                tracing::error!("store: commit failed: {e}");
+                e.to_string()
+            }),
+        };
         for d in done {
             d(commit_error.as_deref());
         }
@@ -461,6 +536,24 @@ mod tests {
         release.send(()).unwrap();
         busy.await.unwrap();
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A database file deleted under the running store: the next commit is refused (it would
+    /// have gone into a file nobody sees again), and every one after.
+    #[tokio::test]
+    async fn commits_into_a_deleted_file_are_refused() {
+        let dir = std::env::temp_dir().join(format!("quayside-lost-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("l.db");
+        let _ = std::fs::remove_file(&path);
+        let s = Store::open(Some(&path), Durability::Process, M).unwrap();
+        s.write(|t| Ok(t.execute("INSERT INTO kv VALUES ('a', 1)", [])?)).await.unwrap();
+        assert!(s.lost().is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
+        let e = s.write(|t| Ok(t.execute("INSERT INTO kv VALUES ('b', 2)", [])?)).await.unwrap_err();
+        assert!(e.to_string().contains("was deleted while Quayside ran"), "{e}");
+        assert!(s.lost().is_some_and(|w| w.contains("l.db")));
+        assert!(s.write(|_| Ok(())).await.is_err(), "and every commit after");
     }
 
     #[test]

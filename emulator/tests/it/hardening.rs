@@ -247,3 +247,36 @@ async fn validation_errors_list_a_bounded_number_of_violations() {
     assert_eq!(message.matches("failed to satisfy constraint").count(), 1000);
     assert!(r.bytes.len() < 2 * body.len(), "the answer is bounded by the request: {} bytes", r.bytes.len());
 }
+
+/// The data directory deleted under a running server: writes answered 200 into the unlinked
+/// file and were gone after a restart. Now the housekeeping tick notices it (an idle server
+/// too): health fails with the reason, and every call is refused as ServiceUnavailable.
+#[tokio::test]
+async fn a_deleted_data_directory_fails_health_and_refuses_writes() {
+    let dir = temp_dir("deleted-dir");
+    let env = start_with(durable(&dir)).await;
+    let addr = env.running.addr;
+    let url = env.queue("before").await;
+    env.client.send_message().queue_url(&url).message_body("stored").send().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    // Noticed without a write, by the tick (about once a second; bounded wait).
+    let mut health = raw(addr, "GET", "/_quayside/health", &[], b"").await;
+    for _ in 0..100 {
+        if health.status == 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        health = raw(addr, "GET", "/_quayside/health", &[], b"").await;
+    }
+    assert_eq!(health.status, 503, "{}", health.body);
+    let why = health.json()["store"]["error"].as_str().unwrap().to_string();
+    assert!(why.contains("was deleted while Quayside ran"), "{why}");
+    assert_eq!(raw(addr, "GET", "/_localstack/health", &[], b"").await.status, 503);
+    let e = env.client.send_message().queue_url(&url).message_body("lost").send().await.unwrap_err();
+    let e = e.into_service_error();
+    assert_eq!(code(&e), "ServiceUnavailable");
+    assert!(aws_sdk_sqs::error::ProvideErrorMetadata::message(&e).unwrap_or("").contains("Restart quayside"), "{e:?}");
+    let r = query(addr, "/", "Action=CreateTopic&Name=t").await;
+    assert_eq!(r.status, 503);
+    assert!(r.body.contains("<Code>ServiceUnavailable</Code>"), "{}", r.body);
+}
