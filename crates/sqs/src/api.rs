@@ -137,6 +137,7 @@ impl Service for SqsService {
             "queues": queues,
             "messages": messages,
             "waiting_receives": self.sqs.waiting_receives(),
+            "rows_to_delete": self.sqs.rows_to_delete(),
             "handled": self.sqs.handled_counts().into_iter().map(|(k, n)| (k.to_string(), Value::from(n))).collect::<serde_json::Map<String, Value>>(),
         })
     }

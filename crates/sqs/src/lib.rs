@@ -78,6 +78,10 @@ struct Inner {
     /// Requests that reached each operation's handler (past the model's checks), by
     /// `ops::OPERATIONS` index.
     handled: [std::sync::atomic::AtomicU64; 23],
+    /// Deletes the rows of messages already gone (deleted and purged queues, retention).
+    reaper: Arc<engine::reaper::Reaper>,
+    /// The reaper runs on a task of its own (false without a runtime: the tick steps it).
+    reaper_running: std::sync::atomic::AtomicBool,
 }
 
 impl Sqs {
@@ -103,20 +107,22 @@ impl Sqs {
             by_id.insert(q.id, q.clone());
             map.insert(q.key(), q);
         }
-        let orphans = store.run_blocking({
+        // Rows of deleted queues (orphans) and of purges are not loaded: the reaper deletes
+        // them in bounded steps once open, as it did before the stop.
+        let purged_below: HashMap<i64, i64> = by_id.iter().map(|(id, q)| (*id, q.state.lock().purged_below)).collect();
+        let doomed = store.run_blocking({
             let by_id = by_id.clone();
             move |t| {
-                let mut orphans = Vec::new();
+                let mut doomed = Vec::new();
                 persist::load_index(t, |r| match by_id.get(&r.queue_id) {
-                    Some(q) => q.load_message(r, now),
-                    None => orphans.push(r.id),
+                    Some(q) if r.id >= purged_below[&r.queue_id] => q.load_message(r, now),
+                    _ => doomed.push(r.id),
                 })?;
-                Ok(orphans)
+                Ok(doomed)
             }
         })?;
-        if !orphans.is_empty() {
-            store.run_blocking(move |t| persist::delete_orphans(t, &orphans))?;
-        }
+        let reaper = Arc::new(engine::reaper::Reaper::default());
+        reaper.doom(doomed);
         for d in dedup {
             if let Some(q) = by_id.get(&d.queue_id) {
                 q.load_dedup(d);
@@ -136,8 +142,11 @@ impl Sqs {
                 closing: std::sync::atomic::AtomicBool::new(false),
                 waiting: std::sync::atomic::AtomicUsize::new(0),
                 handled: Default::default(),
+                reaper_running: std::sync::atomic::AtomicBool::new(tokio::runtime::Handle::try_current().is_ok()),
+                reaper,
             }),
         };
+        engine::reaper::start(Arc::downgrade(&sqs.inner));
         Ok(sqs)
     }
 
@@ -225,9 +234,15 @@ impl Sqs {
             q.mark_deleted(); // the tables are wiped below
         }
         self.inner.deleted.lock().clear();
+        self.inner.reaper.forget();
         *self.inner.tasks.lock() = tasks::Tasks::default();
         self.inner.store.write(persist::reset).await?;
         Ok(())
+    }
+
+    /// Rows of gone messages not yet deleted (for health).
+    pub fn rows_to_delete(&self) -> usize {
+        self.inner.reaper.pending()
     }
 
     /// Queue and message counts (for health and the developer endpoints).

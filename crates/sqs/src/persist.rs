@@ -93,6 +93,13 @@ ALTER TABLE sqs_bodies ADD COLUMN sender_id TEXT;
 ALTER TABLE sqs_bodies ADD COLUMN sent_ms INTEGER;
 ",
     },
+    // PurgeQueue answers at once and its rows go in the background: every message of a queue
+    // with an id below `purged_below` is purged, whether or not its row is gone yet.
+    Migration {
+        service: "sqs",
+        version: 4,
+        sql: "ALTER TABLE sqs_queues ADD COLUMN purged_below INTEGER NOT NULL DEFAULT 0;",
+    },
 ];
 
 /// A queue as stored.
@@ -106,6 +113,8 @@ pub struct QueueRow {
     pub tags: BTreeMap<String, String>,
     pub created_s: i64,
     pub modified_s: i64,
+    /// Messages with a smaller id were purged (their rows may still await deletion).
+    pub purged_below: i64,
 }
 
 /// A message as sent; what `insert_message` stores.
@@ -194,18 +203,25 @@ pub fn update_queue(
     Ok(())
 }
 
-/// Deletes a queue with its messages (`ids`, from the in-memory index) and de-duplication
-/// entries.
-pub fn delete_queue(t: &Transaction<'_>, id: i64, ids: &[i64]) -> Result<()> {
-    purge(t, ids)?;
+/// Deletes a queue and its de-duplication entries. Its messages are then orphans: never
+/// loaded again, and deleted in bounded steps ([`delete_messages`]) by the reaper.
+pub fn delete_queue(t: &Transaction<'_>, id: i64) -> Result<()> {
     t.execute("DELETE FROM sqs_dedup WHERE queue_id = ?1", [id])?;
     t.execute("DELETE FROM sqs_queues WHERE id = ?1", [id])?;
     Ok(())
 }
 
+/// Purges a queue: messages with ids below `below` are gone from now on (the reaper deletes
+/// their rows in bounded steps), and its de-duplication ids are forgotten.
+pub fn purge_queue(t: &Transaction<'_>, id: i64, below: i64) -> Result<()> {
+    t.prepare_cached("UPDATE sqs_queues SET purged_below = ?2 WHERE id = ?1")?.execute([id, below])?;
+    clear_dedup(t, id)
+}
+
 pub fn load_queues(t: &Transaction<'_>) -> Result<Vec<QueueRow>> {
-    let mut st =
-        t.prepare("SELECT id, account, region, name, attributes, tags, created_s, modified_s FROM sqs_queues")?;
+    let mut st = t.prepare(
+        "SELECT id, account, region, name, attributes, tags, created_s, modified_s, purged_below FROM sqs_queues",
+    )?;
     let rows = st.query_map([], |r| {
         Ok(QueueRow {
             id: r.get(0)?,
@@ -216,6 +232,7 @@ pub fn load_queues(t: &Transaction<'_>) -> Result<Vec<QueueRow>> {
             tags: json_map(&r.get::<_, String>(5)?),
             created_s: r.get(6)?,
             modified_s: r.get(7)?,
+            purged_below: r.get(8)?,
         })
     })?;
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
@@ -423,18 +440,12 @@ pub fn dlq_sources(t: &store::rusqlite::Connection, ids: &[i64]) -> Result<Vec<O
     Ok(out)
 }
 
-/// Deletes the given messages (a queue's, from the in-memory index).
-pub fn purge(t: &Transaction<'_>, ids: &[i64]) -> Result<()> {
+/// Deletes the given messages (one of the reaper's bounded steps).
+pub fn delete_messages(t: &Transaction<'_>, ids: &[i64]) -> Result<()> {
     for id in ids {
         delete_message(t, *id)?;
     }
     Ok(())
-}
-
-/// Deletes messages whose queue no longer exists (a send prepared before its queue was deleted
-/// and committed after), found by the start-up scan.
-pub fn delete_orphans(t: &Transaction<'_>, ids: &[i64]) -> Result<()> {
-    purge(t, ids)
 }
 
 /// A list of copies is a 16-byte random seed, then per copy its queue id (little-endian i64),
@@ -747,11 +758,19 @@ pub fn load_tasks(t: &store::rusqlite::Connection) -> Result<Vec<String>> {
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
-/// Wipes every SQS table (the admin reset).
+/// Wipes every SQS table (the admin reset). The body trigger is lifted meanwhile: with it,
+/// SQLite deletes a million messages row by row; without it, it drops their pages.
 pub fn reset(t: &Transaction<'_>) -> Result<()> {
-    t.execute_batch(
-        "DELETE FROM sqs_messages; DELETE FROM sqs_bodies; DELETE FROM sqs_dedup; DELETE FROM sqs_queues; \
-         DELETE FROM sqs_move_tasks;",
-    )?;
+    t.execute_batch(&format!(
+        "DROP TRIGGER sqs_messages_release_body; DELETE FROM sqs_messages; {RELEASE_BODY_TRIGGER} \
+         DELETE FROM sqs_bodies; DELETE FROM sqs_dedup; DELETE FROM sqs_queues; DELETE FROM sqs_move_tasks;"
+    ))?;
     Ok(())
 }
+
+/// The trigger of migration 2, as it is created.
+const RELEASE_BODY_TRIGGER: &str = "CREATE TRIGGER sqs_messages_release_body AFTER DELETE ON sqs_messages \
+    WHEN old.body_ref IS NOT NULL BEGIN \
+    DELETE FROM sqs_bodies WHERE id = old.body_ref AND refs <= 1; \
+    UPDATE sqs_bodies SET refs = refs - 1 WHERE id = old.body_ref; \
+    END;";

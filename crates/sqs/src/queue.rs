@@ -127,6 +127,9 @@ pub(crate) struct QueueState {
     pub dedup_order: VecDeque<(i64, String)>,
     pub attempts: HashMap<String, Attempt>,
     pub last_purge_ms: Option<i64>,
+    /// Messages with smaller ids were purged: a send committed after the purge but numbered
+    /// before it is not made receivable (its row goes to the reaper).
+    pub purged_below: i64,
     pub deleted: bool,
 }
 
@@ -183,6 +186,7 @@ impl Queue {
                 dedup_order: VecDeque::new(),
                 attempts: HashMap::new(),
                 last_purge_ms: None,
+                purged_below: 0,
                 deleted: false,
             }),
             notify: Notify::new(),
@@ -193,7 +197,11 @@ impl Queue {
         let attrs = QueueAttributes::from_map(&row.attributes);
         let key = QueueKey { account: row.account, region: row.region, name: row.name };
         let q = Queue::new(row.id, key, attrs, row.tags, row.created_s);
-        q.state.lock().modified_s = row.modified_s;
+        {
+            let mut st = q.state.lock();
+            st.modified_s = row.modified_s;
+            st.purged_below = row.purged_below;
+        }
         q
     }
 
@@ -207,6 +215,7 @@ impl Queue {
             tags: st.tags.clone(),
             created_s: st.created_s,
             modified_s: st.modified_s,
+            purged_below: st.purged_below,
         }
     }
 

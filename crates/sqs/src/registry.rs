@@ -107,9 +107,12 @@ impl Sqs {
         // other way round). Once marked deleted, nothing else changes the queue.
         let ids = q.mark_deleted();
         let id = q.id;
-        let pending = self.store().submit(move |t| persist::delete_queue(t, id, &ids));
+        // The queue's row goes now; its messages' rows go in the reaper's bounded steps (they
+        // are orphans from this commit on, and a restart finds them so).
+        let pending = self.store().submit(move |t| persist::delete_queue(t, id));
         self.inner.deleted.lock().insert(q.key(), self.now_ms());
         pending.await?;
+        self.inner.reaper.doom(ids);
         Ok(())
     }
 
@@ -135,13 +138,16 @@ impl Sqs {
             // AWS forgets the queue's de-duplication ids with its messages.
             st.dedup.clear();
             st.dedup_order.clear();
+            // Every message numbered so far is purged, also one whose send commits after this.
+            let below = self.next_message_ids(0);
+            st.purged_below = below;
             let queue_id = q.id;
-            self.store().submit(move |t| {
-                persist::purge(t, &ids)?;
-                persist::clear_dedup(t, queue_id)
-            })
+            let pending = self.store().submit(move |t| persist::purge_queue(t, queue_id, below));
+            (ids, pending)
         };
-        pending.await?;
+        pending.1.await?;
+        // The rows go in the reaper's bounded steps; those left at a stop are below the mark.
+        self.inner.reaper.doom(pending.0);
         Ok(())
     }
 }

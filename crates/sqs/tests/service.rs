@@ -142,6 +142,18 @@ fn reopen(path: &std::path::Path, clock: Arc<ManualClock>) -> (Store, Sqs) {
     }
 }
 
+/// Waits (bounded) until the reaper has deleted every gone message's row: DeleteQueue,
+/// PurgeQueue and retention answer at once and leave the rows to it.
+async fn reaped(s: &Svc) {
+    for _ in 0..1000 {
+        if s.svc.sqs().rows_to_delete() == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{} rows still to delete", s.svc.sqs().rows_to_delete());
+}
+
 /// Message rows in the database file (read with a separate connection).
 fn store_rows(path: &std::path::Path) -> i64 {
     let c = store::rusqlite::Connection::open(path).unwrap();
@@ -236,6 +248,7 @@ async fn reopening_the_store_rebuilds_every_state() {
             s.call("GetQueueUrl", json!({"QueueName": "purged"})).await["QueueUrl"].as_str().unwrap().to_string();
         let counts = s.call("GetQueueAttributes", json!({"QueueUrl": purged, "AttributeNames": ["All"]})).await;
         assert_eq!(counts["Attributes"]["ApproximateNumberOfMessages"], "0");
+        reaped(&s).await;
         let rows = store_rows(&path);
         assert_eq!(rows, 2, "only the two live messages of q remain stored");
         clock.advance_ms(50_000);
@@ -374,8 +387,10 @@ async fn a_shared_body_is_stored_once_and_released_with_its_last_message() {
     s.call("DeleteMessage", json!({ "QueueUrl": url("a"), "ReceiptHandle": handles[0] })).await;
     assert_eq!(stored_bodies(&path), vec![(2, text.clone())]);
     s.call("PurgeQueue", json!({ "QueueUrl": url("b") })).await;
+    reaped(&s).await;
     assert_eq!(stored_bodies(&path), vec![(1, text.clone())]);
     s.call("DeleteQueue", json!({ "QueueUrl": url("c") })).await;
+    reaped(&s).await;
     assert_eq!(stored_bodies(&path), vec![], "released with the last message");
     assert_eq!(store_rows(&path), 0);
     let _ = std::fs::remove_dir_all(&dir);
@@ -511,12 +526,14 @@ async fn a_message_for_many_queues_is_one_row_until_each_copy_changes() {
     s.call("DeleteMessage", json!({"QueueUrl": url("b"), "ReceiptHandle": b["ReceiptHandle"]})).await;
     assert_eq!(stored_lists(&path), vec![(5, 4)], "a deleted row releases its reference");
     s.call("PurgeQueue", json!({"QueueUrl": url("c")})).await;
+    reaped(&s).await;
     assert_eq!(stored_lists(&path), vec![(4, 3)], "a purged copy leaves the list unreceived");
     assert_eq!(store_rows(&path), 1, "the purge took the message sent after the restart too");
 
     clock.advance_ms(60_000);
     s.svc.clock_moved().await;
     s.svc.tick().await;
+    reaped(&s).await;
     assert_eq!(stored_lists(&path), vec![(3, 2)], "an expired copy leaves the list unreceived");
     let short = s.call("GetQueueAttributes", json!({"QueueUrl": url("short"), "AttributeNames": ["All"]})).await;
     assert_eq!(short["Attributes"]["ApproximateNumberOfMessages"], "0");

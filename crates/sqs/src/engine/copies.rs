@@ -41,6 +41,7 @@ type Arrivals = (Arc<Queue>, Vec<(i64, i64)>);
 pub struct CopiesApply {
     sent_ms: i64,
     arrivals: Vec<Arrivals>,
+    reaper: Arc<super::reaper::Reaper>,
 }
 
 impl CopiesWrite {
@@ -61,15 +62,22 @@ impl CopiesApply {
         if !committed {
             return;
         }
+        let mut gone = Vec::new();
         for (q, copies) in &self.arrivals {
             {
                 let mut st = q.state.lock();
                 for (id, visible_ms) in copies {
+                    // Numbered before a purge or for a queue deleted since: purged or orphaned.
+                    if st.deleted || *id < st.purged_below {
+                        gone.push(*id);
+                        continue;
+                    }
                     st.index.insert(*id, Entry::fresh(self.sent_ms, *visible_ms, None), self.sent_ms);
                 }
             }
             q.notify.notify_waiters();
         }
+        self.reaper.doom(gone);
     }
 }
 
@@ -156,7 +164,7 @@ impl Sqs {
             });
         }
         let arrivals = targets.into_iter().map(|t| t.queue).zip(arrivals).filter(|(_, a)| !a.is_empty()).collect();
-        (results, CopiesWrite { rows }, CopiesApply { sent_ms: now, arrivals })
+        (results, CopiesWrite { rows }, CopiesApply { sent_ms: now, arrivals, reaper: self.inner.reaper.clone() })
     }
 }
 

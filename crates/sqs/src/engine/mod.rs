@@ -9,6 +9,7 @@
 mod ack;
 mod copies;
 mod housekeeping;
+pub(crate) mod reaper;
 mod receive;
 mod send;
 

@@ -149,6 +149,7 @@ pub struct EnqueueApply {
     queue: Arc<Queue>,
     arrivals: Vec<Arrival>,
     dedup_keys: Vec<String>,
+    reaper: Arc<super::reaper::Reaper>,
 }
 
 /// A new message's place in the index, applied after the commit.
@@ -210,12 +211,19 @@ impl EnqueueApply {
     pub fn apply(self, committed: bool) {
         let mut st = self.queue.state.lock();
         if committed {
+            let mut gone = Vec::new();
             for a in self.arrivals {
+                // Numbered before a purge or for a queue deleted since: purged or orphaned.
+                if st.deleted || a.id < st.purged_below {
+                    gone.push(a.id);
+                    continue;
+                }
                 let group = a.group.as_deref().map(|g| st.index.intern(g));
                 // Classified as of the send: visible, or delayed until its timer fires.
                 st.index.insert(a.id, Entry::fresh(a.sent_ms, a.visible_ms, group), a.sent_ms);
             }
             drop(st);
+            self.reaper.doom(gone);
             self.queue.notify.notify_waiters();
         } else {
             for k in &self.dedup_keys {
@@ -241,7 +249,12 @@ impl Sqs {
         let now = self.now_ms();
         let mut results = Vec::with_capacity(requests.len());
         let mut write = EnqueueWrite { rows: Vec::new(), dedups: Vec::new() };
-        let mut apply = EnqueueApply { queue: queue.clone(), arrivals: Vec::new(), dedup_keys: Vec::new() };
+        let mut apply = EnqueueApply {
+            queue: queue.clone(),
+            arrivals: Vec::new(),
+            dedup_keys: Vec::new(),
+            reaper: self.inner.reaper.clone(),
+        };
         let mut st = queue.state.lock();
         if st.deleted {
             return Err(SqsError::queue_does_not_exist());
