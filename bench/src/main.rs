@@ -2,6 +2,7 @@
 //! a fixed-answer HTTP server for the ceiling, and `suite`, which runs both against a fresh
 //! Quayside and prints every figure beside the ceiling.
 
+mod bulk;
 mod ceiling;
 mod client;
 mod kinesis;
@@ -33,7 +34,9 @@ enum Cmd {
     /// duration: receives of fanned-out copies), kinesis-put
     /// (PutRecords of 500 into 4 shards), kinesis-subscribe (500,000 records put, then 4
     /// consumers subscribed to every shard from TRIM_HORIZON over HTTP/2) or kinesis-get
-    /// (500,000 records put, then every shard read from TRIM_HORIZON).
+    /// (500,000 records put, then every shard read from TRIM_HORIZON), purge-queue or
+    /// delete-queue (`seconds` x 100,000 messages queued, then the queue purged or deleted while
+    /// SendMessage goes to another queue: the answer's time and the others' latencies).
     Load {
         #[arg(long)]
         endpoint: String,
@@ -149,6 +152,16 @@ fn main() {
                     let req = client::json_request(&endpoint, "AmazonSQS.ListQueues", "{}");
                     scenarios::closed_loop(&endpoint, connections, d, req, 0).await
                 }
+                "purge-queue" | "delete-queue" => {
+                    // `seconds` x 100,000 messages (10 s: a million), then the removal.
+                    let n = seconds * 100_000;
+                    let op = if scenario == "purge-queue" { "PurgeQueue" } else { "DeleteQueue" };
+                    let big = scenarios::create_queue(&endpoint, "bench-bulk").await;
+                    fill(&endpoint, &big, n / 10, connections).await;
+                    let r = bulk::remove(&endpoint, op, &big, &url).await;
+                    bulk::print(op, n, &r);
+                    return;
+                }
                 _ => {
                     scenarios::closed_loop(
                         &endpoint,
@@ -161,11 +174,15 @@ fn main() {
                 }
             };
             println!(
-                "{scenario}: {:.0} requests/s, {:.0} messages/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",
+                "{scenario}: {:.0} requests/s, {:.0} messages/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.1} ms, max {:.1} ms, \
+                 over 50 ms: {}, errors {}",
                 s.rps(),
                 s.items_per_s(),
                 s.percentile_ms(0.5),
                 s.percentile_ms(0.99),
+                s.percentile_ms(0.999),
+                s.percentile_ms(1.0),
+                s.latencies_us.iter().filter(|l| **l > 50_000).count(),
                 s.errors
             );
         }),
@@ -407,9 +424,22 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
             small_rate.items_per_s(),
             big_rate.items_per_s()
         );
+        bulk_removals(&q.addr, million, conns).await;
     }
     drop(ceiling);
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// PurgeQueue, then DeleteQueue, of a queue of `n` messages sent as batches of 10 with the
+/// same 1 KiB body (as the issue measured DeleteQueue: 148 s for 108,000).
+async fn bulk_removals(addr: &str, n: u64, conns: usize) {
+    let other = scenarios::create_queue(addr, "bench-bystander").await;
+    for op in ["PurgeQueue", "DeleteQueue"] {
+        let big = scenarios::create_queue(addr, &format!("bench-{}", op.to_ascii_lowercase())).await;
+        fill(addr, &big, n / 10, conns).await;
+        let r = bulk::remove(addr, op, &big, &other).await;
+        bulk::print(op, n, &r);
+    }
 }
 
 /// A figure beside its ceiling (0: no ceiling measured for it).

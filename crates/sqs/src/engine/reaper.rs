@@ -15,7 +15,11 @@ use store::Store;
 use tokio::sync::Notify;
 
 /// Rows deleted in one step: a few milliseconds of the writer's time.
-pub(crate) const STEP: usize = 1_000;
+pub(crate) const STEP: usize = 250;
+/// The pause between steps: other jobs get the writer, and the checkpointer keeps up with the
+/// WAL a million deletes write (without it a checkpoint that must catch up held the writer
+/// back for most of a second).
+const PAUSE: std::time::Duration = std::time::Duration::from_millis(4);
 
 /// The ids waiting for deletion, and the wake-up of the task that deletes them.
 #[derive(Default)]
@@ -91,7 +95,9 @@ pub(crate) fn start(inner: Weak<crate::Inner>) {
             let notified = reaper.wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if !reaper.step(&store).await {
+            if reaper.step(&store).await {
+                tokio::time::sleep(PAUSE).await;
+            } else {
                 // Woken by more work, or now and then to notice that the service is gone.
                 let _ = tokio::time::timeout(std::time::Duration::from_secs(5), notified).await;
             }
