@@ -798,3 +798,78 @@ async fn channel_deliveries_are_read_from_disk_not_kept_in_memory() {
     drop(p);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Waits (bounded) until SQS reports no message rows left to delete.
+async fn reaped(endpoint: &str) {
+    let addr: std::net::SocketAddr = endpoint.trim_start_matches("http://").parse().unwrap();
+    for _ in 0..600 {
+        let h = crate::common::raw(addr, "GET", "/_quayside/health", &[], b"").await.json();
+        if h["services"]["sqs"]["rows_to_delete"] == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("rows are still waiting to be deleted");
+}
+
+/// PurgeQueue and DeleteQueue answer before their rows are gone; `kill -9` right after leaves
+/// rows behind, and the restart neither brings a purged message back nor loses one sent
+/// after the purge, and finishes deleting the rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_dash_nine_during_bulk_removals_brings_nothing_back() {
+    let dir = crate::common::temp_dir("bulk-kill");
+    let p = spawn(&dir);
+    let c = client(&p.endpoint, "test");
+    let big = c.create_queue().queue_name("big").send().await.unwrap().queue_url.unwrap();
+    let keep = c.create_queue().queue_name("keep").send().await.unwrap().queue_url.unwrap();
+    let body = "b".repeat(1024);
+    for i in 0..2_000 {
+        let entries: Vec<aws_sdk_sqs::types::SendMessageBatchRequestEntry> = (0..10)
+            .map(|j| {
+                aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                    .id(format!("e{j}"))
+                    .message_body(format!("purged-{i}-{j}-{body}"))
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        c.send_message_batch().queue_url(&big).set_entries(Some(entries)).send().await.unwrap();
+    }
+    for i in 0..10 {
+        c.send_message().queue_url(&keep).message_body(format!("keep-{i}")).send().await.unwrap();
+    }
+    c.purge_queue().queue_url(&big).send().await.unwrap();
+    c.send_message().queue_url(&big).message_body("after the purge").send().await.unwrap();
+    let addr: std::net::SocketAddr = p.endpoint.trim_start_matches("http://").parse().unwrap();
+    let h = crate::common::raw(addr, "GET", "/_quayside/health", &[], b"").await.json();
+    assert!(h["services"]["sqs"]["rows_to_delete"].as_u64().unwrap() > 0, "killed while rows wait: {h}");
+    p.kill_9();
+    let p = spawn(&dir);
+    let c = client(&p.endpoint, "test");
+    let mut got = Vec::new();
+    loop {
+        let r = c.receive_message().queue_url(&big).max_number_of_messages(10).send().await.unwrap();
+        let Some(ms) = r.messages.filter(|m| !m.is_empty()) else { break };
+        for m in ms {
+            got.push(m.body.unwrap());
+            c.delete_message().queue_url(&big).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
+        }
+    }
+    assert_eq!(got, vec!["after the purge".to_string()], "no purged message came back");
+    reaped(&p.endpoint).await;
+    // DeleteQueue, killed at once: the queue stays gone, its rows are deleted after the restart.
+    c.delete_queue().queue_url(&big).send().await.unwrap();
+    p.kill_9();
+    let p = spawn(&dir);
+    let c = client(&p.endpoint, "test");
+    let e = c.get_queue_url().queue_name("big").send().await.unwrap_err();
+    assert_eq!(crate::common::code(&e.into_service_error()), "AWS.SimpleQueueService.NonExistentQueue");
+    reaped(&p.endpoint).await;
+    let kept = drain(&c, &keep).await;
+    assert_eq!(kept.len(), 10, "the other queue's messages are all there: {kept:?}");
+    drop(p);
+    let db = store::rusqlite::Connection::open(dir.join("quayside.db")).unwrap();
+    let rows: i64 = db.query_row("SELECT COUNT(*) FROM sqs_messages", [], |r| r.get(0)).unwrap();
+    assert_eq!(rows, 0, "every removed message's row is gone");
+    let _ = std::fs::remove_dir_all(&dir);
+}
