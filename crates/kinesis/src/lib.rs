@@ -155,6 +155,7 @@ impl Kinesis {
         let streams = store.run_blocking(|t| {
             let mut streams = persist::load_streams(t)?;
             // A transition cut short by a stop completes now.
+            // (Its chunks are orphans then, found below.)
             for s in streams.iter().filter(|s| s.status == "DELETING") {
                 persist::delete_stream(t, s.id)?;
             }
@@ -184,7 +185,11 @@ impl Kinesis {
             }
             Ok(streams)
         })?;
-        let next = streams.iter().map(|s| s.id).max().unwrap_or(0) + 1;
+        // Above every id a deleted stream's chunks still carry, so none is read as a new
+        // stream's; those chunks are deleted in bounded steps once the service runs.
+        let (orphans, chunk_max) =
+            store.run_blocking(|t| Ok((persist::orphan_streams(t)?, persist::max_chunk_stream(t)?)))?;
+        let next = streams.iter().map(|s| s.id).max().unwrap_or(0).max(chunk_max) + 1;
         let settings = RwLock::new(store.run_blocking(persist::load_settings)?);
         // Queues and channels whose transition a stop cut short: ACTIVE now, or removed by
         // the first tick (a queue's SQS side goes with it).
@@ -198,7 +203,7 @@ impl Kinesis {
         let channels = channels.into_iter().map(|c| (c.arn(), c)).collect();
         let queues = queues.into_iter().map(|q| (q.arn(), q)).collect();
         let map = streams.into_iter().map(|s| ((s.account.clone(), s.region.clone(), s.name.clone()), s)).collect();
-        Ok(Kinesis {
+        let k = Kinesis {
             inner: Arc::new(Inner {
                 store,
                 clock,
@@ -217,7 +222,33 @@ impl Kinesis {
                 closing: tokio::sync::watch::channel(false).0,
                 subscriptions: Default::default(),
             }),
-        })
+        };
+        for id in orphans {
+            k.delete_chunks_later(id);
+        }
+        Ok(k)
+    }
+
+    /// Deletes a deleted stream's chunks in bounded steps, each its own store job with a pause
+    /// after it, so that a deleted stream of gigabytes holds no other request back. Without a
+    /// runtime (a test's), the next start does it.
+    pub(crate) fn delete_chunks_later(&self, stream_id: i64) {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else { return };
+        let store = self.inner.store.clone();
+        handle.spawn(async move {
+            loop {
+                let step = store.submit(move |t| persist::delete_chunks(t, stream_id, persist::CHUNKS_PER_STEP));
+                match step.await {
+                    Ok(0) => return,
+                    Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(4)).await,
+                    Err(e) => {
+                        // The chunks stay orphans; the next start deletes them.
+                        tracing::warn!("kinesis: deleting a stream's records: {e}");
+                        return;
+                    }
+                }
+            }
+        });
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -333,8 +364,10 @@ impl Kinesis {
                     }
                 }
             };
-            if let Err(e) = pending.await {
-                tracing::warn!("kinesis: a delayed stream transition could not be stored: {e}");
+            match pending.await {
+                Ok(()) if !k.inner.streams.read().values().any(|s| s.id == id) => k.delete_chunks_later(id),
+                Ok(()) => {}
+                Err(e) => tracing::warn!("kinesis: a delayed stream transition could not be stored: {e}"),
             }
         });
     }
@@ -434,12 +467,24 @@ impl Kinesis {
             let streams = self.inner.streams.read();
             streams.values().filter(|s| trims.iter().any(|t| t.0 == s.id)).cloned().collect()
         };
+        // The trims go in bounded steps (a day of records expiring at once after the clock
+        // moved was one job holding the writer).
+        for (id, shard, before) in trims {
+            loop {
+                let step = self.store().submit(move |t| persist::trim(t, id, shard, before, persist::CHUNKS_PER_STEP));
+                match step.await {
+                    Ok(n) if (n as i64) < persist::CHUNKS_PER_STEP => break,
+                    Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(4)).await,
+                    Err(e) => {
+                        tracing::warn!("kinesis: retention trim failed: {e}");
+                        return;
+                    }
+                }
+            }
+        }
         let done = self
             .store()
             .write(move |t| {
-                for (id, shard, before) in &trims {
-                    persist::trim(t, *id, *shard, *before)?;
-                }
                 for s in &metas {
                     persist::save_stream(t, s)?;
                 }

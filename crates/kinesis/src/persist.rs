@@ -308,17 +308,47 @@ pub fn has_chunks_before(c: &Connection, stream_id: i64, shard: u32, before: u64
         .is_some())
 }
 
-/// Deletes a shard's chunks below position `before` (retention).
-pub fn trim(t: &Transaction<'_>, stream_id: i64, shard: u32, before: u64) -> Result<usize> {
-    Ok(t.prepare_cached("DELETE FROM kinesis_chunks WHERE stream_id = ?1 AND shard = ?2 AND first < ?3")?
-        .execute(params![stream_id, shard, before.min(i64::MAX as u64) as i64])?)
+/// Chunks one bounded step deletes: at most a few MiB of records (a PutRecords of 500 KiB
+/// records makes chunks of about 128 KiB a shard).
+pub const CHUNKS_PER_STEP: i64 = 32;
+
+/// Deletes up to `limit` of a shard's chunks below position `before` (one step of a
+/// retention trim); how many.
+pub fn trim(t: &Transaction<'_>, stream_id: i64, shard: u32, before: u64, limit: i64) -> Result<usize> {
+    Ok(t.prepare_cached(
+        "DELETE FROM kinesis_chunks WHERE id IN (SELECT id FROM kinesis_chunks \
+             WHERE stream_id = ?1 AND shard = ?2 AND first < ?3 LIMIT ?4)",
+    )?
+    .execute(params![stream_id, shard, before.min(i64::MAX as u64) as i64, limit])?)
 }
 
-/// Removes a stream and its records.
+/// Removes a stream. Its records' chunks are orphans from this commit on: deleted in bounded
+/// steps ([`delete_chunks`]), and found again by a restart ([`orphan_streams`]).
 pub fn delete_stream(t: &Transaction<'_>, id: i64) -> Result<()> {
-    t.execute("DELETE FROM kinesis_chunks WHERE stream_id = ?1", [id])?;
     t.execute("DELETE FROM kinesis_streams WHERE id = ?1", [id])?;
     Ok(())
+}
+
+/// Deletes up to `limit` chunks of a deleted stream; how many.
+pub fn delete_chunks(t: &Transaction<'_>, stream_id: i64, limit: i64) -> Result<usize> {
+    Ok(t.prepare_cached(
+        "DELETE FROM kinesis_chunks WHERE id IN (SELECT id FROM kinesis_chunks WHERE stream_id = ?1 LIMIT ?2)",
+    )?
+    .execute(params![stream_id, limit])?)
+}
+
+/// The ids of streams whose chunks remain though the stream is gone.
+pub fn orphan_streams(c: &Connection) -> Result<Vec<i64>> {
+    let mut st = c.prepare(
+        "SELECT DISTINCT stream_id FROM kinesis_chunks WHERE stream_id NOT IN (SELECT id FROM kinesis_streams)",
+    )?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// The highest stream id any chunk carries (a new stream's id must be above it).
+pub fn max_chunk_stream(c: &Connection) -> Result<i64> {
+    Ok(c.query_row("SELECT COALESCE(MAX(stream_id), 0) FROM kinesis_chunks", [], |r| r.get(0))?)
 }
 
 pub fn load_streams(t: &Transaction<'_>) -> Result<Vec<Stream>> {

@@ -873,3 +873,65 @@ async fn kill_dash_nine_during_bulk_removals_brings_nothing_back() {
     assert_eq!(rows, 0, "every removed message's row is gone");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// DeleteStream answers before its records' chunks are gone (they go in bounded steps);
+/// killed right after, the restart finds them orphaned and a new stream of the same name never
+/// sees them (its id is above every id a chunk carries), and they are deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_streams_records_never_reach_a_new_stream() {
+    use base64::Engine;
+    let dir = crate::common::temp_dir("stream-orphans");
+    let p = spawn(&dir);
+    let e = p.endpoint.clone();
+    kinesis_json(&e, "CreateStream", serde_json::json!({"StreamName": "s", "ShardCount": 4})).await;
+    let data = base64::engine::general_purpose::STANDARD.encode("old");
+    for call in 0..200 {
+        let records: Vec<serde_json::Value> =
+            (0..8).map(|i| serde_json::json!({"PartitionKey": format!("k{call}-{i}"), "Data": data})).collect();
+        kinesis_json(&e, "PutRecords", serde_json::json!({"StreamName": "s", "Records": records})).await;
+    }
+    kinesis_json(&e, "DeleteStream", serde_json::json!({"StreamName": "s"})).await;
+    p.kill_9();
+    let db = dir.join("quayside.db");
+    let orphans: i64 = store::rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM kinesis_chunks", [], |r| r.get(0))
+        .unwrap();
+    assert!(orphans > 0, "killed while the deleted stream's chunks remained");
+    let p = spawn(&dir);
+    let e = p.endpoint.clone();
+    kinesis_json(&e, "CreateStream", serde_json::json!({"StreamName": "s", "ShardCount": 4})).await;
+    let new = base64::engine::general_purpose::STANDARD.encode("new");
+    kinesis_json(&e, "PutRecord", serde_json::json!({"StreamName": "s", "PartitionKey": "n", "Data": new})).await;
+    let mut seen = Vec::new();
+    for shard in 0..4 {
+        let it = kinesis_json(
+            &e,
+            "GetShardIterator",
+            serde_json::json!({"StreamName": "s", "ShardId": format!("shardId-{shard:012}"), "ShardIteratorType": "TRIM_HORIZON"}),
+        )
+        .await["ShardIterator"]
+            .clone();
+        let r = kinesis_json(&e, "GetRecords", serde_json::json!({"ShardIterator": it, "Limit": 10000})).await;
+        seen.extend(r["Records"].as_array().unwrap().iter().map(|r| r["Data"].as_str().unwrap().to_string()));
+    }
+    assert_eq!(seen, vec![new], "only the new stream's record");
+    // The orphans are deleted after the restart.
+    for _ in 0..200 {
+        let left: i64 = store::rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM kinesis_chunks", [], |r| r.get(0))
+            .unwrap();
+        if left == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let left: i64 = store::rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM kinesis_chunks", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 1, "the deleted stream's chunks are gone; the new record's remains");
+    drop(p);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,5 +1,5 @@
-//! DeleteStream: the stream and its records go when the call answers, or after DELETING for
-//! the `--kinesis-delays` of DeleteStream. A stream with consumers needs
+//! DeleteStream: the stream goes when the call answers, or after DELETING for the
+//! `--kinesis-delays` of DeleteStream; its records' chunks then go in bounded steps. A stream with consumers needs
 //! `EnforceConsumerDeletion`.
 
 use crate::error::{KinesisError, KinesisResult};
@@ -43,6 +43,10 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
         }
     };
     pending.await?;
+    if delay == 0 {
+        // The stream is gone; its records go in bounded steps.
+        k.delete_chunks_later(id);
+    }
     // Its channels have nothing left to read.
     let failed: Vec<_> = {
         let mut channels = k.channels().write();
