@@ -153,17 +153,43 @@ impl Sns {
                 .collect()
         };
         for (arn, cutoff) in due {
-            let key = arn.clone();
+            self.trim_archive(&arn, cutoff).await;
+        }
+    }
+
+    /// Trims one topic's archive below `cutoff` in bounded steps, each its own store job with
+    /// a pause after it (a deleted topic's archive of a million messages went in one job).
+    async fn trim_archive(&self, arn: &str, cutoff: i64) {
+        loop {
+            let key = arn.to_string();
             match self.store().submit(move |t| persist::trim_archive(t, &key, cutoff)).await {
-                Ok(left) => {
-                    let mut oldest = self.inner.archive_oldest.lock();
-                    match left {
-                        Some(ms) => oldest.insert(arn, ms),
-                        None => oldest.remove(&arn),
-                    };
+                Ok((n, left)) => {
+                    {
+                        let mut oldest = self.inner.archive_oldest.lock();
+                        match left {
+                            Some(ms) => oldest.insert(arn.to_string(), ms),
+                            None => oldest.remove(arn),
+                        };
+                    }
+                    if (n as i64) < persist::ARCHIVE_ROWS_PER_STEP {
+                        return;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(4)).await;
                 }
-                Err(e) => tracing::warn!("sns: trimming the archive of {arn} failed: {e}"),
+                Err(e) => {
+                    tracing::warn!("sns: trimming the archive of {arn} failed: {e}");
+                    return;
+                }
             }
+        }
+    }
+
+    /// Deletes what is left of a deleted topic's archive before a topic of the same ARN is
+    /// created (it must not replay its predecessor's messages).
+    pub(crate) async fn clear_old_archive(&self, arn: &str) {
+        let listed = self.inner.archive_oldest.lock().contains_key(arn);
+        if listed && !self.inner.topics.read().contains_key(arn) {
+            self.trim_archive(arn, i64::MAX).await;
         }
     }
 

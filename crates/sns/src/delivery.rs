@@ -218,10 +218,18 @@ async fn run(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Vec<Key>>, pendi
             let client = client.clone();
             let done = done_tx.clone();
             let store = sns.store().clone();
+            let weak = weak.clone();
             tokio::spawn(async move {
-                // A row gone meanwhile (its subscription deleted, a reset) is nothing to do.
+                // A row gone meanwhile (a reset) is nothing to do.
                 let row = store.read(move |c| persist::load_delivery(c, key.1)).await.ok().flatten();
                 let result = match row {
+                    // Its subscription is gone (Unsubscribe, DeleteTopic): nothing more is sent,
+                    // but the confirmation of the unsubscribe itself.
+                    Some(row) if row.message_type != "UnsubscribeConfirmation" && !subscribed(&weak, &row) => {
+                        let id = row.id;
+                        let _ = store.submit(move |t| persist::delete_delivery(t, id)).await;
+                        None
+                    }
                     Some(row) => {
                         let outcome = attempt(&client, &row).await;
                         Some((row, outcome))
@@ -255,6 +263,11 @@ async fn run(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Vec<Key>>, pendi
             _ = tokio::time::sleep(Duration::from_millis(sleep_ms as u64)) => {}
         }
     }
+}
+
+/// Whether a delivery's subscription still exists.
+fn subscribed(weak: &Weak<Inner>, row: &DeliveryRow) -> bool {
+    weak.upgrade().is_some_and(|inner| inner.subs.read().contains_key(&row.subscription_arn))
 }
 
 /// Records an attempt's outcome: done, rescheduled (its key returned), or moved to the

@@ -189,6 +189,7 @@ impl Sns {
         topic: Topic,
         existing: impl FnOnce(&Topic) -> SnsResult<()>,
     ) -> SnsResult<String> {
+        self.clear_old_archive(&topic.arn).await;
         let pending = {
             let mut topics = self.inner.topics.write();
             if let Some(t) = topics.get(&topic.arn) {
@@ -236,7 +237,8 @@ impl Sns {
                 subs.remove(g);
             }
             self.forget_targets(arn);
-            self.inner.archive_oldest.lock().remove(arn);
+            // Its archive stays listed: the trim takes it away in bounded steps (a topic gone
+            // keeps nothing).
             let arn = arn.to_string();
             self.store().submit(move |t| {
                 persist::delete_subscriptions(t, &gone)?;

@@ -164,9 +164,10 @@ pub fn save_topic(t: &Transaction<'_>, topic: &Topic) -> Result<()> {
     Ok(())
 }
 
+/// Deletes a topic. Its archived messages are trimmed away afterwards in bounded steps
+/// ([`trim_archive`]), like the archive of a topic that stopped archiving.
 pub fn delete_topic(t: &Transaction<'_>, arn: &str) -> Result<()> {
     t.prepare_cached("DELETE FROM sns_topics WHERE arn = ?1")?.execute([arn])?;
-    t.prepare_cached("DELETE FROM sns_archive WHERE topic_arn = ?1")?.execute([arn])?;
     Ok(())
 }
 
@@ -565,11 +566,21 @@ pub fn load_archive(c: &Connection, topic_arn: &str, start: i64, end: i64) -> Re
     Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
-/// Removes a topic's archived messages published before `cutoff`; the oldest one left.
-pub fn trim_archive(t: &Transaction<'_>, topic_arn: &str, cutoff: i64) -> Result<Option<i64>> {
-    t.prepare_cached("DELETE FROM sns_archive WHERE topic_arn = ?1 AND published_ms < ?2")?
-        .execute(params![topic_arn, cutoff])?;
-    Ok(t.query_row("SELECT MIN(published_ms) FROM sns_archive WHERE topic_arn = ?1", [topic_arn], |r| r.get(0))?)
+/// Archived messages one bounded step removes.
+pub const ARCHIVE_ROWS_PER_STEP: i64 = 500;
+
+/// Removes up to [`ARCHIVE_ROWS_PER_STEP`] of a topic's archived messages published before
+/// `cutoff`: how many, and the oldest one left.
+pub fn trim_archive(t: &Transaction<'_>, topic_arn: &str, cutoff: i64) -> Result<(usize, Option<i64>)> {
+    let n = t
+        .prepare_cached(
+            "DELETE FROM sns_archive WHERE rowid IN (SELECT rowid FROM sns_archive \
+             WHERE topic_arn = ?1 AND published_ms < ?2 LIMIT ?3)",
+        )?
+        .execute(params![topic_arn, cutoff, ARCHIVE_ROWS_PER_STEP])?;
+    let oldest =
+        t.query_row("SELECT MIN(published_ms) FROM sns_archive WHERE topic_arn = ?1", [topic_arn], |r| r.get(0))?;
+    Ok((n, oldest))
 }
 
 /// The oldest archived message of each archiving topic.

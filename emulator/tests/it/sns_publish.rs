@@ -1179,3 +1179,35 @@ async fn recorded_messages_are_bounded_and_paged() {
     let r = raw(env.running.addr, "GET", "/_aws/sns/sms-messages", &[], b"").await.json();
     assert_eq!(r["sms_messages"]["+15555550111"].as_array().unwrap().len(), 1_000);
 }
+
+/// DeleteTopic leaves its archive to bounded trims (it deleted the archive in one job): a
+/// topic created again under the same ARN does not replay its predecessor's messages.
+#[tokio::test]
+async fn a_deleted_topics_archive_never_replays_into_its_successor() {
+    let env = start_virtual().await;
+    let c = sns(&env.endpoint());
+    let archiving = [
+        ("FifoTopic", "true"),
+        ("ContentBasedDeduplication", "true"),
+        ("ArchivePolicy", r#"{"MessageRetentionPeriod": "7"}"#),
+    ];
+    let topic = create_topic(&c, "reborn.fifo", &archiving).await;
+    let mut first = None;
+    for i in 0..1_200 {
+        let r = c.publish().topic_arn(&topic).message(format!("old-{i}")).message_group_id("g").send().await.unwrap();
+        first.get_or_insert(r.message_id.unwrap());
+    }
+    let begins = c.get_topic_attributes().topic_arn(&topic).send().await.unwrap().attributes.unwrap()
+        ["BeginningArchiveTime"]
+        .clone();
+    c.delete_topic().topic_arn(&topic).send().await.unwrap();
+    let again = create_topic(&c, "reborn.fifo", &archiving).await;
+    assert_eq!(again, topic);
+    c.publish().topic_arn(&again).message("new").message_group_id("g").send().await.unwrap();
+    let q = env.fifo_queue("reborn-replay.fifo", false).await;
+    let from = format!(r#"{{"PointType":"Timestamp","StartingPoint":"{begins}"}}"#);
+    subscribe(&c, &again, "sqs", &queue_arn(&env, &q).await, &[("ReplayPolicy", &from)]).await;
+    let got: Vec<String> =
+        drain_bodies(&env, &q).await.iter().map(|m| m["Message"].as_str().unwrap().to_string()).collect();
+    assert_eq!(got, vec!["new".to_string()], "only the new topic's own message replays");
+}
