@@ -30,7 +30,12 @@ type Events = aws_sdk_kinesis::primitives::event_stream::EventReceiver<
 
 /// The next SubscribeToShardEvent, within 30 s (a hung stream fails the test).
 async fn next_event(events: &mut Events) -> Option<SubscribeToShardEvent> {
-    let got = tokio::time::timeout(Duration::from_secs(30), events.recv()).await.expect("an event within 30 s");
+    next_event_within(events, Duration::from_secs(30)).await
+}
+
+/// The next SubscribeToShardEvent, within `limit`.
+async fn next_event_within(events: &mut Events, limit: Duration) -> Option<SubscribeToShardEvent> {
+    let got = tokio::time::timeout(limit, events.recv()).await.unwrap_or_else(|_| panic!("an event within {limit:?}"));
     match got.expect("a well-formed event") {
         Some(SubscribeToShardEventStream::SubscribeToShardEvent(e)) => Some(e),
         Some(other) => panic!("unexpected event {other:?}"),
@@ -117,8 +122,9 @@ async fn consumers_register_describe_list_tag_and_deregister() {
 }
 
 /// Records put before the subscription arrive first, by identity and in order; a record put
-/// after the reader caught up arrives in the very next event (the put wakes the reader: the
-/// next heartbeat is 5 s away); the continuation resumes after the last record.
+/// after the reader caught up arrives in the very next event, well before the 5 s heartbeat
+/// could have brought it (the put wakes the reader); the continuation resumes after the last
+/// record.
 #[tokio::test]
 async fn subscribe_to_shard_delivers_records_and_wakes_on_put() {
     let env = start().await;
@@ -139,8 +145,10 @@ async fn subscribe_to_shard_delivers_records_and_wakes_on_put() {
     assert_eq!(last.continuation_sequence_number, before[24].0);
     assert_eq!(last.millis_behind_latest, 0);
 
+    // The reader caught up at the event above: its heartbeat is 5 s away. Only the put's
+    // wake-up brings the record within 2.5 s (without it, the heartbeat would, after 5).
     let after = put_n(&c, "f", "after", 1).await;
-    let woke = next_event(&mut events).await.unwrap();
+    let woke = next_event_within(&mut events, Duration::from_millis(2500)).await.unwrap();
     assert_eq!(identities(&woke), after, "the put's record is the next event");
     assert_eq!(woke.continuation_sequence_number, after[0].0);
 

@@ -205,11 +205,14 @@ async fn trim_horizon_backlog_and_long_polling() {
             (r, started.elapsed())
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Parked (the queue's SQS side counts it), then the put: the poll waits up to 20 s, and the
+    // 10 s guard passes only if the put woke it.
+    crate::house::wait_for_waiting_receives(addr, 1).await;
     let sent = put(addr, "b", "new", 1).await;
-    let (r, waited) = waiting.await.unwrap();
+    let (r, waited) =
+        tokio::time::timeout(std::time::Duration::from_secs(10), waiting).await.expect("woken by the put").unwrap();
     assert_eq!(r["QueueRecords"][0]["RecordId"], sent[0].as_str(), "the long poll got the put's record");
-    assert!(waited < std::time::Duration::from_secs(20), "answered by the put, not the end of the wait");
+    assert!(waited < std::time::Duration::from_secs(10), "answered by the put, not the end of the wait");
 }
 
 /// A record received MaxReceiveCount times without an acknowledgement becomes a dead-letter
