@@ -79,6 +79,8 @@ pub fn def() -> ServiceDef {
 pub struct KinesisService {
     kinesis: Kinesis,
     routes: ServiceRoutes,
+    /// Requests that reached each operation's handler.
+    handled: service::handled::Handled,
 }
 
 impl KinesisService {
@@ -86,7 +88,8 @@ impl KinesisService {
         let mut routes = ServiceRoutes::from_model(model());
         // Kinesis names its errors bare (`"__type": "ResourceNotFoundException"`).
         routes.json_namespace = String::new();
-        KinesisService { kinesis, routes }
+        let handled = service::handled::Handled::new(&routes.operations);
+        KinesisService { kinesis, routes, handled }
     }
 
     pub fn kinesis(&self) -> &Kinesis {
@@ -94,8 +97,9 @@ impl KinesisService {
     }
 
     async fn answer(&self, call: Call<'_>) -> Response {
-        let (k, ctx, op) = (&self.kinesis, call.ctx, call.operation);
+        let (k, ctx, op, handled) = (&self.kinesis, call.ctx, call.operation, &self.handled);
         service::codec::answer(model(), &self.routes, "Kinesis", &call, |input| async move {
+            handled.count(op);
             Some(ops::dispatch(k, ctx, op, input).await?.map_err(|e| e.to_aws()))
         })
         .await
@@ -164,6 +168,10 @@ impl Service for KinesisService {
     }
 
     fn health(&self) -> serde_json::Value {
-        serde_json::json!({"state": "running", "streams": self.kinesis.streams().read().len()})
+        serde_json::json!({
+            "state": "running",
+            "streams": self.kinesis.streams().read().len(),
+            "handled": self.handled.to_json(),
+        })
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod codec;
+pub mod handled;
 pub mod input;
 pub mod names;
 pub mod paging;

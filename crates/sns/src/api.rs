@@ -54,11 +54,15 @@ pub fn def() -> ServiceDef {
 pub struct SnsService {
     sns: Sns,
     routes: ServiceRoutes,
+    /// Requests that reached each operation's handler.
+    handled: service::handled::Handled,
 }
 
 impl SnsService {
     pub fn new(sns: Sns) -> Self {
-        SnsService { sns, routes: ServiceRoutes::from_model(model()) }
+        let routes = ServiceRoutes::from_model(model());
+        let handled = service::handled::Handled::new(&routes.operations);
+        SnsService { sns, routes, handled }
     }
 
     /// LocalStack's `/_aws/sns/subscription-tokens/<subscription arn>`: the confirmation token of
@@ -100,8 +104,9 @@ impl SnsService {
                 _ => Response::new(404, "text/plain", "quayside: no such certificate"),
             };
         }
-        let (sns, ctx, op) = (&self.sns, call.ctx, call.operation);
+        let (sns, ctx, op, handled) = (&self.sns, call.ctx, call.operation, &self.handled);
         service::codec::answer(model(), &self.routes, "SNS", &call, |input| async move {
+            handled.count(op);
             Some(ops::dispatch(sns, ctx, op, input).await?.map(Into::into).map_err(|e| e.to_aws()))
         })
         .await
@@ -138,7 +143,7 @@ impl Service for SnsService {
     }
 
     fn health(&self) -> Value {
-        serde_json::json!({"state": "running", "topics": self.sns.topic_count()})
+        serde_json::json!({"state": "running", "topics": self.sns.topic_count(), "handled": self.handled.to_json()})
     }
 
     /// The host of `--sns-cert-host`: validators fetch the signing certificate there.

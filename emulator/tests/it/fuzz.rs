@@ -191,9 +191,10 @@ fn assert_json_shaped(i: usize, op: &str, body: &str, resp: &RawResponse) {
     );
 }
 
-async fn handled(addr: std::net::SocketAddr) -> std::collections::BTreeMap<String, u64> {
+/// Requests that reached each of a service's handlers, from `/_quayside/health`.
+async fn handled(addr: std::net::SocketAddr, service: &str) -> std::collections::BTreeMap<String, u64> {
     let h = raw(addr, "GET", "/_quayside/health", &[], b"").await.json();
-    h["services"]["sqs"]["handled"]
+    h["services"][service]["handled"]
         .as_object()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0))).collect())
         .unwrap_or_default()
@@ -221,7 +222,7 @@ async fn random_inputs_get_aws_shaped_answers_never_a_5xx() {
     let ops: Vec<&str> = model_ops.iter().map(|(op, _)| op.as_str()).collect();
     let required: std::collections::HashMap<&str, &Vec<String>> =
         model_ops.iter().map(|(op, req)| (op.as_str(), req)).collect();
-    let before = handled(addr).await;
+    let before = handled(addr, "sqs").await;
     // QUAYSIDE_FUZZ_SEED explores other inputs locally; CI uses the fixed seed.
     let seed = std::env::var("QUAYSIDE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x9E37_79B9_7F4A_7C15);
     let mut r = Rng(seed | 1);
@@ -289,7 +290,7 @@ async fn random_inputs_get_aws_shaped_answers_never_a_5xx() {
         assert!(resp.status < 500, "{body:?}: {}", resp.status);
     }
     // Every handler was reached, not only the model's checks; the counts are the report.
-    let after = handled(addr).await;
+    let after = handled(addr, "sqs").await;
     let mut report = String::new();
     for op in &ops {
         let n = after.get(*op).copied().unwrap_or(0) - before.get(*op).copied().unwrap_or(0);
@@ -305,9 +306,10 @@ async fn random_inputs_get_aws_shaped_answers_never_a_5xx() {
 }
 
 /// Kinesis: random and half-plausible inputs to every operation of the model (SubscribeToShard
-/// but for its refusals: its success is a 5-minute event stream), in JSON 1.1 and in CBOR.
-/// Every answer is a success or an error of AWS's shape in the request's format, never a 5xx;
-/// the fixture stream, its consumer, queue and channel live throughout and still work.
+/// only with inputs it refuses: its success is a 5-minute event stream), in JSON 1.1 and in
+/// CBOR. Every answer is a success or an error of AWS's shape in the request's format, never a
+/// 5xx; every operation's handler is reached (destructive ones on spares made for them); the
+/// fixture stream, its consumer, queue and channel live throughout and still work.
 #[tokio::test]
 async fn kinesis_random_inputs_get_aws_shaped_answers_never_a_5xx() {
     let env = start().await;
@@ -434,15 +436,37 @@ async fn kinesis_random_inputs_get_aws_shaped_answers_never_a_5xx() {
             "StartingPosition" => json!({"Type": r.pick(&["TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER"])}),
             "StreamModeDetails" => json!({"StreamMode": r.pick(&["ON_DEMAND", "PROVISIONED"])}),
             "TargetShardCount" | "ShardCount" | "Limit" | "MaxResults" | "RetentionPeriodHours" => json!(r.below(30)),
+            "Tags" => json!({"k": r.pick(&["v", ""])}),
+            "TagKeys" => json!(["k"]),
+            "ShardLevelMetrics" => json!([r.pick(&["IncomingBytes", "ALL", "Nope"])]),
+            "EncryptionType" => json!(r.pick(&["KMS", "NONE"])),
+            "KeyId" => json!("alias/aws/kinesis"),
+            "Policy" => json!(r#"{"Version":"2012-10-17","Statement":[]}"#),
+            "ScalingType" => json!("UNIFORM_SCALING"),
+            "NewStartingHashKey" => json!(r.pick(&["1", "170141183460469231731687303715884105728"])),
+            "MaxRecordSizeInKiB" => json!(r.pick(&["1024", "10240"]).parse::<i64>().unwrap_or(1024)),
+            "WarmThroughputMiBps" => json!(r.below(100)),
+            "RecordDistributionStrategy" => json!(r.pick(&["AUTO", "PARTITION_KEY"])),
+            "MinimumThroughputBillingCommitment" => json!({"Status": "DISABLED"}),
+            "QueueAttributes" => json!({"VisibilityTimeoutSeconds": 30}),
+            "ServiceExecutionRoleARN" => json!("arn:aws:iam::000000000000:role/r"),
+            "ShardIterator" => json!(r.pick(&["AAAA", "x"])),
+            "StreamConfigurationList" => {
+                json!([{"StreamARN": arn, "RecordConfiguration": {"RecordFormatType": "JSON"}}])
+            }
             _ => json!("x"),
         }
     };
-    // Operations that would take the fixtures away are aimed elsewhere.
-    let spares = ["DeleteStream", "DeregisterStreamConsumer", "DeleteQueue", "DeleteChannel", "UpdateStreamMode"];
+    // Operations that would take the fixtures away are aimed at a spare made for each request
+    // (a stream, with the consumer, queue or channel the operation removes), with the members
+    // that name it: they reach their handlers and often succeed.
+    let destructive = ["DeleteStream", "DeregisterStreamConsumer", "DeleteQueue", "DeleteChannel", "UpdateStreamMode"];
+    let mut spares = 0;
     let seed = std::env::var("QUAYSIDE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x2545_F491_4F6C_DD1D);
     let mut r = Rng(seed | 1);
-    let names: Vec<&str> = ops.iter().map(|(o, _)| o.as_str()).filter(|o| *o != "SubscribeToShard").collect();
+    let names: Vec<&str> = ops.iter().map(|(o, _)| o.as_str()).collect();
     let mut ok_per_op = std::collections::BTreeMap::<&str, u32>::new();
+    let before = handled(addr, "kinesis").await;
     for i in 0..2500 {
         let op = r.pick(&names);
         let mut input = serde_json::Map::new();
@@ -461,11 +485,55 @@ async fn kinesis_random_inputs_get_aws_shaped_answers_never_a_5xx() {
             let v = if r.below(2) == 0 { plausible(&mut r, m) } else { value(&mut r, "x", 0) };
             input.insert(m.to_string(), v);
         }
-        if spares.contains(&op) {
-            for m in ["StreamName", "StreamARN", "ConsumerARN", "QueueARN", "ChannelARN"] {
+        if destructive.contains(&op) {
+            spares += 1;
+            let name = format!("spare-{spares}");
+            let spare_arn = format!("arn:aws:kinesis:us-east-1:000000000000:stream/{name}");
+            call("CreateStream", json!({"StreamName": name, "StreamModeDetails": {"StreamMode": "ON_DEMAND"}})).await;
+            for m in ["StreamName", "StreamARN", "ConsumerARN", "QueueARN", "ChannelARN", "ConsumerName"] {
                 input.remove(m);
             }
-            input.insert("StreamName".into(), json!("spare"));
+            match op {
+                "DeregisterStreamConsumer" => {
+                    let c = call("RegisterStreamConsumer", json!({"StreamARN": spare_arn, "ConsumerName": "c"})).await;
+                    input.insert("ConsumerARN".into(), c["Consumer"]["ConsumerARN"].clone());
+                }
+                "DeleteQueue" => {
+                    let q = call(
+                        "CreateQueue",
+                        json!({"QueueName": name, "StreamConfigurationList": [{"StreamARN": spare_arn}]}),
+                    )
+                    .await;
+                    input.insert("QueueARN".into(), q["QueueDescription"]["QueueARN"].clone());
+                }
+                "DeleteChannel" => {
+                    let c = call(
+                        "CreateChannel",
+                        json!({"ChannelName": name, "ServiceExecutionRoleARN": "arn:aws:iam::000000000000:role/r",
+                               "StreamConfigurationList": [{"StreamARN": spare_arn, "RecordConfiguration": {"RecordFormatType": "JSON"}}],
+                               "S3DestinationConfiguration": {"StorageConfiguration": {"BucketARN": "arn:aws:s3:::bkt", "ExpectedBucketOwner": "000000000000", "CompressionType": "NONE"}}}),
+                    )
+                    .await;
+                    input.insert("ChannelARN".into(), c["ChannelDescription"]["ChannelARN"].clone());
+                }
+                _ => {
+                    input.insert("StreamARN".into(), json!(spare_arn));
+                }
+            }
+        }
+        let spare = destructive.contains(&op).then(|| format!("spare-{spares}"));
+        if op == "SubscribeToShard" {
+            // Its success is a 5-minute event stream: only its refusals are asked for here (a
+            // consumer that does not exist, or the fixture's consumer on a shard that does not).
+            if r.below(2) == 0 {
+                input.insert("ConsumerARN".into(), json!(consumer));
+                input.insert("ShardId".into(), json!("shardId-000000009999"));
+            } else {
+                input.insert(
+                    "ConsumerARN".into(),
+                    json!("arn:aws:kinesis:us-east-1:000000000000:stream/fz/consumer/none:1"),
+                );
+            }
         }
         let target = format!("Kinesis_20131202.{op}");
         let body = Value::Object(input).to_string();
@@ -498,11 +566,296 @@ async fn kinesis_random_inputs_get_aws_shaped_answers_never_a_5xx() {
         if resp.status != 200 {
             assert!(decoded["__type"].as_str().is_some_and(|t| !t.is_empty()), "#{i} CBOR {op}: {decoded}");
         }
+        // A spare goes with what the operation left of it (ON_DEMAND streams are limited).
+        if let Some(name) = spare {
+            let arn = format!("arn:aws:kinesis:us-east-1:000000000000:stream/{name}");
+            let each = [
+                (
+                    "DeleteChannel",
+                    json!({"ChannelARN": format!("arn:aws:kinesis:us-east-1:000000000000:channel/{name}")}),
+                ),
+                ("DeleteQueue", json!({"QueueARN": format!("arn:aws:kinesis:us-east-1:000000000000:queue/{name}")})),
+                ("DeleteStream", json!({"StreamARN": arn, "EnforceConsumerDeletion": true})),
+            ];
+            for (cleanup, input) in each {
+                let target = format!("Kinesis_20131202.{cleanup}");
+                let headers = [("X-Amz-Target", target.as_str()), ("Content-Type", "application/x-amz-json-1.1")];
+                raw(addr, "POST", "/", &headers, input.to_string().as_bytes()).await;
+            }
+        }
     }
     println!("answers 200 per operation (of about 2 x 2,500 requests): {ok_per_op:?}");
+    for op in destructive {
+        assert!(ok_per_op.get(op).copied().unwrap_or(0) > 0, "{op} never succeeded on a spare");
+    }
+    // Every handler was reached, not only the model's checks.
+    let after = handled(addr, "kinesis").await;
+    for (op, _) in &ops {
+        let n = after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
+        assert!(n > 0, "no request reached {op}'s handler");
+    }
+    let sub = &after["SubscribeToShard"];
+    println!("requests that reached each handler: {after:?} (SubscribeToShard: {sub}, all refused)");
     // The fixtures are still there and work.
     call("PutRecord", json!({"StreamName": "fz", "PartitionKey": "k", "Data": "aGk="})).await;
     call("DescribeStreamConsumer", json!({"ConsumerARN": consumer})).await;
     call("DescribeQueue", json!({"QueueARN": queue})).await;
     call("DescribeChannel", json!({"ChannelARN": channel})).await;
+}
+
+/// A query-form fragment for a member of an SNS operation, plausible enough to pass the
+/// model's checks and reach the handler (the fixtures' ARNs, well-formed lists and maps).
+fn sns_member(r: &mut Rng, member: &str, f: &SnsFixtures) -> String {
+    let e = form_escape;
+    match member {
+        "TopicArn" | "ResourceArn" => {
+            format!("{member}={}", e(if r.below(4) == 0 { &f.other_topic } else { &f.topic }))
+        }
+        "Label" => format!("Label=L{}", r.below(3)),
+        "AWSAccountId" => "AWSAccountId.member.1=111122223333".into(),
+        "ActionName" => format!("ActionName.member.1={}", r.pick(&["Publish", "Subscribe", "Nope"])),
+        "phoneNumber" => format!("phoneNumber={}", e(r.pick(&["+15555550100", "bad"]))),
+        "PhoneNumber" => format!("PhoneNumber={}", e(r.pick(&["+15555550101", "+15555550102", "x"]))),
+        "Token" => format!("Token={}", r.pick(&["deadbeef", "x"])),
+        "Name" => format!("Name=fz-made-{}", r.below(20)),
+        "Platform" => format!("Platform={}", r.pick(&["GCM", "APNS", "NOPE"])),
+        "Attributes" => {
+            let (k, v) = *[
+                ("PlatformCredential", "k"),
+                ("DisplayName", "fz"),
+                ("RawMessageDelivery", "true"),
+                ("Enabled", "false"),
+                ("CustomUserData", "u"),
+            ]
+            .get(r.below(5) as usize)
+            .unwrap_or(&("DisplayName", "fz"));
+            format!("Attributes.entry.1.key={k}&Attributes.entry.1.value={v}")
+        }
+        "attributes" => "attributes.entry.1.key=DefaultSMSType&attributes.entry.1.value=Promotional".into(),
+        "PlatformApplicationArn" => format!("PlatformApplicationArn={}", e(&f.app)),
+        "EndpointArn" => format!("EndpointArn={}", e(&f.endpoint)),
+        "SubscriptionArn" => format!("SubscriptionArn={}", e(&f.subscription)),
+        "Message" => format!("Message={}", e(r.pick(&["m", "{\"default\":\"d\"}", ""]))),
+        "PublishBatchRequestEntries" => {
+            let n = r.below(3) + 1;
+            (1..=n)
+                .map(|i| {
+                    format!("PublishBatchRequestEntries.member.{i}.Id=e{i}&PublishBatchRequestEntries.member.{i}.Message=m{i}")
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        }
+        "DataProtectionPolicy" => format!(
+            "DataProtectionPolicy={}",
+            e(r#"{"Name":"p","Description":"","Version":"2021-06-01","Statement":[]}"#)
+        ),
+        "AttributeName" => format!("AttributeName={}", r.pick(&["DisplayName", "RawMessageDelivery", "Nope"])),
+        "AttributeValue" => format!("AttributeValue={}", r.pick(&["true", "fz", ""])),
+        "Protocol" => format!("Protocol={}", r.pick(&["sqs", "email", "sms", "nope"])),
+        "Endpoint" => format!("Endpoint={}", e(&f.queue_arn)),
+        "Tags" => "Tags.member.1.Key=k&Tags.member.1.Value=v".into(),
+        "TagKeys" => "TagKeys.member.1=k".into(),
+        "OneTimePassword" => "OneTimePassword=123456".into(),
+        other => format!("{other}=x"),
+    }
+}
+
+/// The SNS fuzz's fixtures, which live throughout.
+struct SnsFixtures {
+    topic: String,
+    other_topic: String,
+    subscription: String,
+    app: String,
+    endpoint: String,
+    queue_arn: String,
+}
+
+/// An SNS query answer of AWS's shape: XML, or the JSON rendering a client asks for with
+/// `Accept: application/json`.
+fn sns_shaped(op: &str, status: u16, body: &str, json: bool) -> bool {
+    if !json {
+        return query_shaped(op, status, body);
+    }
+    let Ok(v) = serde_json::from_str::<Value>(body) else { return false };
+    if status == 200 {
+        v[format!("{op}Response")]["ResponseMetadata"]["RequestId"].is_string()
+    } else {
+        v["ErrorResponse"]["Error"]["Code"].as_str().is_some_and(|c| !c.is_empty())
+            && v["ErrorResponse"]["RequestId"].is_string()
+    }
+}
+
+/// SNS: random and half-plausible query forms for every operation of the model, as XML and as
+/// JSON. Every answer is an AWS-shaped success or error, never a 5xx; every operation's
+/// handler is reached (destructive ones on spares made for them); the topic, its subscription,
+/// the platform application and endpoint live throughout and still deliver.
+#[tokio::test]
+async fn sns_random_inputs_get_aws_shaped_answers_never_a_5xx() {
+    let env = start().await;
+    let addr = env.running.addr;
+    let c = crate::sns_topics::sns(&env.endpoint());
+    let topic = c.create_topic().name("fz").send().await.unwrap().topic_arn.unwrap();
+    let other_topic = c.create_topic().name("fz-other").send().await.unwrap().topic_arn.unwrap();
+    let q = env.queue("fz-sns").await;
+    let queue_arn = env.attribute(&q, "QueueArn").await.unwrap();
+    let subscription = c
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(&queue_arn)
+        .return_subscription_arn(true)
+        .send()
+        .await
+        .unwrap()
+        .subscription_arn
+        .unwrap();
+    let make_app = |name: String| {
+        let c = c.clone();
+        async move {
+            c.create_platform_application()
+                .name(name)
+                .platform("GCM")
+                .attributes("PlatformCredential", "k")
+                .send()
+                .await
+                .unwrap()
+                .platform_application_arn
+                .unwrap()
+        }
+    };
+    let app = make_app("fz".into()).await;
+    let endpoint = c.create_platform_endpoint().platform_application_arn(&app).token("t").send().await.unwrap();
+    let f = SnsFixtures {
+        topic: topic.clone(),
+        other_topic,
+        subscription: subscription.clone(),
+        app: app.clone(),
+        endpoint: endpoint.endpoint_arn.unwrap(),
+        queue_arn: queue_arn.clone(),
+    };
+    let model: Value = serde_json::from_str(include_str!("../../../fixtures/models/sns.json")).expect("the SNS model");
+    let ops: Vec<(String, Vec<String>, Vec<String>)> = model["operations"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(op, o)| {
+            let shape = &model["shapes"][o["input"].as_str().unwrap_or("")];
+            let req: Vec<String> = shape["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect();
+            let all: Vec<String> = shape["members"].as_object().into_iter().flatten().map(|(k, _)| k.clone()).collect();
+            (op.clone(), req, all)
+        })
+        .collect();
+    assert_eq!(ops.len(), 42);
+    let names: Vec<&str> = ops.iter().map(|(o, _, _)| o.as_str()).collect();
+    let destructive = ["DeleteTopic", "Unsubscribe", "DeletePlatformApplication", "DeleteEndpoint"];
+    let before = handled(addr, "sns").await;
+    let seed = std::env::var("QUAYSIDE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x51ED_2701_A5C3_9E11);
+    let mut r = Rng(seed | 1);
+    let mut spares = 0;
+    let mut ok_per_op = std::collections::BTreeMap::<&str, u32>::new();
+    for i in 0..3000 {
+        let op = r.pick(&names);
+        let (_, required, all) = ops.iter().find(|(o, _, _)| o == op).unwrap();
+        // SNS clients send the API version (AddPermission and RemovePermission are SQS's too).
+        let mut parts = vec![format!("Action={op}"), "Version=2010-03-31".to_string()];
+        if r.below(5) != 0 {
+            for m in required {
+                parts.push(sns_member(&mut r, m, &f));
+            }
+        }
+        // Optional members (plausible or not), and names no operation has.
+        for _ in 0..r.below(3) {
+            if !all.is_empty() && r.below(2) == 0 {
+                let m = all[r.below(all.len() as u64) as usize].clone();
+                parts.push(sns_member(&mut r, &m, &f));
+            } else {
+                let junk = value(&mut r, "x", 0).to_string();
+                parts.push(format!(
+                    "{}={}",
+                    r.pick(&["Foo", "Attributes.entry.1.key", "Tags.member.9.Key", "Message"]),
+                    form_escape(&junk)
+                ));
+            }
+        }
+        if destructive.contains(&op) {
+            spares += 1;
+            let spare_topic =
+                c.create_topic().name(format!("fz-spare-{spares}")).send().await.unwrap().topic_arn.unwrap();
+            let target = match op {
+                "DeleteTopic" => format!("TopicArn={}", form_escape(&spare_topic)),
+                "Unsubscribe" => {
+                    let s = c
+                        .subscribe()
+                        .topic_arn(&spare_topic)
+                        .protocol("sqs")
+                        .endpoint(&queue_arn)
+                        .return_subscription_arn(true)
+                        .send()
+                        .await
+                        .unwrap();
+                    format!("SubscriptionArn={}", form_escape(&s.subscription_arn.unwrap()))
+                }
+                "DeletePlatformApplication" => {
+                    format!("PlatformApplicationArn={}", form_escape(&make_app(format!("fz-spare-{spares}")).await))
+                }
+                _ => {
+                    let e =
+                        c.create_platform_endpoint().platform_application_arn(&app).token(format!("spare-{spares}"));
+                    format!("EndpointArn={}", form_escape(&e.send().await.unwrap().endpoint_arn.unwrap()))
+                }
+            };
+            parts.retain(|p| {
+                !["TopicArn=", "SubscriptionArn=", "PlatformApplicationArn=", "EndpointArn="]
+                    .iter()
+                    .any(|k| p.starts_with(k))
+            });
+            parts.push(target);
+            if op != "DeleteTopic" {
+                c.delete_topic().topic_arn(&spare_topic).send().await.unwrap();
+            }
+        }
+        let form = parts.join("&");
+        let json = r.below(3) == 0;
+        let headers: &[(&str, &str)] = if json {
+            &[("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
+        } else {
+            &[("Content-Type", "application/x-www-form-urlencoded")]
+        };
+        let resp = raw(addr, "POST", "/", headers, form.as_bytes()).await;
+        assert!(resp.status < 500, "#{i} {form}: {} {}", resp.status, resp.body);
+        assert!(
+            sns_shaped(op, resp.status, &resp.body, json),
+            "#{i} {form}: not AWS-shaped: {} {}",
+            resp.status,
+            resp.body
+        );
+        if resp.status == 200 {
+            *ok_per_op.entry(op).or_default() += 1;
+        }
+    }
+    for op in destructive {
+        assert!(ok_per_op.get(op).copied().unwrap_or(0) > 0, "{op} never succeeded on a spare");
+    }
+    // Every handler was reached, not only the model's checks.
+    let after = handled(addr, "sns").await;
+    let mut report = String::new();
+    for op in &names {
+        let n = after.get(*op).copied().unwrap_or(0) - before.get(*op).copied().unwrap_or(0);
+        report.push_str(&format!("{op} {n} ({} answered 200)\n", ok_per_op.get(op).copied().unwrap_or(0)));
+        assert!(n > 0, "no request reached {op}'s handler");
+    }
+    println!("requests that reached each SNS handler (of 3,000):\n{report}");
+    // The fixtures are still there and deliver.
+    c.get_topic_attributes().topic_arn(&topic).send().await.unwrap();
+    c.get_subscription_attributes().subscription_arn(&subscription).send().await.unwrap();
+    c.get_platform_application_attributes().platform_application_arn(&app).send().await.unwrap();
+    let before_delivery = env.attribute(&q, "ApproximateNumberOfMessages").await.unwrap().parse::<u64>().unwrap();
+    c.publish().topic_arn(&topic).message("still fine").send().await.unwrap();
+    let after_delivery = env.attribute(&q, "ApproximateNumberOfMessages").await.unwrap().parse::<u64>().unwrap();
+    assert_eq!(after_delivery, before_delivery + 1, "the fixture subscription still delivers");
 }
