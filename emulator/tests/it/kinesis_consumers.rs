@@ -35,7 +35,7 @@ async fn next_event(events: &mut Events) -> Option<SubscribeToShardEvent> {
 
 /// The next SubscribeToShardEvent, within `limit`.
 async fn next_event_within(events: &mut Events, limit: Duration) -> Option<SubscribeToShardEvent> {
-    let got = tokio::time::timeout(limit, events.recv()).await.unwrap_or_else(|_| panic!("an event within {limit:?}"));
+    let Ok(got) = tokio::time::timeout(limit, events.recv()).await else { panic!("no event within {limit:?}") };
     match got.expect("a well-formed event") {
         Some(SubscribeToShardEventStream::SubscribeToShardEvent(e)) => Some(e),
         Some(other) => panic!("unexpected event {other:?}"),
