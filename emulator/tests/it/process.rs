@@ -351,7 +351,23 @@ async fn sns_kill_dash_nine_under_fan_out_loses_no_acknowledged_copy() {
 
     let p2 = spawn(&dir);
     let c = client(&p2.endpoint, "test");
-    tokio::time::sleep(Duration::from_millis(1500)).await; // copies held in flight come back
+    // Copies held in flight (a 1 s visibility timeout) come back before the queue is read.
+    for _ in 0..200 {
+        let a = c
+            .get_queue_attributes()
+            .queue_url(&urls[0])
+            .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .unwrap();
+        if a.attributes.unwrap_or_default().get(&A::ApproximateNumberOfMessagesNotVisible).map(String::as_str)
+            == Some("0")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut in_queue: Vec<BTreeSet<String>> = Vec::new();
     for (i, url) in urls.iter().enumerate() {
         let mut got = Vec::new();
         let mut ids = BTreeMap::new();
@@ -378,7 +394,26 @@ async fn sns_kill_dash_nine_under_fan_out_loses_no_acknowledged_copy() {
                 assert_eq!(ids.get(body), Some(id), "{body}: a copy received before the crash keeps its MessageId");
             }
         }
+        // What queue 0's consumer took before the crash was in that queue too.
+        let mut there: BTreeSet<String> = got.into_iter().collect();
+        if i == 0 {
+            there.extend(deleted.iter().cloned());
+            there.extend(held.keys().cloned());
+        }
+        in_queue.push(there);
     }
+    // A publish the crash cut off before its answer is in all three queues or in none: one
+    // transaction holds every copy.
+    let unanswered: Vec<&String> = ledger.attempted.iter().filter(|b| !ledger.acked.contains(*b)).collect();
+    for b in &unanswered {
+        let places: Vec<bool> = in_queue.iter().map(|q| q.contains(*b)).collect();
+        assert!(places.iter().all(|p| *p == places[0]), "{b} unacknowledged, in some queues only: {places:?}");
+    }
+    println!(
+        "{} acknowledged, {} cut off unanswered (each in all queues or none)",
+        ledger.acked.len(),
+        unanswered.len()
+    );
     drop(p2);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -513,6 +548,7 @@ async fn kinesis_kill_dash_nine_under_load_loses_no_acknowledged_record() {
     let k = crate::kinesis_records::kinesis(&format!("http://{}", p2.endpoint.trim_start_matches("http://")));
     let shards = k.list_shards().stream_name("crash").send().await.unwrap().shards.unwrap();
     let mut found = BTreeMap::new();
+    let mut by_shard: BTreeMap<String, Vec<(String, Vec<u8>)>> = BTreeMap::new();
     for sh in &shards {
         let mut it = crate::kinesis_records::trim_horizon(&k, "crash", &sh.shard_id).await;
         let mut last: Option<String> = None;
@@ -523,6 +559,10 @@ async fn kinesis_kill_dash_nine_under_load_loses_no_acknowledged_record() {
                 last = Some(rec.sequence_number.clone());
                 let data = String::from_utf8(rec.data.as_ref().to_vec()).unwrap();
                 assert!(attempted.contains(&data), "only sent records come back: {data}");
+                by_shard
+                    .entry(sh.shard_id.clone())
+                    .or_default()
+                    .push((rec.sequence_number.clone(), rec.data.as_ref().to_vec()));
                 found.insert(rec.sequence_number.clone(), data);
             }
             if r.records.is_empty() {
@@ -541,6 +581,36 @@ async fn kinesis_kill_dash_nine_under_load_loses_no_acknowledged_record() {
     assert!(again.sequence_number > newest, "numbering goes on above {newest}");
     let d = k.describe_stream_consumer().consumer_arn(&consumer_arn).send().await.unwrap();
     assert_eq!(d.consumer_description.unwrap().consumer_status.as_str(), "ACTIVE");
+    // The consumer subscribes after the restart and reads a shard's records from its start:
+    // the same records, by sequence number and data, in order.
+    let (shard, want) = by_shard.iter().max_by_key(|(_, v)| v.len()).expect("records survived");
+    let start = aws_sdk_kinesis::types::StartingPosition::builder()
+        .r#type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
+        .build()
+        .unwrap();
+    let mut events = k
+        .subscribe_to_shard()
+        .consumer_arn(&consumer_arn)
+        .shard_id(shard)
+        .starting_position(start)
+        .send()
+        .await
+        .unwrap()
+        .event_stream;
+    let mut read = Vec::new();
+    while read.len() < want.len() {
+        let Ok(got) = tokio::time::timeout(Duration::from_secs(30), events.recv()).await else {
+            panic!("no event within 30 s after {} of {} records", read.len(), want.len());
+        };
+        match got.expect("a well-formed event") {
+            Some(aws_sdk_kinesis::types::SubscribeToShardEventStream::SubscribeToShardEvent(e)) => {
+                read.extend(e.records.iter().map(|r| (r.sequence_number.clone(), r.data.as_ref().to_vec())));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(&read[..want.len()], &want[..], "the subscription reads {shard}'s records as GetRecords did");
+    drop(events);
 
     // The queue delivers every acknowledged record (at least once).
     let mut delivered = BTreeSet::new();
