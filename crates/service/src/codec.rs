@@ -144,7 +144,8 @@ where
     };
     match dispatch(input).await {
         Some(Ok(Output::Value(v))) => encode_output(model, routes, call.protocol, call.operation, &v, rid),
-        Some(Ok(Output::Encoded(f))) => f(call.protocol),
+        // Encoded outputs are the large ones (GetRecords writes up to 10 MiB of records).
+        Some(Ok(Output::Encoded(f))) => off_the_workers(LARGE_INPUT, || f(call.protocol)),
         Some(Err(e)) => error(e),
         None => error(AwsError::not_implemented(title, call.operation)),
     }
