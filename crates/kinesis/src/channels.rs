@@ -353,6 +353,9 @@ impl Kinesis {
     /// Delivers what each ACTIVE channel's shards hold beyond its checkpoints, for channels
     /// whose oldest undelivered record is DataFreshnessInSeconds old.
     pub(crate) async fn deliver_channels(&self) {
+        // One delivery round at a time (the periodic tick and a clock move's may overlap): each
+        // round reads the checkpoints the last one stored, so nothing is delivered twice.
+        let _one_at_a_time = self.delivering().lock().await;
         let channels: Vec<Channel> = self
             .channels()
             .read()

@@ -69,6 +69,8 @@ struct Inner {
     cut_short: parking_lot::Mutex<(Vec<String>, Vec<String>)>,
     /// Set when the server shuts down: subscriptions end.
     closing: tokio::sync::watch::Sender<bool>,
+    /// Held by a channel delivery round.
+    delivering: tokio::sync::Mutex<()>,
     /// SubscribeToShard's live subscriptions: (stream id, consumer, shard).
     subscriptions: parking_lot::Mutex<std::collections::HashSet<(i64, String, u32)>>,
 }
@@ -221,6 +223,7 @@ impl Kinesis {
                 wakes: tokio::sync::watch::channel(0).0,
                 closing: tokio::sync::watch::channel(false).0,
                 subscriptions: Default::default(),
+                delivering: tokio::sync::Mutex::new(()),
             }),
         };
         for id in orphans {
@@ -281,6 +284,10 @@ impl Kinesis {
 
     pub(crate) fn channels(&self) -> &RwLock<BTreeMap<String, channels::Channel>> {
         &self.inner.channels
+    }
+
+    pub(crate) fn delivering(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.delivering
     }
 
     pub(crate) fn channel_dir(&self) -> Option<&std::path::Path> {
