@@ -816,10 +816,10 @@ async fn channel_deliveries_are_read_from_disk_not_kept_in_memory() {
     kinesis_json(&e, "CreateChannel", channel).await;
     let data = base64::engine::general_purpose::STANDARD.encode(vec![7u8; 100_000]);
     let addr: std::net::SocketAddr = e.trim_start_matches("http://").parse().unwrap();
-    // Two rounds of 40 MB put and delivered: the second leaves the process where the first did
-    // (the deliveries are not kept in memory; the first round warms the allocator and caches).
+    // Six rounds of 40 MB put and delivered: the deliveries are not kept in memory, so the
+    // process does not grow by 40 MB a round.
     let mut resident = Vec::new();
-    for round in 1..=4u64 {
+    for round in 1..=6u64 {
         for call in 0..80 {
             let records: Vec<serde_json::Value> = (0..5)
                 .map(|i| serde_json::json!({"PartitionKey": format!("k{round}-{call}-{i}"), "Data": data}))
@@ -855,14 +855,14 @@ async fn channel_deliveries_are_read_from_disk_not_kept_in_memory() {
         resident.push(p.memory_kib("VmRSS"));
     }
     eprintln!("channel deliveries: resident after each round {resident:?} KiB");
-    assert!(
-        resident[3].saturating_sub(resident[0]) < 60 * 1024,
-        "40 MB more of deliveries stayed in memory: {resident:?} KiB"
-    );
+    // Kept in memory, five more rounds would be 200 MB more. What may grow is bounded: the
+    // SQLite page caches of the writer and the readers (16 MiB each) filling as rounds read
+    // their chunks, and the allocator's free lists.
+    assert!(resident[5].saturating_sub(resident[0]) < 120 * 1024, "the deliveries stayed in memory: {resident:?} KiB");
     p.reset_peak();
     let before = p.memory_kib("VmRSS");
     let len = get_len(&e, "/_quayside/kinesis/channels/deliveries?limit=1000", false).await;
-    assert!(len > 106_000_000, "every object's content, in base64: {len}");
+    assert!(len > 6 * 53_000_000, "every object's content, in base64: {len}");
     let peak = p.memory_kib("VmHWM");
     assert!(peak.saturating_sub(before) < 60 * 1024, "one GET raised the peak from {before} KiB to {peak} KiB");
     drop(p);
