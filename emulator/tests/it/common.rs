@@ -162,6 +162,20 @@ pub async fn raw(
 /// How long a raw exchange may take.
 pub const RAW_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// [`raw`] with the given Host header (raw sends the server's address).
+pub async fn raw_as(
+    addr: std::net::SocketAddr,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawResponse {
+    tokio::time::timeout(RAW_LIMIT, exchange(addr, host, method, path, headers, body))
+        .await
+        .unwrap_or_else(|_| panic!("no answer to {method} {path} within {RAW_LIMIT:?}"))
+}
+
 async fn raw_unbounded(
     addr: std::net::SocketAddr,
     method: &str,
@@ -169,9 +183,20 @@ async fn raw_unbounded(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> RawResponse {
+    exchange(addr, &addr.to_string(), method, path, headers, body).await
+}
+
+async fn exchange(
+    addr: std::net::SocketAddr,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawResponse {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut req =
-        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+        format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }

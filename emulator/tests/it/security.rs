@@ -4,9 +4,8 @@
 //! AWS's CORS answers.
 
 use crate::common::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// A raw HTTP/1.1 exchange with the given Host header (the common helper sends the address).
+/// A raw HTTP/1.1 exchange with the given Host header.
 async fn with_host(
     addr: std::net::SocketAddr,
     method: &str,
@@ -15,31 +14,7 @@ async fn with_host(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> RawResponse {
-    let exchange = async {
-        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        req.push_str("\r\n");
-        s.write_all(req.as_bytes()).await.unwrap();
-        s.write_all(body).await.unwrap();
-        let mut buf = Vec::new();
-        s.read_to_end(&mut buf).await.unwrap();
-        buf
-    };
-    let buf = tokio::time::timeout(RAW_LIMIT, exchange).await.expect("answered");
-    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(buf.len());
-    let head = String::from_utf8_lossy(&buf[..split]).to_string();
-    let bytes = buf.get(split + 4..).unwrap_or_default().to_vec();
-    let mut lines = head.lines();
-    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let headers =
-        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
-    RawResponse { status, headers, body: String::from_utf8_lossy(&bytes).to_string(), bytes }
+    raw_as(addr, host, method, path, headers, body).await
 }
 
 async fn queue_exists(env: &Env, name: &str) -> bool {
