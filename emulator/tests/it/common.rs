@@ -153,16 +153,14 @@ pub async fn raw(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> RawResponse {
-    // Bounded, so a hung server fails the test instead of hanging the suite.
-    tokio::time::timeout(RAW_LIMIT, raw_unbounded(addr, method, path, headers, body))
-        .await
-        .unwrap_or_else(|_| panic!("no answer to {method} {path} within {RAW_LIMIT:?}"))
+    raw_as(addr, &addr.to_string(), method, path, headers, body).await
 }
 
 /// How long a raw exchange may take.
 pub const RAW_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// [`raw`] with the given Host header (raw sends the server's address).
+/// [`raw`] with the given Host header (raw sends the server's address). Bounded, so a hung
+/// server fails the test instead of hanging the suite.
 pub async fn raw_as(
     addr: std::net::SocketAddr,
     host: &str,
@@ -174,16 +172,6 @@ pub async fn raw_as(
     tokio::time::timeout(RAW_LIMIT, exchange(addr, host, method, path, headers, body))
         .await
         .unwrap_or_else(|_| panic!("no answer to {method} {path} within {RAW_LIMIT:?}"))
-}
-
-async fn raw_unbounded(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> RawResponse {
-    exchange(addr, &addr.to_string(), method, path, headers, body).await
 }
 
 async fn exchange(
