@@ -110,6 +110,7 @@ impl Sqs {
         // Rows of deleted queues (orphans) and of purges are not loaded: the reaper deletes
         // them in bounded steps once open, as it did before the stop.
         let purged_below: HashMap<i64, i64> = by_id.iter().map(|(id, q)| (*id, q.state.lock().purged_below)).collect();
+        let highest_mark = purged_below.values().copied().max().unwrap_or(0);
         let doomed = store.run_blocking({
             let by_id = by_id.clone();
             move |t| {
@@ -134,7 +135,9 @@ impl Sqs {
                 clock,
                 config,
                 queues: RwLock::new(map),
-                next_message_id: AtomicI64::new(max_id + 1),
+                // Above every purge mark too: the rows below one may all be gone, and a message
+                // numbered below it would count as purged.
+                next_message_id: AtomicI64::new((max_id + 1).max(highest_mark)),
                 next_queue_id: AtomicI64::new(max_queue + 1),
                 deleted: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(tasks::Tasks::load(&tasks)),

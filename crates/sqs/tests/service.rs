@@ -697,6 +697,41 @@ async fn long_polls_wake_when_a_delete_or_a_visibility_change_frees_a_message() 
     }
 }
 
+/// A purge stores a mark (every message numbered below it is purged) and its rows go in the
+/// background. Once they are all gone, a restart must number new messages above the mark, or
+/// the first sends after it would count as purged and vanish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_sent_after_a_purge_and_a_restart_are_kept() {
+    for wire in WIRES {
+        let dir = std::env::temp_dir().join(format!("quayside-purge-mark-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("p.db");
+        let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+        let url = |name: &str| format!("http://localhost:4566/000000000000/{name}");
+        {
+            let s = open(Some(&path), clock.clone(), wire);
+            s.call("CreateQueue", json!({"QueueName": "other"})).await;
+            s.call("CreateQueue", json!({"QueueName": "p"})).await;
+            s.call("SendMessage", json!({"QueueUrl": url("other"), "MessageBody": "low"})).await;
+            for i in 0..5 {
+                s.call("SendMessage", json!({"QueueUrl": url("p"), "MessageBody": format!("purged-{i}")})).await;
+            }
+            s.call("PurgeQueue", json!({"QueueUrl": url("p")})).await;
+            reaped(&s).await;
+        }
+        for round in 0..2 {
+            let s = open(Some(&path), clock.clone(), wire);
+            s.call("SendMessage", json!({"QueueUrl": url("p"), "MessageBody": format!("after-{round}")})).await;
+            let r = s.call("ReceiveMessage", json!({"QueueUrl": url("p"), "MaxNumberOfMessages": 10})).await;
+            assert_eq!(r["Messages"].as_array().map(Vec::len), Some(1), "{wire:?} round {round}: {r}");
+            assert_eq!(r["Messages"][0]["Body"], format!("after-{round}"), "{wire:?}");
+            s.call("DeleteMessage", json!({"QueueUrl": url("p"), "ReceiptHandle": r["Messages"][0]["ReceiptHandle"]}))
+                .await;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 /// A running move task is stored: after a restart it is listed with its handle and goes on
 /// moving at its rate.
 #[tokio::test]
