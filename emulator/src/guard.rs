@@ -17,8 +17,8 @@
 //! - **Developer endpoints** (`/_quayside/`, `/_aws/`, `/moto-api/`, `/_localstack/`) that
 //!   change state also refuse the content types a browser sends without a preflight
 //!   (`text/plain`, `application/x-www-form-urlencoded`, `multipart/form-data`).
-//! - **CORS.** Allowed origins get AWS's CORS answer: the origin (or `*`), the headers AWS
-//!   exposes, and preflights that echo the requested method and headers for 172,800 s.
+//! - **CORS.** Allowed origins get AWS's recorded CORS answer: `*`, the headers AWS exposes,
+//!   and preflights that echo the requested method and headers for 172,800 s.
 
 use crate::respond::{self, Reply};
 use hyper::header::{HeaderMap, HeaderValue};
@@ -146,16 +146,15 @@ impl Guard {
     }
 
     /// Adds AWS's CORS headers to an answer for an allowed origin (a request that reached
-    /// here has one, or none).
+    /// here has one, or none): AWS's recorded `Access-Control-Allow-Origin: *`, which is safe
+    /// to give because the origins that may not call were refused before (and no credentials
+    /// ride on these requests).
     pub(crate) fn cors(&self, request: &HeaderMap, reply: &mut Reply) {
-        let Some(origin) = request.get("origin") else { return };
-        let h = reply.headers_mut();
-        if self.any_origin {
-            h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-        } else {
-            h.insert("access-control-allow-origin", origin.clone());
-            h.append("vary", HeaderValue::from_static("Origin"));
+        if request.get("origin").is_none() {
+            return;
         }
+        let h = reply.headers_mut();
+        h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
         h.insert("access-control-expose-headers", HeaderValue::from_static(EXPOSED));
     }
 }

@@ -67,7 +67,7 @@ async fn a_web_page_cannot_wipe_the_emulator() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.header("access-control-allow-origin"), Some("http://localhost:3000"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"), "AWS's recorded answer");
     assert!(!queue_exists(&env, "precious").await);
     // curl -X POST (no body, no content type), as moto's and LocalStack's harnesses call it.
     env.queue("again").await;
@@ -143,7 +143,7 @@ async fn a_web_page_of_another_origin_cannot_call_the_apis() {
     )
     .await;
     assert_eq!(preflight.status, 200);
-    assert_eq!(preflight.header("access-control-allow-origin"), Some("http://127.0.0.1:5173"));
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
     assert_eq!(preflight.header("access-control-allow-methods"), Some("POST"));
     assert_eq!(preflight.header("access-control-allow-headers"), Some("content-type,x-amz-target,x-amz-date"));
     assert_eq!(preflight.header("access-control-max-age"), Some("172800"));
@@ -161,8 +161,7 @@ async fn a_web_page_of_another_origin_cannot_call_the_apis() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.header("access-control-allow-origin"), Some("http://127.0.0.1:5173"));
-    assert_eq!(r.header("vary"), Some("Origin"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     assert!(r.header("access-control-expose-headers").is_some_and(|h| h.contains("x-amzn-RequestId")));
     // SDKs send no Origin: they are never refused on it, and get no CORS headers.
     let r = sqs_json(addr, "GetQueueUrl", r#"{"QueueName":"jobs"}"#).await;
@@ -181,7 +180,7 @@ async fn cors_origins_are_configurable() {
         |origin: &'static str| async move { raw(addr, "GET", "/_quayside/health", &[("Origin", origin)], b"").await };
     let r = ask("https://console.example.com").await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.header("access-control-allow-origin"), Some("https://console.example.com"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     assert_eq!(ask("https://other.example.com").await.status, 403);
     assert_eq!(ask("http://localhost:8080").await.status, 200, "local origins stay allowed");
 
