@@ -65,7 +65,7 @@ pub struct Config {
     pub header_read_timeout: u64,
     /// Seconds a connection with no request in flight stays open without a byte, and that a
     /// request's body may take after its head (0: no limit).
-    #[arg(long, env = "QUAYSIDE_IDLE_TIMEOUT", default_value_t = 75)]
+    #[arg(long, env = "QUAYSIDE_IDLE_TIMEOUT", default_value_t = 120)]
     pub idle_timeout: u64,
     /// Connections open at once per listener; more wait in the kernel's backlog.
     #[arg(long, env = "QUAYSIDE_MAX_CONNECTIONS", default_value_t = 4096)]
@@ -246,7 +246,7 @@ impl Config {
             limits: "relaxed".into(),
             max_body_bytes: 0,
             header_read_timeout: 30,
-            idle_timeout: 75,
+            idle_timeout: 120,
             max_connections: 4096,
             cors_origins: Vec::new(),
             allowed_hosts: Vec::new(),
