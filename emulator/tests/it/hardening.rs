@@ -280,3 +280,28 @@ async fn a_deleted_data_directory_fails_health_and_refuses_writes() {
     assert_eq!(r.status, 503);
     assert!(r.body.contains("<Code>ServiceUnavailable</Code>"), "{}", r.body);
 }
+
+/// A body that stops arriving is given up after `--idle-timeout` from its head: 408, and the
+/// connection is free again (it was held for as long as the client liked).
+#[tokio::test]
+async fn a_stalled_body_is_given_up() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = quayside::Config::for_tests();
+    config.idle_timeout = 1;
+    let env = start_with(config).await;
+    let mut s = tokio::net::TcpStream::connect(env.running.addr).await.unwrap();
+    s.write_all(
+        b"POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: AmazonSQS.ListQueues\r\n\
+          Content-Type: application/x-amz-json-1.0\r\nContent-Length: 100\r\n\r\n{\"Queue",
+    )
+    .await
+    .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(20), s.read(&mut buf))
+        .await
+        .expect("answered before the client gave up")
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("RequestTimeout"), "{text}");
+}
