@@ -85,7 +85,7 @@ impl AwsError {
     /// The error in `protocol`'s envelope, for a service with these routing facts.
     pub fn to_response(&self, protocol: Protocol, routes: &ServiceRoutes, request_id: &str) -> Response {
         match protocol {
-            Protocol::AwsQuery => self.to_query_response(&routes.xmlns, request_id),
+            Protocol::AwsQuery => self.to_query_response(&routes.xmlns, routes.query_error_detail, request_id),
             Protocol::AwsQueryJson => {
                 let body = json!({"ErrorResponse": {
                     "Error": {"Type": self.fault(), "Code": self.code, "Message": self.message},
@@ -100,7 +100,7 @@ impl AwsError {
     }
 
     /// The query protocol's `<ErrorResponse>` document.
-    pub fn to_query_response(&self, xmlns: &str, request_id: &str) -> Response {
+    pub fn to_query_response(&self, xmlns: &str, detail: bool, request_id: &str) -> Response {
         let mut w = XmlWriter::new();
         if xmlns.is_empty() {
             w.open("ErrorResponse");
@@ -111,7 +111,9 @@ impl AwsError {
         w.leaf("Type", self.fault());
         w.leaf("Code", &self.code);
         w.leaf("Message", &self.message);
-        w.empty("Detail");
+        if detail {
+            w.empty("Detail");
+        }
         w.close("Error");
         w.leaf("RequestId", request_id);
         w.close("ErrorResponse");
@@ -154,7 +156,7 @@ mod tests {
     #[test]
     fn query_error_xml_is_byte_exact() {
         let e = AwsError::new("InvalidAction", 400, "a < b");
-        let r = e.to_query_response("http://queue.amazonaws.com/doc/2012-11-05/", "rid");
+        let r = e.to_query_response("http://queue.amazonaws.com/doc/2012-11-05/", true, "rid");
         assert_eq!(
             std::str::from_utf8(r.bytes()).unwrap(),
             "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>a &lt; b</Message><Detail/></Error><RequestId>rid</RequestId></ErrorResponse>"

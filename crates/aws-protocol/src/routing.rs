@@ -26,6 +26,9 @@ pub struct ServiceRoutes {
     pub rest_paths: Vec<String>,
     /// The operations, for routing a query `Action` that names no `Version`.
     pub operations: Vec<String>,
+    /// Query errors carry an empty `<Detail/>` after the message: SQS's do, SNS's and STS's
+    /// do not (recorded). The service sets it; no model says it.
+    pub query_error_detail: bool,
 }
 
 impl ServiceRoutes {
@@ -56,6 +59,7 @@ impl ServiceRoutes {
             query_compatible,
             rest_paths,
             operations: model.operations().into_iter().map(str::to_string).collect(),
+            query_error_detail: false,
             name,
         }
     }

@@ -181,7 +181,13 @@ impl Subscription {
         m.insert("Protocol".to_string(), self.protocol.clone());
         m.insert("Endpoint".to_string(), self.endpoint.clone());
         m.insert("PendingConfirmation".to_string(), (!self.confirmed).to_string());
-        m.insert("ConfirmationWasAuthenticated".to_string(), self.authenticated.to_string());
+        // Protocols confirmed inside Subscribe report an authenticated confirmation (recorded
+        // for sqs, sms, lambda; firehose and application are confirmed the same way).
+        let authenticated = self.authenticated || (self.confirmed && !needs_confirmation(&self.protocol));
+        m.insert("ConfirmationWasAuthenticated".to_string(), authenticated.to_string());
+        // The subscriber's principal: the account's, as GetCallerIdentity names it here (AWS
+        // shows the creating IAM user's ARN; Quayside has no users).
+        m.insert("SubscriptionPrincipal".to_string(), format!("arn:aws:iam::{}:root", self.owner));
         m.insert("RawMessageDelivery".to_string(), self.raw().to_string());
         for (k, v) in &self.attributes {
             m.insert(k.clone(), v.clone());

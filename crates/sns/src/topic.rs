@@ -181,7 +181,8 @@ impl Topic {
         m.insert("DisplayName".to_string(), String::new());
         m.insert("Policy".to_string(), default_policy(&self.arn, &self.account));
         m.insert("EffectiveDeliveryPolicy".to_string(), default_effective_delivery_policy());
-        m.insert("MaximumMessageSize".to_string(), DEFAULT_MAX_MESSAGE_SIZE.to_string());
+        // MaximumMessageSize and FifoThroughputScope are shown once set, not before (recorded;
+        // the defaults, 262144 and Topic, still apply).
         // The counts of a topic without subscriptions; GetTopicAttributes counts the real ones.
         for k in ["SubscriptionsConfirmed", "SubscriptionsPending", "SubscriptionsDeleted"] {
             m.insert(k.to_string(), "0".to_string());
@@ -189,7 +190,6 @@ impl Topic {
         if self.fifo {
             m.insert("FifoTopic".to_string(), "true".to_string());
             m.insert("ContentBasedDeduplication".to_string(), "false".to_string());
-            m.insert("FifoThroughputScope".to_string(), "Topic".to_string());
         }
         for (k, v) in &self.attributes {
             if k == "Policy" && v.is_empty() {
@@ -243,7 +243,8 @@ mod tests {
         let m = t.shown();
         assert_eq!(m["FifoTopic"], "true");
         assert_eq!(m["EffectiveDeliveryPolicy"], r#"{"http":{}}"#);
-        assert_eq!(m["MaximumMessageSize"], "262144");
+        assert!(!m.contains_key("MaximumMessageSize") && !m.contains_key("FifoThroughputScope"), "shown once set");
+        assert_eq!(t.max_message_size(), 262_144);
         assert!(m["Policy"].contains("__default_policy_ID"));
     }
 }

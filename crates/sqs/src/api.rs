@@ -45,7 +45,10 @@ pub struct SqsService {
 
 impl SqsService {
     pub fn new(sqs: Sqs) -> Self {
-        SqsService { sqs, routes: ServiceRoutes::from_model(model()) }
+        let mut routes = ServiceRoutes::from_model(model());
+        // SQS's query errors end with an empty <Detail/> (recorded); SNS's do not.
+        routes.query_error_detail = true;
+        SqsService { sqs, routes }
     }
 
     /// The engine behind the service (for other services and tests).

@@ -26,7 +26,9 @@ async fn sqs_subscriptions_and_their_attributes() {
         ("Owner", "000000000000"),
         ("PendingConfirmation", "false"),
         ("RawMessageDelivery", "false"),
-        ("ConfirmationWasAuthenticated", "false"),
+        // Confirmed inside Subscribe: authenticated, as AWS reports it (recorded).
+        ("ConfirmationWasAuthenticated", "true"),
+        ("SubscriptionPrincipal", "arn:aws:iam::000000000000:root"),
     ] {
         assert_eq!(attrs[k], v, "{k}");
     }
