@@ -177,6 +177,7 @@ impl Sns {
     ///
     /// Errors: `InvalidParameter` for something that is not a topic ARN; `NotFound`.
     pub(crate) fn topic(&self, arn: &str) -> SnsResult<Topic> {
+        arn::check_parts(arn, "TopicArn")?;
         if topic::parse_arn(arn).is_none() {
             return Err(SnsError::invalid_parameter("TopicArn"));
         }
@@ -208,6 +209,7 @@ impl Sns {
     ///
     /// Errors: those of [`topic`](Self::topic), or `f`'s own.
     pub(crate) async fn update_topic(&self, arn: &str, f: impl FnOnce(&mut Topic) -> SnsResult<()>) -> SnsResult<()> {
+        arn::check_parts(arn, "TopicArn")?;
         if topic::parse_arn(arn).is_none() {
             return Err(SnsError::invalid_parameter("TopicArn"));
         }

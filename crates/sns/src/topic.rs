@@ -27,6 +27,21 @@ pub fn parse_arn(arn: &str) -> Option<(&str, &str, &str)> {
         .map(|a| (a.region, a.account, a.resource))
 }
 
+/// Checks a topic ARN a request names, as AWS does on every topic operation: fewer than six
+/// parts is "TopicArn Reason: An ARN must have at least 6 elements, not N"; anything else that
+/// is not a topic ARN, and a topic of another region than the request's, is "TopicArn"
+/// (recorded: Publish, PublishBatch, Subscribe, Get/SetTopicAttributes,
+/// ListSubscriptionsByTopic and DeleteTopic from another region answer InvalidParameter).
+///
+/// Errors: `InvalidParameter`.
+pub fn check_arn(arn: &str, region: &str) -> SnsResult<()> {
+    crate::arn::check_parts(arn, "TopicArn")?;
+    match parse_arn(arn) {
+        Some((r, _, _)) if r == region => Ok(()),
+        _ => Err(SnsError::invalid_parameter("TopicArn")),
+    }
+}
+
 pub fn arn(region: &str, account: &str, name: &str) -> String {
     format!("arn:aws:sns:{region}:{account}:{name}")
 }

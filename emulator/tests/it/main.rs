@@ -14,6 +14,7 @@ mod kinesis_queues;
 mod kinesis_records;
 mod kinesis_streams;
 mod process;
+mod recorded;
 mod security;
 mod sns_mobile;
 mod sns_publish;

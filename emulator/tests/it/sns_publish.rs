@@ -303,7 +303,10 @@ async fn publish_refuses_bad_input_as_aws_does() {
         (p().message("m"), "InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter"),
         (p().topic_arn(&topic).message(""), "InvalidParameter", "Invalid parameter: Empty message"),
         (p().topic_arn("arn:aws:sns:us-east-1:000000000000:nope").message("m"), "NotFound", "Topic does not exist"),
-        (p().topic_arn("not-an-arn").message("m"), "InvalidParameter", "Invalid parameter: TopicArn"),
+        (p().topic_arn("not-an-arn").message("m"), "InvalidParameter", "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1"),
+        (p().topic_arn("arn:aws:sns:us-east-1:random").message("m"), "InvalidParameter", "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 5"),
+        // A well-formed topic ARN of another region than the request's (recorded).
+        (p().topic_arn("arn:aws:sns:eu-west-1:000000000000:t").message("m"), "InvalidParameter", "Invalid parameter: TopicArn"),
         (p().topic_arn(&topic).message("m").subject(""), "InvalidParameter", "Invalid parameter: Subject"),
         (p().topic_arn(&topic).message("m").subject("two\nlines"), "InvalidParameter", "Invalid parameter: Subject"),
         (p().topic_arn(&topic).message("m").message_structure("json"), "InvalidParameter", "Invalid parameter: Message Structure - JSON message body failed to parse"),

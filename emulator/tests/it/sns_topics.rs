@@ -123,7 +123,10 @@ async fn names_and_fifo_rules() {
     let e = c.get_topic_attributes().topic_arn("not-an-arn").send().await.unwrap_err();
     assert_eq!(
         sns_code(e.as_service_error().unwrap()),
-        ("InvalidParameter".into(), "Invalid parameter: TopicArn".into())
+        (
+            "InvalidParameter".into(),
+            "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1".into()
+        )
     );
 }
 

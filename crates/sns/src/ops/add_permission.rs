@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 
 /// AddPermission: a statement labelled `Label` allowing the accounts the actions, added to the
 /// topic's policy (the default policy if none was set).
-pub async fn handle(sns: &Sns, _ctx: &RequestContext, input: Value) -> SnsResult<Value> {
+pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<Value> {
     let arn = str_req(&input, "TopicArn")?;
+    crate::topic::check_arn(arn, &ctx.region)?;
     let label = str_req(&input, "Label")?.to_string();
     let accounts = strings(&input, "AWSAccountId");
     let actions = strings(&input, "ActionName");

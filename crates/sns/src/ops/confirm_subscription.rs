@@ -5,8 +5,10 @@ use aws_protocol::RequestContext;
 use serde_json::{json, Value};
 
 /// ConfirmSubscription: the token a pending subscription of the topic was given.
-pub async fn handle(sns: &Sns, _ctx: &RequestContext, input: Value) -> SnsResult<Value> {
-    let topic = sns.topic(str_req(&input, "TopicArn")?)?;
+pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<Value> {
+    let arn = str_req(&input, "TopicArn")?;
+    crate::topic::check_arn(arn, &ctx.region)?;
+    let topic = sns.topic(arn)?;
     let token = str_req(&input, "Token")?;
     let authenticate = str_opt(&input, "AuthenticateOnUnsubscribe").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let found = sns.subscriptions(Some(&topic.arn)).into_iter().find(|s| s.token.as_deref() == Some(token));

@@ -4,8 +4,10 @@ use crate::Sns;
 use aws_protocol::RequestContext;
 use serde_json::{json, Value};
 
-pub async fn handle(sns: &Sns, _ctx: &RequestContext, input: Value) -> SnsResult<Value> {
-    let t = sns.topic(str_req(&input, "TopicArn")?)?;
+pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<Value> {
+    let arn = str_req(&input, "TopicArn")?;
+    crate::topic::check_arn(arn, &ctx.region)?;
+    let t = sns.topic(arn)?;
     let mut attrs = t.shown();
     let subs = sns.subscriptions(Some(&t.arn));
     let confirmed = subs.iter().filter(|s| s.confirmed).count();

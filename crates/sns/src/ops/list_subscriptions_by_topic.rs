@@ -5,7 +5,9 @@ use crate::Sns;
 use aws_protocol::RequestContext;
 use serde_json::Value;
 
-pub async fn handle(sns: &Sns, _ctx: &RequestContext, input: Value) -> SnsResult<Value> {
-    let topic = sns.topic(str_req(&input, "TopicArn")?)?;
+pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<Value> {
+    let arn = str_req(&input, "TopicArn")?;
+    crate::topic::check_arn(arn, &ctx.region)?;
+    let topic = sns.topic(arn)?;
     page(sns.subscriptions(Some(&topic.arn)), str_opt(&input, "NextToken"))
 }

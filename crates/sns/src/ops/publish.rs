@@ -24,7 +24,10 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
         return Ok(json!({"MessageId": p.message_id}));
     }
     let topic = match topic_arn {
-        Some(arn) => Some(sns.topic(arn)?),
+        Some(arn) => {
+            crate::topic::check_arn(arn, &ctx.region)?;
+            Some(sns.topic(arn)?)
+        }
         None => None,
     };
     if let (None, Some(p)) = (&topic, phone) {

@@ -13,7 +13,9 @@ use std::collections::HashSet;
 /// total size); an entry that fails its own checks is reported in `Failed` and the rest are
 /// published.
 pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<Value> {
-    let topic = sns.topic(str_req(&input, "TopicArn")?)?;
+    let arn = str_req(&input, "TopicArn")?;
+    crate::topic::check_arn(arn, &ctx.region)?;
+    let topic = sns.topic(arn)?;
     let entries = input.get("PublishBatchRequestEntries").and_then(Value::as_array).cloned().unwrap_or_default();
     if entries.is_empty() {
         return Err(SnsError::modeled("EmptyBatchRequestException", "The batch request doesn't contain any entries."));

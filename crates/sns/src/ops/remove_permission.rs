@@ -5,8 +5,9 @@ use aws_protocol::RequestContext;
 use serde_json::{json, Value};
 
 /// RemovePermission: removes the statement labelled `Label`.
-pub async fn handle(sns: &Sns, _ctx: &RequestContext, input: Value) -> SnsResult<Value> {
+pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<Value> {
     let arn = str_req(&input, "TopicArn")?;
+    crate::topic::check_arn(arn, &ctx.region)?;
     let label = str_req(&input, "Label")?.to_string();
     sns.update_topic(arn, |t| {
         let mut policy: Value = serde_json::from_str(&t.attribute("Policy").unwrap_or_default()).unwrap_or(json!({}));

@@ -5,8 +5,9 @@ use aws_protocol::RequestContext;
 use serde_json::{json, Value};
 
 /// SetTopicAttributes: one attribute; `FifoTopic` cannot change.
-pub async fn handle(sns: &Sns, _ctx: &RequestContext, input: Value) -> SnsResult<Value> {
+pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<Value> {
     let arn = str_req(&input, "TopicArn")?;
+    crate::topic::check_arn(arn, &ctx.region)?;
     let name = str_req(&input, "AttributeName")?.to_string();
     let value = str_opt(&input, "AttributeValue").unwrap_or("").to_string();
     sns.update_topic(arn, |t| {

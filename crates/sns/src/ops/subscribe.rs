@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 /// subscription, unless the attributes given differ.
 pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<Value> {
     let topic_arn = str_req(&input, "TopicArn")?;
+    crate::topic::check_arn(topic_arn, &ctx.region)?;
     let protocol = str_req(&input, "Protocol")?.to_ascii_lowercase();
     let topic = sns.topic(topic_arn)?;
     if !PROTOCOLS.contains(&protocol.as_str()) {
