@@ -29,7 +29,9 @@ pub enum InputError {
     /// A required member is absent (or null). `path` names it as JSON validation messages do
     /// (`records.2.member.data`); `query_name` as the query protocol writes it, with its parents
     /// (`SendMessageBatchRequestEntry.1.MessageBody`).
-    Missing { member: String, path: String, query_name: String },
+    /// `scalar`: the member is a string, number, boolean, blob or timestamp (not a structure,
+    /// list or map); some services word those differently.
+    Missing { member: String, path: String, query_name: String, scalar: bool },
     /// A member's value is not of its shape's type. `value` is the value as received.
     Type { member: String, expected: &'static str, value: String, from_query: bool },
     /// A value breaks a length, range, pattern or enum constraint. `path` is the member's
@@ -277,8 +279,10 @@ impl Checker<'_> {
                 let value = shape["value"]["shape"].as_str().unwrap_or("String");
                 for (k, x) in entries {
                     self.check(key, &Value::String(k.clone()), member, &format!("{path}.{k}.key"), qpath)?;
+                    // A map's value is `<map>.<key>.member` in AWS's paths (recorded:
+                    // `messageAttributes.attr1.member.dataType`).
                     if !x.is_null() {
-                        self.check(value, x, member, &format!("{path}.{k}.value"), qpath)?;
+                        self.check(value, x, member, &format!("{path}.{k}.member"), qpath)?;
                     }
                 }
                 Ok(())
@@ -432,7 +436,10 @@ impl Checker<'_> {
             for r in required.iter().filter_map(|r| r.as_str()) {
                 if obj.get(r).is_none_or(|v| v.is_null()) {
                     let (member, path, query_name) = (r.to_string(), path_join(path, r), query_name(r));
-                    self.fail(InputError::Missing { member, path, query_name })?;
+                    let target = members.and_then(|m| m[r]["shape"].as_str()).unwrap_or("");
+                    let scalar =
+                        !matches!(self.model.shape(target)["type"].as_str(), Some("structure" | "list" | "map"));
+                    self.fail(InputError::Missing { member, path, query_name, scalar })?;
                 }
             }
         }
@@ -480,7 +487,12 @@ mod tests {
             ErrorFacts { code: "Ns.Oops".into(), status: 403, sender_fault: true }
         );
         let missing = |member: &str, path: &str, query_name: &str| {
-            Err(InputError::Missing { member: member.into(), path: path.into(), query_name: query_name.into() })
+            Err(InputError::Missing {
+                member: member.into(),
+                path: path.into(),
+                query_name: query_name.into(),
+                scalar: true,
+            })
         };
         assert_eq!(m.check_input("Send", &json!({"Url": "u"}), true), missing("Body", "body", "Body"));
         let bad = m.check_input("Send", &json!({"Url": "u", "Body": "b", "Delay": "x"}), true);

@@ -117,6 +117,23 @@ where
     F: FnOnce(Value) -> Fut,
     Fut: std::future::Future<Output = Option<Result<Output, AwsError>>>,
 {
+    answer_with(model, routes, title, call, generic_input_error, dispatch).await
+}
+
+/// [`answer`], with the service's own reading of input errors (`input_error`) instead of
+/// [`generic_input_error`].
+pub async fn answer_with<F, Fut>(
+    model: &Model,
+    routes: &ServiceRoutes,
+    title: &str,
+    call: &Call<'_>,
+    input_error: fn(InputError, Protocol) -> AwsError,
+    dispatch: F,
+) -> Response
+where
+    F: FnOnce(Value) -> Fut,
+    Fut: std::future::Future<Output = Option<Result<Output, AwsError>>>,
+{
     let rid = call.ctx.request_id.as_str();
     let error = |e: AwsError| e.to_response(call.protocol, routes, rid);
     if !model.has_operation(call.operation) {
@@ -131,11 +148,11 @@ where
         let input = match decode_now(model, call) {
             Ok(v) => v,
             Err(DecodeError::Body(e)) => return Err(e),
-            Err(DecodeError::Input(e)) => return Err(generic_input_error(e, call.protocol)),
+            Err(DecodeError::Input(e)) => return Err(input_error(e, call.protocol)),
         };
         match model.check_input(call.operation, &input, true) {
             Ok(()) => Ok(input),
-            Err(e) => Err(generic_input_error(e, call.protocol)),
+            Err(e) => Err(input_error(e, call.protocol)),
         }
     });
     let input = match checked {
@@ -209,6 +226,7 @@ mod tests {
     #[test]
     fn generic_errors_per_protocol() {
         let missing = || InputError::Missing {
+            scalar: true,
             member: "StreamName".into(),
             path: "streamName".into(),
             query_name: "StreamName".into(),

@@ -105,10 +105,17 @@ impl SnsService {
             };
         }
         let (sns, ctx, op, handled) = (&self.sns, call.ctx, call.operation, &self.handled);
-        service::codec::answer(model(), &self.routes, "SNS", &call, |input| async move {
-            handled.count(op);
-            Some(ops::dispatch(sns, ctx, op, input).await?.map(Into::into).map_err(|e| e.to_aws()))
-        })
+        service::codec::answer_with(
+            model(),
+            &self.routes,
+            "SNS",
+            &call,
+            crate::error::input_error,
+            |input| async move {
+                handled.count(op);
+                Some(ops::dispatch(sns, ctx, op, input).await?.map(Into::into).map_err(|e| e.to_aws()))
+            },
+        )
         .await
     }
 }

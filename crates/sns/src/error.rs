@@ -20,6 +20,12 @@ impl SnsError {
         SnsError::Modeled { shape, message: message.into() }
     }
 
+    /// `InvalidParameter` with AWS's message as is, without "Invalid parameter: " (SetSMSAttributes,
+    /// SMS endpoints: recorded).
+    pub fn invalid_parameter_bare(message: impl Into<String>) -> Self {
+        Self::modeled("InvalidParameterException", message)
+    }
+
     /// `InvalidParameter`: "Invalid parameter: <what>".
     pub fn invalid_parameter(what: impl std::fmt::Display) -> Self {
         Self::modeled("InvalidParameterException", format!("Invalid parameter: {what}"))
@@ -84,6 +90,27 @@ impl std::fmt::Display for SnsError {
 }
 
 impl std::error::Error for SnsError {}
+
+/// How an input that does not fit the model reads on SNS's wire (recorded: SNS never answers
+/// MissingParameter). A missing top-level scalar is `InvalidParameter` "Invalid parameter:
+/// <Member> Reason: no value for required parameter" (Unsubscribe without SubscriptionArn); a
+/// missing structure, list or map, or any missing nested member, is `ValidationError` "1
+/// validation error detected: Value null at '<path>' ..." (CreatePlatformApplication without
+/// Attributes; a message attribute without DataType at
+/// `messageAttributes.attr1.member.dataType`). The rest reads as AWS's generic errors.
+pub fn input_error(e: aws_protocol::model::InputError, protocol: aws_protocol::Protocol) -> aws_protocol::AwsError {
+    use aws_protocol::model::InputError;
+    match e {
+        InputError::Missing { member, path, scalar: true, .. } if !path.contains('.') => {
+            SnsError::invalid_parameter(format!("{member} Reason: no value for required parameter")).to_aws()
+        }
+        e @ InputError::Missing { .. } => {
+            aws_protocol::AwsError::new("ValidationError", 400, e.validation_message().unwrap_or_default())
+        }
+        InputError::Many(mut all) if !all.is_empty() => input_error(all.remove(0), protocol),
+        other => service::codec::generic_input_error(other, protocol),
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -365,8 +365,10 @@ impl Sns {
 /// Errors: `InvalidParameter` in AWS's words ("An ARN must have at least 6 elements, not 1").
 fn check_subscription_arn(arn: &str) -> SnsResult<()> {
     arn::check_parts(arn, "SubscriptionArn")?;
-    if !arn.starts_with("arn:aws:sns:") || arn.split(':').count() != 7 {
-        return Err(SnsError::invalid_parameter("SubscriptionArn"));
+    match arn.split(':').count() {
+        // A topic's ARN: no subscription id (recorded).
+        6 if arn.starts_with("arn:aws:sns:") => Err(SnsError::invalid_parameter("SubscriptionId")),
+        7 if arn.starts_with("arn:aws:sns:") => Ok(()),
+        _ => Err(SnsError::invalid_parameter("SubscriptionArn")),
     }
-    Ok(())
 }

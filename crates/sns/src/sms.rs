@@ -49,7 +49,7 @@ pub(crate) struct SmsState {
 pub fn check_attributes(attrs: &[(String, String)]) -> SnsResult<()> {
     for (k, v) in attrs {
         if !ATTRIBUTES.contains(&k.as_str()) {
-            return Err(SnsError::invalid_parameter(format!("{k} is not a valid attribute")));
+            return Err(SnsError::invalid_parameter_bare(format!("{k} is not a valid attribute")));
         }
         let ok = match k.as_str() {
             "MonthlySpendLimit" => v.parse::<u64>().is_ok(),
@@ -64,7 +64,7 @@ pub fn check_attributes(attrs: &[(String, String)]) -> SnsResult<()> {
             _ => true,
         };
         if !ok {
-            return Err(SnsError::invalid_parameter(format!("{k} is invalid")));
+            return Err(SnsError::invalid_parameter_bare(format!("{k} is invalid")));
         }
     }
     Ok(())

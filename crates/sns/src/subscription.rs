@@ -59,7 +59,7 @@ pub fn check_endpoint(protocol: &str, endpoint: &str) -> SnsResult<()> {
         "sqs" => SnsError::invalid_parameter("SQS endpoint ARN"),
         "http" | "https" => SnsError::invalid_parameter("Endpoint must match the specified protocol"),
         "email" | "email-json" => SnsError::invalid_parameter("Email address"),
-        "sms" => SnsError::invalid_parameter(format!("Invalid SMS endpoint: {endpoint}")),
+        "sms" => SnsError::invalid_parameter_bare(format!("Invalid SMS endpoint: {endpoint}")),
         _ => SnsError::invalid_parameter("Endpoint"),
     })
 }

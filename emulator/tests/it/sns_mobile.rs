@@ -273,9 +273,11 @@ async fn sms_preferences_opt_outs_and_the_sandbox() {
     let some = c.get_sms_attributes().attributes("DefaultSenderID").send().await.unwrap().attributes.unwrap();
     assert_eq!(some.len(), 1);
     for (k, v, message) in [
-        ("test", "x", "Invalid parameter: test is not a valid attribute"),
-        ("DefaultSMSType", "Loud", "Invalid parameter: DefaultSMSType is invalid"),
-        ("DefaultSenderID", "123", "Invalid parameter: DefaultSenderID is invalid"),
+        // AWS's texts carry no "Invalid parameter: " here (recorded).
+        ("test", "x", "test is not a valid attribute"),
+        ("DefaultSendID", "aaaaaaaaaaaa", "DefaultSendID is not a valid attribute"),
+        ("DefaultSMSType", "Loud", "DefaultSMSType is invalid"),
+        ("DefaultSenderID", "123", "DefaultSenderID is invalid"),
     ] {
         let e = c.set_sms_attributes().attributes(k, v).send().await.unwrap_err();
         assert_eq!(sns_code(e.as_service_error().unwrap()), ("InvalidParameter".into(), message.into()));

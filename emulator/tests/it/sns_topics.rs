@@ -107,9 +107,7 @@ async fn names_and_fifo_rules() {
         );
     }
     let e = c.create_topic().name("nofifo").attributes("FifoTopic", "true").send().await.unwrap_err();
-    assert!(sns_code(e.as_service_error().unwrap())
-        .1
-        .starts_with("Invalid parameter: Fifo Topic names must end with .fifo"));
+    assert_eq!(sns_code(e.as_service_error().unwrap()).1, "Invalid parameter: Topic Name", "recorded");
     let e = c.create_topic().name("t.fifo").send().await.unwrap_err();
     assert_eq!(sns_code(e.as_service_error().unwrap()).0, "InvalidParameter");
     let e = c.create_topic().name("std").attributes("ContentBasedDeduplication", "true").send().await.unwrap_err();

@@ -25,6 +25,10 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     if actions.is_empty() || actions.len() > MAX_PERMISSION_ACTIONS {
         return Err(SnsError::invalid_parameter("ActionName"));
     }
+    // Actions are SNS's own operations (recorded: an unknown name is out of scope).
+    if actions.iter().any(|a| a != "*" && !crate::model::model().has_operation(a)) {
+        return Err(SnsError::invalid_parameter("Policy statement action out of service scope!"));
+    }
     sns.update_topic(arn, |t| {
         let mut policy: Value = serde_json::from_str(&t.attribute("Policy").unwrap_or_default()).unwrap_or(json!({}));
         let mut statements = policy["Statement"].as_array().cloned().unwrap_or_default();

@@ -14,9 +14,8 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     let given_tags = tags(&input, "Tags");
     let fifo = attributes.iter().any(|(k, v)| k == "FifoTopic" && v.eq_ignore_ascii_case("true"));
     if fifo && !topic::valid_name(name, true) {
-        return Err(SnsError::invalid_parameter(
-            "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.",
-        ));
+        // Recorded: the same text whether the name lacks `.fifo` or is a standard topic's.
+        return Err(SnsError::invalid_parameter("Topic Name"));
     }
     if !fifo && !topic::valid_name(name, false) {
         return Err(SnsError::invalid_parameter("Topic Name"));
@@ -32,6 +31,7 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
         topic::check_attribute(k, v, fifo)?;
         t.attributes.insert(k.clone(), v.clone());
     }
+    crate::ops::no_duplicate_keys(&given_tags)?;
     if given_tags.len() > MAX_TAGS {
         return Err(SnsError::tag_limit_exceeded());
     }
@@ -44,7 +44,15 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
         .create_topic(t, |existing| {
             let shown = existing.shown();
             for (k, v) in &attributes {
-                let current = if k == "FifoTopic" { Some(existing.fifo.to_string()) } else { shown.get(k).cloned() };
+                // Unset attributes compare as their defaults (shown or not).
+                let current = match k.as_str() {
+                    "FifoTopic" => Some(existing.fifo.to_string()),
+                    "MaximumMessageSize" => Some(existing.max_message_size().to_string()),
+                    "FifoThroughputScope" if existing.fifo => {
+                        Some(shown.get(k).cloned().unwrap_or_else(|| "Topic".to_string()))
+                    }
+                    _ => shown.get(k).cloned(),
+                };
                 if current.as_deref().map(str::to_ascii_lowercase) != Some(v.to_ascii_lowercase()) {
                     return Err(SnsError::invalid_parameter(
                         "Attributes Reason: Topic already exists with different attributes",

@@ -127,3 +127,14 @@ pub(crate) fn as_resource_error(e: crate::SnsError) -> crate::SnsError {
         _ => e,
     }
 }
+
+/// Refuses a tag list naming one key twice (recorded: "Invalid parameter: Duplicated keys are not
+/// allowed.").
+pub(crate) fn no_duplicate_keys(tags: &[(String, String)]) -> SnsResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    if tags.iter().all(|(k, _)| seen.insert(k.as_str())) {
+        Ok(())
+    } else {
+        Err(crate::SnsError::invalid_parameter("Duplicated keys are not allowed."))
+    }
+}

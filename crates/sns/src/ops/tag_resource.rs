@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 pub async fn handle(sns: &Sns, _ctx: &RequestContext, input: Value) -> SnsResult<Value> {
     let arn = str_req(&input, "ResourceArn")?;
     let given = tags(&input, "Tags");
+    crate::ops::no_duplicate_keys(&given)?;
     sns.update_topic(arn, |t| {
         let mut merged = t.tags.clone();
         merged.extend(given);
