@@ -117,17 +117,32 @@ where
     F: FnOnce(Value) -> Fut,
     Fut: std::future::Future<Output = Option<Result<Output, AwsError>>>,
 {
-    answer_with(model, routes, title, call, generic_input_error, dispatch).await
+    answer_with(model, routes, title, call, &InputRules::GENERIC, dispatch).await
 }
 
-/// [`answer`], with the service's own reading of input errors (`input_error`) instead of
-/// [`generic_input_error`].
+/// How a service reads its input before an operation runs, where it differs from the model's
+/// generic answers.
+pub struct InputRules {
+    /// Runs on the decoded input before the model's constraints (`operation`, input): some
+    /// services check a member before reporting another as missing (SNS checks an ARN's shape
+    /// first).
+    pub first: fn(&str, &Value) -> Result<(), AwsError>,
+    /// Words an input that does not fit the model.
+    pub error: fn(InputError, Protocol) -> AwsError,
+}
+
+impl InputRules {
+    /// The model's checks, in [`generic_input_error`]'s words.
+    pub const GENERIC: InputRules = InputRules { first: |_, _| Ok(()), error: generic_input_error };
+}
+
+/// [`answer`], with the service's own [`InputRules`].
 pub async fn answer_with<F, Fut>(
     model: &Model,
     routes: &ServiceRoutes,
     title: &str,
     call: &Call<'_>,
-    input_error: fn(InputError, Protocol) -> AwsError,
+    rules: &InputRules,
     dispatch: F,
 ) -> Response
 where
@@ -148,11 +163,12 @@ where
         let input = match decode_now(model, call) {
             Ok(v) => v,
             Err(DecodeError::Body(e)) => return Err(e),
-            Err(DecodeError::Input(e)) => return Err(input_error(e, call.protocol)),
+            Err(DecodeError::Input(e)) => return Err((rules.error)(e, call.protocol)),
         };
+        (rules.first)(call.operation, &input)?;
         match model.check_input(call.operation, &input, true) {
             Ok(()) => Ok(input),
-            Err(e) => Err(input_error(e, call.protocol)),
+            Err(e) => Err((rules.error)(e, call.protocol)),
         }
     });
     let input = match checked {

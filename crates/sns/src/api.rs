@@ -110,7 +110,7 @@ impl SnsService {
             &self.routes,
             "SNS",
             &call,
-            crate::error::input_error,
+            &crate::error::INPUT_RULES,
             |input| async move {
                 handled.count(op);
                 Some(ops::dispatch(sns, ctx, op, input).await?.map(Into::into).map_err(|e| e.to_aws()))

@@ -91,6 +91,22 @@ impl std::fmt::Display for SnsError {
 
 impl std::error::Error for SnsError {}
 
+/// SNS's reading of its input: ARNs' shapes first, then the model in [`input_error`]'s words.
+pub const INPUT_RULES: service::codec::InputRules =
+    service::codec::InputRules { first: arns_first, error: input_error };
+
+/// A malformed ARN is reported before any missing member (recorded:
+/// SetPlatformApplicationAttributes("invalid-arn") without Attributes answers the ARN's element
+/// count, not the missing Attributes).
+fn arns_first(_operation: &str, input: &serde_json::Value) -> Result<(), aws_protocol::AwsError> {
+    for member in ["TopicArn", "PlatformApplicationArn"] {
+        if let Some(arn) = input[member].as_str() {
+            crate::arn::check_parts(arn, member).map_err(|e| e.to_aws())?;
+        }
+    }
+    Ok(())
+}
+
 /// How an input that does not fit the model reads on SNS's wire (recorded: SNS never answers
 /// MissingParameter). A missing top-level scalar is `InvalidParameter` "Invalid parameter:
 /// <Member> Reason: no value for required parameter" (Unsubscribe without SubscriptionArn); a

@@ -36,6 +36,13 @@ impl Scope {
             _ => None,
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::MessageAttributes => "MessageAttributes",
+            Scope::MessageBody => "MessageBody",
+        }
+    }
 }
 
 /// A parsed policy: a conjunction of key conditions, or `$or` alternatives.
@@ -88,7 +95,7 @@ pub fn parse(text: &str, scope: Scope) -> SnsResult<Policy> {
     if text.len() > MAX_POLICY_BYTES {
         return Err(invalid("Filter policy is too long"));
     }
-    let v: Value = serde_json::from_str(text).map_err(|e| invalid(format!("failed to parse JSON. {e}")))?;
+    let v: Value = serde_json::from_str(text).map_err(|e| invalid(crate::jackson::parse_failure(text, &e)))?;
     let Value::Object(obj) = v else {
         return Err(invalid("Filter policy must be a JSON object"));
     };

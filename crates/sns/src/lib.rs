@@ -15,6 +15,7 @@ mod error;
 mod explain;
 mod filter;
 mod input;
+mod jackson;
 mod limits;
 mod message;
 mod mobile;

@@ -98,7 +98,10 @@ const SETTABLE: &[&str] = &[
 fn json_object(name: &str, value: &str) -> SnsResult<serde_json::Map<String, serde_json::Value>> {
     match serde_json::from_str::<serde_json::Value>(value) {
         Ok(serde_json::Value::Object(m)) => Ok(m),
-        _ => Err(SnsError::invalid_parameter(format!("{name}: failed to parse JSON"))),
+        Ok(_) => {
+            Err(SnsError::invalid_parameter(format!("{name}: failed to parse JSON. The value is not a JSON object")))
+        }
+        Err(e) => Err(SnsError::invalid_parameter(format!("{name}: {}", crate::jackson::parse_failure(value, &e)))),
     }
 }
 
@@ -122,8 +125,12 @@ impl Subscription {
         }
         match name {
             "RawMessageDelivery" => {
-                if !matches!(value.to_ascii_lowercase().as_str(), "true" | "false") {
-                    return Err(SnsError::invalid_parameter("RawMessageDelivery"));
+                // Any case, stored lowercase (recorded: "TrUe" reads back "true").
+                let lower = value.to_ascii_lowercase();
+                if !matches!(lower.as_str(), "true" | "false") {
+                    return Err(SnsError::invalid_parameter(format!(
+                        "RawMessageDelivery: Invalid value [{value}]. Must be true or false."
+                    )));
                 }
                 if !supports_raw(&self.protocol) {
                     return Err(SnsError::invalid_parameter(format!(
@@ -133,8 +140,11 @@ impl Subscription {
                 }
             }
             "FilterPolicyScope" => {
-                let scope = Scope::parse(value)
-                    .ok_or_else(|| SnsError::invalid_parameter("FilterPolicyScope: Invalid filter policy scope"))?;
+                let scope = Scope::parse(value).ok_or_else(|| {
+                    SnsError::invalid_parameter(format!(
+                        "FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or MessageAttributes"
+                    ))
+                })?;
                 if let Some(p) = self.attributes.get("FilterPolicy").filter(|p| !p.is_empty()) {
                     filter::parse(p, scope)?;
                 }
@@ -144,10 +154,19 @@ impl Subscription {
             }
             "RedrivePolicy" if !value.is_empty() => {
                 let m = json_object(name, value)?;
-                let arn = m.get("deadLetterTargetArn").and_then(|v| v.as_str()).unwrap_or("");
-                if sqs_arn_parts(arn).is_none() {
+                let Some(arn) = m.get("deadLetterTargetArn").and_then(|v| v.as_str()) else {
+                    return Err(SnsError::invalid_parameter("RedrivePolicy: deadLetterTargetArn is missing"));
+                };
+                let Some((_, _, queue)) = sqs_arn_parts(arn) else {
+                    return Err(SnsError::invalid_parameter("RedrivePolicy: deadLetterTargetArn is an invalid arn"));
+                };
+                // A FIFO queue on a FIFO topic keeps its order in its DLQ too (recorded); a
+                // standard queue on a FIFO topic may use a standard DLQ.
+                let fifo_to_fifo =
+                    self.topic_arn.ends_with(".fifo") && self.protocol == "sqs" && self.endpoint.ends_with(".fifo");
+                if fifo_to_fifo && !queue.ends_with(".fifo") {
                     return Err(SnsError::invalid_parameter(
-                        "RedrivePolicy: deadLetterTargetArn is missing or invalid",
+                        "RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.",
                     ));
                 }
             }
@@ -166,6 +185,8 @@ impl Subscription {
             if name == "FilterPolicy" {
                 self.attributes.remove("FilterPolicyScope");
             }
+        } else if name == "RawMessageDelivery" {
+            self.attributes.insert(name.to_string(), value.to_ascii_lowercase());
         } else {
             self.attributes.insert(name.to_string(), value.to_string());
         }
@@ -192,8 +213,11 @@ impl Subscription {
         for (k, v) in &self.attributes {
             m.insert(k.clone(), v.clone());
         }
-        if self.attributes.contains_key("FilterPolicy") && !self.attributes.contains_key("FilterPolicyScope") {
-            m.insert("FilterPolicyScope".to_string(), "MessageAttributes".to_string());
+        // The scope is shown with a policy only, even when set (recorded).
+        if self.attributes.contains_key("FilterPolicy") {
+            m.insert("FilterPolicyScope".to_string(), self.scope().as_str().to_string());
+        } else {
+            m.remove("FilterPolicyScope");
         }
         m
     }

@@ -5,19 +5,49 @@
 use crate::common::*;
 use serde_json::Value;
 
-/// A form of the table, with its placeholders filled.
-fn form(pairs: &Value, id: usize) -> String {
-    pairs
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let fill =
-                |v: &Value| v.as_str().unwrap().replace("$ID", &id.to_string()).replace("$OTHER_REGION", "eu-west-1");
-            format!("{}={}", fill(&p[0]), url_escape(&fill(&p[1])))
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+/// What a case's placeholders stand for: `$ID`, `$OTHER_REGION`, and every `<...Arn>` its
+/// setup answers named (`$SubscriptionArn`: the last one).
+struct Fills(Vec<(String, String)>);
+
+impl Fills {
+    fn new(id: usize) -> Fills {
+        Fills(vec![("$ID".into(), id.to_string()), ("$OTHER_REGION".into(), "eu-west-1".into())])
+    }
+
+    fn fill(&self, s: &str) -> String {
+        // The longest names first, so `$TopicArn` does not eat `$TopicArnX`.
+        let mut names: Vec<&(String, String)> = self.0.iter().collect();
+        names.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+        names.iter().fold(s.to_string(), |s, (k, v)| s.replace(k.as_str(), v))
+    }
+
+    /// Keeps every `<NameArn>value</NameArn>` of an answer as `$NameArn`.
+    fn learn(&mut self, body: &str) {
+        for (at, _) in body.match_indices('<') {
+            let rest = &body[at + 1..];
+            let tag = rest.split('>').next().unwrap_or("");
+            if tag.ends_with("Arn") && tag.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                if let Some(value) = element(&body[at..], tag) {
+                    let name = format!("${tag}");
+                    self.0.retain(|(k, _)| *k != name);
+                    self.0.push((name, unescape(value)));
+                }
+            }
+        }
+    }
+
+    /// A form of the table, with its placeholders filled.
+    fn form(&self, pairs: &Value) -> String {
+        pairs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!("{}={}", self.fill(p[0].as_str().unwrap()), url_escape(&self.fill(p[1].as_str().unwrap())))
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
 }
 
 fn url_escape(s: &str) -> String {
@@ -63,11 +93,13 @@ async fn sns_answers_as_recorded() {
     let cases = table["cases"].as_array().unwrap();
     for (id, case) in cases.iter().enumerate() {
         let about = case["about"].as_str().unwrap_or("");
+        let mut fills = Fills::new(id);
         for setup in case["setup"].as_array().into_iter().flatten() {
-            let r = signed_query(addr, "sns", &form(setup, id)).await;
+            let r = signed_query(addr, "sns", &fills.form(setup)).await;
             assert_eq!(r.status, 200, "case {id} ({about}) setup: {}", r.body);
+            fills.learn(&r.body);
         }
-        let sent = form(&case["form"], id);
+        let sent = fills.form(&case["form"]);
         let r = signed_query(addr, "sns", &sent).await;
         let want = case["status"].as_u64().unwrap() as u16;
         assert_eq!(r.status, want, "case {id} ({about}) {sent}: {}", r.body);
@@ -81,6 +113,14 @@ async fn sns_answers_as_recorded() {
             if let Some(m) = case["message_prefix"].as_str() {
                 assert!(message.starts_with(m), "case {id} ({about}): {message}");
             }
+        }
+        for text in case["contains"].as_array().into_iter().flatten() {
+            let text = fills.fill(text.as_str().unwrap());
+            assert!(r.body.contains(&text), "case {id} ({about}): no {text} in {}", r.body);
+        }
+        for text in case["lacks"].as_array().into_iter().flatten() {
+            let text = fills.fill(text.as_str().unwrap());
+            assert!(!r.body.contains(&text), "case {id} ({about}): {text} in {}", r.body);
         }
         if let Some(xml) = case["xml"].as_str() {
             let rid = element(&r.body, "RequestId").unwrap_or("");

@@ -8,8 +8,13 @@ use serde_json::{json, Value};
 pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<Value> {
     let arn = str_req(&input, "TopicArn")?;
     crate::topic::check_arn(arn, &ctx.region)?;
-    let topic = sns.topic(arn)?;
     let token = str_req(&input, "Token")?;
+    // The token is read first: no topic means no token of it (recorded: 400 "Invalid
+    // parameter: Token" for a topic that does not exist, not 404).
+    let topic = sns.topic(arn).map_err(|e| match e {
+        SnsError::Modeled { shape: "NotFoundException", .. } => SnsError::invalid_parameter("Token"),
+        e => e,
+    })?;
     let authenticate = str_opt(&input, "AuthenticateOnUnsubscribe").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let found = sns.subscriptions(Some(&topic.arn)).into_iter().find(|s| s.token.as_deref() == Some(token));
     let Some(sub) = found else {

@@ -52,15 +52,14 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
     let mut ordered = attributes.clone();
     ordered.sort_by_key(|(k, _)| k != "FilterPolicyScope");
     for (k, v) in &ordered {
-        sub.set_attribute(k, v).map_err(|e| in_attributes(k, e))?;
+        sub.set_attribute(k, v).map_err(in_attributes)?;
     }
     if sub.attributes.contains_key("ReplayPolicy") {
         sns.check_replay(&sub)?;
     }
     let sub = sns
         .subscribe(sub, |existing| {
-            let shown = existing.shown();
-            if attributes.iter().any(|(k, v)| shown.get(k) != Some(v)) {
+            if attributes.iter().any(|(k, v)| conflicts(existing, k, v)) {
                 return Err(SnsError::invalid_parameter(
                     "Attributes Reason: Subscription already exists with different attributes",
                 ));
@@ -89,12 +88,31 @@ fn token() -> String {
     (0..4).map(|_| uuid::Uuid::new_v4().simple().to_string()).collect()
 }
 
-/// Subscribe words a filter policy's faults as being in its Attributes
-/// ("Invalid parameter: Attributes Reason: FilterPolicy: ..."), SetSubscriptionAttributes does
-/// not.
-fn in_attributes(name: &str, e: SnsError) -> SnsError {
+/// Whether Subscribe's `name` = `value` conflicts with the subscription that exists (recorded:
+/// values compare after normalising, an attribute never set counts as its default, and the
+/// attributes the call leaves out are not compared).
+fn conflicts(existing: &Subscription, name: &str, value: &str) -> bool {
+    let shown = existing.shown();
+    let have = shown.get(name).map(String::as_str).or(match name {
+        "FilterPolicyScope" => Some(existing.scope().as_str()),
+        "RawMessageDelivery" => Some("false"),
+        _ => None,
+    });
+    let Some(have) = have else { return !value.is_empty() };
+    let json = |s: &str| serde_json::from_str::<Value>(s).ok();
+    match name {
+        "RawMessageDelivery" => !have.eq_ignore_ascii_case(value),
+        _ if have == value => false,
+        _ => json(have).is_none() || json(have) != json(value),
+    }
+}
+
+/// Subscribe words an attribute's faulty value as being in its Attributes ("Invalid parameter:
+/// Attributes Reason: RawMessageDelivery: ...", recorded for RawMessageDelivery and
+/// FilterPolicy), SetSubscriptionAttributes does not.
+fn in_attributes(e: SnsError) -> SnsError {
     match e {
-        SnsError::Modeled { shape, message } if name.starts_with("FilterPolicy") || name == "DeliveryPolicy" => {
+        SnsError::Modeled { shape, message } if message != "Invalid parameter: AttributeName" => {
             let message = match message.strip_prefix("Invalid parameter: ") {
                 Some(rest) if !rest.starts_with("Attributes Reason: ") => {
                     format!("Invalid parameter: Attributes Reason: {rest}")
