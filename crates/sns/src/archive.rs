@@ -117,6 +117,7 @@ fn from_json(body: &str) -> Option<Published> {
         sequence_number: s("SequenceNumber"),
         timestamp_ms: v.get("Timestamp").and_then(Value::as_i64)?,
         replayed: true,
+        trace_header: None,
     })
 }
 

@@ -301,12 +301,10 @@ async fn finish(sns: &Sns, mut row: DeliveryRow, outcome: Outcome) -> Option<Key
     let dlq = sns.inner.subs.read().get(&row.subscription_arn).and_then(|s| s.dead_letter_arn());
     let prepared = match (row.message_type.as_str(), dlq, sns.sqs()) {
         ("Notification", Some(dlq), Some(sqs)) => sqs.queue_by_arn(&dlq).and_then(|q| {
-            let mut attributes = sqs::enqueue::Attributes::new();
-            let code = if why.starts_with("HTTP 4") { "ClientError" } else { "ServerError" };
-            crate::publish::dead_letter_attributes(&mut attributes, code, &why);
+            // The body the endpoint was sent, and nothing more (recorded for SQS subscribers:
+            // no ErrorCode, ErrorMessage or RequestID attributes).
             let req = EnqueueRequest {
                 body: row.body.clone().into(),
-                attributes,
                 group_id: q.fifo.then(|| "sns-dead-letter".to_string()),
                 dedup_id: q.fifo.then(|| row.message_id.clone()),
                 sender_id: SNS_SENDER_ID.into(),

@@ -27,6 +27,8 @@ pub struct Published {
     pub timestamp_ms: i64,
     /// Sent again from a FIFO topic's archive (a subscription's ReplayPolicy).
     pub replayed: bool,
+    /// The publisher's `X-Amzn-Trace-Id`, the AWSTraceHeader of SQS deliveries (recorded).
+    pub trace_header: Option<String>,
 }
 
 impl Published {
@@ -43,6 +45,7 @@ impl Published {
             sequence_number: None,
             timestamp_ms,
             replayed: false,
+            trace_header: None,
         }
     }
 

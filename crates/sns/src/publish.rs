@@ -9,7 +9,7 @@ use crate::archive::ArchivedRow;
 use crate::error::SnsResult;
 use crate::filter::{self, Scope};
 use crate::limits::{DEDUP_WINDOW_MS, SNS_SENDER_ID};
-use crate::message::{envelope_attributes, AttributeValue, Attributes, PrettyObject, Published};
+use crate::message::{envelope_attributes, Attributes, PrettyObject, Published};
 use crate::persist::{self, DedupRow, DeliveryRow};
 use crate::subscription::Subscription;
 use crate::topic::Topic;
@@ -198,11 +198,11 @@ struct QueueShare {
 }
 
 /// A delivery a queue refused: logged, and kept for the subscription's dead-letter queue if it
-/// has one (with the error attributes AWS adds).
-fn refused(dead: &mut Vec<QueueShare>, arn: &str, dlq: Option<String>, why: &str, mut req: EnqueueRequest) {
+/// has one, exactly as the queue would have received it (recorded: AWS adds no ErrorCode,
+/// ErrorMessage or RequestID attributes).
+fn refused(dead: &mut Vec<QueueShare>, arn: &str, dlq: Option<String>, why: &str, req: EnqueueRequest) {
     tracing::info!("sns: delivery to {arn} failed: {why}");
     let Some(dlq_arn) = dlq else { return };
-    add_error_attributes(&mut req.attributes, why);
     match dead.iter_mut().find(|s| s.arn == dlq_arn) {
         Some(s) => s.requests.push(req),
         None => dead.push(QueueShare { arn: dlq_arn, requests: vec![req], dlq: vec![] }),
@@ -216,6 +216,7 @@ fn raw_request(p: &Published, text: &str) -> EnqueueRequest {
         attributes: p.attributes.clone(),
         group_id: p.group_id.clone(),
         sender_id: SNS_SENDER_ID.to_string(),
+        trace_header: p.trace_header.clone(),
         ..Default::default()
     }
 }
@@ -352,7 +353,14 @@ impl Sns {
                     continue;
                 }
                 match sub.protocol.as_str() {
-                    "sqs" if t.raw && !topic.fifo && sqs.is_some() && !sub.endpoint.ends_with(".fifo") => {
+                    // Copies carry no trace header: a traced message takes the path below.
+                    "sqs"
+                        if t.raw
+                            && !topic.fifo
+                            && sqs.is_some()
+                            && !sub.endpoint.ends_with(".fifo")
+                            && p.trace_header.is_none() =>
+                    {
                         let Some(sqs) = &sqs else { continue };
                         match queues.get(sqs, place, sub) {
                             (Some(q), dlq) => copy_to.push((q, dlq)),
@@ -381,6 +389,7 @@ impl Sns {
                             group_id: if to_fifo || !topic.fifo { p.group_id.clone() } else { None },
                             dedup_id: if to_fifo { p.dedup_id.clone() } else { None },
                             sender_id: SNS_SENDER_ID.to_string(),
+                            trace_header: p.trace_header.clone(),
                             ..Default::default()
                         };
                         let dlq = sub.dead_letter_arn();
@@ -688,27 +697,4 @@ impl Sns {
             None => Urls { base: format!("http://{host}") },
         }
     }
-}
-
-/// The attributes SNS adds to a message it moves to a subscription's dead-letter queue
-/// (`why` is `Code: message`, or a message alone).
-fn add_error_attributes(attrs: &mut Attributes, why: &str) {
-    match why.split_once(':') {
-        Some((c, m)) => dead_letter_attributes(attrs, c.trim(), m.trim()),
-        None => dead_letter_attributes(attrs, "InternalError", why),
-    }
-}
-
-/// Sets ErrorCode, ErrorMessage and RequestID, as AWS does on dead-lettered notifications
-/// (SQS takes at most 10 attributes: these replace the last ones if needed).
-pub(crate) fn dead_letter_attributes(attrs: &mut Attributes, code: &str, message: &str) {
-    let s =
-        |v: &str| AttributeValue { data_type: "String".into(), string_value: Some(v.to_string()), binary_value: None };
-    while attrs.len() > 7 {
-        let last = attrs.keys().next_back().cloned().unwrap_or_default();
-        attrs.remove(&last);
-    }
-    attrs.insert("ErrorCode".into(), s(code));
-    attrs.insert("ErrorMessage".into(), s(message));
-    attrs.insert("RequestID".into(), s(&uuid::Uuid::new_v4().to_string()));
 }

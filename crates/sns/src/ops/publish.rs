@@ -35,7 +35,8 @@ pub async fn handle(sns: &Sns, ctx: &RequestContext, input: Value) -> SnsResult<
             return Err(SnsError::invalid_parameter(format!("PhoneNumber Reason: {p} is not valid to publish to")));
         }
     }
-    let p = entry(sns, topic.as_ref(), &input, "messageAttributes")?;
+    let mut p = entry(sns, topic.as_ref(), &input, "messageAttributes")?;
+    p.trace_header = ctx.trace_header.clone();
     match topic {
         Some(t) => {
             let r = sns.publish_to_topic(&t, vec![p], &ctx.host).await?;
@@ -86,6 +87,9 @@ pub(crate) fn entry(sns: &Sns, topic: Option<&Topic>, v: &Value, at: &str) -> Sn
     if message::size(text, &attributes) > limit {
         return Err(SnsError::invalid_parameter("Message too long"));
     }
+    // The structure before the FIFO ids (recorded: no `default` entry is reported before a
+    // missing MessageGroupId).
+    let per_protocol = message::parse_structure(text, str_opt(v, "MessageStructure"))?;
     let group_id = str_opt(v, "MessageGroupId").map(str::to_string);
     let mut dedup_id = str_opt(v, "MessageDeduplicationId").map(str::to_string);
     let fifo = topic.is_some_and(|t| t.fifo);
@@ -116,7 +120,6 @@ pub(crate) fn entry(sns: &Sns, topic: Option<&Topic>, v: &Value, at: &str) -> Sn
             check_id(g, "MessageGroupId")?;
         }
     }
-    let per_protocol = message::parse_structure(text, str_opt(v, "MessageStructure"))?;
     if fifo && dedup_id.is_none() {
         // Content-based: the SHA-256 of the message as published.
         use sha2::Digest;
@@ -133,5 +136,6 @@ pub(crate) fn entry(sns: &Sns, topic: Option<&Topic>, v: &Value, at: &str) -> Sn
         sequence_number: None,
         timestamp_ms: sns.now_ms(),
         replayed: false,
+        trace_header: None,
     })
 }
