@@ -78,7 +78,6 @@ enum Condition {
 enum AnythingBut {
     Values(Vec<Value>),
     Prefix(String),
-    Suffix(String),
     EqualsIgnoreCase(Vec<String>),
 }
 
@@ -99,7 +98,7 @@ pub fn parse(text: &str, scope: Scope) -> SnsResult<Policy> {
     let Value::Object(obj) = v else {
         return Err(invalid("Filter policy must be a JSON object"));
     };
-    let policy = parse_object(&obj, scope, &mut Vec::new())?;
+    let policy = parse_object(&obj, scope, &mut Vec::new(), text)?;
     let keys = policy.leaf_keys();
     if keys > MAX_KEYS {
         return Err(invalid(format!("Filter policy can not have more than {MAX_KEYS} keys")));
@@ -110,7 +109,9 @@ pub fn parse(text: &str, scope: Scope) -> SnsResult<Policy> {
     Ok(policy)
 }
 
-fn parse_object(obj: &Map<String, Value>, scope: Scope, prefix: &mut Vec<String>) -> SnsResult<Policy> {
+/// `text` is the policy as sent: where an error names one of several members, AWS names the
+/// first as written (serde_json's maps are sorted).
+fn parse_object(obj: &Map<String, Value>, scope: Scope, prefix: &mut Vec<String>, text: &str) -> SnsResult<Policy> {
     let mut rules = Vec::new();
     for (k, v) in obj {
         if k == "$or" {
@@ -125,7 +126,7 @@ fn parse_object(obj: &Map<String, Value>, scope: Scope, prefix: &mut Vec<String>
                 let Value::Object(o) = a else {
                     return Err(invalid("\"$or\" elements must be objects"));
                 };
-                policies.push(parse_object(o, scope, prefix)?);
+                policies.push(parse_object(o, scope, prefix, text)?);
             }
             rules.push(Rule::Or(policies));
             continue;
@@ -142,12 +143,20 @@ fn parse_object(obj: &Map<String, Value>, scope: Scope, prefix: &mut Vec<String>
             }
             Value::Object(inner) => {
                 if scope == Scope::MessageAttributes {
+                    // An operator-like object (`{"suffix": "v"}`) is judged member by member
+                    // (recorded: "\"suffix\" must be an object or an array"); only a truly
+                    // nested policy is refused as nested.
+                    let written_at = |m: &str| text.find(&format!("\"{m}\"")).unwrap_or(usize::MAX);
+                    let scalar = inner.iter().filter(|(_, x)| !x.is_array() && !x.is_object());
+                    if let Some((m, _)) = scalar.min_by_key(|(m, _)| written_at(m)) {
+                        return Err(invalid(format!("\"{m}\" must be an object or an array")));
+                    }
                     return Err(SnsError::invalid_parameter(
                         "Filter policy scope MessageAttributes does not support nested filter policy",
                     ));
                 }
                 prefix.push(k.clone());
-                let nested = parse_object(inner, scope, prefix)?;
+                let nested = parse_object(inner, scope, prefix, text)?;
                 prefix.pop();
                 rules.extend(nested.rules);
             }
@@ -271,7 +280,6 @@ fn parse_anything_but(arg: &Value) -> SnsResult<AnythingBut> {
         }
         Value::Object(o) if o.len() == 1 => match o.iter().next() {
             Some((k, v)) if k == "prefix" => AnythingBut::Prefix(string(v, "prefix")?),
-            Some((k, v)) if k == "suffix" => AnythingBut::Suffix(string(v, "suffix")?),
             Some((k, Value::String(s))) if k == "equals-ignore-case" => AnythingBut::EqualsIgnoreCase(vec![s.clone()]),
             Some((k, Value::Array(a))) if k == "equals-ignore-case" => AnythingBut::EqualsIgnoreCase(
                 a.iter().map(|x| string(x, "equals-ignore-case")).collect::<SnsResult<_>>()?,
@@ -421,7 +429,6 @@ fn anything_but_matches(a: &AnythingBut, v: &Value) -> bool {
             _ => false,
         }),
         AnythingBut::Prefix(p) => v.as_str().is_some_and(|s| !s.starts_with(p.as_str())),
-        AnythingBut::Suffix(p) => v.as_str().is_some_and(|s| !s.ends_with(p.as_str())),
         AnythingBut::EqualsIgnoreCase(list) => {
             v.as_str().is_some_and(|s| !list.iter().any(|x| x.to_lowercase() == s.to_lowercase()))
         }
@@ -442,44 +449,36 @@ fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     }
 }
 
-/// The values a message has at `path` in its JSON body: arrays anywhere on the way match by
-/// any element.
+/// The values a message has at `path` in its JSON body. As in AWS, keys are compared as dotted
+/// names on both sides (recorded): `{"object.nested": [..]}` and `{"object": {"nested": [..]}}`
+/// match `{"object": {"nested": v}}`, `{"object.nested": v}` and `{"object": {"nested.x": ..}}`
+/// mixes alike; arrays on the way, nested in each other too, match by any element. Only leaves
+/// (not objects) are values; a key with none is absent.
 pub fn body_values(body: &Value, path: &[String]) -> Option<Vec<Value>> {
-    let mut current = vec![body.clone()];
-    for key in path {
-        let mut next = Vec::new();
-        for v in current {
-            match v {
-                Value::Object(mut m) => {
-                    if let Some(x) = m.remove(key) {
-                        next.push(x);
-                    }
+    let target = path.join(".");
+    let mut out = Vec::new();
+    walk(body, "", &target, &mut out);
+    (!out.is_empty()).then_some(out)
+}
+
+/// Collects the leaves at `target` below `v`, whose own dotted name is `at`.
+fn walk(v: &Value, at: &str, target: &str, out: &mut Vec<Value>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| walk(i, at, target, out)),
+        Value::Object(m) => {
+            for (k, x) in m {
+                let name = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                let below = target.len() > name.len()
+                    && target.starts_with(name.as_str())
+                    && target.as_bytes()[name.len()] == b'.';
+                if name == target || below {
+                    walk(x, &name, target, out);
                 }
-                Value::Array(items) => {
-                    for i in items {
-                        if let Value::Object(mut m) = i {
-                            if let Some(x) = m.remove(key) {
-                                next.push(x);
-                            }
-                        }
-                    }
-                }
-                _ => {}
             }
         }
-        if next.is_empty() {
-            return None;
-        }
-        current = next;
+        leaf if at == target => out.push(leaf.clone()),
+        _ => {}
     }
-    let mut out = Vec::new();
-    for v in current {
-        match v {
-            Value::Array(items) => out.extend(items),
-            other => out.push(other),
-        }
-    }
-    Some(out)
 }
 
 /// The values of a message attribute: String as a string, Number as a number, String.Array as
