@@ -94,7 +94,10 @@ impl AwsError {
                 Response::json(self.status, "application/json", &body)
             }
             Protocol::AwsJson10 | Protocol::AwsJson11 | Protocol::Cbor11 | Protocol::RestJson => {
-                self.to_json_response(protocol, &routes.json_namespace, routes.query_compatible)
+                // Coral's deserializer names its text `Message` (recorded for Kinesis).
+                let capital = routes.serialization_message_capital && self.shape == "SerializationException";
+                let key = if capital { "Message" } else { "message" };
+                self.json_error(protocol, &routes.json_namespace, routes.query_compatible, key)
             }
         }
     }
@@ -124,8 +127,13 @@ impl AwsError {
     /// requests); with `query_compatible`, the `x-amzn-query-error` header too, so SDKs of
     /// awsQueryCompatible services report the classic code.
     pub fn to_json_response(&self, protocol: Protocol, namespace: &str, query_compatible: bool) -> Response {
+        self.json_error(protocol, namespace, query_compatible, "message")
+    }
+
+    /// [`to_json_response`](Self::to_json_response) with the text under `message_key`.
+    fn json_error(&self, protocol: Protocol, namespace: &str, query_compatible: bool, message_key: &str) -> Response {
         let kind = if namespace.is_empty() { self.shape.clone() } else { format!("{namespace}#{}", self.shape) };
-        let body = json!({"__type": kind, "message": self.message});
+        let body = json!({"__type": kind, message_key: self.message});
         let mut r = if protocol == Protocol::Cbor11 {
             Response::new(self.status, protocol.content_type(), crate::cbor::encode(None, None, &body))
         } else {

@@ -20,6 +20,9 @@ pub struct Model {
     patterns: Mutex<HashMap<String, Option<regex::Regex>>>,
     /// Report every failed constraint of an input (Kinesis), not the first one.
     report_all: bool,
+    /// Types read as AWS's Coral JSON services read them (Kinesis): timestamps are numbers
+    /// only, blobs canonical base64.
+    coral: bool,
 }
 
 /// Why an input does not fit its shape. Each service maps these to its own errors (the codes
@@ -32,8 +35,19 @@ pub enum InputError {
     /// `scalar`: the member is a string, number, boolean, blob or timestamp (not a structure,
     /// list or map); some services word those differently.
     Missing { member: String, path: String, query_name: String, scalar: bool },
-    /// A member's value is not of its shape's type. `value` is the value as received.
-    Type { member: String, expected: &'static str, value: String, from_query: bool },
+    /// A member's value is not of its shape's type. `value` is the value as received; `expected`
+    /// the type in plain words ("integer"); `shape_type` the model's type (`long`, `blob`, ...);
+    /// `received` the JSON kind that came (query values are strings); `reason` why a string
+    /// is not its blob's base64, for a model [checking blobs](Model::coral_json).
+    Type {
+        member: String,
+        expected: &'static str,
+        value: String,
+        from_query: bool,
+        shape_type: &'static str,
+        received: JsonKind,
+        reason: Option<String>,
+    },
     /// A value breaks a length, range, pattern or enum constraint. `path` is the member's
     /// path as AWS names it in validation messages (`streamName`, `tags.1.member.key`);
     /// `constraint` is AWS's wording (`Member must have length less than or equal to 128`).
@@ -78,6 +92,78 @@ impl InputError {
     }
 }
 
+/// The kind of a JSON value, as type errors name what came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonKind {
+    Null,
+    Bool,
+    Number,
+    String,
+    List,
+    Object,
+}
+
+impl JsonKind {
+    pub fn of(v: &Value) -> JsonKind {
+        match v {
+            Value::Null => JsonKind::Null,
+            Value::Bool(_) => JsonKind::Bool,
+            Value::Number(_) => JsonKind::Number,
+            Value::String(_) => JsonKind::String,
+            Value::Array(_) => JsonKind::List,
+            Value::Object(_) => JsonKind::Object,
+        }
+    }
+}
+
+/// The model's type names, as `'static` strings.
+pub(crate) fn static_type_of(kind: &str) -> &'static str {
+    match kind {
+        "structure" => "structure",
+        "list" => "list",
+        "map" => "map",
+        "integer" => "integer",
+        "long" => "long",
+        "double" => "double",
+        "float" => "float",
+        "timestamp" => "timestamp",
+        "boolean" => "boolean",
+        "blob" => "blob",
+        _ => "string",
+    }
+}
+
+/// Why `s` is not canonical base64, in the words of the Java decoder AWS's Coral services use
+/// (recorded for Kinesis, "dectected" included), or `None`.
+pub fn base64_fault(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    if !b.len().is_multiple_of(4) {
+        return Some(format!("Base64 encoded length is expected a multiple of 4 bytes but found: {}", b.len()));
+    }
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let pads = b.iter().rev().take_while(|&&c| c == b'=').count().min(2);
+    let body = &b[..b.len() - pads];
+    if let Some(&bad) = body.iter().find(|&&c| value(c).is_none()) {
+        let shown = s[body.iter().position(|&c| c == bad).unwrap_or(0)..].chars().next().unwrap_or('?');
+        return Some(format!("Invalid Base64 character: '{shown}'"));
+    }
+    // The bits a padded quantum leaves over must be zero.
+    let last = body.last().and_then(|&c| value(c)).unwrap_or(0);
+    let spare = match pads {
+        1 => last & 0b11,
+        2 => last & 0b1111,
+        _ => 0,
+    };
+    (spare != 0).then(|| "Invalid last non-pad Base64 character dectected".to_string())
+}
+
 /// The query-protocol error facts of a modeled error shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorFacts {
@@ -99,7 +185,7 @@ impl Model {
             Some(Value::Object(m)) => m.into_iter().collect(),
             _ => HashMap::new(),
         };
-        Ok(Model { doc, shapes, patterns: Mutex::new(HashMap::new()), report_all: false })
+        Ok(Model { doc, shapes, patterns: Mutex::new(HashMap::new()), report_all: false, coral: false })
     }
 
     /// A metadata string (`apiVersion`, `targetPrefix`, `xmlNamespace`, ...).
@@ -145,6 +231,14 @@ impl Model {
     /// among them (`Value null at ...`). Type errors still stop the check at once.
     pub fn reporting_all(mut self) -> Self {
         self.report_all = true;
+        self
+    }
+
+    /// This model reading types as AWS's Coral JSON services do (recorded for Kinesis): a
+    /// timestamp must be a number (epoch seconds), a blob canonical base64; a value of another
+    /// kind is a [`InputError::Type`].
+    pub fn coral_json(mut self) -> Self {
+        self.coral = true;
         self
     }
 
@@ -244,13 +338,16 @@ fn shown(v: &Value) -> String {
 impl Checker<'_> {
     fn check(&self, shape_name: &str, v: &Value, member: &str, path: &str, qpath: &str) -> Result<(), InputError> {
         let shape = self.model.shape(shape_name);
+        let kind = shape["type"].as_str().unwrap_or("string");
         let type_error = |expected: &'static str| InputError::Type {
             member: member.to_string(),
             expected,
             value: shown(v),
             from_query: false,
+            shape_type: static_type_of(kind),
+            received: JsonKind::of(v),
+            reason: None,
         };
-        let kind = shape["type"].as_str().unwrap_or("string");
         match kind {
             "structure" => match v {
                 Value::Object(obj) => self.check_structure(shape, obj, path, qpath),
@@ -299,7 +396,7 @@ impl Checker<'_> {
             },
             "timestamp" => match v {
                 Value::Number(_) => Ok(()),
-                Value::String(s) if crate::time::parse_timestamp(s).is_some() => Ok(()),
+                Value::String(s) if !self.model.coral && crate::time::parse_timestamp(s).is_some() => Ok(()),
                 _ => Err(type_error("timestamp")),
             },
             "boolean" => match v {
@@ -312,6 +409,14 @@ impl Checker<'_> {
                     if kind == "string" {
                         self.length(shape, s.chars().count(), v, member, path)?;
                         self.pattern_and_enum(shape, s, member, path)?;
+                    } else if kind == "blob" && self.model.coral {
+                        if let Some(reason) = base64_fault(s) {
+                            let mut e = type_error("blob");
+                            if let InputError::Type { reason: r, .. } = &mut e {
+                                *r = Some(reason);
+                            }
+                            return Err(e);
+                        }
                     }
                     Ok(())
                 }

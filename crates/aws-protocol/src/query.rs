@@ -387,6 +387,9 @@ fn scalar(kind: &str, text: &str, member: &str) -> Result<Value, InputError> {
         expected,
         value: text.to_string(),
         from_query: true,
+        shape_type: crate::model::static_type_of(kind),
+        received: crate::model::JsonKind::String,
+        reason: None,
     };
     Ok(match kind {
         "integer" | "long" => Value::from(text.trim().parse::<i64>().map_err(|_| bad("integer"))?),

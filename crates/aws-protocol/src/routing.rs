@@ -29,6 +29,9 @@ pub struct ServiceRoutes {
     /// Query errors carry an empty `<Detail/>` after the message: SQS's do, SNS's and STS's
     /// do not (recorded). The service sets it; no model says it.
     pub query_error_detail: bool,
+    /// A JSON `SerializationException` carries its text under `Message`, as the Coral
+    /// deserializer writes it (recorded for Kinesis; other errors keep `message`).
+    pub serialization_message_capital: bool,
 }
 
 impl ServiceRoutes {
@@ -60,6 +63,7 @@ impl ServiceRoutes {
             rest_paths,
             operations: model.operations().into_iter().map(str::to_string).collect(),
             query_error_detail: false,
+            serialization_message_capital: false,
             name,
         }
     }

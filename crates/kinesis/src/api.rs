@@ -16,8 +16,14 @@ pub(crate) fn model() -> &'static Model {
             .expect("the bundled Kinesis model parses")
             // Kinesis lists every failed constraint: `2 validation errors detected: ...`.
             .reporting_all()
+            // Timestamps are numbers, blobs canonical base64 (recorded).
+            .coral_json()
     })
 }
+
+/// Kinesis's reading of its input: the model's checks, with type errors in Coral's words.
+const INPUT_RULES: service::codec::InputRules =
+    service::codec::InputRules { first: |_, _| Ok(()), error: crate::error::input_error };
 
 /// Kinesis's entry in the emulator's service list.
 pub fn def() -> ServiceDef {
@@ -88,6 +94,7 @@ impl KinesisService {
         let mut routes = ServiceRoutes::from_model(model());
         // Kinesis names its errors bare (`"__type": "ResourceNotFoundException"`).
         routes.json_namespace = String::new();
+        routes.serialization_message_capital = true;
         let handled = service::handled::Handled::new(&routes.operations);
         KinesisService { kinesis, routes, handled }
     }
@@ -98,7 +105,7 @@ impl KinesisService {
 
     async fn answer(&self, call: Call<'_>) -> Response {
         let (k, ctx, op, handled) = (&self.kinesis, call.ctx, call.operation, &self.handled);
-        service::codec::answer(model(), &self.routes, "Kinesis", &call, |input| async move {
+        service::codec::answer_with(model(), &self.routes, "Kinesis", &call, &INPUT_RULES, |input| async move {
             handled.count(op);
             Some(ops::dispatch(k, ctx, op, input).await?.map_err(|e| e.to_aws()))
         })

@@ -141,3 +141,48 @@ impl std::fmt::Display for KinesisError {
         write!(f, "{}: {}", e.code, e.message)
     }
 }
+
+/// How an input that does not fit the model reads on Kinesis's wire: a value of the wrong
+/// JSON type is a `SerializationException` in the words of AWS's Java (Coral) deserializer,
+/// recorded for every member type (`class java.lang.Boolean can not be converted to an
+/// String`, `Expected list or null`, `'23' can not be converted to an Boolean`, ...); the rest
+/// reads as the generic JSON errors.
+pub fn input_error(e: aws_protocol::model::InputError, protocol: aws_protocol::Protocol) -> AwsError {
+    use aws_protocol::model::{InputError, JsonKind};
+    let InputError::Type { shape_type, received, value, reason, from_query: false, .. } = e else {
+        return service::codec::generic_input_error(e, protocol);
+    };
+    const NUMBER: &str = "class com.amazon.coral.value.json.numbers.TruncatingBigNumber";
+    let java = |k: JsonKind| match k {
+        JsonKind::Bool => "class java.lang.Boolean",
+        JsonKind::Number => NUMBER,
+        _ => "class java.lang.String",
+    };
+    // A list or an object where none belongs is reported by the token that starts it; any
+    // other value by the type it cannot become.
+    let message = match (received, shape_type) {
+        (JsonKind::List, _) => "Start of list found where not expected".to_string(),
+        (JsonKind::Object, _) => "Start of structure or map found where not expected.".to_string(),
+        (_, "list") => "Expected list or null".to_string(),
+        (_, "map") => "Expected map or null".to_string(),
+        (_, "structure") => "Expected null".to_string(),
+        (JsonKind::String, "blob") => {
+            format!("'{value}' can not be converted to a Blob: {}", reason.unwrap_or_default())
+        }
+        (k, "blob") => format!("{} can not be converted to a Blob", java(k)),
+        (JsonKind::String, "boolean") => format!("'{value}' can not be converted to an Boolean"),
+        (k, "timestamp") => format!("{} can not be converted to milliseconds since epoch", java(k)),
+        (k, t) => {
+            let target = match t {
+                "integer" => "Integer",
+                "long" => "Long",
+                "boolean" => "Boolean",
+                "double" => "Double",
+                "float" => "Float",
+                _ => "String",
+            };
+            format!("{} can not be converted to an {target}", java(k))
+        }
+    };
+    AwsError::new("SerializationException", 400, message)
+}

@@ -40,7 +40,7 @@ pub(crate) fn input_error(e: InputError) -> SqsError {
     match e {
         // AWS names a batch entry's member with its entry: SendMessageBatchRequestEntry.1.MessageBody.
         InputError::Missing { query_name, .. } => SqsError::missing_parameter(&query_name),
-        InputError::Type { member, expected, value, from_query: true } => {
+        InputError::Type { member, expected, value, from_query: true, .. } => {
             SqsError::invalid_value(value, &member, &format!("Must be a {expected}."))
         }
         InputError::Type { member, expected, .. } => {

@@ -166,7 +166,11 @@ fn plausible(r: &mut Rng, member: &str, url: &str, fifo_url: &str) -> Value {
 fn json_shaped(status: u16, body: &str) -> bool {
     match serde_json::from_str::<Value>(body) {
         Ok(Value::Object(m)) if status == 200 => !m.contains_key("__type"),
-        Ok(v) => v["__type"].as_str().is_some_and(|t| !t.is_empty()) && v["message"].is_string(),
+        // Kinesis's SerializationException names its text `Message` (recorded).
+        Ok(v) => {
+            let text = if v["__type"] == "SerializationException" { &v["Message"] } else { &v["message"] };
+            v["__type"].as_str().is_some_and(|t| !t.is_empty()) && text.is_string()
+        }
         Err(_) => false,
     }
 }

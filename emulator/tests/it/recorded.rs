@@ -129,3 +129,53 @@ async fn sns_answers_as_recorded() {
     }
     println!("{} recorded SNS answers hold", cases.len());
 }
+
+/// One Kinesis call over AWS JSON 1.1 with `body` as sent.
+async fn kinesis_call(addr: std::net::SocketAddr, op: &str, body: &str) -> RawResponse {
+    let target = format!("Kinesis_20131202.{op}");
+    let headers = [("X-Amz-Target", target.as_str()), ("Content-Type", "application/x-amz-json-1.1")];
+    raw(addr, "POST", "/", &headers, body.as_bytes()).await
+}
+
+#[tokio::test]
+async fn kinesis_answers_as_recorded() {
+    let table: Value = serde_json::from_str(include_str!("../../../fixtures/kinesis/recorded.json")).unwrap();
+    let env = start().await;
+    let addr = env.running.addr;
+    let cases = table["cases"].as_array().unwrap();
+    let body_of = |c: &Value, id: usize| match c.get("body_text").and_then(Value::as_str) {
+        Some(t) => t.replace("$ID", &id.to_string()),
+        None => c["body"].to_string().replace("$ID", &id.to_string()),
+    };
+    for (id, case) in cases.iter().enumerate() {
+        let about = case["about"].as_str().unwrap_or("");
+        for setup in case["setup"].as_array().into_iter().flatten() {
+            let r = kinesis_call(addr, setup["op"].as_str().unwrap(), &body_of(setup, id)).await;
+            assert_eq!(r.status, 200, "case {id} ({about}) setup: {}", r.body);
+        }
+        let op = case["op"].as_str().unwrap();
+        let sent = body_of(case, id);
+        let r = kinesis_call(addr, op, &sent).await;
+        let want = case["status"].as_u64().unwrap() as u16;
+        assert_eq!(r.status, want, "case {id} ({about}) {op} {sent}: {}", r.body);
+        if let Some(kind) = case["type"].as_str() {
+            let v = r.json();
+            assert_eq!(v["__type"], kind, "case {id} ({about}): {}", r.body);
+            let key = if kind == "SerializationException" { "Message" } else { "message" };
+            let message = v[key].as_str().unwrap_or_else(|| panic!("case {id} ({about}): no {key} in {}", r.body));
+            if let Some(m) = case["message"].as_str() {
+                assert_eq!(message, m, "case {id} ({about})");
+            }
+            if let Some(m) = case["message_prefix"].as_str() {
+                assert!(message.starts_with(m), "case {id} ({about}): {message}");
+            }
+        }
+        if let Some(b) = case["exact_body"].as_str() {
+            assert_eq!(r.body, b, "case {id} ({about})");
+        }
+        for (name, value) in case["headers"].as_object().into_iter().flatten() {
+            assert_eq!(r.header(name), value.as_str(), "case {id} ({about}): header {name}");
+        }
+    }
+    println!("{} recorded Kinesis answers hold", cases.len());
+}
