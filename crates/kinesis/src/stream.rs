@@ -32,14 +32,21 @@ pub fn shard_id(index: u32) -> String {
     format!("shardId-{index:012}")
 }
 
-/// The index of a `shardId-000000000001`-style id (AWS also accepts the bare number's form
-/// with any prefix before the dash, as kinesalite found).
+/// The index of a `shardId-000000000001`-style id: the decimal part after the last `-`, with
+/// any prefix and any number of leading zeros, up to 2147483647 (recorded: `2147483647`,
+/// `x-2147483647`, `a-00002147483647` and `-00002147483647` all name shardId-002147483647;
+/// `2147483648`, `ABKLFD8` and `2.14E4` name none).
 pub fn parse_shard_id(id: &str) -> Option<u32> {
     let digits = id.rsplit('-').next()?;
-    if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse().ok()
+    let significant = digits.trim_start_matches('0');
+    if significant.len() > 10 {
+        return None;
+    }
+    let n: u64 = if significant.is_empty() { 0 } else { significant.parse().ok()? };
+    u32::try_from(n).ok().filter(|n| *n <= i32::MAX as u32)
 }
 
 impl Shard {
@@ -216,10 +223,10 @@ impl Stream {
     pub fn merge(&mut self, index: u32, adjacent: u32, now: u64) -> Result<(), ReshardError> {
         let (a, b) = (self.open_shard(index)?, self.open_shard(adjacent)?);
         let (x, y) = (&self.shards[a], &self.shards[b]);
+        // Directional: the adjacent shard starts where the first ends (recorded: merging
+        // shard 1 with shard 0 is refused).
         let (start, end) = if x.end.checked_add(1) == Some(y.start) {
             (x.start, y.end)
-        } else if y.end.checked_add(1) == Some(x.start) {
-            (y.start, x.end)
         } else {
             return Err(ReshardError::NotAdjacent(index, adjacent));
         };

@@ -5,7 +5,7 @@
 use crate::error::{KinesisError, KinesisResult};
 use crate::keys::Seq;
 use crate::records::ShardIterator;
-use crate::stream::{parse_shard_id, shard_id};
+use crate::stream::shard_id;
 use crate::{ops, persist, Kinesis};
 use aws_protocol::RequestContext;
 use serde_json::{json, Value};
@@ -26,14 +26,20 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     let given_shard = str_opt(&input, "ShardId").unwrap_or_default().to_string();
     let kind = str_opt(&input, "ShardIteratorType").unwrap_or_default().to_string();
     let sequence = str_opt(&input, "StartingSequenceNumber").map(str::to_string);
-    let (stream_id, index, next, created_ms) = ops::with_stream(k, ctx, &input, |s| {
-        let Some(index) = parse_shard_id(&given_shard) else {
-            return Err(KinesisError::shard_not_found(&given_shard, &name, &account));
-        };
+    // The shard id first: one that names no index is not found whatever the stream; a missing
+    // stream's shard is reported as the shard (recorded).
+    let index = ops::resolve_shard(&key, &given_shard)?;
+    let found = ops::with_stream(k, ctx, &input, |s| {
         let Some(sh) = s.shards.iter().find(|sh| sh.index == index) else {
             return Err(KinesisError::shard_not_found(&shard_id(index), &name, &account));
         };
         Ok((s.id, index, sh.next, sh.created_ms))
+    });
+    let (stream_id, index, next, created_ms) = found.map_err(|e| match e {
+        e if e == KinesisError::stream_not_found(&name, &account) => {
+            KinesisError::shard_not_found(&shard_id(index), &name, &account)
+        }
+        e => e,
     })?;
     let start = Start {
         operation: "GetShardIterator",

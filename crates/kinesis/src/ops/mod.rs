@@ -527,6 +527,15 @@ pub(crate) async fn change_monitoring(
     .await
 }
 
+/// A shard id resolved to its index before its stream is looked up (recorded): an id that
+/// names no index is "Could not find shard <id> in stream <name> ..." whether the stream exists
+/// or not.
+pub(crate) fn resolve_shard(key: &StreamKey, given: &str) -> KinesisResult<u32> {
+    crate::stream::parse_shard_id(given).ok_or_else(|| {
+        KinesisError::not_found(format!("Could not find shard {given} in stream {} under account {}.", key.2, key.0))
+    })
+}
+
 /// `ResourceNotFoundException` for a shard a reshard names.
 pub(crate) fn no_such_shard(s: &Stream, shard: &str) -> KinesisError {
     KinesisError::not_found(format!("Could not find shard {shard} in stream {} under account {}.", s.name, s.account))

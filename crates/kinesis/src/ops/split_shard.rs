@@ -4,7 +4,6 @@
 
 use crate::error::KinesisResult;
 use crate::keys::parse_hash_key;
-use crate::stream::parse_shard_id;
 use crate::{ops, Kinesis};
 use aws_protocol::RequestContext;
 use serde_json::{json, Value};
@@ -14,10 +13,10 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     let given = str_opt(&input, "ShardToSplit").unwrap_or_default().to_string();
     let key_text = str_opt(&input, "NewStartingHashKey").unwrap_or_default().to_string();
     let stream = ops::stream_key(ctx, &input)?;
+    let index = ops::resolve_shard(&stream, &given)?;
     ops::check_shard_limit(k, &stream, 1)?;
     let now = k.now_ms();
     ops::update_active_stream(k, ctx, &input, "SplitShard", |s| {
-        let index = parse_shard_id(&given).ok_or_else(|| ops::no_such_shard(s, &given))?;
         // The model's pattern keeps the key within 39 digits; above 2^128 - 1 is outside every shard.
         let key = parse_hash_key(&key_text).unwrap_or(u128::MAX);
         s.split(index, key, now).map_err(|e| ops::reshard_error(s, e, &key_text))
