@@ -107,7 +107,18 @@ impl KinesisService {
         let (k, ctx, op, handled) = (&self.kinesis, call.ctx, call.operation, &self.handled);
         service::codec::answer_with(model(), &self.routes, "Kinesis", &call, &INPUT_RULES, |input| async move {
             handled.count(op);
-            Some(ops::dispatch(k, ctx, op, input).await?.map_err(|e| e.to_aws()))
+            let out = ops::dispatch(k, ctx, op, input).await?.map_err(|e| e.to_aws());
+            // An operation without output answers 200 with an empty body, not `{}` (recorded
+            // for CreateStream, DeleteStream, AddTagsToStream, RemoveTagsFromStream,
+            // MergeShards and SplitShard).
+            if model().output_shape(op).is_none() {
+                return Some(out.map(|_| {
+                    service::codec::Output::Encoded(Box::new(|p: aws_protocol::Protocol| {
+                        Response::new(200, p.content_type(), Vec::new())
+                    }))
+                }));
+            }
+            Some(out)
         })
         .await
     }

@@ -164,6 +164,10 @@ fn plausible(r: &mut Rng, member: &str, url: &str, fifo_url: &str) -> Value {
 
 /// Whether a JSON-protocol answer has the success or the error shape.
 fn json_shaped(status: u16, body: &str) -> bool {
+    if status == 200 && body.is_empty() {
+        // An operation without output (recorded for Kinesis).
+        return true;
+    }
     match serde_json::from_str::<Value>(body) {
         Ok(Value::Object(m)) if status == 200 => !m.contains_key("__type"),
         // Kinesis's SerializationException names its text `Message` (recorded).
@@ -324,7 +328,12 @@ async fn kinesis_random_inputs_get_aws_shaped_answers_never_a_5xx() {
         let headers = [("X-Amz-Target", target.as_str()), ("Content-Type", "application/x-amz-json-1.1")];
         let r = raw(addr, "POST", "/", &headers, input.to_string().as_bytes()).await;
         assert_eq!(r.status, 200, "{op}: {}", r.body);
-        r.json()
+        // Operations without output answer an empty body (recorded).
+        if r.body.is_empty() {
+            Value::Null
+        } else {
+            r.json()
+        }
     };
     call("CreateStream", json!({"StreamName": "fz", "StreamModeDetails": {"StreamMode": "ON_DEMAND"}})).await;
     let consumer = call("RegisterStreamConsumer", json!({"StreamARN": arn, "ConsumerName": "fz"})).await["Consumer"]
