@@ -1,8 +1,9 @@
 //! A listener dedicated to one AWS JSON service (`--kinesis-port`): tools written for that
 //! service alone (kinesalite's users, the KPL and KCL) point there, and get the answers of the
 //! service's own endpoint for everything that is not a valid call of it. kinesalite recorded
-//! those answers against AWS: a method other than POST or an unreadable target is a 403 XML
-//! AccessDeniedException; a content type the service does not read is a 404
+//! those answers against AWS: a method other than POST, an unreadable target or a body without
+//! a content type is a 403 XML AccessDeniedException (with no Content-Type); a content type
+//! the service does not read is a 404
 //! `<UnknownOperationException/>`; an empty or unparsable body, an unknown target, and a
 //! missing or incomplete signature are errors in the request's own format. CBOR (the KCL's
 //! default) is read as AWS's endpoint reads it.
@@ -20,9 +21,9 @@ fn xml(status: u16, body: String) -> Response {
     Response::new(status, "application/xml", Bytes::from(body))
 }
 
-/// `<Type>\n  <Message>..</Message>\n</Type>\n`, 403.
+/// `<Type>\n  <Message>..</Message>\n</Type>\n`, 403, with no Content-Type (recorded).
 fn xml_error(kind: &str, message: &str) -> Response {
-    xml(403, format!("<{kind}>\n  <Message>{message}</Message>\n</{kind}>\n"))
+    Response::new(403, "", Bytes::from(format!("<{kind}>\n  <Message>{message}</Message>\n</{kind}>\n")))
 }
 
 /// `{"__type": kind, "message": ..}` in the request's format, 400.
@@ -61,7 +62,8 @@ pub(crate) fn refuse(
         return Some(error(if content_type == JSON { JSON } else { CBOR }, kind, None));
     }
     if ![JSON, CBOR, "application/json"].contains(&content_type.as_str()) {
-        if service.is_empty() || operation.is_empty() {
+        // A body without a content type is unreadable whatever its target (recorded).
+        if service.is_empty() || operation.is_empty() || content_type.is_empty() {
             return Some(xml_error(
                 "AccessDeniedException",
                 "Unable to determine service/operation name to be authorized",
@@ -74,19 +76,21 @@ pub(crate) fn refuse(
     } else {
         serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v.is_object())
     };
-    let coral = |kind: &str| {
-        let v = serde_json::json!({"Output": {"__type": format!("com.amazon.coral.service#{kind}"), "message": null}, "Version": "1.0"});
-        Response::json(200, "application/json", &v)
+    // Coral's envelope, no message (recorded: 400 for a body that is not JSON, 404 for one
+    // that is).
+    let coral = |status: u16, kind: &str| {
+        let v = serde_json::json!({"Output": {"__type": format!("com.amazon.coral.service#{kind}")}, "Version": "1.0"});
+        Response::json(status, "application/json", &v)
     };
     if !parsed {
         if content_type == "application/json" {
-            return Some(coral("SerializationException"));
+            return Some(coral(400, "SerializationException"));
         }
         return Some(error(&content_type, "SerializationException", None));
     }
     // The old `application/json` content type goes no further at AWS.
     if content_type == "application/json" {
-        return Some(coral("UnknownOperationException"));
+        return Some(coral(404, "UnknownOperationException"));
     }
     if !known {
         return Some(error(&content_type, "UnknownOperationException", None));

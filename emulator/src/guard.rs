@@ -34,6 +34,9 @@ const SIMPLE_CONTENT_TYPES: &[&str] = &["text/plain", "application/x-www-form-ur
 /// The headers AWS lets a page read (recorded on Kinesis), and SQS's query-compatible error.
 const EXPOSED: &str =
     "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date,x-amzn-query-error";
+/// Exactly the list recorded on Kinesis's endpoint.
+const EXPOSED_BY_KINESIS: &str =
+    "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date";
 
 /// What a preflight allows when it names nothing.
 const METHODS: &str = "HEAD,GET,PUT,POST,DELETE,OPTIONS,PATCH";
@@ -131,11 +134,14 @@ impl Guard {
     /// The answer to a CORS preflight from an allowed origin (AWS's: 200, empty, the
     /// requested method and headers echoed, 172,800 s), or `None` for an OPTIONS that is not
     /// a preflight.
-    pub(crate) fn preflight(&self, headers: &HeaderMap) -> Option<Reply> {
+    pub(crate) fn preflight(&self, headers: &HeaderMap, endpoint_only: bool) -> Option<Reply> {
         headers.get("origin")?;
         let mut reply = respond::empty(200);
-        self.cors(headers, &mut reply);
+        self.cors(headers, &mut reply, endpoint_only);
         let h = reply.headers_mut();
+        if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+            h.insert("x-amzn-requestid", id);
+        }
         let echo = |name: &str, default: &'static str| {
             headers.get(name).cloned().unwrap_or_else(|| HeaderValue::from_static(default))
         };
@@ -149,13 +155,16 @@ impl Guard {
     /// here has one, or none): AWS's recorded `Access-Control-Allow-Origin: *`, which is safe
     /// to give because the origins that may not call were refused before (and no credentials
     /// ride on these requests).
-    pub(crate) fn cors(&self, request: &HeaderMap, reply: &mut Reply) {
+    /// `endpoint_only`: the answer of a service's dedicated endpoint, which exposes exactly
+    /// the headers recorded on Kinesis's (SQS's query error is not among them).
+    pub(crate) fn cors(&self, request: &HeaderMap, reply: &mut Reply, endpoint_only: bool) {
         if request.get("origin").is_none() {
             return;
         }
+        let exposed = if endpoint_only { EXPOSED_BY_KINESIS } else { EXPOSED };
         let h = reply.headers_mut();
         h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-        h.insert("access-control-expose-headers", HeaderValue::from_static(EXPOSED));
+        h.insert("access-control-expose-headers", HeaderValue::from_static(exposed));
     }
 }
 

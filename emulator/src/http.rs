@@ -161,7 +161,7 @@ async fn handle(app: Arc<App>, only: Option<usize>, req: Request<Incoming>) -> R
     }
     // Browser-based tools (queue consoles, the AWS JS SDK in a page) send CORS preflights.
     if req.method() == hyper::Method::OPTIONS {
-        if let Some(reply) = app.guard.preflight(req.headers()) {
+        if let Some(reply) = app.guard.preflight(req.headers(), only.is_some()) {
             return Ok(reply);
         }
         if only.is_none() {
@@ -204,7 +204,7 @@ async fn handle(app: Arc<App>, only: Option<usize>, req: Request<Incoming>) -> R
         crate::endpoint::extended_id(&mut reply);
     }
     reply.headers_mut().insert("server", HeaderValue::from_static("quayside"));
-    app.guard.cors(&parts.headers, &mut reply);
+    app.guard.cors(&parts.headers, &mut reply, only.is_some());
     if let Some(started) = started {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = reply.status().as_u16();

@@ -48,7 +48,10 @@ pub(crate) fn reply(request_id: &str, r: Response) -> Reply {
     let mut out = hyper::Response::new(body);
     *out.status_mut() = hyper::StatusCode::from_u16(r.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let h = out.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(r.content_type));
+    // An empty content type is none at all (the Kinesis endpoint's 403s carry none).
+    if !r.content_type.is_empty() {
+        h.insert(CONTENT_TYPE, HeaderValue::from_static(r.content_type));
+    }
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-amzn-requestid", v);
     }

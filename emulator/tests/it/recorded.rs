@@ -180,3 +180,36 @@ async fn kinesis_answers_as_recorded() {
     }
     println!("{} recorded Kinesis answers hold", cases.len());
 }
+
+#[tokio::test]
+async fn the_kinesis_listener_answers_as_recorded() {
+    let table: Value = serde_json::from_str(include_str!("../../../fixtures/kinesis/recorded.json")).unwrap();
+    let mut config = quayside::Config::for_tests();
+    config.listener_ports.insert("kinesis", Some(0));
+    let env = start_with(config).await;
+    let addr = env.running.listeners["kinesis"];
+    let cases = table["listener_cases"].as_array().unwrap();
+    for (id, case) in cases.iter().enumerate() {
+        let about = case["about"].as_str().unwrap_or("");
+        let sent: Vec<(&str, &str)> = case["headers_sent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h[0].as_str().unwrap(), h[1].as_str().unwrap()))
+            .collect();
+        let method = case["method"].as_str().unwrap();
+        let r = raw(addr, method, "/", &sent, case["body_text"].as_str().unwrap().as_bytes()).await;
+        assert_eq!(r.status as u64, case["status"].as_u64().unwrap(), "case {id} ({about}): {}", r.body);
+        if let Some(b) = case["exact_body"].as_str() {
+            assert_eq!(r.body, b, "case {id} ({about})");
+        }
+        for (name, value) in case["headers"].as_object().into_iter().flatten() {
+            assert_eq!(r.header(name), value.as_str(), "case {id} ({about}): header {name}");
+        }
+        for name in case["present"].as_array().into_iter().flatten() {
+            let name = name.as_str().unwrap();
+            assert!(r.header(name).is_some_and(|v| !v.is_empty()), "case {id} ({about}): no {name}");
+        }
+    }
+    println!("{} recorded answers of the Kinesis listener hold", cases.len());
+}
