@@ -133,7 +133,12 @@ impl AwsError {
     /// [`to_json_response`](Self::to_json_response) with the text under `message_key`.
     fn json_error(&self, protocol: Protocol, namespace: &str, query_compatible: bool, message_key: &str) -> Response {
         let kind = if namespace.is_empty() { self.shape.clone() } else { format!("{namespace}#{}", self.shape) };
-        let body = json!({"__type": kind, message_key: self.message});
+        // An error without words has no message at all (AWS's bare InternalFailure).
+        let body = if self.message.is_empty() {
+            json!({ "__type": kind })
+        } else {
+            json!({"__type": kind, message_key: self.message})
+        };
         let mut r = if protocol == Protocol::Cbor11 {
             Response::new(self.status, protocol.content_type(), crate::cbor::encode(None, None, &body))
         } else {

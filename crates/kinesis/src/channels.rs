@@ -372,14 +372,14 @@ impl Kinesis {
 
     async fn deliver(&self, mut c: Channel) -> KinesisResult<()> {
         let now = self.now_ms();
-        let shards: Vec<(u32, u64)> = {
+        let shards: Vec<(u32, u64, u64)> = {
             let streams = self.streams().read();
             let Some(s) = streams.values().find(|s| s.id == c.stream_id) else {
                 return Ok(());
             };
-            s.shards.iter().map(|sh| (sh.index, sh.next)).collect()
+            s.shards.iter().map(|sh| (sh.index, sh.next, sh.created_ms)).collect()
         };
-        for (shard, tip) in shards {
+        for (shard, tip, created_ms) in shards {
             loop {
                 let from = c.checkpoints.get(&shard).copied().unwrap_or(0);
                 if from >= tip {
@@ -410,7 +410,7 @@ impl Kinesis {
                         crate::records::decode_chunk(ch.first, &ch.blob)
                             .filter(|r| r.position >= from && r.position < tip)
                             .map(|r| Delivered {
-                                seq: Seq::record(ch.arrival_ms, shard, r.position).to_wire(),
+                                seq: Seq::record(created_ms, ch.arrival_ms, shard, r.position).to_wire(),
                                 key: r.partition_key,
                                 arrival_ms: ch.arrival_ms,
                                 data: r.data,

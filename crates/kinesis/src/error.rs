@@ -6,8 +6,14 @@ use aws_protocol::AwsError;
 /// A Kinesis error: a shape with AWS's message, or an internal failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KinesisError {
-    Shape { shape: &'static str, message: String },
+    Shape {
+        shape: &'static str,
+        message: String,
+    },
     Internal(String),
+    /// AWS's bare `{"__type":"InternalFailure"}` (500, no message), which it answers to some
+    /// inputs (recorded: a version-0 StartingSequenceNumber of the right shard).
+    InternalFailure,
 }
 
 pub type KinesisResult<T> = Result<T, KinesisError>;
@@ -42,6 +48,10 @@ impl KinesisError {
 
     pub fn invalid_argument(message: impl Into<String>) -> Self {
         Self::shape("InvalidArgumentException", message)
+    }
+
+    pub fn internal_failure() -> Self {
+        KinesisError::InternalFailure
     }
 
     /// `SerializationException`: a body or member that does not decode.
@@ -92,7 +102,13 @@ impl KinesisError {
     pub fn message(&self) -> String {
         match self {
             KinesisError::Shape { message, .. } | KinesisError::Internal(message) => message.clone(),
+            KinesisError::InternalFailure => String::new(),
         }
+    }
+
+    /// `ValidationException` with its own words.
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::shape("ValidationException", message)
     }
 
     /// `ValidationException` for one member, in AWS's `1 validation error detected` wording.
@@ -121,6 +137,11 @@ impl KinesisError {
             KinesisError::Shape { shape, message } => AwsError::new(shape, 400, message.clone()),
             KinesisError::Internal(m) => {
                 let mut e = AwsError::new("InternalFailureException", 500, m.clone());
+                e.sender_fault = false;
+                e
+            }
+            KinesisError::InternalFailure => {
+                let mut e = AwsError::new("InternalFailure", 500, "");
                 e.sender_fault = false;
                 e
             }

@@ -15,6 +15,8 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 pub(crate) struct Page {
     chunks: Vec<persist::Chunk>,
     pub shard: u32,
+    /// The shard's creation (its sequence numbers carry it).
+    created_ms: u64,
     pub from: u64,
     /// The position after the page's last record (where the next page starts).
     pub to: u64,
@@ -35,7 +37,7 @@ impl Page {
     pub async fn read(
         k: &Kinesis,
         stream_id: i64,
-        shard: u32,
+        (shard, created_ms): (u32, u64),
         from: u64,
         tip: u64,
         limit: u64,
@@ -69,7 +71,7 @@ impl Page {
                 last_arrival = Some(chunk.arrival_ms);
             }
         }
-        Ok(Page { chunks, shard, from, to, count, bytes, last_arrival, encryption })
+        Ok(Page { chunks, shard, created_ms, from, to, count, bytes, last_arrival, encryption })
     }
 
     /// The page's records with their chunk's arrival time.
@@ -83,7 +85,7 @@ impl Page {
     }
 
     fn seq(&self, arrival_ms: u64, position: u64) -> String {
-        Seq::record(arrival_ms, self.shard, position).to_wire()
+        Seq::record(self.created_ms, arrival_ms, self.shard, position).to_wire()
     }
 
     /// A capacity that holds the page's JSON.

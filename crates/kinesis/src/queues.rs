@@ -188,13 +188,17 @@ pub struct RecordRef {
     pub shard: u32,
     pub position: u64,
     pub arrival_ms: u64,
+    /// The shard's creation (its sequence numbers carry it).
+    pub created_ms: u64,
 }
 
 impl RecordRef {
     pub fn encode(&self) -> String {
-        format!("{}.{}.{}.{}", self.stream_id, self.shard, self.position, self.arrival_ms)
+        format!("{}.{}.{}.{}.{}", self.stream_id, self.shard, self.position, self.arrival_ms, self.created_ms)
     }
 
+    /// Reads [`encode`](Self::encode)'s text (or the four fields written before the shard's
+    /// creation was among them).
     pub fn decode(text: &str) -> Option<RecordRef> {
         let mut p = text.split('.');
         let r = RecordRef {
@@ -202,13 +206,17 @@ impl RecordRef {
             shard: p.next()?.parse().ok()?,
             position: p.next()?.parse().ok()?,
             arrival_ms: p.next()?.parse().ok()?,
+            created_ms: match p.next() {
+                Some(c) => c.parse().ok()?,
+                None => 0,
+            },
         };
         p.next().is_none().then_some(r)
     }
 
     /// The record's id: its sequence number (digits, as RecordId's pattern wants).
     pub fn record_id(&self) -> String {
-        Seq::record(self.arrival_ms, self.shard, self.position).to_wire()
+        Seq::record(self.created_ms, self.arrival_ms, self.shard, self.position).to_wire()
     }
 }
 
@@ -230,8 +238,9 @@ mod tests {
 
     #[test]
     fn places_and_handles_round_trip() {
-        let r = RecordRef { stream_id: 3, shard: 1, position: 42, arrival_ms: 1_700_000_000_000 };
+        let r = RecordRef { stream_id: 3, shard: 1, position: 42, arrival_ms: 1_700_000_000_000, created_ms: 5 };
         assert_eq!(RecordRef::decode(&r.encode()), Some(r));
+        assert_eq!(RecordRef::decode("3.1.42.1700000000000"), Some(RecordRef { created_ms: 0, ..r }));
         let h = receipt_handle(&r, "abc/def+=");
         assert_eq!(split_handle(&h), Some((r, "abc/def+=")));
         assert_eq!(split_handle("nonsense"), None);

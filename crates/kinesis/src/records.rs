@@ -128,25 +128,43 @@ fn check(payload: &str) -> [u8; 8] {
     out
 }
 
+/// The first 8 bytes of every iterator, as AWS's start (recorded).
+const ITERATOR_MAGIC: [u8; 8] = [0, 0, 0, 0, 0, 0, 0, 1];
+/// AWS's iterators are 152 bytes and grow by 16 (recorded: 152 + 16·k before base64).
+const ITERATOR_BASE: usize = 152;
+const ITERATOR_STEP: usize = 16;
+
 impl ShardIterator {
+    /// Base64 of: AWS's 8-byte start, an 8-byte check, the payload's length (2 bytes, big
+    /// endian), the payload, and zeros up to AWS's sizes (152 + 16·k bytes).
     pub fn encode(&self) -> String {
         let payload = format!(
             "1/{}/{}/{}/{}/{}/{}/{}",
             self.issued_ms, self.stream_id, self.shard, self.position, self.account, self.region, self.stream
         );
-        let mut bytes = check(&payload).to_vec();
+        let mut bytes = ITERATOR_MAGIC.to_vec();
+        bytes.extend_from_slice(&check(&payload));
+        bytes.extend_from_slice(&(payload.len() as u16).to_be_bytes());
         bytes.extend_from_slice(payload.as_bytes());
+        let size = if bytes.len() <= ITERATOR_BASE {
+            ITERATOR_BASE
+        } else {
+            ITERATOR_BASE + (bytes.len() - ITERATOR_BASE).div_ceil(ITERATOR_STEP) * ITERATOR_STEP
+        };
+        bytes.resize(size, 0);
         B64.encode(bytes)
     }
 
-    /// Reads an iterator this emulator wrote; `None` for anything else.
+    /// Reads an iterator this emulator wrote; `None` for anything else. One wrapped in literal
+    /// double quotes is read too (recorded: AWS accepts `"\"AAAA...\""`).
     pub fn decode(text: &str) -> Option<ShardIterator> {
+        let text = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
         let bytes = B64.decode(text).ok()?;
-        if bytes.len() < 9 {
-            return None;
-        }
-        let payload = std::str::from_utf8(&bytes[8..]).ok()?;
-        if bytes[..8] != check(payload) {
+        let rest = bytes.strip_prefix(&ITERATOR_MAGIC[..])?;
+        let (sum, rest) = (rest.get(..8)?, rest.get(8..)?);
+        let len = u16::from_be_bytes([*rest.first()?, *rest.get(1)?]) as usize;
+        let payload = std::str::from_utf8(rest.get(2..2 + len)?).ok()?;
+        if sum != check(payload) {
             return None;
         }
         let mut parts = payload.splitn(8, '/');
@@ -199,9 +217,21 @@ mod tests {
         let text = it.encode();
         assert!(text.len() <= 512);
         assert_eq!(ShardIterator::decode(&text), Some(it.clone()));
+        assert_eq!(ShardIterator::decode(&format!("\"{text}\"")), Some(it.clone()), "quoted, as AWS reads it");
+        // AWS's form: 8 bytes 0..01, then 152 + 16·k bytes in all (recorded).
+        let bytes = B64.decode(&text).unwrap();
+        assert_eq!((&bytes[..8], bytes.len()), (&[0, 0, 0, 0, 0, 0, 0, 1][..], 152));
+        let long = ShardIterator { stream: "s".repeat(128), account: "1".repeat(12), ..it.clone() };
+        let long_text = long.encode();
+        let n = B64.decode(&long_text).unwrap().len();
+        assert!(
+            n > 152 && (n - 152).is_multiple_of(16) && long_text.len() <= 512,
+            "{n} bytes, {} chars",
+            long_text.len()
+        );
+        assert_eq!(ShardIterator::decode(&long_text), Some(long));
         let mut bytes = B64.decode(&text).unwrap();
-        let last = bytes.len() - 1;
-        bytes[last] ^= 1;
+        bytes[20] ^= 1;
         assert_eq!(ShardIterator::decode(&B64.encode(bytes)), None);
         assert_eq!(ShardIterator::decode("not an iterator"), None);
         assert_eq!(ShardIterator::decode(""), None);

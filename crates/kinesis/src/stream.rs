@@ -16,7 +16,11 @@ pub struct Shard {
     pub created_ms: u64,
     /// Its last sequence number once closed by a reshard.
     pub closed: Option<Seq>,
-    /// The position the next record put into it takes.
+    /// Its starting sequence number's position: below every record of it.
+    pub first: u64,
+    /// The position after its last record (`first + 1` while it has none): where LATEST
+    /// starts. Positions are the stream's counter ([`Seq`]): the next record put into this shard
+    /// takes the stream's [`next_position`](Stream::next_position), at or above this.
     pub next: u64,
     /// The arrival time of its last record (a later record never takes an earlier one, so
     /// its sequence numbers keep increasing if the clock steps back).
@@ -49,15 +53,25 @@ pub fn parse_shard_id(id: &str) -> Option<u32> {
     u32::try_from(n).ok().filter(|n| *n <= i32::MAX as u32)
 }
 
+/// The end of a shard closed before Quayside wrote AWS's layout: `49` then 54 digits of
+/// `arrival ms << 64 | shard << 40 | ordinal`, the ordinal being the last record's position plus
+/// one (so the position of the last record is the ordinal less one).
+fn legacy_end(text: &str, created_ms: u64) -> Option<Seq> {
+    let digits = text.strip_prefix("49").filter(|d| d.len() == 54)?;
+    let v: u128 = digits.parse().ok()?;
+    let ordinal = (v & ((1 << 40) - 1)) as u64;
+    Some(Seq::before(created_ms, (v >> 64) as u64, ((v >> 40) & ((1 << 24) - 1)) as u32, ordinal))
+}
+
 impl Shard {
     /// Closes the shard: its ending sequence number is its last record's (the shard's start
     /// for an empty one).
     fn close(&mut self, now: u64) {
-        self.closed = Some(Seq::before(now.max(self.last_ms), self.index, self.next));
+        self.closed = Some(Seq::before(self.created_ms, now.max(self.last_ms), self.index, self.next));
     }
 
     pub fn starting_seq(&self) -> Seq {
-        Seq { ms: self.created_ms, shard: self.index, position: 0 }
+        Seq::record(self.created_ms, self.created_ms, self.index, self.first)
     }
 
     pub fn describe(&self) -> Value {
@@ -191,8 +205,15 @@ impl Stream {
         Ok(at)
     }
 
+    /// The position the stream's next record takes, whichever shard it goes to: one count for
+    /// the whole stream (AWS's sequence numbers go up by one from put to put across shards).
+    pub fn next_position(&self) -> u64 {
+        self.shards.iter().map(|s| s.next.max(s.first + 1)).max().unwrap_or(1)
+    }
+
     fn open_child(&mut self, start: u128, end: u128, parents: (Option<u32>, Option<u32>), now: u64) {
         let index = self.shards.iter().map(|s| s.index + 1).max().unwrap_or(0);
+        let first = self.next_position();
         self.shards.push(Shard {
             index,
             start,
@@ -201,7 +222,8 @@ impl Stream {
             adjacent_parent: parents.1,
             created_ms: now,
             closed: None,
-            next: 0,
+            first,
+            next: first + 1,
             last_ms: now,
         });
     }
@@ -341,6 +363,7 @@ impl Stream {
                 "adjacent_parent": s.adjacent_parent,
                 "created_ms": s.created_ms,
                 "closed": s.closed.map(|c| c.to_wire()),
+                "first": s.first,
                 "next": s.next,
                 "last_ms": s.last_ms,
             })).collect::<Vec<_>>(),
@@ -355,16 +378,23 @@ impl Stream {
             .as_array()
             .map(|a| {
                 a.iter()
-                    .map(|s| Shard {
-                        index: u32_of(&s["index"]).unwrap_or(0),
-                        start: u128_of(&s["start"]),
-                        end: u128_of(&s["end"]),
-                        parent: u32_of(&s["parent"]),
-                        adjacent_parent: u32_of(&s["adjacent_parent"]),
-                        created_ms: s["created_ms"].as_u64().unwrap_or(0),
-                        closed: s["closed"].as_str().and_then(Seq::parse),
-                        next: s["next"].as_u64().unwrap_or(0),
-                        last_ms: s["last_ms"].as_u64().unwrap_or(0),
+                    .map(|s| {
+                        let (index, created_ms) =
+                            (u32_of(&s["index"]).unwrap_or(0), s["created_ms"].as_u64().unwrap_or(0));
+                        let closed =
+                            s["closed"].as_str().and_then(|c| Seq::parse(c).or_else(|| legacy_end(c, created_ms)));
+                        Shard {
+                            index,
+                            start: u128_of(&s["start"]),
+                            end: u128_of(&s["end"]),
+                            parent: u32_of(&s["parent"]),
+                            adjacent_parent: u32_of(&s["adjacent_parent"]),
+                            created_ms,
+                            closed,
+                            first: s["first"].as_u64().unwrap_or(0),
+                            next: s["next"].as_u64().unwrap_or(0),
+                            last_ms: s["last_ms"].as_u64().unwrap_or(0),
+                        }
                     })
                     .collect()
             })
@@ -420,7 +450,8 @@ mod tests {
                 parent: Some(0),
                 adjacent_parent: Some(1),
                 created_ms: 1_700_000_000_000,
-                closed: Some(Seq { ms: 1_700_000_000_500, shard: 2, position: 9 }),
+                closed: Some(Seq { created_ms: 1_700_000_000_000, ms: 1_700_000_000_000, shard: 2, position: 9 }),
+                first: 3,
                 next: 10,
                 last_ms: 1_700_000_000_500,
             }],

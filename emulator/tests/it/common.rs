@@ -144,6 +144,16 @@ impl RawResponse {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
+
+    /// [`json`](Self::json), with an empty body read as null (Kinesis operations without
+    /// output answer one, as recorded).
+    pub fn json_or_null(&self) -> serde_json::Value {
+        if self.body.is_empty() {
+            serde_json::Value::Null
+        } else {
+            self.json()
+        }
+    }
 }
 
 pub async fn raw(

@@ -314,6 +314,20 @@ async fn stream_states_follow_the_configured_delays() {
         .expect("puts go on while UPDATING");
     wait_for_status(&c, "slow", "ACTIVE").await;
 
+    // Retention changes leave the stream ACTIVE, whatever `*` says (recorded): an increase to
+    // the current value is accepted, and a shorter one is refused at once on its argument.
+    c.increase_stream_retention_period().stream_name("slow").retention_period_hours(25).send().await.unwrap();
+    assert_eq!(status(&c).await, "ACTIVE");
+    c.increase_stream_retention_period().stream_name("slow").retention_period_hours(25).send().await.unwrap();
+    let e = c.increase_stream_retention_period().stream_name("slow").retention_period_hours(24).send().await;
+    assert_eq!(
+        kcode(&e.unwrap_err().into_service_error()).1,
+        "Requested retention period (24 hours) for stream slow can not be shorter than existing retention period (25 \
+         hours). Use DecreaseRetentionPeriod API."
+    );
+    c.decrease_stream_retention_period().stream_name("slow").retention_period_hours(24).send().await.unwrap();
+    assert_eq!(status(&c).await, "ACTIVE");
+
     c.delete_stream().stream_name("slow").send().await.unwrap();
     assert_eq!(status(&c).await, "DELETING");
     wait_for_status(&c, "slow", "ResourceNotFoundException").await;

@@ -286,10 +286,25 @@ async fn record_and_iterator_errors_are_aws_shaped() {
             )
         )
     );
+    // A small number is AWS's version 0, whose last 4 hex digits name a shard (recorded).
     let e = gsi(ShardIteratorType::AtSequenceNumber, &put.shard_id, Some("12345")).await.unwrap_err();
     assert_eq!(
         kcode(&e.into_service_error()).1,
-        format!("StartingSequenceNumber 12345 used in GetShardIterator on shard {} in stream e under account 000000000000 is invalid.", put.shard_id)
+        format!(
+            "Invalid StartingSequenceNumber. It encodes shardId-000000012345, while it was used in a call to a shard \
+             with {}",
+            put.shard_id
+        )
+    );
+    let huge = "9".repeat(60);
+    let e = gsi(ShardIteratorType::AtSequenceNumber, &put.shard_id, Some(&huge)).await.unwrap_err();
+    assert_eq!(
+        kcode(&e.into_service_error()).1,
+        format!(
+            "StartingSequenceNumber {huge} used in GetShardIterator on shard {} in stream e under account \
+             000000000000 is invalid.",
+            put.shard_id
+        )
     );
     let e = c
         .get_shard_iterator()
@@ -463,4 +478,74 @@ async fn records_over_cbor_carry_bytes_and_tag_1_times() {
     let Cbor::Tag(1, ms) = get(record, "ApproximateArrivalTimestamp") else { panic!("tag 1 expected") };
     let ms = i128::from(ms.as_integer().unwrap());
     assert!(ms > 1_600_000_000_000 && ms < 4_000_000_000_000, "milliseconds: {ms}");
+}
+
+/// Decimal digits as lowercase hex, without leading zeros (a conversion of the test's own, to
+/// read sequence numbers independently of the server's).
+fn dec_to_hex(decimal: &str) -> String {
+    let mut limbs: Vec<u32> = vec![0];
+    for d in decimal.bytes() {
+        let mut carry = u64::from(d - b'0');
+        for l in limbs.iter_mut() {
+            let v = u64::from(*l) * 10 + carry;
+            *l = v as u32;
+            carry = v >> 32;
+        }
+        if carry > 0 {
+            limbs.push(carry as u32);
+        }
+    }
+    let hex: String = limbs.iter().rev().map(|l| format!("{l:08x}")).collect();
+    hex.trim_start_matches('0').to_string()
+}
+
+/// AWS's layouts, as recorded: a sequence number is 47 hex digits, `2 · shard creation (9) ·
+/// shard nibble · counter (16) · 00 · arrival (9) · shard (8) · 2`, and consecutive puts to a
+/// stream differ by one in the counter whichever shard they go to; a shard iterator is base64
+/// of 152 + 16·k bytes starting 00 00 00 00 00 00 00 01.
+#[tokio::test]
+async fn sequence_numbers_and_iterators_have_aws_layouts() {
+    use base64::Engine;
+    let env = start().await;
+    let c = kinesis(&env.endpoint());
+    c.create_stream().stream_name("layout").shard_count(2).send().await.unwrap();
+    let secs = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let (created_by, mut counters) = (secs(), Vec::new());
+    for i in 0..20 {
+        // MD5("a") is in the lower half of the key space, MD5("b") in the upper.
+        let (key, shard) = if i % 2 == 0 { ("a", 0u64) } else { ("b", 1) };
+        let sent = secs();
+        let r = c.put_record().stream_name("layout").partition_key(key).data(Blob::new("x")).send().await.unwrap();
+        assert_eq!(r.shard_id, format!("shardId-{shard:012}"));
+        let hex = dec_to_hex(&r.sequence_number);
+        assert_eq!((hex.len(), &hex[..1], &hex[46..]), (47, "2", "2"), "{hex}");
+        let field = |a: usize, b: usize| u64::from_str_radix(&hex[a..b], 16).unwrap();
+        assert_eq!((field(10, 11), field(38, 46), &hex[27..29]), (shard, shard, "00"), "{hex}");
+        assert!((1_420_070_400..=created_by + 1).contains(&field(1, 10)), "shard creation in {hex}");
+        assert!((sent.saturating_sub(4)..=secs() + 1).contains(&field(29, 38)), "arrival in {hex}");
+        counters.push(field(11, 27));
+    }
+    counters.sort_unstable();
+    assert!(counters.windows(2).all(|w| w[1] == w[0] + 1), "consecutive across shards: {counters:?}");
+
+    for name in ["layout", &"n".repeat(128)] {
+        if name != "layout" {
+            c.create_stream().stream_name(name).shard_count(1).send().await.unwrap();
+        }
+        let it = c
+            .get_shard_iterator()
+            .stream_name(name)
+            .shard_id("shardId-000000000000")
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .unwrap()
+            .shard_iterator
+            .unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD.decode(&it).unwrap();
+        assert_eq!(&bytes[..8], &[0, 0, 0, 0, 0, 0, 0, 1]);
+        assert!(bytes.len() >= 152 && (bytes.len() - 152) % 16 == 0, "{} bytes", bytes.len());
+        let read = c.get_records().shard_iterator(format!("\"{it}\"")).send().await.unwrap();
+        assert_eq!(read.records.len(), if name == "layout" { 10 } else { 0 }, "a quoted iterator reads (recorded)");
+    }
 }

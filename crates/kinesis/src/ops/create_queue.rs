@@ -70,7 +70,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
             starting,
         };
         queues_map.insert(q.arn(), q.clone());
-        let tips: Vec<(u32, u64)> = s.shards.iter().map(|sh| (sh.index, sh.next)).collect();
+        let tips: Vec<(u32, u64, u64)> = s.shards.iter().map(|sh| (sh.index, sh.next, sh.created_ms)).collect();
         (q, tips)
     };
     if let Err(e) = queues::create_sqs_queues(k, &q).await {
@@ -86,11 +86,11 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
 
 /// Enqueues the records each shard keeps below its tip at the queue's creation, from `at_ms`
 /// on (0: TRIM_HORIZON).
-async fn backlog(k: &Kinesis, q: &StreamQueue, tips: &[(u32, u64)], at_ms: u64) -> KinesisResult<()> {
+async fn backlog(k: &Kinesis, q: &StreamQueue, tips: &[(u32, u64, u64)], at_ms: u64) -> KinesisResult<()> {
     // Every put submitted before the queue was registered is committed once this is.
     k.store().submit(|_| Ok(())).await?;
     let stream_id = q.stream_id;
-    for &(shard, tip) in tips {
+    for &(shard, tip, created_ms) in tips {
         let from = k.store().read(move |c| persist::position_at(c, stream_id, shard, at_ms)).await?.unwrap_or(tip);
         let chunks = k.store().read(move |c| persist::read_chunks(c, stream_id, shard, from, |_| true)).await?;
         let refs: Vec<RecordRef> = chunks
@@ -98,7 +98,7 @@ async fn backlog(k: &Kinesis, q: &StreamQueue, tips: &[(u32, u64)], at_ms: u64) 
             .flat_map(|c| {
                 crate::records::decode_chunk(c.first, &c.blob)
                     .filter(|r| r.position >= from && r.position < tip)
-                    .map(|r| RecordRef { stream_id, shard, position: r.position, arrival_ms: c.arrival_ms })
+                    .map(|r| RecordRef { stream_id, shard, position: r.position, arrival_ms: c.arrival_ms, created_ms })
                     .collect::<Vec<_>>()
             })
             .collect();

@@ -14,7 +14,10 @@ const ON_DEMAND_SHARDS: i64 = 4;
 
 pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> KinesisResult<Value> {
     let name = str_opt(&input, "StreamName").unwrap_or_default().to_string();
-    let mode = input["StreamModeDetails"]["StreamMode"].as_str().unwrap_or("PROVISIONED").to_string();
+    // Without a mode: PROVISIONED with a count, else ON_DEMAND (recorded: a name alone makes a
+    // stream of 4 shards, ON_DEMAND's starting size).
+    let default_mode = if int_opt(&input, "ShardCount").is_some() { "PROVISIONED" } else { "ON_DEMAND" };
+    let mode = input["StreamModeDetails"]["StreamMode"].as_str().unwrap_or(default_mode).to_string();
     let count = match (int_opt(&input, "ShardCount"), mode.as_str()) {
         (Some(n), _) => n,
         (None, "ON_DEMAND") => ON_DEMAND_SHARDS,
@@ -63,7 +66,9 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
                 adjacent_parent: None,
                 created_ms: now,
                 closed: None,
-                next: 0,
+                // Position 0 is every shard's start; the stream's first record takes 1.
+                first: 0,
+                next: 1,
                 last_ms: now,
             })
             .collect();

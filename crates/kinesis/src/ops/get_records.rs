@@ -28,7 +28,7 @@ pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Output> {
     let shard = shard_id(it.shard);
     let gone = || KinesisError::shard_not_found(&shard, &it.stream, &it.account);
     // The shard's tip (positions below it are taken), whether it is closed, and its children.
-    let (tip, closed, children, encryption) = {
+    let (tip, created_ms, closed, children, encryption) = {
         let streams = k.streams().read();
         let key = (it.account.clone(), it.region.clone(), it.stream.clone());
         let s = streams.get(&key).filter(|s| s.id == it.stream_id).ok_or_else(gone)?;
@@ -36,7 +36,7 @@ pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Output> {
         // Only the end of a closed shard names its children.
         let closed = sh.closed.is_some();
         let children = if closed { s.children_of(it.shard) } else { Vec::new() };
-        (sh.next, closed, children, s.encryption_type())
+        (sh.next, sh.created_ms, closed, children, s.encryption_type())
     };
     ops::refuse_dry_run(&input)?;
     if let Some(t) = k.throttle() {
@@ -45,7 +45,8 @@ pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Output> {
         }
     }
     let limit = int_opt(&input, "Limit").map_or(MAX_LIMIT, |l| (l.max(1) as u64).min(MAX_LIMIT));
-    let page = Page::read(k, it.stream_id, it.shard, it.position, tip, limit, MAX_BYTES, encryption).await?;
+    let page =
+        Page::read(k, it.stream_id, (it.shard, created_ms), it.position, tip, limit, MAX_BYTES, encryption).await?;
     if let Some(t) = k.throttle() {
         t.read(it.stream_id, it.shard, page.bytes as u64, now);
     }

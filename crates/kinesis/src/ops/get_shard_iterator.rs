@@ -3,7 +3,7 @@
 //! AT_TIMESTAMP at the first record that arrived at or after the time.
 
 use crate::error::{KinesisError, KinesisResult};
-use crate::keys::Seq;
+use crate::keys::{shard_name, SeqNumber};
 use crate::records::ShardIterator;
 use crate::stream::shard_id;
 use crate::{ops, persist, Kinesis};
@@ -99,20 +99,26 @@ impl Start<'_> {
             ("TRIM_HORIZON", None) => 0,
             ("LATEST", None) => self.next,
             ("AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER", Some(text)) => {
-                let Some(seq) = Seq::parse(text) else {
+                // Read as AWS reads it (recorded): the shard it encodes first, then its version
+                // and the shard's creation; a version-0 number of the right shard is AWS's
+                // internal failure.
+                let Ok(seq) = SeqNumber::parse(text) else {
                     return Err(KinesisError::invalid_argument(format!(
                         "StartingSequenceNumber {text} used in {} on shard {shard} in stream {name} \
                          under account {account} is invalid.",
                         self.operation
                     )));
                 };
-                if seq.shard != index {
+                if seq.shard != i64::from(index) {
                     return Err(KinesisError::invalid_argument(format!(
                         "Invalid StartingSequenceNumber. It encodes {}, while it was used in a call to a shard with {shard}",
-                        shard_id(seq.shard)
+                        shard_name(seq.shard)
                     )));
                 }
-                if seq.ms < self.created_ms {
+                if seq.version == 0 {
+                    return Err(KinesisError::internal_failure());
+                }
+                if seq.version != 2 || seq.created_s != self.created_ms / 1000 {
                     return Err(KinesisError::invalid_argument(format!(
                         "StartingSequenceNumber {text} used in {} on shard {shard} in stream {name} \
                          under account {account} is invalid because it did not come from this stream.",
@@ -120,9 +126,9 @@ impl Start<'_> {
                     )));
                 }
                 if kind == "AFTER_SEQUENCE_NUMBER" {
-                    seq.after_position()
+                    seq.counter.saturating_add(1)
                 } else {
-                    seq.at_position()
+                    seq.counter
                 }
             }
             ("AT_TIMESTAMP", _) => {

@@ -454,8 +454,11 @@ pub(crate) async fn change_retention(
     longer: bool,
 ) -> KinesisResult<()> {
     let hours = input["RetentionPeriodHours"].as_i64().unwrap_or(0);
-    let op = if longer { "IncreaseStreamRetentionPeriod" } else { "DecreaseStreamRetentionPeriod" };
-    update_active_stream(k, ctx, input, op, |s| {
+    // Retention changes do not block the stream (recorded: an increase to the current value
+    // and the next refused decrease follow at once, the stream ACTIVE throughout; AWS documents
+    // UPDATING for shard changes), so they are no state change, whatever `--kinesis-delays`
+    // says; the arguments are checked before the state.
+    update_stream(k, ctx, input, |s| {
         if hours < MIN_RETENTION_HOURS {
             return Err(KinesisError::invalid_argument(format!(
                 "Minimum allowed retention period is {MIN_RETENTION_HOURS} hours. Requested retention period ({hours} hours) is too short."
@@ -477,6 +480,9 @@ pub(crate) async fn change_retention(
                 "Requested retention period ({hours} hours) for stream {} can not be longer than existing retention period ({} hours). Use IncreaseRetentionPeriod API.",
                 s.name, s.retention_hours
             )));
+        }
+        if s.status != "ACTIVE" {
+            return Err(KinesisError::stream_not_active(&s.name, &s.account, &s.status));
         }
         s.retention_hours = hours;
         Ok(())

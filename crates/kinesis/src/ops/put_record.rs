@@ -3,7 +3,7 @@
 //! (numbers grow with time and position).
 
 use crate::error::{KinesisError, KinesisResult};
-use crate::keys::Seq;
+use crate::keys::SeqNumber;
 use crate::ops::put_records::{put, Entry};
 use crate::stream::shard_id;
 use crate::{ops, Kinesis};
@@ -15,7 +15,9 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     ops::refuse_dry_run(&input)?;
     let entry = Entry::read(&input)?;
     if let Some(text) = str_opt(&input, "SequenceNumberForOrdering") {
-        if Seq::parse(text).is_none_or(|s| s.ms > k.now_ms()) {
+        // Any well-formed number of a version AWS wrote, not from the future (recorded).
+        let future = |s: SeqNumber| s.arrival_s.is_some_and(|a| a.saturating_mul(1000) > k.now_ms());
+        if SeqNumber::parse(text).map_or(true, future) {
             let key = ops::stream_key(ctx, &input)?;
             return Err(KinesisError::invalid_argument(format!(
                 "ExclusiveMinimumSequenceNumber {text} used in PutRecord on stream {} under account {} is invalid.",

@@ -138,10 +138,13 @@ pub(crate) async fn put(
         let arrival = writers.iter().map(|(i, _)| s.shards[*i].last_ms).fold(now, u64::max);
         let mut chunks = Vec::with_capacity(writers.len());
         let mut firsts = vec![0u64; s.shards.len()];
+        // One count for the stream: each shard's records take the next positions in turn.
+        let mut position = s.next_position();
         for (i, w) in writers {
             let sh = &mut s.shards[i];
-            firsts[i] = sh.next;
-            sh.next += w.count;
+            firsts[i] = position;
+            position += w.count;
+            sh.next = position;
             sh.last_ms = arrival;
             chunks.push(NewChunk { shard: sh.index, first: firsts[i], count: w.count, blob: w.blob });
         }
@@ -149,8 +152,8 @@ pub(crate) async fn put(
             .into_iter()
             .map(|r| {
                 r.map(|(i, offset)| {
-                    let shard = s.shards[i].index;
-                    Placed { shard, seq: Seq::record(arrival, shard, firsts[i] + offset) }
+                    let (shard, created_ms) = (s.shards[i].index, s.shards[i].created_ms);
+                    Placed { shard, seq: Seq::record(created_ms, arrival, shard, firsts[i] + offset) }
                 })
             })
             .collect();
@@ -164,7 +167,13 @@ pub(crate) async fn put(
             let refs: Vec<RecordRef> = placed
                 .iter()
                 .filter_map(|p| p.as_ref().ok())
-                .map(|p| RecordRef { stream_id, shard: p.shard, position: p.seq.at_position(), arrival_ms: arrival })
+                .map(|p| RecordRef {
+                    stream_id,
+                    shard: p.shard,
+                    position: p.seq.at_position(),
+                    arrival_ms: arrival,
+                    created_ms: p.seq.created_ms,
+                })
                 .collect();
             enqueue_refs(k, &targets, &refs, &s.account)
         };

@@ -108,7 +108,7 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
 /// What the subscription's shard looks like now.
 enum Shard {
     /// The shard's next position, whether it is closed, and its children then.
-    Live { tip: u64, closed: bool, children: Vec<Value>, encryption: &'static str },
+    Live { tip: u64, created_ms: u64, closed: bool, children: Vec<Value>, encryption: &'static str },
     /// The stream, the consumer or the shard is gone.
     Gone(KinesisError),
 }
@@ -128,6 +128,7 @@ impl Subscription {
         let closed = sh.closed.is_some();
         Shard::Live {
             tip: sh.next,
+            created_ms: sh.created_ms,
             closed,
             children: if closed { s.children_of(self.shard) } else { Vec::new() },
             encryption: s.encryption_type(),
@@ -148,8 +149,10 @@ impl Subscription {
         let mut last_event = tokio::time::Instant::now();
         loop {
             wakes.borrow_and_update();
-            let (tip, closed, children, encryption) = match self.shard_now() {
-                Shard::Live { tip, closed, children, encryption } => (tip, closed, children, encryption),
+            let (tip, created_ms, closed, children, encryption) = match self.shard_now() {
+                Shard::Live { tip, created_ms, closed, children, encryption } => {
+                    (tip, created_ms, closed, children, encryption)
+                }
                 Shard::Gone(e) => {
                     let e = e.to_aws();
                     let payload = if json {
@@ -164,7 +167,7 @@ impl Subscription {
             let page = Page::read(
                 &self.k,
                 self.stream_id,
-                self.shard,
+                (self.shard, created_ms),
                 self.position,
                 tip,
                 EVENT_RECORDS,
@@ -192,7 +195,7 @@ impl Subscription {
                     Some(ms) if page.to < tip => now.saturating_sub(ms),
                     _ => 0,
                 };
-                let continuation = (!ended).then(|| Seq::before(self.last_ms, self.shard, self.position));
+                let continuation = (!ended).then(|| Seq::before(created_ms, self.last_ms, self.shard, self.position));
                 let payload = event_payload(&page, continuation, behind, ended.then_some(children), json);
                 if tx.send(eventstream::event("SubscribeToShardEvent", content_type, &payload)).await.is_err() {
                     return self.release();

@@ -14,6 +14,14 @@ pub(crate) async fn handle(k: &Kinesis, ctx: &RequestContext, input: Value) -> K
     let now = k.now_ms();
     let account_open = k.open_shard_count(&stream.0, &stream.1) as i64;
     ops::update_active_stream(k, ctx, &input, "UpdateShardCount", |s| {
+        // "Only supported for the data streams with the provisioned capacity mode" (AWS's
+        // docs; the wording is a third party's, AWS's own is not recorded).
+        if s.mode == "ON_DEMAND" {
+            return Err(KinesisError::invalid_request(format!(
+                "Request is invalid. Stream {} under account {} is in On-Demand mode.",
+                s.name, s.account
+            )));
+        }
         let open = s.open_shards().count() as i64;
         let refuse = |why: String| {
             Err(KinesisError::limit_exceeded(format!(
