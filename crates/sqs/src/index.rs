@@ -3,8 +3,8 @@
 //! Bodies stay in SQLite; an entry here is a few dozen bytes.
 //!
 //! Timers are a heap of deadlines checked lazily ([`Index::promote`]) whenever the queue is
-//! touched; a generation counter per message makes superseded timer and ready entries stale
-//! instead of requiring their removal.
+//! touched; a generation counter per message makes superseded timer entries stale instead of
+//! requiring their removal.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
@@ -37,10 +37,13 @@ pub struct Meta {
     straggler: bool,
 }
 
+/// A FIFO group: its messages in send order. It is available while its first message is
+/// visible, and then serves its messages from the first up to the first one that is not
+/// visible (recorded: a group is blocked only behind its first in-flight message, also while
+/// later ones are in flight).
 #[derive(Debug, Default)]
 struct Group {
     ids: VecDeque<i64>,
-    inflight: u32,
     /// Its place among the available groups, while it is one.
     listed: Option<u64>,
 }
@@ -69,11 +72,14 @@ impl Entry {
 pub struct Index {
     fifo: bool,
     msgs: BTreeMap<i64, Meta>,
-    ready: VecDeque<(i64, u32)>,
+    /// A standard queue's visible messages by id: the oldest is served first, also one whose
+    /// visibility ran out after newer ones were sent (recorded).
+    ready: BTreeSet<i64>,
     timers: BinaryHeap<Reverse<(i64, i64, u32)>>,
     groups: HashMap<Arc<str>, Group>,
     /// FIFO groups that are not blocked, in the order they became available: a group whose
-    /// in-flight messages come back goes behind the groups that were waiting, as AWS serves them.
+    /// first message comes back from flight goes behind the groups that were waiting, as AWS
+    /// serves them (recorded).
     available: BTreeSet<(u64, Arc<str>)>,
     next_place: u64,
     inflight: usize,
@@ -165,12 +171,9 @@ impl Index {
             // another's: keep each group sorted by id (send order).
             let pos = entry.ids.partition_point(|x| *x < id);
             entry.ids.insert(pos, id);
-            if state == State::Inflight {
-                entry.inflight += 1;
-            }
             self.refresh_group(&g);
         } else if state == State::Visible {
-            self.ready.push_back((id, 0));
+            self.ready.insert(id);
         }
     }
 
@@ -190,26 +193,20 @@ impl Index {
             let was = m.state;
             m.state = State::Visible;
             let group = m.group.clone();
-            self.became_visible(id, gen, was, group);
+            self.became_visible(id, was, group);
         }
     }
 
-    fn became_visible(&mut self, id: i64, gen: u32, was: State, group: Option<Arc<str>>) {
+    fn became_visible(&mut self, id: i64, was: State, group: Option<Arc<str>>) {
         match was {
             State::Delayed => self.delayed = self.delayed.saturating_sub(1),
             State::Inflight => self.inflight = self.inflight.saturating_sub(1),
             State::Visible => {}
         }
         if self.fifo {
-            let g = group_key(group);
-            if let Some(entry) = self.groups.get_mut(&g) {
-                if was == State::Inflight {
-                    entry.inflight = entry.inflight.saturating_sub(1);
-                }
-            }
-            self.refresh_group(&g);
+            self.refresh_group(&group_key(group));
         } else {
-            self.ready.push_back((id, gen));
+            self.ready.insert(id);
         }
     }
 
@@ -242,15 +239,7 @@ impl Index {
                 }
             }
         } else {
-            while out.len() < max {
-                let Some((id, gen)) = self.ready.pop_front() else {
-                    break;
-                };
-                match self.msgs.get(&id) {
-                    Some(m) if m.gen == gen && m.state == State::Visible => out.push(id),
-                    _ => {}
-                }
-            }
+            out.extend(self.ready.iter().take(max).copied());
         }
         out
     }
@@ -289,11 +278,9 @@ impl Index {
         self.inflight += 1;
         self.push_timer(visible_ms, id, gen);
         if self.fifo {
-            let g = group_key(group);
-            if let Some(entry) = self.groups.get_mut(&g) {
-                entry.inflight += 1;
-            }
-            self.refresh_group(&g);
+            self.refresh_group(&group_key(group));
+        } else {
+            self.ready.remove(&id);
         }
         self.msgs.get(&id)
     }
@@ -315,19 +302,17 @@ impl Index {
         let group = m.group.clone();
         if visible_ms <= now {
             m.state = State::Visible;
-            self.became_visible(id, gen, State::Inflight, group);
+            self.became_visible(id, State::Inflight, group);
             return;
         }
         if was == State::Visible {
-            // Back in flight: its ready entry is stale by the new generation.
+            // Back in flight.
             m.state = State::Inflight;
             self.inflight += 1;
             if self.fifo {
-                let g = group_key(group);
-                if let Some(entry) = self.groups.get_mut(&g) {
-                    entry.inflight += 1;
-                }
-                self.refresh_group(&g);
+                self.refresh_group(&group_key(group));
+            } else {
+                self.ready.remove(&id);
             }
         }
         self.push_timer(visible_ms, id, gen);
@@ -340,7 +325,9 @@ impl Index {
             self.stragglers.remove(&(m.sent_ms, id));
         }
         match m.state {
-            State::Visible => {}
+            State::Visible => {
+                self.ready.remove(&id);
+            }
             State::Delayed => self.delayed = self.delayed.saturating_sub(1),
             State::Inflight => self.inflight = self.inflight.saturating_sub(1),
         }
@@ -350,9 +337,6 @@ impl Index {
             if let Some(entry) = self.groups.get_mut(&g) {
                 if let Some(pos) = entry.ids.iter().position(|x| *x == id) {
                     entry.ids.remove(pos);
-                }
-                if m.state == State::Inflight {
-                    entry.inflight = entry.inflight.saturating_sub(1);
                 }
                 empty = entry.ids.is_empty();
             }
@@ -400,7 +384,8 @@ impl Index {
         let Some(entry) = self.groups.get_mut(g) else {
             return;
         };
-        let open = entry.inflight == 0 && !entry.ids.is_empty();
+        let msgs = &self.msgs;
+        let open = entry.ids.front().and_then(|id| msgs.get(id)).is_some_and(|m| m.state == State::Visible);
         match (entry.listed, open) {
             (Some(_), true) | (None, false) => {}
             (Some(place), false) => {
@@ -558,9 +543,53 @@ mod tests {
         std.receive(5, 0, 30, 2);
         std.promote(31);
         std.set_visible_at(5, 60, 31);
-        assert!(std.pick(10).is_empty(), "its stale ready entry is skipped");
+        assert!(std.pick(10).is_empty(), "back in flight, not ready");
         std.promote(60);
         assert_eq!(std.pick(10), vec![5]);
+    }
+
+    /// The recorded cases: a group is blocked only behind its first in-flight message.
+    #[test]
+    fn a_group_serves_up_to_its_first_message_in_flight() {
+        let mut ix = Index::new(true);
+        ix.insert(1, Entry::fresh(0, 0, g("g1")), 0);
+        ix.insert(2, Entry::fresh(0, 0, g("g1")), 0);
+        ix.insert(3, Entry::fresh(0, 0, g("g2")), 0);
+        assert_eq!(ix.pick(2), vec![1, 2]);
+        ix.receive(1, 0, 30, 1);
+        ix.receive(2, 0, 30, 1);
+        ix.set_visible_at(1, 0, 0);
+        assert_eq!(ix.pick(3), vec![3, 1], "g1's head is back, its second still in flight");
+        // Three in one group, all received; message k kept in flight longer: after the others'
+        // timeout a receive gets the messages before k.
+        for k in 0..3 {
+            let mut ix = Index::new(true);
+            for id in 0..3 {
+                ix.insert(id, Entry::fresh(0, 0, g("g")), 0);
+            }
+            for id in ix.pick(3) {
+                ix.receive(id, 0, if id == k { 4_000 } else { 2_000 }, 1);
+            }
+            ix.promote(2_500);
+            assert_eq!(ix.pick(10), (0..k).collect::<Vec<_>>(), "k = {k}");
+        }
+    }
+
+    /// The recorded case: groups back from flight rejoin behind the waiting ones, in the order
+    /// they were first received.
+    #[test]
+    fn groups_back_from_flight_rejoin_in_the_order_received() {
+        let mut ix = Index::new(true);
+        for (id, group) in [(1, "g1"), (2, "g2"), (3, "g2"), (4, "g3"), (5, "g1")] {
+            ix.insert(id, Entry::fresh(0, 0, g(group)), 0);
+        }
+        let first = ix.pick(3);
+        assert_eq!(first, vec![1, 5, 2]);
+        for id in first {
+            ix.receive(id, 0, 0, 1);
+        }
+        ix.promote(0);
+        assert_eq!(ix.pick(10), vec![4, 1, 5, 2, 3]);
     }
 
     #[test]

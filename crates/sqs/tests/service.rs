@@ -258,12 +258,13 @@ async fn reopening_the_store_rebuilds_every_state() {
                 json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "AttributeNames": ["ApproximateReceiveCount"]}),
             )
             .await;
-        // Standard queues deliver in the order messages became visible (the delayed one first).
+        // Standard queues serve the oldest visible message first (recorded: one whose
+        // visibility ran out comes before one sent after it).
         let msgs = r["Messages"].as_array().unwrap();
         let bodies: Vec<&str> = msgs.iter().map(|m| m["Body"].as_str().unwrap()).collect();
-        assert_eq!(bodies, vec!["delayed", "inflight"]);
-        assert_eq!(msgs[1]["Attributes"]["ApproximateReceiveCount"], "2");
-        assert_eq!(msgs[0]["Attributes"]["ApproximateReceiveCount"], "1");
+        assert_eq!(bodies, vec!["inflight", "delayed"]);
+        assert_eq!(msgs[0]["Attributes"]["ApproximateReceiveCount"], "2");
+        assert_eq!(msgs[1]["Attributes"]["ApproximateReceiveCount"], "1");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -29,8 +29,26 @@ async fn the_latest_handle_changes_visibility_after_it_ran_out() {
     c.change_message_visibility().queue_url(&url).receipt_handle(&handle).visibility_timeout(0).send().await.unwrap();
     let again = c.receive_message().queue_url(&url).send().await.unwrap().messages.unwrap();
     assert_eq!(body_of(&again[0]), "m");
-    // Once received again, the old handle no longer changes anything.
-    let e = c.change_message_visibility().queue_url(&url).receipt_handle(&handle).visibility_timeout(5).send().await;
+    // Received again (for 3 s): the old handle still acts on a standard queue (recorded), 0
+    // makes it receivable at once, and it deletes it.
+    let newest =
+        c.receive_message().queue_url(&url).visibility_timeout(3).send().await.unwrap().messages.unwrap_or_default();
+    assert!(newest.is_empty(), "in flight since the receive above");
+    c.change_message_visibility().queue_url(&url).receipt_handle(&handle).visibility_timeout(0).send().await.unwrap();
+    let later = c.receive_message().queue_url(&url).visibility_timeout(3).send().await.unwrap().messages.unwrap();
+    assert_eq!(body_of(&later[0]), "m");
+    c.delete_message().queue_url(&url).receipt_handle(&handle).send().await.unwrap();
+    env.advance(4).await;
+    assert!(env.nothing_to_receive(&url).await, "the first handle deleted it");
+    // On a FIFO queue only the latest handle acts.
+    let fifo = env.fifo_queue("late-change.fifo", true).await;
+    c.send_message().queue_url(&fifo).message_body("f").message_group_id("g").send().await.unwrap();
+    let one = c.receive_message().queue_url(&fifo).visibility_timeout(1).send().await.unwrap().messages.unwrap();
+    env.advance(2).await;
+    let two = c.receive_message().queue_url(&fifo).send().await.unwrap().messages.unwrap();
+    assert_eq!(two.len(), 1);
+    let old = one[0].receipt_handle.clone().unwrap();
+    let e = c.change_message_visibility().queue_url(&fifo).receipt_handle(&old).visibility_timeout(5).send().await;
     assert_eq!(code(e.unwrap_err().as_service_error().unwrap()), "AWS.SimpleQueueService.MessageNotInflight");
 }
 
@@ -61,6 +79,88 @@ async fn a_fifo_group_back_from_flight_waits_behind_the_others() {
     let all = c.receive_message().queue_url(&url).max_number_of_messages(10).send().await.unwrap().messages.unwrap();
     let bodies: Vec<String> = all.iter().map(body_of).collect();
     assert_eq!(bodies, ["c1", "a1", "a2", "b1"], "the never-received group first");
+}
+
+/// The recorded cases: a group is blocked only behind its first in-flight message; groups back
+/// from flight rejoin behind waiting ones in the order they were received; deleting a group's
+/// in-flight head wakes a waiting long poll at once; a FIFO handle expires exactly with its
+/// timeout.
+#[tokio::test]
+async fn fifo_groups_block_only_behind_their_first_message_in_flight() {
+    let env = start_virtual().await;
+    let c = &env.client;
+    let bodies =
+        |m: Option<Vec<aws_sdk_sqs::types::Message>>| m.unwrap_or_default().iter().map(body_of).collect::<Vec<_>>();
+    let url = env.fifo_queue("head.fifo", false).await;
+    for (b, g) in [("g1-m1", "g1"), ("g1-m2", "g1"), ("g2-m1", "g2")] {
+        fifo_send(c, &url, b, g).await;
+    }
+    let two =
+        c.receive_message().queue_url(&url).max_number_of_messages(2).visibility_timeout(30).send().await.unwrap();
+    let two = two.messages.unwrap();
+    assert_eq!(two.iter().map(body_of).collect::<Vec<_>>(), ["g1-m1", "g1-m2"]);
+    let head = two[0].receipt_handle.clone().unwrap();
+    c.change_message_visibility().queue_url(&url).receipt_handle(&head).visibility_timeout(0).send().await.unwrap();
+    let three = c.receive_message().queue_url(&url).max_number_of_messages(3).send().await.unwrap();
+    assert_eq!(bodies(three.messages), ["g2-m1", "g1-m1"], "g1 serves its head, up to g1-m2 in flight");
+
+    let url = env.fifo_queue("rejoin.fifo", false).await;
+    for (b, g) in [("g1-m1", "g1"), ("g2-m1", "g2"), ("g2-m2", "g2"), ("g3-m1", "g3"), ("g1-m2", "g1")] {
+        fifo_send(c, &url, b, g).await;
+    }
+    let r = c.receive_message().queue_url(&url).max_number_of_messages(3).visibility_timeout(0).send().await.unwrap();
+    assert_eq!(bodies(r.messages), ["g1-m1", "g1-m2", "g2-m1"]);
+    let r = c.receive_message().queue_url(&url).max_number_of_messages(10).visibility_timeout(0).send().await.unwrap();
+    assert_eq!(bodies(r.messages), ["g3-m1", "g1-m1", "g1-m2", "g2-m1", "g2-m2"]);
+
+    // Expiry is exact: 1.0 s after a receive with a 1 s timeout the handle is refused.
+    let url = env.fifo_queue("exact.fifo", false).await;
+    fifo_send(c, &url, "e1", "g").await;
+    let got = c.receive_message().queue_url(&url).visibility_timeout(1).send().await.unwrap().messages.unwrap();
+    env.advance(1).await;
+    let e = c.delete_message().queue_url(&url).receipt_handle(got[0].receipt_handle.clone().unwrap()).send().await;
+    let e = e.unwrap_err();
+    let e = e.as_service_error().unwrap();
+    assert_eq!(code(e), "InvalidParameterValue");
+    assert!(e.meta().message().unwrap_or("").ends_with("Reason: The receipt handle has expired."));
+}
+
+#[tokio::test]
+async fn deleting_a_groups_head_wakes_a_long_poll_at_once() {
+    let env = start().await;
+    let c = env.client.clone();
+    let url = env.fifo_queue("wake.fifo", false).await;
+    fifo_send(&c, &url, "w1", "g").await;
+    fifo_send(&c, &url, "w2", "g").await;
+    let head = c.receive_message().queue_url(&url).send().await.unwrap().messages.unwrap();
+    assert_eq!(body_of(&head[0]), "w1");
+    let (poller, poll_url) = (c.clone(), url.clone());
+    let waiting = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let r = poller.receive_message().queue_url(&poll_url).wait_time_seconds(10).send().await.unwrap();
+        (r.messages.unwrap_or_default().iter().map(body_of).collect::<Vec<_>>(), started.elapsed())
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "w2 waits behind w1 in flight");
+    c.delete_message().queue_url(&url).receipt_handle(head[0].receipt_handle.clone().unwrap()).send().await.unwrap();
+    let (got, waited) = waiting.await.unwrap();
+    assert_eq!(got, ["w2"]);
+    // Woken by the delete, not by the end of the 10 s wait.
+    assert!(waited < std::time::Duration::from_secs(9), "{waited:?}");
+}
+
+#[tokio::test]
+async fn a_standard_queue_serves_a_lapsed_message_before_newer_ones() {
+    let env = start_virtual().await;
+    let c = &env.client;
+    let url = env.queue("lapsed").await;
+    c.send_message().queue_url(&url).message_body("test1").send().await.unwrap();
+    let first = c.receive_message().queue_url(&url).visibility_timeout(3).send().await.unwrap().messages.unwrap();
+    assert_eq!(body_of(&first[0]), "test1");
+    c.send_message().queue_url(&url).message_body("test2").send().await.unwrap();
+    env.advance(3).await;
+    let next = c.receive_message().queue_url(&url).send().await.unwrap().messages.unwrap();
+    assert_eq!(body_of(&next[0]), "test1");
 }
 
 #[tokio::test]

@@ -11,9 +11,10 @@ use std::sync::Arc;
 
 impl Sqs {
     /// Deletes messages by receipt handle. Per handle: `Ok(())`, or `ReceiptHandleIsInvalid`
-    /// for a handle that is not this queue's. On standard queues a stale handle (the message
-    /// was received again since) succeeds without deleting, as AWS documents; on FIFO queues it
-    /// is refused as expired. A deleted message's handle succeeds.
+    /// for a handle that is not this queue's. On standard queues any handle the message was
+    /// given deletes it, also an older one after it was received again (recorded); on FIFO
+    /// queues only the latest, while its visibility timeout runs (it expires exactly then,
+    /// recorded), and an expired one is refused. A deleted message's handle succeeds.
     ///
     /// Errors: `QueueDoesNotExist` for the whole call.
     pub(crate) async fn delete_many(&self, queue: &Arc<Queue>, handles: &[&str]) -> SqsResult<Vec<SqsResult<()>>> {
@@ -24,10 +25,12 @@ impl Sqs {
             if st.deleted {
                 return Err(SqsError::queue_does_not_exist());
             }
+            // A timeout that ran out makes its message visible before the handle is judged.
+            st.index.promote(self.now_ms());
             for h in handles {
                 match own_handle(queue, h) {
                     Some((id, nonce)) => match st.index.get(id) {
-                        Some(m) if m.receipt == nonce && (!queue.fifo || m.state == State::Inflight) => {
+                        Some(m) if handle_acts(queue, m, nonce) && (!queue.fifo || m.state == State::Inflight) => {
                             st.index.remove(id);
                             ids.push(id);
                             results.push(Ok(()));
@@ -98,10 +101,10 @@ impl Sqs {
                             "Message does not exist or is not available for visibility timeout change.",
                         ));
                     };
-                    // The latest handle works while nobody has received the message again, also
-                    // after its visibility ran out.
-                    // (A message never received has receipt 0, which no handle carries.)
-                    if m.state == State::Delayed || m.receipt != nonce {
+                    // On FIFO queues the latest handle works while nobody has received the message
+                    // again, also after its visibility ran out; on standard queues any handle
+                    // the message was given (recorded).
+                    if m.state == State::Delayed || !handle_acts(queue, m, nonce) {
                         return Err(SqsError::message_not_inflight());
                     }
                     let visible = now + timeout * 1000;
@@ -137,6 +140,17 @@ impl Sqs {
         }
         pending.await?;
         Ok(results)
+    }
+}
+
+/// Whether a handle of this queue's message `m` with receive nonce `nonce` acts on it: on FIFO
+/// queues the latest one only; on standard queues any, once the message was received (a
+/// message never received has given no handle).
+fn handle_acts(queue: &Queue, m: &crate::index::Meta, nonce: u32) -> bool {
+    if queue.fifo {
+        m.receipt == nonce
+    } else {
+        m.receive_count > 0 && nonce != 0
     }
 }
 
