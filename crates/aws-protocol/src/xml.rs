@@ -35,6 +35,17 @@ impl XmlWriter {
         self.out.push('>');
     }
 
+    /// Closes `name`, as `<name/>` when nothing was written inside it.
+    pub fn close_collapsing(&mut self, name: &str) {
+        let opened = format!("<{name}>");
+        if self.out.ends_with(&opened) {
+            self.out.truncate(self.out.len() - opened.len());
+            self.empty(name);
+        } else {
+            self.close(name);
+        }
+    }
+
     pub fn empty(&mut self, name: &str) {
         self.out.push('<');
         self.out.push_str(name);
@@ -150,7 +161,8 @@ pub fn query_response(model: &Model, operation: &str, xmlns: &str, output: &Valu
         let result = format!("{operation}Result");
         w.open(&result);
         render_members(&mut w, model, shape, output);
-        w.close(&result);
+        // An empty result is one empty element (recorded: `<ReceiveMessageResult/>`).
+        w.close_collapsing(&result);
     }
     w.open("ResponseMetadata");
     w.leaf("RequestId", request_id);

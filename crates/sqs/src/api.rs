@@ -63,9 +63,9 @@ impl SqsService {
     async fn answer(&self, call: Call<'_>) -> Response {
         let rid = call.ctx.request_id.as_str();
         if call.operation.is_empty() {
-            // A request on a queue's URL that names no action (a browser's GET).
-            let e = AwsError::new("UnknownOperationException", 404, "An unknown operation was requested.");
-            return e.to_response(call.protocol, &self.routes, rid);
+            // A request on a queue's URL that names no action (a browser's GET): AWS's bare
+            // element, XML whatever the Accept header says (recorded).
+            return Response::new(404, "text/xml", "<UnknownOperationException/>");
         }
         if !model::has_operation(call.operation) {
             let e = if call.protocol.is_query() {
@@ -77,8 +77,9 @@ impl SqsService {
         }
         // Only query requests are posted to a queue's URL; JSON ones skip the path check.
         let on_queue_path = call.protocol.is_query() && queue_path(call.path);
-        if on_queue_path && !model::is_queue_operation(call.operation) {
-            // Account-level actions are not valid on a queue's URL.
+        if on_queue_path && matches!(call.operation, "CreateQueue" | "ListQueues") {
+            // Only these are refused on a queue's URL (recorded: GetQueueUrl is answered there,
+            // for any queue's name).
             return self.error(&SqsError::invalid_action(call.operation), call.protocol, rid);
         }
         let mut input = match decode_input(model(), &call) {
@@ -86,7 +87,7 @@ impl SqsService {
             Err(DecodeError::Body(e)) => return self.error(&SqsError::serialization(e.message), call.protocol, rid),
             Err(DecodeError::Input(e)) => return self.error(&model::input_error(e), call.protocol, rid),
         };
-        if let (true, Value::Object(m)) = (on_queue_path, &mut input) {
+        if let (true, true, Value::Object(m)) = (on_queue_path, model::is_queue_operation(call.operation), &mut input) {
             // Older SDKs post to the queue URL itself instead of sending QueueUrl.
             if !m.contains_key("QueueUrl") {
                 m.insert("QueueUrl".into(), Value::String(format!("http://{}{}", call.ctx.host, call.path)));

@@ -162,8 +162,15 @@ impl QueueAttributes {
                     self.redrive_allow_policy = Some(value.to_string());
                 }
             }
-            // Only a FIFO queue has it, and only as true (creating or setting it again).
-            "FifoQueue" if self.fifo_queue && value.eq_ignore_ascii_case("true") => {}
+            // Only a FIFO queue has it, and only as true (creating or setting it again); false
+            // there would change the queue's type (recorded).
+            "FifoQueue" if self.fifo_queue => {
+                if !value.eq_ignore_ascii_case("true") {
+                    return Err(SqsError::invalid_attribute_value(
+                        "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.",
+                    ));
+                }
+            }
             "ContentBasedDeduplication" if self.fifo_queue => {
                 self.content_based_deduplication = bool_value(name, value)?
             }
@@ -172,6 +179,12 @@ impl QueueAttributes {
             }
             "FifoThroughputLimit" if self.fifo_queue => {
                 self.fifo_throughput_limit = ThroughputLimit::parse(value).ok_or_else(|| invalid_value(name))?
+            }
+            // FIFO attributes a standard queue cannot take have their own words (recorded).
+            "DeduplicationScope" | "FifoThroughputLimit" => {
+                return Err(SqsError::invalid_attribute_name(format!(
+                    "You can specify the {name} only when FifoQueue is set to true."
+                )))
             }
             _ => return Err(SqsError::invalid_attribute_name(format!("Unknown Attribute {name}."))),
         }
@@ -374,7 +387,11 @@ mod tests {
         assert_eq!(a.apply("ContentBasedDeduplication", "true").unwrap_err().code(), "InvalidAttributeName");
         let mut f = QueueAttributes::new(true);
         f.apply("FifoQueue", "true").unwrap();
-        assert_eq!(f.apply("FifoQueue", "false").unwrap_err().code(), "InvalidAttributeName");
+        assert_eq!(f.apply("FifoQueue", "false").unwrap_err().code(), "InvalidAttributeValue", "recorded");
+        assert_eq!(
+            a.apply("DeduplicationScope", "queue").unwrap_err().message(),
+            "You can specify the DeduplicationScope only when FifoQueue is set to true."
+        );
         f.apply("ContentBasedDeduplication", "true").unwrap();
         f.apply("FifoThroughputLimit", "perMessageGroupId").unwrap();
         assert!(f.check_consistency().is_err());

@@ -97,10 +97,10 @@ async fn stream(
     let mut shown = 0usize;
     let mut next_token = None;
     'pages: loop {
-        let entries: Vec<(i64, u32, State)> = {
+        let (entries, created_s): (Vec<(i64, u32, State)>, i64) = {
             let mut st = q.state.lock();
             st.index.promote(sqs.now_ms());
-            st.index.entries_after(after, BATCH)
+            (st.index.entries_after(after, BATCH), st.created_s)
         };
         let Some(last) = entries.last().map(|e| e.0) else { break };
         let wanted: Vec<(i64, u32, State)> = entries
@@ -123,7 +123,11 @@ async fn stream(
                 next_token = Some(id - 1);
                 break 'pages;
             }
-            let m = shown_message(Received { stored: s, receipt_handle: String::new(), receive_count: count }, state);
+            let m = shown_message(
+                Received { stored: s, receipt_handle: String::new(), receive_count: count },
+                state,
+                created_s,
+            );
             let piece = if xml {
                 message_xml(&m, xmlns, rid)
             } else {
@@ -149,9 +153,9 @@ async fn stream(
 }
 
 /// A message as the view shows it: every attribute, its state, no receipt handle.
-fn shown_message(r: Received, state: State) -> Value {
+fn shown_message(r: Received, state: State, created_s: i64) -> Value {
     let all = ["All".to_string()];
-    let mut m = ops::render_message(&r, &all, &all);
+    let mut m = ops::render_message(&r, &all, &all, created_s);
     if let Value::Object(obj) = &mut m {
         obj.remove("ReceiptHandle");
         if let Some(Value::Object(attrs)) = obj.get_mut("Attributes") {

@@ -131,9 +131,22 @@ pub(crate) struct QueueState {
     /// before it is not made receivable (its row goes to the reaper).
     pub purged_below: i64,
     pub deleted: bool,
+    /// The de-duplication scope a SetQueueAttributes replaced, and until when it still applies:
+    /// AWS keeps de-duplicating as before for minutes after the change, while
+    /// GetQueueAttributes already shows the new scope (recorded); here for one de-duplication
+    /// interval (5 minutes, chosen). Not stored: a restart applies the new scope.
+    pub previous_scope: Option<(crate::attributes::DedupScope, i64)>,
 }
 
 impl QueueState {
+    /// The de-duplication scope in effect at `now`.
+    pub fn dedup_scope(&self, now: i64) -> crate::attributes::DedupScope {
+        match self.previous_scope {
+            Some((scope, until)) if now < until => scope,
+            _ => self.attrs.deduplication_scope,
+        }
+    }
+
     /// Forgets de-duplication ids whose 5-minute window has passed; true if any did.
     pub fn expire_dedup(&mut self, now: i64) -> bool {
         let before = self.dedup_order.len();
@@ -146,6 +159,14 @@ impl QueueState {
         }
         self.dedup_order.len() != before
     }
+}
+
+/// A FIFO message's SequenceNumber: large and time-based as AWS's (recorded: 20 digits, about
+/// 1.8e19), the queue's creation second shifted above the message's id, so it grows with the
+/// queue's order (a zero-padded id held the default account's twelve zeros, and read as a
+/// SenderId to tools that look for one).
+pub(crate) fn sequence_number(created_s: i64, id: i64) -> String {
+    ((u128::from(created_s.max(0) as u64) << 33) + u128::from(id.max(0) as u64)).to_string()
 }
 
 /// One SQS queue.
@@ -188,6 +209,7 @@ impl Queue {
                 last_purge_ms: None,
                 purged_below: 0,
                 deleted: false,
+                previous_scope: None,
             }),
             notify: Notify::new(),
         }

@@ -209,7 +209,7 @@ async fn fifo_validation_as_aws_refuses() {
         .await
         .unwrap_err();
     let e = e.as_service_error().unwrap();
-    assert_eq!(code(e), "MissingParameter");
+    assert_eq!(code(e), "InvalidParameterValue", "a batch's is not MissingParameter (recorded)");
     assert_eq!(
         aws_sdk_sqs::error::ProvideErrorMetadata::message(e),
         Some("The request must contain the parameter MessageGroupId.")
@@ -233,24 +233,31 @@ async fn fifo_validation_as_aws_refuses() {
             .unwrap_err();
         assert_eq!(code(e.as_service_error().unwrap()), want, "{bad:?}");
     }
-    // FIFO attributes belong to FIFO queues; FifoQueue may only say true.
-    for (k, v) in [
-        ("FifoQueue", "false"),
-        ("ContentBasedDeduplication", "true"),
-        ("DeduplicationScope", "queue"),
-        ("FifoThroughputLimit", "perQueue"),
+    // FIFO attributes belong to FIFO queues; FifoQueue may only say true. Two have words of
+    // their own (recorded).
+    for (k, v, text) in [
+        ("FifoQueue", "false", "Unknown Attribute FifoQueue."),
+        ("ContentBasedDeduplication", "true", "Unknown Attribute ContentBasedDeduplication."),
+        ("DeduplicationScope", "queue", "You can specify the DeduplicationScope only when FifoQueue is set to true."),
+        (
+            "FifoThroughputLimit",
+            "perQueue",
+            "You can specify the FifoThroughputLimit only when FifoQueue is set to true.",
+        ),
     ] {
         let e = c.create_queue().queue_name("std").attributes(A::from(k), v).send().await.unwrap_err();
         let e = e.as_service_error().unwrap();
         assert_eq!(code(e), "InvalidAttributeName", "{k}");
-        assert_eq!(
-            aws_sdk_sqs::error::ProvideErrorMetadata::message(e),
-            Some(format!("Unknown Attribute {k}.").as_str())
-        );
+        assert_eq!(aws_sdk_sqs::error::ProvideErrorMetadata::message(e), Some(text));
     }
     c.set_queue_attributes().queue_url(&url).attributes(A::FifoQueue, "true").send().await.unwrap();
     let e = c.set_queue_attributes().queue_url(&url).attributes(A::FifoQueue, "false").send().await.unwrap_err();
-    assert_eq!(code(e.as_service_error().unwrap()), "InvalidAttributeName");
+    let e = e.as_service_error().unwrap();
+    assert_eq!(code(e), "InvalidAttributeValue", "recorded");
+    assert_eq!(
+        aws_sdk_sqs::error::ProvideErrorMetadata::message(e),
+        Some("Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.")
+    );
     // A purge forgets the de-duplication ids.
     fifo_send(c, &url, "once", "g").await;
     c.purge_queue().queue_url(&url).send().await.unwrap();
@@ -412,4 +419,46 @@ async fn queue_urls_name_their_region_and_every_form_is_accepted() {
     let off = start_with(config).await;
     let u = off.queue("plain").await;
     assert_eq!(u, format!("{}/000000000000/plain", off.endpoint()));
+}
+
+/// The recorded case: after DeduplicationScope changes from queue to messageGroup, AWS keeps
+/// de-duplicating across groups for minutes (here one 5-minute interval), while
+/// GetQueueAttributes shows the new scope at once; FIFO sequence numbers are large, as AWS's.
+#[tokio::test]
+async fn a_deduplication_scope_change_takes_effect_later() {
+    let env = start_virtual().await;
+    let c = &env.client;
+    let url = env.fifo_queue("scope.fifo", false).await;
+    let send = |body: &'static str, group: &'static str, dedup: &'static str| {
+        let url = url.clone();
+        async move {
+            let out = c
+                .send_message()
+                .queue_url(&url)
+                .message_body(body)
+                .message_group_id(group)
+                .message_deduplication_id(dedup)
+                .send()
+                .await
+                .unwrap();
+            (out.message_id.unwrap(), out.sequence_number.unwrap())
+        }
+    };
+    let (first, seq) = send("a", "g1", "d1").await;
+    assert_eq!(seq.len(), 20, "{seq}");
+    assert!(seq.parse::<u128>().unwrap() > 10_000_000_000_000_000_000, "{seq}");
+    c.set_queue_attributes()
+        .queue_url(&url)
+        .attributes(A::DeduplicationScope, "messageGroup")
+        .attributes(A::FifoThroughputLimit, "perMessageGroupId")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(env.attribute(&url, "DeduplicationScope").await.as_deref(), Some("messageGroup"));
+    assert_eq!(send("b", "g2", "d1").await.0, first, "still the queue's scope: dropped");
+    let (second, _) = send("c", "g1", "d2").await;
+    assert_eq!(send("d", "g2", "d2").await.0, second, "a new id too");
+    env.advance(301).await;
+    let (third, _) = send("e", "g1", "d3").await;
+    assert_ne!(send("f", "g2", "d3").await.0, third, "the group's scope once the interval is over");
 }

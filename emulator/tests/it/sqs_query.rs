@@ -90,15 +90,26 @@ async fn presigned_gets_and_requests_on_a_queue_url() {
     let r = raw(addr, "GET", presigned, &[], b"").await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains(&format!("<QueueUrl>{url}</QueueUrl>")), "{}", r.body);
-    // A GET on the queue's URL without an action.
+    // A GET on the queue's URL without an action: AWS's bare element, XML even when JSON is
+    // asked for (recorded).
     let path = url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap();
-    let r = raw(addr, "GET", &path, &[], b"").await;
-    assert_eq!(r.status, 404, "{}", r.body);
-    assert!(r.body.contains("<Code>UnknownOperationException</Code>"), "{}", r.body);
-    // Account-level actions are not valid on a queue's URL.
-    let r = query(addr, &path, "Action=ListQueues").await;
-    assert_eq!(r.status, 400);
-    assert!(r.body.contains("<Message>The action ListQueues is not valid for this endpoint.</Message>"), "{}", r.body);
+    for accept in ["*/*", "application/json"] {
+        let r = raw(addr, "GET", &path, &[("Accept", accept)], b"").await;
+        assert_eq!((r.status, r.body.as_str()), (404, "<UnknownOperationException/>"));
+    }
+    // CreateQueue and ListQueues are not valid on a queue's URL; GetQueueUrl is, for any name.
+    for action in ["ListQueues", "CreateQueue&QueueName=x"] {
+        let r = query(addr, &path, &format!("Action={action}")).await;
+        assert_eq!(r.status, 400);
+        let name = action.split('&').next().unwrap();
+        assert!(r.body.contains(&format!("<Message>The action {name} is not valid for this endpoint.</Message>")));
+    }
+    let auth =
+        "AWS4-HMAC-SHA256 Credential=123456789012/20260101/eu-west-1/sqs/aws4_request, SignedHeaders=host, Signature=0";
+    let form = [("Content-Type", "application/x-www-form-urlencoded"), ("Authorization", auth)];
+    let r = raw(addr, "POST", &path, &form, b"Action=GetQueueUrl&QueueName=signed").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains(&format!("<QueueUrl>{url}</QueueUrl>")), "{}", r.body);
     // Queue actions are, without QueueUrl.
     let auth =
         "AWS4-HMAC-SHA256 Credential=123456789012/20260101/eu-west-1/sqs/aws4_request, SignedHeaders=host, Signature=0";

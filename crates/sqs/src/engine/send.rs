@@ -274,7 +274,7 @@ impl Sqs {
             let mut dedup_key = None;
             let dedup_id = if queue.fifo {
                 let d = r.dedup_id.clone().unwrap_or_else(|| hex_sha256(r.body.as_bytes()));
-                let key = if st.attrs.deduplication_scope == crate::attributes::DedupScope::MessageGroup {
+                let key = if st.dedup_scope(now) == crate::attributes::DedupScope::MessageGroup {
                     format!("{}\u{0}{d}", r.group_id.as_deref().unwrap_or(""))
                 } else {
                     d.clone()
@@ -296,7 +296,7 @@ impl Sqs {
             };
             let id = self.next_message_id();
             let message_id = uuid::Uuid::new_v4().to_string();
-            let sequence_number = queue.fifo.then(|| format!("{:020}", id));
+            let sequence_number = queue.fifo.then(|| crate::queue::sequence_number(st.created_s, id));
             // FIFO messages take no delay of their own (only 0 is accepted): the queue's applies.
             let delay =
                 if queue.fifo { st.attrs.delay_seconds } else { r.delay_seconds.unwrap_or(st.attrs.delay_seconds) };

@@ -61,5 +61,11 @@ pub fn result<T>(
             Err(e) => failed.push(failure(id, &e)),
         }
     }
-    json!({"Successful": successful, "Failed": failed})
+    // No failures: no `Failed` at all (recorded for SendMessageBatch; applied to every batch,
+    // which share AWS's result shape). An empty `Successful` is kept: clients index it.
+    if failed.is_empty() {
+        json!({ "Successful": successful })
+    } else {
+        json!({"Successful": successful, "Failed": failed})
+    }
 }

@@ -33,5 +33,9 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
         .filter(|(k, _)| all || names.iter().any(|n| n == k))
         .map(|(k, v)| (k.to_string(), Value::String(v)))
         .collect();
+    // Nothing selected is there: no `Attributes` at all (recorded).
+    if out.is_empty() {
+        return Ok(json!({}));
+    }
     Ok(json!({"Attributes": out}))
 }

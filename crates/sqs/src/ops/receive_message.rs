@@ -51,11 +51,14 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     if received.is_empty() {
         return Ok(json!({}));
     }
-    let messages: Vec<Value> = received.iter().map(|r| render(r, &system, &user)).collect();
+    let created_s = q.state.lock().created_s;
+    let messages: Vec<Value> = received.iter().map(|r| render(r, &system, &user, created_s)).collect();
     Ok(json!({"Messages": messages}))
 }
 
-pub(crate) fn render(r: &Received, system: &[String], user: &[String]) -> Value {
+/// A received message as ReceiveMessage answers it; `created_s` is its queue's creation (FIFO
+/// sequence numbers count from it).
+pub(crate) fn render(r: &Received, system: &[String], user: &[String], created_s: i64) -> Value {
     let s = &r.stored;
     let mut m = Map::new();
     m.insert("MessageId".into(), s.message_id.clone().into());
@@ -73,7 +76,9 @@ pub(crate) fn render(r: &Received, system: &[String], user: &[String]) -> Value 
             "SentTimestamp" => Some(s.sent_ms.to_string()),
             "ApproximateReceiveCount" => Some(r.receive_count.to_string()),
             "ApproximateFirstReceiveTimestamp" => s.first_receive_ms.map(|t| t.to_string()),
-            "SequenceNumber" => s.group_id.as_ref().and(s.dedup_id.as_ref()).map(|_| format!("{:020}", s.id)),
+            "SequenceNumber" => {
+                s.group_id.as_ref().and(s.dedup_id.as_ref()).map(|_| crate::queue::sequence_number(created_s, s.id))
+            }
             "MessageDeduplicationId" => s.dedup_id.clone(),
             "MessageGroupId" => s.group_id.clone(),
             "AWSTraceHeader" => s.trace_header.clone(),

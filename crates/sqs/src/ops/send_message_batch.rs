@@ -13,8 +13,11 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
         // AWS refuses the whole batch, not the entry, for these.
         let content_dedup = q.state.lock().attrs.content_based_deduplication;
         for (_, e) in &entries {
+            // InvalidParameterValue here, where SendMessage says MissingParameter (recorded).
             if e.get("MessageGroupId").is_none_or(|g| g.is_null() || g.as_str() == Some("")) {
-                return Err(SqsError::missing_parameter("MessageGroupId"));
+                return Err(SqsError::invalid_parameter_value(
+                    "The request must contain the parameter MessageGroupId.",
+                ));
             }
             if !content_dedup && e.get("MessageDeduplicationId").is_none_or(|d| d.is_null()) {
                 return Err(crate::engine::missing_dedup_id());

@@ -18,6 +18,14 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
             check_dead_letter_target(sqs, r, q.fifo, &q.arn, &given)?;
         }
     }
-    sqs.update_queue(&q, |st| st.attrs = attrs).await?;
+    let now = sqs.now_ms();
+    sqs.update_queue(&q, |st| {
+        if st.attrs.deduplication_scope != attrs.deduplication_scope {
+            let before = st.dedup_scope(now);
+            st.previous_scope = Some((before, now + crate::limits::DEDUP_WINDOW_MS));
+        }
+        st.attrs = attrs
+    })
+    .await?;
     Ok(json!({}))
 }
