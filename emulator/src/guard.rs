@@ -5,7 +5,8 @@
 //! - **Host.** When the server listens on a loopback address, the Host header must name a
 //!   loopback address, `localhost` or a subdomain of it, `localhost.localstack.cloud` or a
 //!   subdomain of it, a name a service writes into its own URLs (SNS's `--sns-cert-host`), or
-//!   a name given by `--allowed-hosts`: a page on another site that rebinds its DNS name to
+//!   a name given by `--allowed-hosts` or a subdomain of it (SQS's domain-style URLs put
+//!   `sqs.<region>.` before the client's name): a page on another site that rebinds its DNS name to
 //!   127.0.0.1 sends its own name and is refused. With `--host` set to another interface the
 //!   server is reachable by any name on purpose, and the check is off.
 //! - **Origin.** A request a browser sends from a page carries the page's Origin. Local
@@ -91,7 +92,7 @@ impl Guard {
             || under("localhost.localstack.cloud")
             || name == "[::1]"
             || is_loopback_ip(&name)
-            || extra.iter().any(|h| h == &name)
+            || extra.iter().any(|h| under(h))
     }
 
     /// The answer that refuses a request before it runs, if it is refused.
@@ -235,6 +236,7 @@ mod tests {
     #[test]
     fn hosts_that_name_this_machine() {
         let g = guard(&[], &["quayside.internal"]);
+        assert!(g.host_allowed("sqs.us-east-1.quayside.internal:4566"), "a subdomain of an allowed name");
         for ok in [
             "localhost",
             "localhost:4566",

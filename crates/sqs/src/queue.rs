@@ -169,6 +169,33 @@ pub(crate) fn sequence_number(created_s: i64, id: i64) -> String {
     ((u128::from(created_s.max(0) as u64) << 33) + u128::from(id.max(0) as u64)).to_string()
 }
 
+/// The domain (and port) a domain-style URL goes under, from the Host the client used: AWS's
+/// form is `sqs.<region>.<domain>` (recorded: region in the host, also us-east-1), so the
+/// client's own domain is kept (`example.test:4566` -> `sqs.<region>.example.test:4566`), a
+/// region prefix it already has is dropped, and an address becomes `localhost`.
+fn domain_of(host: &str) -> String {
+    // `[::1]:4566` -> `[::1]` and `:4566`; `h:1` -> `h` and `:1`.
+    let at = if host.starts_with('[') { host.find(']').map(|i| i + 1) } else { host.rfind(':') };
+    let (name, port) = match at {
+        Some(i) if host[i..].starts_with(':') && host[i + 1..].bytes().all(|b| b.is_ascii_digit()) => {
+            (&host[..i], &host[i..])
+        }
+        _ => (host, ""),
+    };
+    let bare = name.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<std::net::IpAddr>().is_ok() || name.is_empty() {
+        return format!("localhost{port}");
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    let region_like = |s: &str| s.split('-').count() >= 3 && s.chars().last().is_some_and(|c| c.is_ascii_digit());
+    let rest = match labels.as_slice() {
+        ["sqs", region, rest @ ..] if region_like(region) && !rest.is_empty() => rest.join("."),
+        [region, "queue", rest @ ..] if region_like(region) && !rest.is_empty() => rest.join("."),
+        _ => name.to_string(),
+    };
+    format!("{rest}{port}")
+}
+
 /// One SQS queue.
 pub struct Queue {
     pub id: i64,
@@ -308,8 +335,7 @@ impl Queue {
             UrlStyle::Path => format!("http://{}/queue/{}/{}/{}", ctx.host, self.region, self.account, self.name),
             UrlStyle::Off => format!("http://{}/{}/{}", ctx.host, self.account, self.name),
             UrlStyle::Domain => {
-                let port = ctx.host.rsplit_once(':').map(|(_, p)| format!(":{p}")).unwrap_or_default();
-                format!("http://sqs.{}.localhost{port}/{}/{}", self.region, self.account, self.name)
+                format!("http://sqs.{}.{}/{}/{}", self.region, domain_of(&ctx.host), self.account, self.name)
             }
         }
     }
@@ -323,6 +349,22 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn domain_urls_keep_the_clients_domain() {
+        for (host, want) in [
+            ("localhost:4566", "localhost:4566"),
+            ("127.0.0.1:4566", "localhost:4566"),
+            ("[::1]:4566", "localhost:4566"),
+            ("example.test:4566", "example.test:4566"),
+            ("example.test", "example.test"),
+            ("sqs.eu-west-1.localhost.localstack.cloud:4566", "localhost.localstack.cloud:4566"),
+            ("eu-west-1.queue.localhost.localstack.cloud:4566", "localhost.localstack.cloud:4566"),
+            ("sqs.us-east-1.localhost:4566", "localhost:4566"),
+        ] {
+            assert_eq!(domain_of(host), want, "{host}");
+        }
+    }
 
     #[test]
     fn url_forms() {
