@@ -242,6 +242,15 @@ impl Model {
         self
     }
 
+    /// Lists an enum's values in `order` in validation messages (AWS's Java services list an
+    /// enum in their own order, recorded for Kinesis's ShardIteratorType).
+    pub fn with_enum_order(mut self, shape: &str, order: &[&str]) -> Self {
+        if let Some(s) = self.shapes.get_mut(shape) {
+            s["enum"] = Value::from(order.to_vec());
+        }
+        self
+    }
+
     /// Shape names of the model's modeled errors (exceptions).
     pub fn error_shapes(&self) -> Vec<&str> {
         let mut names: Vec<&str> =
@@ -297,6 +306,37 @@ fn replace_last(path: &str, name: &str) -> String {
 }
 
 /// AWS patterns match the whole value whether or not they say `^...$`.
+/// Every constraint of a scalar shape in AWS's words, as a collection's message lists them:
+/// the maximum, the minimum, the pattern, the enum.
+fn constraint_texts(shape: &Value, coral: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let length = shape["type"].as_str().is_none_or(|t| t == "string" || t == "blob");
+    let word = if length { "length" } else { "value" };
+    if let Some(max) = shape["max"].as_f64() {
+        out.push(format!("Member must have {word} less than or equal to {max}"));
+    }
+    if let Some(min) = shape["min"].as_f64() {
+        out.push(format!("Member must have {word} greater than or equal to {min}"));
+    }
+    if let Some(p) = shape["pattern"].as_str() {
+        out.push(format!("Member must satisfy regular expression pattern: {}", shown_pattern(p, coral)));
+    }
+    if let Some(values) = shape["enum"].as_array() {
+        let list: Vec<&str> = values.iter().filter_map(|x| x.as_str()).collect();
+        out.push(format!("Member must satisfy enum value set: [{}]", list.join(", ")));
+    }
+    out
+}
+
+/// A pattern as a validation message shows it: Coral services show the pattern without the
+/// `^(...)$` the public model wraps some in (recorded for Kinesis: `0|([1-9]\d{0,128})`).
+fn shown_pattern(pattern: &str, coral: bool) -> &str {
+    match pattern.strip_prefix("^(").and_then(|p| p.strip_suffix(")$")) {
+        Some(inner) if coral => inner,
+        _ => pattern,
+    }
+}
+
 fn anchored(pattern: &str) -> String {
     let p = pattern.strip_prefix('^').unwrap_or(pattern);
     let p = p.strip_suffix('$').unwrap_or(p);
@@ -359,6 +399,7 @@ impl Checker<'_> {
                 let item = shape["member"]["shape"].as_str().unwrap_or("String");
                 let item_name = shape["member"]["locationName"].as_str();
                 let flattened = shape["flattened"].as_bool().unwrap_or(false);
+                let before = self.found.borrow().len();
                 for (i, x) in items.iter().enumerate() {
                     let q = match (flattened, item_name) {
                         (true, Some(n)) => format!("{}.{}", replace_last(qpath, n), i + 1),
@@ -367,22 +408,32 @@ impl Checker<'_> {
                     };
                     self.check(item, x, member, &format!("{path}.{}.member", i + 1), &q)?;
                 }
-                Ok(())
+                let shown_list = || format!("[{}]", items.iter().map(shown).collect::<Vec<_>>().join(", "));
+                self.collapse(before, item, "Member must satisfy constraint", shown_list, member, path)
             }
             "map" => {
                 let Value::Object(entries) = v else { return Err(type_error("map")) };
                 self.length(shape, entries.len(), v, member, path)?;
                 let key = shape["key"]["shape"].as_str().unwrap_or("String");
                 let value = shape["value"]["shape"].as_str().unwrap_or("String");
-                for (k, x) in entries {
+                let shown_map = || {
+                    let pairs: Vec<String> = entries.iter().map(|(k, x)| format!("{k}={}", shown(x))).collect();
+                    format!("{{{}}}", pairs.join(", "))
+                };
+                let before = self.found.borrow().len();
+                for k in entries.keys() {
                     self.check(key, &Value::String(k.clone()), member, &format!("{path}.{k}.key"), qpath)?;
+                }
+                self.collapse(before, key, "Map keys must satisfy constraint", shown_map, member, path)?;
+                let before = self.found.borrow().len();
+                for (k, x) in entries {
                     // A map's value is `<map>.<key>.member` in AWS's paths (recorded:
                     // `messageAttributes.attr1.member.dataType`).
                     if !x.is_null() {
                         self.check(value, x, member, &format!("{path}.{k}.member"), qpath)?;
                     }
                 }
-                Ok(())
+                self.collapse(before, value, "Map value must satisfy constraint", shown_map, member, path)
             }
             "integer" | "long" => match v {
                 Value::Number(n) if n.is_i64() || n.is_u64() => {
@@ -423,6 +474,32 @@ impl Checker<'_> {
                 _ => Err(type_error("string")),
             },
         }
+    }
+
+    /// Coral's reading of a collection of scalars (recorded for Kinesis): the violations its
+    /// items added since `before` become one, of the whole collection in Java's form (`[a, b]`,
+    /// `{a=1, b=2}`), listing every constraint of the item's shape:
+    /// `<lead>: [Member must have length less than or equal to 128, ...]`. Elsewhere, and for
+    /// collections of structures, the items' own violations stay.
+    fn collapse(
+        &self,
+        before: usize,
+        item_shape: &str,
+        lead: &str,
+        shown_collection: impl Fn() -> String,
+        member: &str,
+        path: &str,
+    ) -> Result<(), InputError> {
+        let item = self.model.shape(item_shape);
+        let scalar = !matches!(item["type"].as_str(), Some("structure" | "list" | "map"));
+        if !self.model.coral || !self.all || !scalar || self.found.borrow().len() <= before {
+            return Ok(());
+        }
+        self.found.borrow_mut().truncate(before);
+        let texts = constraint_texts(item, self.model.coral);
+        let constraint = format!("{lead}: [{}]", texts.join(", "));
+        let value = Value::String(shown_collection());
+        self.fail(self.violation(&value, member, path, constraint))
     }
 
     /// A violation: kept to report with the others, or the check's end.
@@ -503,7 +580,7 @@ impl Checker<'_> {
                     &v,
                     member,
                     path,
-                    format!("Member must satisfy regular expression pattern: {p}"),
+                    format!("Member must satisfy regular expression pattern: {}", shown_pattern(p, self.model.coral)),
                 ));
             }
         }

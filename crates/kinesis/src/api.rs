@@ -16,8 +16,14 @@ pub(crate) fn model() -> &'static Model {
             .expect("the bundled Kinesis model parses")
             // Kinesis lists every failed constraint: `2 validation errors detected: ...`.
             .reporting_all()
-            // Timestamps are numbers, blobs canonical base64 (recorded).
+            // Timestamps are numbers, blobs canonical base64, collections and patterns in
+            // Coral's words (recorded).
             .coral_json()
+            // The order AWS lists the enum in (recorded).
+            .with_enum_order(
+                "ShardIteratorType",
+                &["AFTER_SEQUENCE_NUMBER", "LATEST", "AT_TIMESTAMP", "AT_SEQUENCE_NUMBER", "TRIM_HORIZON"],
+            )
     })
 }
 
