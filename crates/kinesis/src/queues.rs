@@ -12,8 +12,8 @@
 use crate::attachment::{Attached, Attachment};
 use crate::error::{KinesisError, KinesisResult};
 use crate::keys::Seq;
-use aws_protocol::RequestContext;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+use sqs::door::{DoorError, Outgoing, QueueAt, QueueSettings, ReceiveOptions, Redrive};
 
 /// The account the queues' SQS queues live in: not 12 digits, so no client's key selects it.
 pub const INTERNAL_ACCOUNT: &str = "kinesis-queues";
@@ -23,7 +23,7 @@ pub const DEFAULT_VISIBILITY: i64 = 30;
 /// Default MaxReceiveCount of the built-in dead-letter handling.
 pub const DEFAULT_MAX_RECEIVE: i64 = 6;
 /// SQS keeps a message at most 14 days; the stream's retention trims records before that.
-const SQS_RETENTION_SECONDS: i64 = 1_209_600;
+const SQS_RETENTION_SECONDS: u32 = 1_209_600;
 
 /// A stream queue's stored facts.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,9 +67,9 @@ impl StreamQueue {
         format!("arn:aws:sqs:{}:{INTERNAL_ACCOUNT}:{}", self.region, self.sqs_name(dead))
     }
 
-    /// The context the queue's SQS calls are made in.
-    pub fn sqs_ctx(&self) -> RequestContext {
-        RequestContext::new(INTERNAL_ACCOUNT, &self.region, "localhost")
+    /// Where its SQS queue (or dead-letter queue) is.
+    pub fn sqs_at(&self, dead: bool) -> QueueAt {
+        QueueAt::new(INTERNAL_ACCOUNT, &self.region, &self.sqs_name(dead))
     }
 
     pub fn attributes(&self) -> Value {
@@ -103,20 +103,17 @@ impl StreamQueue {
         })
     }
 
-    /// The SQS attributes of its queues: the visibility timeout, and on the records' queue the
+    /// The settings of its SQS queues: the visibility timeout, and on the records' queue the
     /// redrive into the dead-letter queue.
-    pub fn sqs_attributes(&self, dead: bool) -> Value {
-        let mut a = Map::new();
-        a.insert("VisibilityTimeout".into(), self.visibility.to_string().into());
-        a.insert("MessageRetentionPeriod".into(), SQS_RETENTION_SECONDS.to_string().into());
-        if !dead {
-            let redrive = match self.max_receive {
-                Some(n) => json!({"deadLetterTargetArn": self.sqs_arn(true), "maxReceiveCount": n}).to_string(),
-                None => String::new(),
-            };
-            a.insert("RedrivePolicy".into(), redrive.into());
+    pub fn sqs_settings(&self, dead: bool) -> QueueSettings {
+        QueueSettings {
+            visibility_timeout_seconds: Some(self.visibility as u32),
+            retention_seconds: Some(SQS_RETENTION_SECONDS),
+            redrive: (!dead).then(|| {
+                self.max_receive.map(|n| Redrive { dead_letter_arn: self.sqs_arn(true), max_receive_count: n as u32 })
+            }),
+            ..QueueSettings::default()
         }
-        Value::Object(a)
     }
 
     pub fn to_json(&self) -> Value {
@@ -155,7 +152,9 @@ impl Attached for StreamQueue {
     fn remove(self, k: Kinesis) -> service::BoxFuture<'static, KinesisResult<()>> {
         Box::pin(async move {
             for dead in [false, true] {
-                let _ = sqs_call(&k, &self, "DeleteQueue", json!({"QueueUrl": self.sqs_name(dead)})).await;
+                if let Some(sqs) = k.sqs() {
+                    let _ = sqs.delete_queue_at(&self.sqs_at(dead)).await;
+                }
             }
             let arn = self.arn();
             k.queues().write().remove(&arn);
@@ -266,18 +265,15 @@ pub fn queue_of(k: &Kinesis, input: &Value) -> KinesisResult<StreamQueue> {
     k.queues().read().get(arn).cloned().ok_or_else(|| not_found(arn))
 }
 
-/// Runs an SQS operation for a queue.
+/// The SQS service the queues live in.
 ///
-/// Errors: SQS's error, as InternalFailure (the queue's SQS side is Quayside's own).
-pub async fn sqs_call(k: &Kinesis, q: &StreamQueue, operation: &str, input: Value) -> Result<Value, sqs::SqsError> {
-    let Some(sqs) = k.sqs() else {
-        return Err(sqs::SqsError::Internal("SQS is not running".into()));
-    };
-    sqs.dispatch(&q.sqs_ctx(), operation, input).await
+/// Errors: SQS is not running (a 500: the queues' SQS side is Quayside's own).
+fn sqs(k: &Kinesis) -> KinesisResult<&sqs::Sqs> {
+    k.sqs().ok_or_else(|| KinesisError::Internal("SQS is not running".into()))
 }
 
-fn internal(e: sqs::SqsError) -> KinesisError {
-    KinesisError::Internal(format!("the queue's SQS side failed: {}: {}", e.code(), e.message()))
+fn internal(e: DoorError) -> KinesisError {
+    KinesisError::Internal(format!("the queue's SQS side failed: {e}"))
 }
 
 /// Creates (or, after a stop part-way, finds again) the queue's SQS queues.
@@ -285,8 +281,7 @@ fn internal(e: sqs::SqsError) -> KinesisError {
 /// Errors: SQS refused them.
 pub async fn create_sqs_queues(k: &Kinesis, q: &StreamQueue) -> KinesisResult<()> {
     for dead in [true, false] {
-        let input = json!({"QueueName": q.sqs_name(dead), "Attributes": q.sqs_attributes(dead)});
-        sqs_call(k, q, "CreateQueue", input).await.map_err(internal)?;
+        sqs(k)?.create_queue_at(&q.sqs_at(dead), &q.sqs_settings(dead)).await.map_err(internal)?;
     }
     Ok(())
 }
@@ -296,8 +291,7 @@ pub async fn create_sqs_queues(k: &Kinesis, q: &StreamQueue) -> KinesisResult<()
 /// Errors: SQS refused them.
 pub async fn update_sqs_queues(k: &Kinesis, q: &StreamQueue) -> KinesisResult<()> {
     for dead in [true, false] {
-        let input = json!({"QueueUrl": q.sqs_name(dead), "Attributes": q.sqs_attributes(dead)});
-        sqs_call(k, q, "SetQueueAttributes", input).await.map_err(internal)?;
+        sqs(k)?.update_queue_at(&q.sqs_at(dead), &q.sqs_settings(dead)).await.map_err(internal)?;
     }
     Ok(())
 }
@@ -311,38 +305,31 @@ pub async fn receive(k: &Kinesis, input: &Value, dead: bool) -> KinesisResult<Va
     if q.status != "ACTIVE" && q.status != "UPDATING" || (dead && q.max_receive.is_none()) {
         return Ok(json!({ "QueueRecords": [] }));
     }
-    let mut receive = json!({
-        "QueueUrl": q.sqs_name(dead),
-        "MaxNumberOfMessages": input["Limit"].as_i64().unwrap_or(10),
-        "WaitTimeSeconds": input["WaitTimeSeconds"].as_i64().unwrap_or(0),
-        "MessageSystemAttributeNames": ["ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp"],
-    });
-    if let Some(v) = input["VisibilityTimeoutSeconds"].as_i64() {
-        receive["VisibilityTimeout"] = v.into();
-    }
-    let got = sqs_call(k, &q, "ReceiveMessage", receive).await.map_err(internal)?;
-    let messages = got["Messages"].as_array().cloned().unwrap_or_default();
-    let places: Vec<Option<RecordRef>> =
-        messages.iter().map(|m| m["Body"].as_str().and_then(RecordRef::decode)).collect();
+    let options = ReceiveOptions {
+        max: input["Limit"].as_u64().unwrap_or(10) as u32,
+        wait_seconds: Some(input["WaitTimeSeconds"].as_u64().unwrap_or(0) as u32),
+        visibility_timeout_seconds: input["VisibilityTimeoutSeconds"].as_u64().map(|v| v as u32),
+    };
+    let at = q.sqs_at(dead);
+    let sqs = sqs(k)?;
+    let messages = sqs.receive_at(&at, options).await.map_err(internal)?;
+    let places: Vec<Option<RecordRef>> = messages.iter().map(|m| RecordRef::decode(&m.body)).collect();
     let mut records = read_records(k, places.iter().flatten().copied().collect()).await?.into_iter();
     let mut out = Vec::with_capacity(messages.len());
     for (m, place) in messages.iter().zip(places) {
-        let handle = m["ReceiptHandle"].as_str().unwrap_or_default().to_string();
         let Some(r) = place else { continue };
         let Some((key, data)) = records.next().flatten() else {
             // The stream no longer keeps it: the queue stops delivering it.
-            let _ =
-                sqs_call(k, &q, "DeleteMessage", json!({"QueueUrl": q.sqs_name(dead), "ReceiptHandle": handle})).await;
+            let _ = sqs.delete_message_at(&at, &m.receipt_handle).await;
             continue;
         };
-        let attr = |n: &str| m["Attributes"][n].as_str().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
         let mut rec = json!({
-            "ReceiptHandle": receipt_handle(&r, &handle),
+            "ReceiptHandle": receipt_handle(&r, &m.receipt_handle),
             "RecordId": r.record_id(),
             "Data": B64.encode(data),
             "ApproximateArrivalTimestamp": r.arrival_ms as f64 / 1000.0,
-            "FirstReceiveTimestamp": attr("ApproximateFirstReceiveTimestamp") as f64 / 1000.0,
-            "ReceiveCount": attr("ApproximateReceiveCount"),
+            "FirstReceiveTimestamp": m.first_receive_ms.unwrap_or(0) as f64 / 1000.0,
+            "ReceiveCount": m.receive_count,
         });
         if let Some(key) = key {
             rec["PartitionKey"] = key.into();
@@ -386,45 +373,39 @@ pub enum Settle {
 /// Errors: the queue does not exist.
 pub async fn settle(k: &Kinesis, input: &Value, dead: bool, what: Settle) -> KinesisResult<Value> {
     let q = queue_of(k, input)?;
+    let sqs = sqs(k)?;
     let (mut ok, mut failed) = (Vec::new(), Vec::new());
     for e in input["Entries"].as_array().cloned().unwrap_or_default() {
         let handle = e["ReceiptHandle"].as_str().unwrap_or_default().to_string();
         let outcome = match split_handle(&handle) {
-            None => Err(("InvalidArgumentException".to_string(), format!("The receipt handle {handle} is not valid."))),
+            None => Err(DoorError::StaleHandle),
             Some((r, sqs_handle)) => {
-                let url = q.sqs_name(dead);
-                let done = match what {
-                    Settle::Acknowledge => {
-                        sqs_call(k, &q, "DeleteMessage", json!({"QueueUrl": url, "ReceiptHandle": sqs_handle})).await
-                    }
+                let at = q.sqs_at(dead);
+                match what {
+                    Settle::Acknowledge => sqs.delete_message_at(&at, sqs_handle).await,
                     Settle::Visibility => {
-                        let v = e["VisibilityTimeoutSeconds"].as_i64().unwrap_or(0);
-                        let input = json!({"QueueUrl": url, "ReceiptHandle": sqs_handle, "VisibilityTimeout": v});
-                        sqs_call(k, &q, "ChangeMessageVisibility", input).await
+                        let v = e["VisibilityTimeoutSeconds"].as_u64().unwrap_or(0) as u32;
+                        sqs.change_visibility_at(&at, sqs_handle, v).await
                     }
                     Settle::Restore => {
                         // Back on the normal path first, then off the dead-letter queue: a stop
                         // in between delivers it twice, never loses it.
-                        let back = json!({"QueueUrl": q.sqs_name(false), "MessageBody": r.encode()});
-                        match sqs_call(k, &q, "SendMessage", back).await {
-                            Ok(_) => {
-                                sqs_call(k, &q, "DeleteMessage", json!({"QueueUrl": url, "ReceiptHandle": sqs_handle}))
-                                    .await
-                            }
+                        let back =
+                            Outgoing { body: r.encode(), sender_id: INTERNAL_ACCOUNT.into(), ..Outgoing::default() };
+                        match sqs.send(&q.sqs_at(false), back).await {
+                            Ok(_) => sqs.delete_message_at(&at, sqs_handle).await,
                             Err(e) => Err(e),
                         }
                     }
-                };
-                done.map_err(|e| {
-                    let c = e.code();
-                    if c.contains("ReceiptHandle") || c.contains("Inflight") || c == "InvalidParameterValue" {
-                        ("InvalidArgumentException".to_string(), format!("The receipt handle {handle} is not valid."))
-                    } else {
-                        ("InternalFailureException".to_string(), e.message().to_string())
-                    }
-                })
+                }
             }
         };
+        let outcome = outcome.map_err(|e| match e {
+            DoorError::StaleHandle => {
+                ("InvalidArgumentException".to_string(), format!("The receipt handle {handle} is not valid."))
+            }
+            e => ("InternalFailureException".to_string(), e.to_string()),
+        });
         match outcome {
             Ok(_) => ok.push(json!({"ReceiptHandle": handle})),
             Err((code, message)) => {

@@ -51,6 +51,13 @@ impl SnsError {
         Self::modeled("TagLimitExceededException", "Could not complete request: tag quota of per resource exceeded")
     }
 
+    /// AWS's message.
+    pub fn message(&self) -> &str {
+        match self {
+            SnsError::Modeled { message, .. } | SnsError::Internal(message) => message,
+        }
+    }
+
     /// The classic code (for tests and logs).
     pub fn code(&self) -> String {
         self.to_aws().code

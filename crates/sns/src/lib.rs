@@ -11,6 +11,7 @@ mod archive;
 mod arn;
 mod delivery;
 mod delivery_policy;
+pub mod door;
 mod error;
 mod explain;
 mod filter;

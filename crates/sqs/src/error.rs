@@ -146,6 +146,11 @@ impl SqsError {
     }
 
     /// The wire code (for batch result entries, which carry the code but no envelope).
+    /// `QueueDoesNotExist` (for callers that branch on it, such as the typed door).
+    pub fn is_queue_does_not_exist(&self) -> bool {
+        matches!(self, SqsError::Modeled { shape: "QueueDoesNotExist", .. })
+    }
+
     pub fn code(&self) -> String {
         self.to_aws(Protocol::AwsQuery).code
     }

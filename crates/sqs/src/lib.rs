@@ -7,6 +7,7 @@
 mod api;
 mod attributes;
 mod body;
+pub mod door;
 pub mod enqueue;
 mod error;
 mod index;

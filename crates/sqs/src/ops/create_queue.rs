@@ -16,6 +16,22 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let given = string_map(&input, "Attributes");
     let mut tags = string_map(&input, "tags");
     tags.extend(string_map(&input, "Tags"));
+    let key = QueueKey { account: ctx.account.clone(), region: ctx.region.clone(), name: name.to_string() };
+    let queue = create(sqs, key, given, tags).await?;
+    Ok(json!({"QueueUrl": sqs.url(&queue, ctx)}))
+}
+
+/// CreateQueue's checks and creation, for a queue key and its attributes and tags as given
+/// (also the typed door's).
+///
+/// Errors: as CreateQueue.
+pub(crate) async fn create(
+    sqs: &Sqs,
+    key: QueueKey,
+    given: Vec<(String, String)>,
+    tags: Vec<(String, String)>,
+) -> SqsResult<std::sync::Arc<crate::Queue>> {
+    let name = key.name.as_str();
     // FifoQueue may only say true: a standard queue is made by leaving it out (AWS refuses
     // `false` as an unknown attribute, before it looks at the name).
     if given.iter().any(|(k, v)| k == "FifoQueue" && !v.eq_ignore_ascii_case("true")) {
@@ -40,13 +56,11 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
             tags.len()
         )));
     }
-    let key = QueueKey { account: ctx.account.clone(), region: ctx.region.clone(), name: name.to_string() };
     if let Some(r) = &attrs.redrive_policy {
         check_dead_letter_target(sqs, r, fifo, &key.arn(), &given)?;
     }
     let given_names: Vec<String> = given.into_iter().map(|(k, _)| k).collect();
-    let queue = sqs.create_queue(key, attrs, tags.into_iter().collect(), &given_names).await?;
-    Ok(json!({"QueueUrl": sqs.url(&queue, ctx)}))
+    sqs.create_queue(key, attrs, tags.into_iter().collect(), &given_names).await
 }
 
 /// The dead-letter queue must exist, be of the same type and allow this source.
