@@ -2,7 +2,7 @@
 CARGO ?= cargo
 PORT ?= 4566
 
-.PHONY: run test bench fmt lint ci build
+.PHONY: run test bench fmt lint ci build codegen
 
 ## Build and serve every service on http://localhost:$(PORT), state in ./.quayside
 run:
@@ -24,6 +24,10 @@ bench:
 
 build:
 	$(CARGO) build --release -p quayside
+
+## Regenerate the operation types from fixtures/models (a test fails when they are stale)
+codegen:
+	$(CARGO) run -q -p quayside-codegen
 
 fmt:
 	$(CARGO) fmt --all

@@ -263,7 +263,8 @@ async fn dispatch(
                 Some(p) => Input::Query(p),
                 None => Input::Body(&body),
             };
-            let call = Call { ctx: &ctx, protocol, operation: &operation, input, path, method: parts.method.as_str() };
+            let call =
+                Call { ctx: &ctx, protocol, operation: &operation, input, path, method: parts.method.as_str(), query };
             respond::reply(&ctx.request_id, svc.call(call).await)
         }
         Decision::Path { service } => {
@@ -318,6 +319,7 @@ async fn dispatch_only(
         input: Input::Body(&body),
         path: parts.uri.path(),
         method: parts.method.as_str(),
+        query: parts.uri.query().unwrap_or(""),
     };
     respond::reply(&ctx.request_id, svc.call(call).await)
 }

@@ -5,5 +5,5 @@ use service::ServiceDef;
 
 /// Every service, in routing priority (a query `Action` two services share goes to the first).
 pub fn all() -> Vec<ServiceDef> {
-    vec![sqs::def(), sns::def(), sts::def(), kinesis::def()]
+    vec![sqs::def(), sns::def(), sts::def(), kinesis::def(), mq_lite::def()]
 }

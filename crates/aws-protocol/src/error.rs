@@ -17,6 +17,9 @@ pub struct AwsError {
     pub status: u16,
     pub sender_fault: bool,
     pub message: String,
+    /// Members of the error shape besides its message, as wire name and text (Amazon MQ's
+    /// `errorAttribute`); written into JSON error bodies.
+    pub fields: Vec<(&'static str, String)>,
 }
 
 impl AwsError {
@@ -28,7 +31,14 @@ impl AwsError {
             status,
             sender_fault: status < 500,
             message: message.into(),
+            fields: Vec::new(),
         }
+    }
+
+    /// The error with one more member in its JSON body.
+    pub fn with_field(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.fields.push((name, value.into()));
+        self
     }
 
     /// `MissingAction` (400): a query request without `Action`.
@@ -134,11 +144,14 @@ impl AwsError {
     fn json_error(&self, protocol: Protocol, namespace: &str, query_compatible: bool, message_key: &str) -> Response {
         let kind = if namespace.is_empty() { self.shape.clone() } else { format!("{namespace}#{}", self.shape) };
         // An error without words has no message at all (AWS's bare InternalFailure).
-        let body = if self.message.is_empty() {
+        let mut body = if self.message.is_empty() {
             json!({ "__type": kind })
         } else {
             json!({"__type": kind, message_key: self.message})
         };
+        for (name, value) in &self.fields {
+            body[*name] = value.clone().into();
+        }
         let mut r = if protocol == Protocol::Cbor11 {
             Response::new(self.status, protocol.content_type(), crate::cbor::encode(None, None, &body))
         } else {

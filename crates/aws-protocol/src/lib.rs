@@ -13,7 +13,9 @@ pub mod json;
 pub mod model;
 pub mod protocol;
 pub mod query;
+pub mod rest;
 pub mod routing;
+pub mod shape;
 pub mod time;
 pub mod xml;
 

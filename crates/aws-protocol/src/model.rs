@@ -23,6 +23,8 @@ pub struct Model {
     /// Types read as AWS's Coral JSON services read them (Kinesis): timestamps are numbers
     /// only, blobs canonical base64.
     coral: bool,
+    /// Enum values match whatever their case (Amazon MQ takes `ActiveMQ` for `ACTIVEMQ`).
+    enums_any_case: bool,
 }
 
 /// Why an input does not fit its shape. Each service maps these to its own errors (the codes
@@ -185,7 +187,14 @@ impl Model {
             Some(Value::Object(m)) => m.into_iter().collect(),
             _ => HashMap::new(),
         };
-        Ok(Model { doc, shapes, patterns: Mutex::new(HashMap::new()), report_all: false, coral: false })
+        Ok(Model {
+            doc,
+            shapes,
+            patterns: Mutex::new(HashMap::new()),
+            report_all: false,
+            coral: false,
+            enums_any_case: false,
+        })
     }
 
     /// A metadata string (`apiVersion`, `targetPrefix`, `xmlNamespace`, ...).
@@ -220,6 +229,16 @@ impl Model {
         self.doc["operations"][operation]["http"]["requestUri"].as_str()
     }
 
+    /// The HTTP method of a REST operation.
+    pub fn http_method(&self, operation: &str) -> Option<&str> {
+        self.doc["operations"][operation]["http"]["method"].as_str()
+    }
+
+    /// The status of a REST operation's successful answer.
+    pub fn http_status(&self, operation: &str) -> Option<u16> {
+        self.doc["operations"][operation]["http"]["responseCode"].as_u64().map(|c| c as u16)
+    }
+
     /// A shape by name (`Null` if the model has none of that name).
     pub fn shape(&self, name: &str) -> &Value {
         static NONE: Value = Value::Null;
@@ -239,6 +258,12 @@ impl Model {
     /// kind is a [`InputError::Type`].
     pub fn coral_json(mut self) -> Self {
         self.coral = true;
+        self
+    }
+
+    /// This model taking enum values in any case (Amazon MQ's `engineType: ActiveMQ`).
+    pub fn enums_in_any_case(mut self) -> Self {
+        self.enums_any_case = true;
         self
     }
 
@@ -585,7 +610,8 @@ impl Checker<'_> {
             }
         }
         if let Some(values) = shape["enum"].as_array() {
-            if !values.iter().any(|x| x.as_str() == Some(s)) {
+            let same = |x: &str| if self.model.enums_any_case { x.eq_ignore_ascii_case(s) } else { x == s };
+            if !values.iter().any(|x| x.as_str().is_some_and(same)) {
                 let list: Vec<&str> = values.iter().filter_map(|x| x.as_str()).collect();
                 return self.fail(self.violation(
                     &v,

@@ -24,6 +24,8 @@ pub struct ServiceRoutes {
     pub query_compatible: bool,
     /// Path prefixes of REST operations (`/v1/brokers`).
     pub rest_paths: Vec<String>,
+    /// The REST operations' routes (method and URI template).
+    pub rest: crate::rest::RestRoutes,
     /// The operations, for routing a query `Action` that names no `Version`.
     pub operations: Vec<String>,
     /// Query errors carry an empty `<Detail/>` after the message: SQS's do, SNS's and STS's
@@ -61,6 +63,7 @@ impl ServiceRoutes {
             json_namespace: format!("com.amazonaws.{name}"),
             query_compatible,
             rest_paths,
+            rest: crate::rest::RestRoutes::from_model(model),
             operations: model.operations().into_iter().map(str::to_string).collect(),
             query_error_detail: false,
             serialization_message_capital: false,

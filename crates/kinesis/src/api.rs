@@ -29,7 +29,7 @@ pub(crate) fn model() -> &'static Model {
 
 /// Kinesis's reading of its input: the model's checks, with type errors in Coral's words.
 const INPUT_RULES: service::codec::InputRules =
-    service::codec::InputRules { first: |_, _| Ok(()), error: crate::error::input_error };
+    service::codec::InputRules { first: |_, _| Ok(()), error: crate::error::input_error, body: |e| e };
 
 /// Kinesis's entry in the emulator's service list.
 pub fn def() -> ServiceDef {
@@ -111,7 +111,7 @@ impl KinesisService {
 
     async fn answer(&self, call: Call<'_>) -> Response {
         let (k, ctx, op, handled) = (&self.kinesis, call.ctx, call.operation, &self.handled);
-        service::codec::answer_with(model(), &self.routes, "Kinesis", &call, &INPUT_RULES, |input| async move {
+        service::codec::answer_with(model(), &self.routes, "Kinesis", &call, &INPUT_RULES, |_, input| async move {
             handled.count(op);
             let out = ops::dispatch(k, ctx, op, input).await?.map_err(|e| e.to_aws());
             // An operation without output answers 200 with an empty body, not `{}` (recorded

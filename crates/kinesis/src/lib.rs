@@ -104,38 +104,8 @@ pub(crate) enum Finish {
     Remove,
 }
 
-/// Transition delays per operation, in milliseconds: `--kinesis-delays
-/// CreateStream=500,DeleteStream=500,*=200` (`*` for every operation not named; default 0, so
-/// streams and consumers are ACTIVE, and deleted, when the call answers).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Delays {
-    by_operation: std::collections::HashMap<String, u64>,
-    other: u64,
-}
-
-impl Delays {
-    /// Reads `Operation=ms,...`.
-    ///
-    /// Errors: an entry that is not `name=milliseconds`.
-    pub fn parse(text: &str) -> Result<Delays, String> {
-        let mut d = Delays::default();
-        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let (op, ms) = entry.split_once('=').ok_or_else(|| format!("{entry} is not Operation=milliseconds"))?;
-            let ms: u64 = ms.trim().parse().map_err(|_| format!("{entry}: {ms} is not a number of milliseconds"))?;
-            match op.trim() {
-                "*" => d.other = ms,
-                op => {
-                    d.by_operation.insert(op.to_string(), ms);
-                }
-            }
-        }
-        Ok(d)
-    }
-
-    pub fn of(&self, operation: &str) -> u64 {
-        self.by_operation.get(operation).copied().unwrap_or(self.other)
-    }
-}
+/// Transition delays per operation (`--kinesis-delays`).
+pub use service::Delays;
 
 /// AWS's default open-shard quota per account and region (us-east-1, us-west-2, eu-west-1).
 pub const DEFAULT_SHARD_LIMIT: u32 = 500;

@@ -3,6 +3,7 @@
 
 use crate::{Call, Input};
 use aws_protocol::model::{InputError, Model};
+use aws_protocol::rest::{RestInputError, RestMatch};
 use aws_protocol::xml::{query_json_response, query_response};
 use aws_protocol::{AwsError, Protocol, Response, ServiceRoutes};
 use serde_json::Value;
@@ -117,7 +118,7 @@ where
     F: FnOnce(Value) -> Fut,
     Fut: std::future::Future<Output = Option<Result<Output, AwsError>>>,
 {
-    answer_with(model, routes, title, call, &InputRules::GENERIC, dispatch).await
+    answer_with(model, routes, title, call, &InputRules::GENERIC, |_, input| dispatch(input)).await
 }
 
 /// How a service reads its input before an operation runs, where it differs from the model's
@@ -129,14 +130,17 @@ pub struct InputRules {
     pub first: fn(&str, &Value) -> Result<(), AwsError>,
     /// Words an input that does not fit the model.
     pub error: fn(InputError, Protocol) -> AwsError,
+    /// Words a body that is not a JSON object (given the generic `SerializationException`).
+    pub body: fn(AwsError) -> AwsError,
 }
 
 impl InputRules {
     /// The model's checks, in [`generic_input_error`]'s words.
-    pub const GENERIC: InputRules = InputRules { first: |_, _| Ok(()), error: generic_input_error };
+    pub const GENERIC: InputRules = InputRules { first: |_, _| Ok(()), error: generic_input_error, body: |e| e };
 }
 
-/// [`answer`], with the service's own [`InputRules`].
+/// [`answer`], with the service's own [`InputRules`]; `dispatch` gets the operation's name
+/// too (a REST call's is found from its method and path).
 pub async fn answer_with<F, Fut>(
     model: &Model,
     routes: &ServiceRoutes,
@@ -146,27 +150,51 @@ pub async fn answer_with<F, Fut>(
     dispatch: F,
 ) -> Response
 where
-    F: FnOnce(Value) -> Fut,
+    F: FnOnce(String, Value) -> Fut,
     Fut: std::future::Future<Output = Option<Result<Output, AwsError>>>,
 {
     let rid = call.ctx.request_id.as_str();
     let error = |e: AwsError| e.to_response(call.protocol, routes, rid);
-    if !model.has_operation(call.operation) {
-        let e = if call.protocol.is_query() {
-            AwsError::invalid_action(call.operation)
-        } else {
-            AwsError::unknown_operation()
-        };
+    // A REST call names its operation by method and path.
+    let (operation, labels) = if call.protocol == Protocol::RestJson && call.operation.is_empty() {
+        match routes.rest.find(call.method, call.path) {
+            RestMatch::Found { operation, labels } => (operation, labels),
+            RestMatch::WrongMethod => {
+                return error(AwsError::new(
+                    "MethodNotAllowedException",
+                    405,
+                    "The method is not allowed on this path.",
+                ))
+            }
+            RestMatch::NotFound => return error(AwsError::new("UnknownOperationException", 404, "")),
+        }
+    } else {
+        (call.operation, Vec::new())
+    };
+    if !model.has_operation(operation) {
+        let e =
+            if call.protocol.is_query() { AwsError::invalid_action(operation) } else { AwsError::unknown_operation() };
         return error(e);
     }
     let checked = off_the_workers(input_size(&call.input), || {
-        let input = match decode_now(model, call) {
+        let decoded = match (&call.input, call.protocol) {
+            (Input::Body(body), Protocol::RestJson) => {
+                aws_protocol::rest::decode(model, operation, &labels, call.query, body).map_err(|e| match e {
+                    RestInputError::Body(reason) => {
+                        DecodeError::Body(AwsError::new("SerializationException", 400, reason))
+                    }
+                    RestInputError::Input(e) => DecodeError::Input(e),
+                })
+            }
+            _ => decode_now(model, call),
+        };
+        let input = match decoded {
             Ok(v) => v,
-            Err(DecodeError::Body(e)) => return Err(e),
+            Err(DecodeError::Body(e)) => return Err((rules.body)(e)),
             Err(DecodeError::Input(e)) => return Err((rules.error)(e, call.protocol)),
         };
-        (rules.first)(call.operation, &input)?;
-        match model.check_input(call.operation, &input, true) {
+        (rules.first)(operation, &input)?;
+        match model.check_input(operation, &input, true) {
             Ok(()) => Ok(input),
             Err(e) => Err((rules.error)(e, call.protocol)),
         }
@@ -175,12 +203,12 @@ where
         Ok(v) => v,
         Err(e) => return error(e),
     };
-    match dispatch(input).await {
-        Some(Ok(Output::Value(v))) => encode_output(model, routes, call.protocol, call.operation, &v, rid),
+    match dispatch(operation.to_string(), input).await {
+        Some(Ok(Output::Value(v))) => encode_output(model, routes, call.protocol, operation, &v, rid),
         // Encoded outputs are the large ones (GetRecords writes up to 10 MiB of records).
         Some(Ok(Output::Encoded(f))) => off_the_workers(LARGE_INPUT, || f(call.protocol)),
         Some(Err(e)) => error(e),
-        None => error(AwsError::not_implemented(title, call.operation)),
+        None => error(AwsError::not_implemented(title, operation)),
     }
 }
 
@@ -204,6 +232,10 @@ pub fn encode_output(
             "application/x-amz-cbor-1.1",
             aws_protocol::cbor::encode(Some(model), model.output_shape(operation), output),
         ),
+        Protocol::RestJson => match routes.rest.status(operation) {
+            204 => Response::new(204, "application/json", ""),
+            status => Response::json(status, "application/json", &aws_protocol::rest::encode(model, operation, output)),
+        },
         p => Response::json(200, p.content_type(), output),
     }
 }
@@ -227,6 +259,7 @@ mod tests {
                 input: Input::Body(body),
                 path: "/",
                 method: "POST",
+                query: "",
             };
             let r = answer(&model, &routes, "Kinesis", &call, |_| async { None }).await;
             assert_eq!(r.status, 501);

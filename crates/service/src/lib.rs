@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod codec;
+mod delays;
 pub mod handled;
 pub mod input;
 pub mod names;
@@ -17,6 +18,7 @@ pub mod policy;
 mod unbuilt;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use delays::Delays;
 pub use unbuilt::Unbuilt;
 
 use aws_protocol::query::QueryParams;
@@ -130,6 +132,8 @@ pub struct Call<'a> {
     /// The request path (SQS's older clients post to the queue URL's path; REST routes).
     pub path: &'a str,
     pub method: &'a str,
+    /// The URL's query string, undecoded (REST operations' query-string members).
+    pub query: &'a str,
 }
 
 /// A request on one of a service's own HTTP paths (developer endpoints such as

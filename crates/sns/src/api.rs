@@ -111,7 +111,7 @@ impl SnsService {
             "SNS",
             &call,
             &crate::error::INPUT_RULES,
-            |input| async move {
+            |_, input| async move {
                 handled.count(op);
                 Some(ops::dispatch(sns, ctx, op, input).await?.map(Into::into).map_err(|e| e.to_aws()))
             },

@@ -72,7 +72,14 @@ impl SnsError {
                     Some(f) => (f.code, f.status, f.sender_fault),
                     None => (shape.to_string(), 400, true),
                 };
-                AwsError { shape: shape.to_string(), code, status, sender_fault: sender, message: message.clone() }
+                AwsError {
+                    shape: shape.to_string(),
+                    code,
+                    status,
+                    sender_fault: sender,
+                    message: message.clone(),
+                    fields: Vec::new(),
+                }
             }
             SnsError::Internal(m) => {
                 let mut e = AwsError::new("InternalError", 500, m.clone());
@@ -100,7 +107,7 @@ impl std::error::Error for SnsError {}
 
 /// SNS's reading of its input: ARNs' shapes first, then the model in [`input_error`]'s words.
 pub const INPUT_RULES: service::codec::InputRules =
-    service::codec::InputRules { first: arns_first, error: input_error };
+    service::codec::InputRules { first: arns_first, error: input_error, body: |e| e };
 
 /// A malformed ARN is reported before any missing member (recorded:
 /// SetPlatformApplicationAttributes("invalid-arn") without Attributes answers the ARN's element

@@ -36,6 +36,7 @@ async fn wire(sns: &Sns, form: &str) -> u16 {
         input: Input::Query(params),
         path: "/",
         method: "POST",
+        query: "",
     };
     svc.call(call).await.status
 }

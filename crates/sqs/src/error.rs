@@ -180,7 +180,14 @@ impl SqsError {
                 } else {
                     message.clone()
                 };
-                AwsError { shape: shape.to_string(), code, status, sender_fault: status < 500, message }
+                AwsError {
+                    shape: shape.to_string(),
+                    code,
+                    status,
+                    sender_fault: status < 500,
+                    message,
+                    fields: Vec::new(),
+                }
             }
             SqsError::Common { code, status, message } => {
                 let mut e = AwsError::new(code, *status, message.clone());

@@ -31,6 +31,7 @@ async fn wire(sqs: &Sqs, op: &str, input: Value) -> Value {
         input: Input::Body(body.as_bytes()),
         path: "/",
         method: "POST",
+        query: "",
     };
     let r = svc.call(call).await;
     serde_json::from_slice(r.bytes()).unwrap()

@@ -85,7 +85,7 @@ impl Svc {
                 Input::Query(aws_protocol::query::QueryParams::parse(query_form(op, &input).as_bytes())),
             ),
         };
-        let call = Call { ctx: &ctx, protocol, operation: op, input: call_input, path: "/", method: "POST" };
+        let call = Call { ctx: &ctx, protocol, operation: op, input: call_input, path: "/", method: "POST", query: "" };
         let r = self.svc.call(call).await;
         let v: Value = serde_json::from_slice(r.bytes()).unwrap_or(Value::Null);
         if r.status == 200 {

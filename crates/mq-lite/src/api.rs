@@ -1,0 +1,112 @@
+//! Amazon MQ on the server's service interface: REST-JSON routes from the model, each call
+//! decoded, checked against the model, turned into its typed input, dispatched, and answered.
+
+use crate::control::types::Request;
+use crate::control::{dispatch, Mq};
+use crate::error::MqError;
+use crate::persist;
+use aws_protocol::model::Model;
+use aws_protocol::{Response, ServiceRoutes};
+use service::{BoxFuture, Call, Env, OptionSpec, Service, ServiceDef};
+use std::sync::{Arc, OnceLock};
+
+/// The trimmed Amazon MQ model, parsed once.
+pub(crate) fn model() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        Model::parse(include_str!("../../../fixtures/models/mq.json"))
+            .expect("the bundled Amazon MQ model parses")
+            // `engineType: ActiveMQ` is `ACTIVEMQ` (AWS's own example request writes it so).
+            .enums_in_any_case()
+    })
+}
+
+/// Amazon MQ's reading of its input: BadRequestException naming the member.
+const INPUT_RULES: service::codec::InputRules = service::codec::InputRules {
+    first: |_, _| Ok(()),
+    error: crate::error::input_error,
+    body: crate::error::body_error,
+};
+
+/// Amazon MQ's entry in the emulator's service list.
+pub fn def() -> ServiceDef {
+    ServiceDef {
+        name: "mq",
+        migrations: persist::MIGRATIONS.to_vec(),
+        options: &[OptionSpec {
+            flag: "mq-delays",
+            help: "How long Amazon MQ brokers stay CREATION_IN_PROGRESS, REBOOT_IN_PROGRESS or DELETION_IN_PROGRESS, \
+                   in ms per operation (CreateBroker=2000,RebootBroker=500,*=200); 0 by default",
+            default: "",
+            values: &[],
+        }],
+        listeners: &[],
+        open: Box::new(|env: &Env| {
+            let delays =
+                service::Delays::parse(env.option("mq-delays")).map_err(|e| format!("mq: --mq-delays: {e}"))?;
+            let mq = Mq::open(env.store.clone(), env.clock.clone(), delays).map_err(|e| format!("mq: {e}"))?;
+            Ok(Arc::new(MqService::new(mq)) as Arc<dyn Service>)
+        }),
+    }
+}
+
+/// Amazon MQ as the server holds it.
+pub struct MqService {
+    mq: Mq,
+    routes: ServiceRoutes,
+    handled: service::handled::Handled,
+}
+
+impl MqService {
+    pub fn new(mq: Mq) -> Self {
+        let mut routes = ServiceRoutes::from_model(model());
+        // REST-JSON errors name their shape bare (the SDKs read `x-amzn-errortype`).
+        routes.json_namespace = String::new();
+        let handled = service::handled::Handled::new(&routes.operations);
+        MqService { mq, routes, handled }
+    }
+
+    pub fn mq(&self) -> &Mq {
+        &self.mq
+    }
+
+    async fn answer(&self, call: Call<'_>) -> Response {
+        let (mq, ctx, handled) = (&self.mq, call.ctx, &self.handled);
+        service::codec::answer_with(model(), &self.routes, "MQ", &call, &INPUT_RULES, |op, input| async move {
+            // The one place an input becomes its typed form (after the model's checks).
+            let request = match Request::decode(&op, &input)? {
+                Ok(r) => r,
+                Err(e) => return Some(Err(MqError::bad_request(&e.member, e.to_string()).to_aws())),
+            };
+            handled.count(&op);
+            Some(dispatch(mq, ctx, request).await.map(Into::into).map_err(|e| e.to_aws()))
+        })
+        .await
+    }
+}
+
+impl Service for MqService {
+    fn routes(&self) -> &ServiceRoutes {
+        &self.routes
+    }
+
+    fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Response> {
+        Box::pin(self.answer(call))
+    }
+
+    fn tick(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.mq.tick())
+    }
+
+    fn reset(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move { self.mq.reset().await.map_err(|e| format!("{e:?}")) })
+    }
+
+    fn health(&self) -> serde_json::Value {
+        serde_json::json!({
+            "state": "running",
+            "brokers": self.mq.broker_count(),
+            "handled": self.handled.to_json(),
+        })
+    }
+}
