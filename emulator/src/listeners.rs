@@ -1,13 +1,18 @@
 //! The services' own TCP listeners (mq-lite's STOMP and MQTT): accepted by the shared accept
 //! loop (back-off when out of descriptors, the connection cap), each connection handed to its
-//! service, all stopped with the server. Idle connections are the protocols' business (their
-//! heart-beats and keep-alives).
+//! service with its peer's address and the stop signal, all stopped with the server. At a stop
+//! each connection gets the signal and a moment to say goodbye in its protocol (the same drain
+//! HTTP connections get) before it is dropped. Idle connections are the protocols' business
+//! (their heart-beats and keep-alives).
 
 use crate::accept::{accept_loop, Limits};
-use service::Service;
+use service::{ConnectionInfo, Service};
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+
+/// How long connections may take to finish after the stop signal.
+pub(crate) const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub(crate) async fn serve(
     listener: TcpListener,
@@ -16,17 +21,29 @@ pub(crate) async fn serve(
     limits: Limits,
     stop: watch::Receiver<bool>,
 ) {
+    if let Ok(addr) = listener.local_addr() {
+        service.bound(name, addr);
+    }
     let each = stop.clone();
-    accept_loop(listener, name, limits, stop, move |stream, _peer, permit| {
-        let conn = service.serve_connection(name, Box::new(stream));
+    // Each connection holds a sender: when all are dropped, every connection has ended.
+    let (alive, mut ended) = mpsc::channel::<()>(1);
+    accept_loop(listener, name, limits, stop, move |stream, peer, permit| {
+        let info = ConnectionInfo { peer, stop: each.clone() };
+        let conn = service.serve_connection(name, Box::new(stream), info);
         let mut stop = each.clone();
+        let alive = alive.clone();
         tokio::spawn(async move {
+            tokio::pin!(conn);
             tokio::select! {
-                _ = conn => {}
-                _ = stop.changed() => {}
+                _ = &mut conn => {}
+                _ = stop.changed() => {
+                    // The connection has the signal too: a moment to close in its protocol.
+                    let _ = tokio::time::timeout(DRAIN, conn).await;
+                }
             }
-            drop(permit);
+            drop((permit, alive));
         });
     })
     .await;
+    let _ = tokio::time::timeout(DRAIN, ended.recv()).await;
 }

@@ -39,6 +39,15 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Connection: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Connection for T {}
 
+/// What a service knows of a connection on its own listener.
+#[derive(Debug, Clone)]
+pub struct ConnectionInfo {
+    /// The client's address.
+    pub peer: std::net::SocketAddr,
+    /// Turns true when the server stops.
+    pub stop: tokio::sync::watch::Receiver<bool>,
+}
+
 /// A setting a service adds to `quayside serve`: `--<flag>` and its environment variable.
 #[derive(Debug, Clone, Copy)]
 pub struct OptionSpec {
@@ -229,9 +238,21 @@ pub trait Service: AsAny + Send + Sync + 'static {
         Box::pin(async { Response::new(404, "text/plain", "not found") })
     }
 
-    /// Serves one connection accepted on the service's listener `listener`.
-    fn serve_connection(&self, listener: &'static str, conn: Box<dyn Connection>) -> BoxFuture<'static, ()> {
-        let _ = (listener, conn);
+    /// The service's listener `listener` is bound to `addr` (its real port when 0 was asked).
+    fn bound(&self, listener: &'static str, addr: std::net::SocketAddr) {
+        let _ = (listener, addr);
+    }
+
+    /// Serves one connection accepted on the service's listener `listener`. When
+    /// `info.stop` turns true the server is stopping: the connection should close in its
+    /// protocol soon (it is dropped a few seconds later).
+    fn serve_connection(
+        &self,
+        listener: &'static str,
+        conn: Box<dyn Connection>,
+        info: ConnectionInfo,
+    ) -> BoxFuture<'static, ()> {
+        let _ = (listener, conn, info);
         Box::pin(async {})
     }
 }

@@ -87,7 +87,12 @@ impl Service for Echo {
         })
     }
 
-    fn serve_connection(&self, _listener: &'static str, conn: Box<dyn Connection>) -> BoxFuture<'static, ()> {
+    fn serve_connection(
+        &self,
+        _listener: &'static str,
+        conn: Box<dyn Connection>,
+        _info: service::ConnectionInfo,
+    ) -> BoxFuture<'static, ()> {
         Box::pin(async move {
             let (r, mut w) = tokio::io::split(conn);
             let mut lines = BufReader::new(r).lines();
