@@ -7,7 +7,9 @@ use crate::error::MqError;
 use crate::persist;
 use aws_protocol::model::Model;
 use aws_protocol::{Response, ServiceRoutes};
-use service::{BoxFuture, Call, Env, OptionSpec, Service, ServiceDef};
+use service::{
+    BoxFuture, Call, Connection, ConnectionInfo, Env, ListenerKind, ListenerSpec, OptionSpec, Service, ServiceDef,
+};
 use std::sync::{Arc, OnceLock};
 
 /// The trimmed Amazon MQ model, parsed once.
@@ -32,7 +34,7 @@ const INPUT_RULES: service::codec::InputRules = service::codec::InputRules {
 pub fn def() -> ServiceDef {
     ServiceDef {
         name: "mq",
-        migrations: persist::MIGRATIONS.to_vec(),
+        migrations: [persist::MIGRATIONS, crate::broker::persist::MIGRATIONS].concat(),
         options: &[OptionSpec {
             flag: "mq-delays",
             help: "How long Amazon MQ brokers stay CREATION_IN_PROGRESS, REBOOT_IN_PROGRESS or DELETION_IN_PROGRESS, \
@@ -40,12 +42,26 @@ pub fn def() -> ServiceDef {
             default: "",
             values: &[],
         }],
-        listeners: &[],
+        listeners: &[ListenerSpec {
+            name: "stomp",
+            help: "mq-lite's STOMP listener (ActiveMQ's default port; 0 picks a free one, `off` disables it)",
+            default_port: Some(61613),
+            kind: ListenerKind::Tcp,
+        }],
         open: Box::new(|env: &Env| {
             let delays =
                 service::Delays::parse(env.option("mq-delays")).map_err(|e| format!("mq: --mq-delays: {e}"))?;
             let mq = Mq::open(env.store.clone(), env.clock.clone(), delays).map_err(|e| format!("mq: {e}"))?;
-            Ok(Arc::new(MqService::new(mq)) as Arc<dyn Service>)
+            let engine =
+                crate::broker::Engine::open(env.store.clone(), env.clock.now_ms()).map_err(|e| format!("mq: {e}"))?;
+            mq.attach_engine(engine.clone());
+            let shared = Arc::new(crate::stomp::Shared {
+                mq: mq.clone(),
+                engine,
+                clock: env.clock.clone(),
+                limits: crate::stomp::frame::Limits::default(),
+            });
+            Ok(Arc::new(MqService::new(mq, shared)) as Arc<dyn Service>)
         }),
     }
 }
@@ -53,17 +69,18 @@ pub fn def() -> ServiceDef {
 /// Amazon MQ as the server holds it.
 pub struct MqService {
     mq: Mq,
+    stomp: Arc<crate::stomp::Shared>,
     routes: ServiceRoutes,
     handled: service::handled::Handled,
 }
 
 impl MqService {
-    pub fn new(mq: Mq) -> Self {
+    pub fn new(mq: Mq, stomp: Arc<crate::stomp::Shared>) -> Self {
         let mut routes = ServiceRoutes::from_model(model());
         // REST-JSON errors name their shape bare (the SDKs read `x-amzn-errortype`).
         routes.json_namespace = String::new();
         let handled = service::handled::Handled::new(&routes.operations);
-        MqService { mq, routes, handled }
+        MqService { mq, stomp, routes, handled }
     }
 
     pub fn mq(&self) -> &Mq {
@@ -100,6 +117,29 @@ impl Service for MqService {
 
     fn reset(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move { self.mq.reset().await.map_err(|e| format!("{e:?}")) })
+    }
+
+    /// DescribeBroker lists each bound listener as an endpoint (`stomp://localhost:61613`).
+    fn bound(&self, listener: &'static str, addr: std::net::SocketAddr) {
+        let host = if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+            "localhost".to_string()
+        } else {
+            addr.ip().to_string()
+        };
+        self.mq.add_endpoint(format!("{listener}://{host}:{}", addr.port()));
+    }
+
+    fn serve_connection(
+        &self,
+        listener: &'static str,
+        conn: Box<dyn Connection>,
+        info: ConnectionInfo,
+    ) -> BoxFuture<'static, ()> {
+        let shared = self.stomp.clone();
+        match listener {
+            "stomp" => Box::pin(crate::stomp::conn::serve(shared, conn, info)),
+            _ => Box::pin(async {}),
+        }
     }
 
     fn health(&self) -> serde_json::Value {

@@ -3,9 +3,11 @@
 //! The broker itself (STOMP, MQTT, WebSocket) and the bridges to SQS and SNS build on it.
 
 mod api;
+pub mod broker;
 pub mod control;
 mod error;
 mod persist;
+pub mod stomp;
 
 pub use api::{def, MqService};
 pub use control::Mq;

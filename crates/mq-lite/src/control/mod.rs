@@ -39,6 +39,8 @@ struct Inner {
     /// The URLs the broker side serves (`stomp://localhost:61613`), once its listeners are
     /// bound; DescribeBroker lists them.
     endpoints: RwLock<Vec<String>>,
+    /// The data plane, told when a broker goes.
+    engine: std::sync::OnceLock<crate::broker::Engine>,
     /// Held by every change from its check to its commit, so memory and the store see changes
     /// in one order (the control plane is not a hot path).
     writing: tokio::sync::Mutex<()>,
@@ -69,6 +71,7 @@ impl Mq {
                 brokers: RwLock::new(b),
                 configurations: RwLock::new(c),
                 endpoints: RwLock::new(Vec::new()),
+                engine: std::sync::OnceLock::new(),
                 writing: tokio::sync::Mutex::new(()),
             }),
         })
@@ -83,9 +86,17 @@ impl Mq {
         self.inner.delays.of(operation)
     }
 
-    /// Sets the URLs the broker side serves.
-    pub fn set_endpoints(&self, endpoints: Vec<String>) {
-        *self.inner.endpoints.write() = endpoints;
+    /// Adds a URL the broker side serves (a listener was bound), in the order of the
+    /// protocols' names.
+    pub fn add_endpoint(&self, url: String) {
+        let mut e = self.inner.endpoints.write();
+        e.push(url);
+        e.sort();
+    }
+
+    /// Connects the data plane, which forgets a broker's messages when the broker goes.
+    pub fn attach_engine(&self, engine: crate::broker::Engine) {
+        let _ = self.inner.engine.set(engine);
     }
 
     /// A broker's instances as DescribeBroker lists them (none until it runs), and the actions
@@ -113,6 +124,26 @@ impl Mq {
             ip_address: Some("127.0.0.1".into()),
         };
         (vec![instance; count], Vec::new())
+    }
+
+    /// The running ActiveMQ broker whose user `username` has `password` (its pending-creation
+    /// users cannot log in yet, its pending-deletion ones still can). `host` (STOMP's CONNECT
+    /// header) narrows the search to the broker of that id or name, when it names one.
+    pub fn authenticate(&self, host: Option<&str>, username: &str, password: &str) -> Option<String> {
+        let brokers = self.inner.brokers.read();
+        let named = |b: &&Broker| host.is_some_and(|h| h == b.id || h == b.name);
+        let narrowed = brokers.values().any(|b| named(&b));
+        brokers
+            .values()
+            .filter(|b| b.running() && b.engine_type == types::EngineType::Activemq)
+            .filter(|b| !narrowed || named(b))
+            .find(|b| {
+                b.users.get(username).is_some_and(|u| {
+                    let creating = u.pending.as_ref().is_some_and(|p| p.pending_change == types::ChangeType::Create);
+                    !creating && u.password_hash == crate::password_hash(&b.id, password)
+                })
+            })
+            .map(|b| b.id.clone())
     }
 
     pub fn broker_count(&self) -> usize {
@@ -193,6 +224,7 @@ impl Mq {
                 Ok(())
             })
             .await?;
+        let gone: Vec<String> = change.brokers.iter().filter(|(_, b)| b.is_none()).map(|(id, _)| id.clone()).collect();
         {
             let mut brokers = self.inner.brokers.write();
             for (id, b) in change.brokers {
@@ -202,12 +234,21 @@ impl Mq {
                 };
             }
         }
-        let mut configs = self.inner.configurations.write();
-        for (id, c) in change.configurations {
-            match c {
-                Some(c) => configs.insert(id, c),
-                None => configs.remove(&id),
-            };
+        {
+            let mut configs = self.inner.configurations.write();
+            for (id, c) in change.configurations {
+                match c {
+                    Some(c) => configs.insert(id, c),
+                    None => configs.remove(&id),
+                };
+            }
+        }
+        if let Some(engine) = self.inner.engine.get() {
+            for id in gone {
+                if let Err(e) = engine.forget(&id).await {
+                    tracing::warn!("mq: forgetting the messages of broker {id}: {e}");
+                }
+            }
         }
         Ok(out)
     }
@@ -256,6 +297,9 @@ impl Mq {
     pub async fn reset(&self) -> MqResult<()> {
         let _w = self.inner.writing.lock().await;
         self.inner.store.submit(persist::wipe).await?;
+        if let Some(engine) = self.inner.engine.get() {
+            engine.reset().await.map_err(MqError::Internal)?;
+        }
         self.inner.brokers.write().clear();
         self.inner.configurations.write().clear();
         Ok(())

@@ -1,0 +1,264 @@
+//! The broker's data plane, shared by every protocol (STOMP now; MQTT and WebSocket build on
+//! it): one [`Vhost`] per Amazon MQ broker, holding its destinations (see [`state`]), storing
+//! what must survive before a producer is told it was taken, and holding producers back while
+//! the broker's memory is full (ActiveMQ's producer flow control).
+
+pub mod message;
+pub mod persist;
+pub mod selector;
+pub mod state;
+
+use message::{Destination, Message};
+use parking_lot::Mutex;
+use state::{ConsumerId, Delivery, Entry, Place, State, StoreOp, SubscribeError, Subscription};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use store::Store;
+use tokio::sync::{mpsc, Notify};
+
+/// The memory a broker's messages may hold before producers wait (ActiveMQ's default
+/// `memoryUsage` of 64 MB).
+pub const MEMORY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Every broker's data plane.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<EngineInner>,
+}
+
+struct EngineInner {
+    store: Store,
+    vhosts: Mutex<HashMap<String, Arc<Vhost>>>,
+    next_row: AtomicI64,
+    next_message: AtomicU64,
+    /// ActiveMQ message ids: `ID:<host>-<start>-<n>:1:1:1:<seq>`.
+    id_prefix: String,
+    memory_limit: usize,
+}
+
+/// One broker's data plane.
+pub struct Vhost {
+    pub broker_id: String,
+    state: Mutex<State>,
+    engine: std::sync::Weak<EngineInner>,
+    room: Notify,
+}
+
+/// Why a send failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// The store failed: the message was not taken.
+    Store(String),
+}
+
+impl Engine {
+    /// Loads every broker's stored messages and durable subscriptions.
+    ///
+    /// Errors: the store cannot be read.
+    pub fn open(store: Store, now_ms: i64) -> Result<Engine, String> {
+        let (loaded, max_row) = store.run_blocking(persist::load).map_err(|e| e.to_string())?;
+        let engine = Engine {
+            inner: Arc::new(EngineInner {
+                store,
+                vhosts: Mutex::new(HashMap::new()),
+                next_row: AtomicI64::new(max_row + 1),
+                next_message: AtomicU64::new(1),
+                id_prefix: format!("ID:quayside-{now_ms}-1:1:1:1"),
+                memory_limit: MEMORY_LIMIT,
+            }),
+        };
+        let mut max_seq = 0;
+        for (broker, data) in loaded {
+            let v = engine.vhost(&broker);
+            let mut st = v.state.lock();
+            for (key, topic, selector) in data.durables {
+                let selector = selector.and_then(|s| selector::Selector::parse(&s).ok());
+                st.restore_durable(key, topic, selector);
+            }
+            for (row, place, m) in data.messages {
+                max_seq = max_seq.max(m.seq);
+                if let Some(p) = Place::from_key(&place) {
+                    st.restore(p, Entry { row, message: Arc::new(m) });
+                }
+            }
+        }
+        engine.inner.next_message.store(max_seq as u64 + 1, Ordering::Relaxed);
+        Ok(engine)
+    }
+
+    /// The data plane of broker `id` (made on first use).
+    pub fn vhost(&self, id: &str) -> Arc<Vhost> {
+        let mut all = self.inner.vhosts.lock();
+        all.entry(id.to_string())
+            .or_insert_with(|| {
+                Arc::new(Vhost {
+                    broker_id: id.to_string(),
+                    state: Mutex::new(State::default()),
+                    engine: Arc::downgrade(&self.inner),
+                    room: Notify::new(),
+                })
+            })
+            .clone()
+    }
+
+    /// Forgets a deleted broker's data plane and stored messages.
+    ///
+    /// Errors: the store failed.
+    pub async fn forget(&self, id: &str) -> Result<(), String> {
+        self.inner.vhosts.lock().remove(id);
+        let id = id.to_string();
+        self.inner.store.submit(move |t| persist::forget(t, &id)).await.map_err(|e| e.to_string())
+    }
+
+    /// Forgets everything (the admin reset).
+    ///
+    /// Errors: the store failed.
+    pub async fn reset(&self) -> Result<(), String> {
+        self.inner.vhosts.lock().clear();
+        self.inner.store.submit(persist::wipe).await.map_err(|e| e.to_string())
+    }
+
+    /// Brokers with a data plane in memory.
+    pub fn vhost_count(&self) -> usize {
+        self.inner.vhosts.lock().len()
+    }
+}
+
+/// A message as a producer hands it in.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub destination: Destination,
+    pub headers: Vec<(String, String)>,
+    pub body: bytes::Bytes,
+    pub persistent: bool,
+    pub priority: u8,
+    pub expires: i64,
+    pub binary: bool,
+    pub qos: u8,
+}
+
+impl Vhost {
+    fn engine(&self) -> Option<Arc<EngineInner>> {
+        self.engine.upgrade()
+    }
+
+    /// Runs `f` on the state and submits the store changes it makes, in order. Returns the
+    /// pending commit.
+    fn with_state<T>(&self, f: impl FnOnce(&mut State, &mut Vec<StoreOp>) -> T) -> (T, Option<store::Pending<()>>) {
+        let mut ops = Vec::new();
+        let mut st = self.state.lock();
+        let out = f(&mut st, &mut ops);
+        let pending = if ops.is_empty() {
+            None
+        } else {
+            self.engine().map(|e| {
+                let broker = self.broker_id.clone();
+                e.store.submit(move |t| persist::apply(t, &broker, &ops))
+            })
+        };
+        let memory = st.memory;
+        drop(st);
+        if let Some(e) = self.engine() {
+            if memory < e.memory_limit {
+                self.room.notify_waiters();
+            }
+        }
+        (out, pending)
+    }
+
+    /// Takes a message: waits while the broker's memory is full, stores it (persistent ones)
+    /// and hands it to its destination. Returns once it is stored: a receipt may be sent.
+    ///
+    /// Errors: the store failed (nothing was taken).
+    pub async fn send(&self, o: Outgoing, now: i64) -> Result<(), SendError> {
+        let Some(engine) = self.engine() else { return Err(SendError::Store("the broker is gone".into())) };
+        // Producer flow control.
+        loop {
+            let wait = self.room.notified();
+            tokio::pin!(wait);
+            wait.as_mut().enable();
+            if self.state.lock().memory < engine.memory_limit {
+                break;
+            }
+            wait.await;
+        }
+        let seq = engine.next_message.fetch_add(1, Ordering::Relaxed);
+        let message = Arc::new(Message {
+            seq: seq as i64,
+            id: format!("{}:{seq}", engine.id_prefix),
+            destination: o.destination,
+            headers: o.headers,
+            body: o.body,
+            persistent: o.persistent,
+            priority: o.priority,
+            timestamp: now,
+            expires: o.expires,
+            redeliveries: 0,
+            binary: o.binary,
+            qos: o.qos,
+            retained: false,
+            original: None,
+        });
+        let (_, pending) = self.with_state(|st, ops| {
+            let places = st.places_for(&message);
+            let entries: Vec<(Place, Entry)> = places
+                .into_iter()
+                .map(|p| {
+                    let row = if message.persistent { engine.next_row.fetch_add(1, Ordering::Relaxed) } else { 0 };
+                    if row != 0 {
+                        ops.push(StoreOp::Insert { row, place: p.key(), message: message.clone() });
+                    }
+                    (p, Entry { row, message: message.clone() })
+                })
+                .collect();
+            st.publish(message.clone(), entries, ops, now);
+        });
+        if let Some(p) = pending {
+            p.await.map_err(|e| SendError::Store(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Adds a consumer.
+    ///
+    /// Errors: a durable subscription in use.
+    pub fn subscribe(
+        &self,
+        s: Subscription,
+        tx: mpsc::UnboundedSender<Delivery>,
+        now: i64,
+    ) -> Result<ConsumerId, SubscribeError> {
+        self.with_state(|st, ops| st.subscribe(s, tx, ops, now)).0
+    }
+
+    /// Removes a consumer; its unacknowledged messages come back.
+    pub fn unsubscribe(&self, id: ConsumerId, now: i64) {
+        self.with_state(|st, ops| st.unsubscribe(id, ops, now));
+    }
+
+    /// Acknowledges a delivery; false if the consumer has no such delivery.
+    pub fn ack(&self, id: ConsumerId, tag: u64, now: i64) -> bool {
+        self.with_state(|st, ops| st.ack(id, tag, ops, now)).0
+    }
+
+    /// Refuses a delivery (to the DLQ); false if the consumer has no such delivery.
+    pub fn nack(&self, id: ConsumerId, tag: u64, now: i64) -> bool {
+        self.with_state(|st, ops| st.nack(id, tag, ops, now)).0
+    }
+
+    /// Whether a consumer holds a delivery.
+    pub fn has_delivery(&self, id: ConsumerId, tag: u64) -> bool {
+        self.state.lock().has_delivery(id, tag)
+    }
+
+    /// Removes an offline durable subscription; false if it is unknown or online.
+    pub fn remove_durable(&self, key: &state::DurableKey) -> bool {
+        self.with_state(|st, ops| st.remove_durable(key, ops)).0
+    }
+
+    /// Messages waiting in a queue.
+    pub fn depth(&self, queue: &str) -> usize {
+        self.state.lock().depth(&Place::Queue(queue.to_string()))
+    }
+}

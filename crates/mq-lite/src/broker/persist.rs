@@ -1,0 +1,158 @@
+//! The broker's tables: messages waiting in queues and durable subscriptions (one row per
+//! place), durable subscriptions themselves. All of the broker's SQL lives here.
+
+use super::message::{Destination, Message};
+use super::state::{DurableKey, StoreOp};
+use bytes::Bytes;
+use serde_json::{json, Value};
+use store::rusqlite::{params, Transaction};
+use store::{Migration, Result};
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    service: "mq",
+    version: 2,
+    sql: "
+CREATE TABLE mq_messages (
+    id INTEGER PRIMARY KEY,
+    broker TEXT NOT NULL,
+    place TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE TABLE mq_durables (
+    broker TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    selector TEXT,
+    PRIMARY KEY (broker, client_id, name)
+);
+",
+}];
+
+/// A message's facts besides its body, as stored.
+fn meta(m: &Message) -> String {
+    json!({
+        "seq": m.seq,
+        "id": m.id,
+        "dest": m.destination.key(),
+        "headers": m.headers,
+        "persistent": m.persistent,
+        "priority": m.priority,
+        "timestamp": m.timestamp,
+        "expires": m.expires,
+        "redeliveries": m.redeliveries,
+        "binary": m.binary,
+        "qos": m.qos,
+        "original": m.original.as_ref().map(Destination::key),
+    })
+    .to_string()
+}
+
+fn from_meta(meta: &str, body: Vec<u8>) -> Option<Message> {
+    let v: Value = serde_json::from_str(meta).ok()?;
+    let headers = v["headers"]
+        .as_array()?
+        .iter()
+        .filter_map(|h| Some((h[0].as_str()?.to_string(), h[1].as_str()?.to_string())))
+        .collect();
+    Some(Message {
+        seq: v["seq"].as_i64()?,
+        id: v["id"].as_str()?.to_string(),
+        destination: Destination::from_key(v["dest"].as_str()?)?,
+        headers,
+        body: Bytes::from(body),
+        persistent: v["persistent"].as_bool().unwrap_or(true),
+        priority: v["priority"].as_u64().unwrap_or(4) as u8,
+        timestamp: v["timestamp"].as_i64().unwrap_or(0),
+        expires: v["expires"].as_i64().unwrap_or(0),
+        redeliveries: v["redeliveries"].as_u64().unwrap_or(0) as u32,
+        binary: v["binary"].as_bool().unwrap_or(false),
+        qos: v["qos"].as_u64().unwrap_or(0) as u8,
+        retained: false,
+        original: v["original"].as_str().and_then(Destination::from_key),
+    })
+}
+
+/// Applies a broker's store changes, in order.
+pub fn apply(t: &Transaction<'_>, broker: &str, ops: &[StoreOp]) -> Result<()> {
+    for op in ops {
+        match op {
+            StoreOp::Insert { row, place, message } => {
+                let mut st = t.prepare_cached(
+                    "INSERT INTO mq_messages (id, broker, place, meta, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                st.execute(params![row, broker, place, meta(message), &message.body[..]])?;
+            }
+            StoreOp::Delete { row } => {
+                t.prepare_cached("DELETE FROM mq_messages WHERE id = ?1")?.execute([row])?;
+            }
+            StoreOp::Update { row, place, message } => {
+                t.prepare_cached("UPDATE mq_messages SET place = ?2, meta = ?3 WHERE id = ?1")?.execute(params![
+                    row,
+                    place,
+                    meta(message)
+                ])?;
+            }
+            StoreOp::SaveDurable { key, topic, selector } => {
+                t.prepare_cached(
+                    "INSERT OR REPLACE INTO mq_durables (broker, client_id, name, topic, selector) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![broker, key.0, key.1, topic, selector])?;
+            }
+            StoreOp::DeleteDurable { key } => {
+                t.prepare_cached("DELETE FROM mq_durables WHERE broker = ?1 AND client_id = ?2 AND name = ?3")?
+                    .execute(params![broker, key.0, key.1])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a start finds of one broker's data.
+#[derive(Default)]
+pub struct Loaded {
+    /// (row, place, message), in row order.
+    pub messages: Vec<(i64, String, Message)>,
+    pub durables: Vec<(DurableKey, String, Option<String>)>,
+}
+
+/// Every broker's stored messages and durable subscriptions, by broker id; and the highest
+/// row id.
+pub fn load(t: &Transaction<'_>) -> Result<(std::collections::HashMap<String, Loaded>, i64)> {
+    let mut out: std::collections::HashMap<String, Loaded> = Default::default();
+    let mut max = 0;
+    let mut st = t.prepare("SELECT id, broker, place, meta, body FROM mq_messages ORDER BY id")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        max = max.max(id);
+        let broker: String = r.get(1)?;
+        let place: String = r.get(2)?;
+        let meta: String = r.get(3)?;
+        let body: Vec<u8> = r.get(4)?;
+        if let Some(m) = from_meta(&meta, body) {
+            out.entry(broker).or_default().messages.push((id, place, m));
+        }
+    }
+    let mut st = t.prepare("SELECT broker, client_id, name, topic, selector FROM mq_durables")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let broker: String = r.get(0)?;
+        out.entry(broker).or_default().durables.push(((r.get(1)?, r.get(2)?), r.get(3)?, r.get(4)?));
+    }
+    Ok((out, max))
+}
+
+/// Deletes a broker's data (the broker was deleted).
+pub fn forget(t: &Transaction<'_>, broker: &str) -> Result<()> {
+    t.execute("DELETE FROM mq_messages WHERE broker = ?1", [broker])?;
+    t.execute("DELETE FROM mq_durables WHERE broker = ?1", [broker])?;
+    Ok(())
+}
+
+/// Forgets everything (the admin reset).
+pub fn wipe(t: &Transaction<'_>) -> Result<()> {
+    t.execute_batch("DELETE FROM mq_messages; DELETE FROM mq_durables;")?;
+    Ok(())
+}
