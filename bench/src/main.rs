@@ -243,7 +243,7 @@ async fn soak(quayside: &str, minutes: u64, rate: u64) {
     let _ = std::fs::remove_dir_all(&data);
     let q = spawn(
         Command::new(quayside)
-            .args(["serve", "--port", "0", "--log-level", "info", "--virtual-clock", "--data-dir"])
+            .args(["serve", "--port", "0", "--stomp-port", "0", "--log-level", "info", "--virtual-clock", "--data-dir"])
             .arg(&data),
     );
     let pid = q.child.id();
@@ -316,7 +316,7 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
     let port = free_port();
     let t = Instant::now();
     let child = Command::new(quayside)
-        .args(["serve", "--port", &port.to_string(), "--log-level", "warn", "--data-dir"])
+        .args(["serve", "--port", &port.to_string(), "--stomp-port", "0", "--log-level", "warn", "--data-dir"])
         .arg(&data)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -403,7 +403,9 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
         // A fresh process, so the queues of the scenarios above do not count.
         let _ = std::fs::remove_dir_all(&data);
         let q = spawn(
-            Command::new(quayside).args(["serve", "--port", "0", "--log-level", "info", "--data-dir"]).arg(&data),
+            Command::new(quayside)
+                .args(["serve", "--port", "0", "--stomp-port", "0", "--log-level", "info", "--data-dir"])
+                .arg(&data),
         );
         let big = scenarios::create_queue(&q.addr, "bench-million").await;
         let small = scenarios::create_queue(&q.addr, "bench-small").await;

@@ -20,12 +20,12 @@ pub fn mq(endpoint: &str) -> Mq {
     Mq::from_conf(conf)
 }
 
-fn user(name: &str) -> User {
+pub fn user(name: &str) -> User {
     User::builder().username(name).password("correct-horse-battery").build()
 }
 
 /// An ActiveMQ broker as Terraform's `aws_mq_broker` makes one.
-async fn broker(c: &Mq, name: &str) -> String {
+pub async fn broker(c: &Mq, name: &str) -> String {
     c.create_broker()
         .broker_name(name)
         .engine_type(EngineType::from("ActiveMQ"))

@@ -14,6 +14,8 @@ use std::time::Duration;
 struct Proc {
     child: Child,
     endpoint: String,
+    /// mq-lite's STOMP listener (on a free port).
+    stomp: Option<std::net::SocketAddr>,
 }
 
 impl Drop for Proc {
@@ -52,8 +54,11 @@ fn spawn(data_dir: &std::path::Path) -> Proc {
 
 /// [`spawn`] with more flags.
 fn spawn_with(data_dir: &std::path::Path, extra: &[&str]) -> Proc {
+    // The broker's listeners take free ports, so that tests running together never collide.
+    let free_stomp: &[&str] = if extra.contains(&"--stomp-port") { &[] } else { &["--stomp-port", "0"] };
     let mut child = Command::new(env!("CARGO_BIN_EXE_quayside"))
         .args(["serve", "--port", "0", "--log-level", "info"])
+        .args(free_stomp)
         .args(extra)
         .arg("--data-dir")
         .arg(data_dir)
@@ -68,16 +73,24 @@ fn spawn_with(data_dir: &std::path::Path, extra: &[&str]) -> Proc {
         for line in lines.by_ref().map_while(Result::ok) {
             if let Some(i) = line.find("listening on http://") {
                 let rest = &line[i + "listening on ".len()..];
-                let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
+                let stomp = line
+                    .split("stomp on ")
+                    .nth(1)
+                    .and_then(|a| a.split([',', ' ']).next())
+                    .and_then(|a| a.parse::<std::net::SocketAddr>().ok());
+                let _ = tx.send((rest.split_whitespace().next().unwrap_or("").to_string(), stomp));
                 break;
             }
         }
         // Keep draining so the child never blocks on a full pipe.
         for _ in lines {}
     });
-    let mut proc_ = Proc { child, endpoint: String::new() };
+    let mut proc_ = Proc { child, endpoint: String::new(), stomp: None };
     match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok(endpoint) => proc_.endpoint = endpoint,
+        Ok((endpoint, stomp)) => {
+            proc_.endpoint = endpoint;
+            proc_.stomp = stomp;
+        }
         Err(_) => panic!("quayside did not say it was listening within 30 s"),
     }
     proc_
@@ -660,7 +673,18 @@ async fn out_of_file_descriptors_the_server_backs_off_and_recovers() {
         .arg("-c")
         .arg("ulimit -n 64 && exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_quayside"))
-        .args(["serve", "--port", "0", "--in-memory", "--log-level", "info", "--idle-timeout", "2"])
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--stomp-port",
+            "0",
+            "--in-memory",
+            "--log-level",
+            "info",
+            "--idle-timeout",
+            "2",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -680,7 +704,7 @@ async fn out_of_file_descriptors_the_server_backs_off_and_recovers() {
             }
         });
     }
-    let proc_ = Proc { child, endpoint: String::new() };
+    let proc_ = Proc { child, endpoint: String::new(), stomp: None };
     let addr: std::net::SocketAddr = rx.recv_timeout(Duration::from_secs(30)).expect("listening").parse().unwrap();
     let count = |needle: &str| lines.lock().unwrap().iter().filter(|l| l.contains(needle)).count();
     // Idle connections until the server runs out of descriptors.
@@ -1002,6 +1026,59 @@ async fn a_deleted_streams_records_never_reach_a_new_stream() {
         .query_row("SELECT COUNT(*) FROM kinesis_chunks", [], |r| r.get(0))
         .unwrap();
     assert_eq!(left, 1, "the deleted stream's chunks are gone; the new record's remains");
+    drop(p);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// mq-lite: producers send persistent messages over STOMP, each waiting for its RECEIPT; the
+/// server is killed with SIGKILL mid-stream; after the restart every receipted message is in
+/// the queue, exactly once (identities checked by body).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stomp_kill_dash_nine_loses_no_receipted_message() {
+    use crate::mq_stomp::Raw;
+    let dir = crate::common::temp_dir("mq-kill9");
+    let p = spawn(&dir);
+    let c = crate::mq_control::mq(&p.endpoint);
+    crate::mq_control::broker(&c, "kill9").await;
+    let addr = p.stomp.expect("the STOMP listener's address");
+    let receipted: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+    let mut producers = Vec::new();
+    for n in 0..4 {
+        let receipted = receipted.clone();
+        producers.push(tokio::spawn(async move {
+            let mut s = Raw::login(addr, "").await;
+            for i in 0.. {
+                let body = format!("p{n}-{i}");
+                s.send(&format!("SEND\ndestination:/queue/kept\npersistent:true\nreceipt:{body}\n\n{body}\0")).await;
+                match s.try_frame(Duration::from_secs(5)).await {
+                    Some(f) if f.command == "RECEIPT" => {
+                        receipted.lock().unwrap().insert(body);
+                    }
+                    _ => return,
+                }
+            }
+        }));
+    }
+    while receipted.lock().unwrap().len() < 2000 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    p.kill_9();
+    for t in producers {
+        let _ = t.await;
+    }
+    let acknowledged = receipted.lock().unwrap().clone();
+    let p = spawn(&dir);
+    let addr = p.stomp.unwrap();
+    let mut s = Raw::login(addr, "").await;
+    s.send("SUBSCRIBE\nid:s\ndestination:/queue/kept\n\n\0").await;
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    while let Some(f) = s.try_frame(Duration::from_secs(2)).await {
+        *seen.entry(String::from_utf8(f.body).unwrap()).or_default() += 1;
+    }
+    let missing: Vec<&String> = acknowledged.iter().filter(|b| !seen.contains_key(*b)).collect();
+    assert!(missing.is_empty(), "{} receipted messages lost, e.g. {:?}", missing.len(), missing.first());
+    assert!(seen.values().all(|n| *n == 1), "a message came back twice");
+    assert!(acknowledged.len() >= 2000);
     drop(p);
     let _ = std::fs::remove_dir_all(&dir);
 }
