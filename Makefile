@@ -10,8 +10,13 @@ run:
 
 ## Unit, service, SDK and process tests (the SNS tests check signatures with AWS's own validator
 ## from npm; the Kinesis tests drive the JavaScript SDK, which speaks HTTP/2)
-test: tools/sns-validate/node_modules tools/kinesis-js/node_modules
+test: tools/sns-validate/node_modules tools/kinesis-js/node_modules tools/py/site/.done
 	$(CARGO) test --workspace --all-targets
+
+## Python clients the broker tests drive (stomp.py, paho-mqtt), installed beside the tests
+tools/py/site/.done: tools/py/requirements.txt
+	PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --disable-pip-version-check --target tools/py/site -r tools/py/requirements.txt
+	touch $@
 
 tools/%/node_modules: tools/%/package-lock.json
 	cd tools/$* && npm ci --silent --no-audit --no-fund

@@ -432,3 +432,39 @@ async fn persistent_messages_survive_a_restart() {
     assert!(c.try_frame(Duration::from_millis(300)).await.is_none());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs one of the Python client checks (`tools/py/*.py`, with the clients `make test`
+/// installs under `tools/py/site`); its JSON output.
+pub fn python_check(script: &str, args: &[String]) -> serde_json::Value {
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/py");
+    let out = std::process::Command::new("python3")
+        .arg(tools.join(script))
+        .args(args)
+        .env("PYTHONPATH", tools.join("site"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{script} failed (run `make test`, which installs stomp.py and paho-mqtt): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{script}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// stomp.py, the Python STOMP client: selectors, client-individual acks, receipts,
+/// transactions, a durable subscription across a disconnect, and a refused login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stomp_py_works_unchanged() {
+    let (_env, addr, _) = stomp_env(quayside::Config::for_tests()).await;
+    let args = ["127.0.0.1".to_string(), addr.port().to_string(), PASSWORD.to_string()];
+    let v = tokio::task::spawn_blocking(move || python_check("stomp_check.py", &args)).await.unwrap();
+    assert_eq!(v["queue"], serde_json::json!(["hello"]), "the selector kept the other one back: {v}");
+    assert!(v["receipts"].as_array().unwrap().contains(&"r1".into()));
+    assert_eq!(v["headers"]["kind"], "wanted");
+    assert_eq!(v["headers"]["destination"], "/queue/py");
+    assert_eq!(v["before_commit"], serde_json::json!([]));
+    assert_eq!(v["after_commit"], serde_json::json!(["in tx"]));
+    assert_eq!(v["durable"], serde_json::json!(["while away"]));
+    assert_eq!(v["bad_login"], "refused");
+}
