@@ -243,7 +243,19 @@ async fn soak(quayside: &str, minutes: u64, rate: u64) {
     let _ = std::fs::remove_dir_all(&data);
     let q = spawn(
         Command::new(quayside)
-            .args(["serve", "--port", "0", "--stomp-port", "0", "--log-level", "info", "--virtual-clock", "--data-dir"])
+            .args([
+                "serve",
+                "--port",
+                "0",
+                "--stomp-port",
+                "0",
+                "--mqtt-port",
+                "0",
+                "--log-level",
+                "info",
+                "--virtual-clock",
+                "--data-dir",
+            ])
             .arg(&data),
     );
     let pid = q.child.id();
@@ -316,7 +328,18 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
     let port = free_port();
     let t = Instant::now();
     let child = Command::new(quayside)
-        .args(["serve", "--port", &port.to_string(), "--stomp-port", "0", "--log-level", "warn", "--data-dir"])
+        .args([
+            "serve",
+            "--port",
+            &port.to_string(),
+            "--stomp-port",
+            "0",
+            "--mqtt-port",
+            "0",
+            "--log-level",
+            "warn",
+            "--data-dir",
+        ])
         .arg(&data)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -404,7 +427,18 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
         let _ = std::fs::remove_dir_all(&data);
         let q = spawn(
             Command::new(quayside)
-                .args(["serve", "--port", "0", "--stomp-port", "0", "--log-level", "info", "--data-dir"])
+                .args([
+                    "serve",
+                    "--port",
+                    "0",
+                    "--stomp-port",
+                    "0",
+                    "--mqtt-port",
+                    "0",
+                    "--log-level",
+                    "info",
+                    "--data-dir",
+                ])
                 .arg(&data),
         );
         let big = scenarios::create_queue(&q.addr, "bench-million").await;

@@ -42,12 +42,21 @@ pub fn def() -> ServiceDef {
             default: "",
             values: &[],
         }],
-        listeners: &[ListenerSpec {
-            name: "stomp",
-            help: "mq-lite's STOMP listener (ActiveMQ's default port; 0 picks a free one, `off` disables it)",
-            default_port: Some(61613),
-            kind: ListenerKind::Tcp,
-        }],
+        listeners: &[
+            ListenerSpec {
+                name: "stomp",
+                help: "mq-lite's STOMP listener (ActiveMQ's default port; 0 picks a free one, `off` disables it)",
+                default_port: Some(61613),
+                kind: ListenerKind::Tcp,
+            },
+            ListenerSpec {
+                name: "mqtt",
+                help:
+                    "mq-lite's MQTT 3.1/3.1.1 listener (ActiveMQ's default port; 0 picks a free one, `off` disables it)",
+                default_port: Some(1883),
+                kind: ListenerKind::Tcp,
+            },
+        ],
         open: Box::new(|env: &Env| {
             let delays =
                 service::Delays::parse(env.option("mq-delays")).map_err(|e| format!("mq: --mq-delays: {e}"))?;
@@ -138,6 +147,7 @@ impl Service for MqService {
         let shared = self.stomp.clone();
         match listener {
             "stomp" => Box::pin(crate::stomp::conn::serve(shared, conn, info)),
+            "mqtt" => Box::pin(crate::mqtt::conn::serve(shared, conn, info)),
             _ => Box::pin(async {}),
         }
     }

@@ -6,8 +6,10 @@ mod api;
 pub mod broker;
 pub mod control;
 mod error;
+pub mod mqtt;
 mod persist;
 pub mod stomp;
+mod wire;
 
 pub use api::{def, MqService};
 pub use control::Mq;

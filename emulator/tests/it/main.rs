@@ -14,6 +14,7 @@ mod kinesis_queues;
 mod kinesis_records;
 mod kinesis_streams;
 mod mq_control;
+mod mq_mqtt;
 mod mq_stomp;
 mod process;
 mod recorded;

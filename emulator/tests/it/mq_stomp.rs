@@ -468,3 +468,30 @@ async fn stomp_py_works_unchanged() {
     assert_eq!(v["durable"], serde_json::json!(["while away"]));
     assert_eq!(v["bad_login"], "refused");
 }
+
+/// paho-mqtt, the Python MQTT client: wildcards at QoS 1 and 2, retained messages, a
+/// persistent session that keeps what came while its client was away, a last will, and a
+/// refused login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paho_mqtt_works_unchanged() {
+    let mut config = quayside::Config::for_tests();
+    config.listener_ports.insert("mqtt", Some(0));
+    let (env, _, _) = stomp_env(config).await;
+    let port = env.running.listeners["mqtt"].port();
+    let args = ["127.0.0.1".to_string(), port.to_string(), PASSWORD.to_string()];
+    let v = tokio::task::spawn_blocking(move || python_check("mqtt_check.py", &args)).await.unwrap();
+    assert_eq!(
+        v["wildcards"],
+        serde_json::json!([["alerts/fire/level", "high", 2], ["sensors/kitchen/temp", "21.5", 1]]),
+        "{v}"
+    );
+    assert_eq!(
+        v["retained"],
+        serde_json::json!([{"topic": "status/door", "payload": "open", "qos": 1, "retain": true}])
+    );
+    assert_eq!(v["session_present"], true);
+    assert_eq!(v["offline"], serde_json::json!(["job-1"]));
+    assert_eq!(v["will"], serde_json::json!(["gone"]));
+    // CONNACK 4 (bad user name or password), which paho 2 reports as MQTT 5's reason 134.
+    assert_eq!(v["bad_rc"], 134);
+}

@@ -43,6 +43,8 @@ pub struct Vhost {
     state: Mutex<State>,
     engine: std::sync::Weak<EngineInner>,
     room: Notify,
+    /// The connected MQTT clients, by client id, each with its signal to close.
+    mqtt_clients: Mutex<HashMap<String, Arc<Notify>>>,
 }
 
 /// Why a send failed.
@@ -76,6 +78,11 @@ impl Engine {
                 let selector = selector.and_then(|s| selector::Selector::parse(&s).ok());
                 st.restore_durable(key, topic, selector);
             }
+            for (topic, m) in data.retained {
+                max_seq = max_seq.max(m.seq);
+                st.retained.insert(topic, Arc::new(m));
+            }
+            st.sessions.extend(data.sessions);
             for (row, place, m) in data.messages {
                 max_seq = max_seq.max(m.seq);
                 if let Some(p) = Place::from_key(&place) {
@@ -97,6 +104,7 @@ impl Engine {
                     state: Mutex::new(State::default()),
                     engine: Arc::downgrade(&self.inner),
                     room: Notify::new(),
+                    mqtt_clients: Mutex::new(HashMap::new()),
                 })
             })
             .clone()
@@ -255,6 +263,86 @@ impl Vhost {
     /// Removes an offline durable subscription; false if it is unknown or online.
     pub fn remove_durable(&self, key: &state::DurableKey) -> bool {
         self.with_state(|st, ops| st.remove_durable(key, ops)).0
+    }
+
+    /// Takes a message as [`send`](Self::send) does and, with `retain`, keeps it as its
+    /// topic's retained message (an empty body clears it, and is not delivered: MQTT).
+    ///
+    /// Errors: the store failed.
+    pub async fn publish_retained(&self, o: Outgoing, now: i64) -> Result<(), SendError> {
+        let topic = o.destination.name().to_string();
+        let Some(engine) = self.engine() else { return Err(SendError::Store("the broker is gone".into())) };
+        let seq = engine.next_message.fetch_add(1, Ordering::Relaxed);
+        let message = Arc::new(Message {
+            seq: seq as i64,
+            id: format!("{}:{seq}", engine.id_prefix),
+            destination: o.destination.clone(),
+            headers: o.headers.clone(),
+            body: o.body.clone(),
+            persistent: true,
+            priority: o.priority,
+            timestamp: now,
+            expires: o.expires,
+            redeliveries: 0,
+            binary: o.binary,
+            qos: o.qos,
+            retained: true,
+            original: None,
+        });
+        let empty = o.body.is_empty();
+        let (_, pending) = self.with_state(|st, ops| st.retain(&topic, message, ops));
+        if let Some(p) = pending {
+            p.await.map_err(|e| SendError::Store(e.to_string()))?;
+        }
+        if empty {
+            return Ok(());
+        }
+        self.send(o, now).await
+    }
+
+    /// Retained messages of the topics a pattern covers.
+    pub fn retained_for(&self, pattern: &str) -> Vec<Arc<Message>> {
+        self.state.lock().retained_for(pattern)
+    }
+
+    /// A kept MQTT session's document.
+    pub fn session(&self, client_id: &str) -> Option<String> {
+        self.state.lock().sessions.get(client_id).cloned()
+    }
+
+    /// Keeps (`Some`) or forgets an MQTT session.
+    pub fn save_session(&self, client_id: &str, doc: Option<String>) {
+        self.with_state(|st, ops| match doc {
+            Some(d) => {
+                st.sessions.insert(client_id.to_string(), d.clone());
+                ops.push(StoreOp::SaveSession { client_id: client_id.to_string(), doc: d });
+            }
+            None => {
+                if st.sessions.remove(client_id).is_some() {
+                    ops.push(StoreOp::DeleteSession { client_id: client_id.to_string() });
+                }
+            }
+        });
+    }
+
+    /// The MQTT connection of a client id takes over from an earlier one: the earlier one is
+    /// told to close. Returns the signal this connection is told by.
+    pub fn take_over(&self, client_id: &str) -> Arc<Notify> {
+        let mut clients = self.mqtt_clients.lock();
+        if let Some(old) = clients.remove(client_id) {
+            old.notify_one();
+        }
+        let me = Arc::new(Notify::new());
+        clients.insert(client_id.to_string(), me.clone());
+        me
+    }
+
+    /// The connection of a client id ended (unless another took over).
+    pub fn left(&self, client_id: &str, me: &Arc<Notify>) {
+        let mut clients = self.mqtt_clients.lock();
+        if clients.get(client_id).is_some_and(|c| Arc::ptr_eq(c, me)) {
+            clients.remove(client_id);
+        }
     }
 
     /// Messages waiting in a queue.

@@ -8,10 +8,11 @@ use serde_json::{json, Value};
 use store::rusqlite::{params, Transaction};
 use store::{Migration, Result};
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    service: "mq",
-    version: 2,
-    sql: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        service: "mq",
+        version: 2,
+        sql: "
 CREATE TABLE mq_messages (
     id INTEGER PRIMARY KEY,
     broker TEXT NOT NULL,
@@ -28,7 +29,28 @@ CREATE TABLE mq_durables (
     PRIMARY KEY (broker, client_id, name)
 );
 ",
-}];
+    },
+    // MQTT: retained messages, and the sessions of clients that keep theirs.
+    Migration {
+        service: "mq",
+        version: 3,
+        sql: "
+CREATE TABLE mq_retained (
+    broker TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (broker, topic)
+);
+CREATE TABLE mq_sessions (
+    broker TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (broker, client_id)
+);
+",
+    },
+];
 
 /// A message's facts besides its body, as stored.
 fn meta(m: &Message) -> String {
@@ -100,6 +122,24 @@ pub fn apply(t: &Transaction<'_>, broker: &str, ops: &[StoreOp]) -> Result<()> {
                 )?
                 .execute(params![broker, key.0, key.1, topic, selector])?;
             }
+            StoreOp::SaveRetained { topic, message } => {
+                t.prepare_cached(
+                    "INSERT OR REPLACE INTO mq_retained (broker, topic, meta, body) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![broker, topic, meta(message), &message.body[..]])?;
+            }
+            StoreOp::DeleteRetained { topic } => {
+                t.prepare_cached("DELETE FROM mq_retained WHERE broker = ?1 AND topic = ?2")?
+                    .execute(params![broker, topic])?;
+            }
+            StoreOp::SaveSession { client_id, doc } => {
+                t.prepare_cached("INSERT OR REPLACE INTO mq_sessions (broker, client_id, doc) VALUES (?1, ?2, ?3)")?
+                    .execute(params![broker, client_id, doc])?;
+            }
+            StoreOp::DeleteSession { client_id } => {
+                t.prepare_cached("DELETE FROM mq_sessions WHERE broker = ?1 AND client_id = ?2")?
+                    .execute(params![broker, client_id])?;
+            }
             StoreOp::DeleteDurable { key } => {
                 t.prepare_cached("DELETE FROM mq_durables WHERE broker = ?1 AND client_id = ?2 AND name = ?3")?
                     .execute(params![broker, key.0, key.1])?;
@@ -115,6 +155,10 @@ pub struct Loaded {
     /// (row, place, message), in row order.
     pub messages: Vec<(i64, String, Message)>,
     pub durables: Vec<(DurableKey, String, Option<String>)>,
+    /// Retained messages by topic.
+    pub retained: Vec<(String, Message)>,
+    /// MQTT sessions by client id.
+    pub sessions: Vec<(String, String)>,
 }
 
 /// Every broker's stored messages and durable subscriptions, by broker id; and the highest
@@ -141,6 +185,22 @@ pub fn load(t: &Transaction<'_>) -> Result<(std::collections::HashMap<String, Lo
         let broker: String = r.get(0)?;
         out.entry(broker).or_default().durables.push(((r.get(1)?, r.get(2)?), r.get(3)?, r.get(4)?));
     }
+    let mut st = t.prepare("SELECT broker, topic, meta, body FROM mq_retained")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let broker: String = r.get(0)?;
+        let topic: String = r.get(1)?;
+        let meta: String = r.get(2)?;
+        if let Some(m) = from_meta(&meta, r.get(3)?) {
+            out.entry(broker).or_default().retained.push((topic, m));
+        }
+    }
+    let mut st = t.prepare("SELECT broker, client_id, doc FROM mq_sessions")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let broker: String = r.get(0)?;
+        out.entry(broker).or_default().sessions.push((r.get(1)?, r.get(2)?));
+    }
     Ok((out, max))
 }
 
@@ -148,11 +208,15 @@ pub fn load(t: &Transaction<'_>) -> Result<(std::collections::HashMap<String, Lo
 pub fn forget(t: &Transaction<'_>, broker: &str) -> Result<()> {
     t.execute("DELETE FROM mq_messages WHERE broker = ?1", [broker])?;
     t.execute("DELETE FROM mq_durables WHERE broker = ?1", [broker])?;
+    t.execute("DELETE FROM mq_retained WHERE broker = ?1", [broker])?;
+    t.execute("DELETE FROM mq_sessions WHERE broker = ?1", [broker])?;
     Ok(())
 }
 
 /// Forgets everything (the admin reset).
 pub fn wipe(t: &Transaction<'_>) -> Result<()> {
-    t.execute_batch("DELETE FROM mq_messages; DELETE FROM mq_durables;")?;
+    t.execute_batch(
+        "DELETE FROM mq_messages; DELETE FROM mq_durables; DELETE FROM mq_retained; DELETE FROM mq_sessions;",
+    )?;
     Ok(())
 }

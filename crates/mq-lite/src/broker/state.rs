@@ -108,6 +108,20 @@ pub enum StoreOp {
     DeleteDurable {
         key: DurableKey,
     },
+    SaveRetained {
+        topic: String,
+        message: Arc<Message>,
+    },
+    DeleteRetained {
+        topic: String,
+    },
+    SaveSession {
+        client_id: String,
+        doc: String,
+    },
+    DeleteSession {
+        client_id: String,
+    },
 }
 
 #[derive(Default)]
@@ -166,6 +180,10 @@ pub struct State {
     next_consumer: ConsumerId,
     /// Bytes of messages held (ready and unacknowledged), for producer flow control.
     pub memory: usize,
+    /// MQTT's retained messages, by topic (ActiveMQ's name).
+    pub retained: HashMap<String, Arc<Message>>,
+    /// MQTT sessions kept between connections, by client id (a JSON document).
+    pub sessions: HashMap<String, String>,
 }
 
 /// Whether an ActiveMQ topic pattern (`a.*.c`, `a.>`) covers a topic name.
@@ -510,6 +528,26 @@ impl State {
                 }
             }
         }
+    }
+
+    /// Keeps (or, for an empty body, clears) a topic's retained message.
+    pub fn retain(&mut self, topic: &str, message: Arc<Message>, ops: &mut Vec<StoreOp>) {
+        if message.body.is_empty() {
+            if self.retained.remove(topic).is_some() {
+                ops.push(StoreOp::DeleteRetained { topic: topic.to_string() });
+            }
+        } else {
+            self.retained.insert(topic.to_string(), message.clone());
+            ops.push(StoreOp::SaveRetained { topic: topic.to_string(), message });
+        }
+    }
+
+    /// Retained messages of the topics a pattern covers.
+    pub fn retained_for(&self, pattern: &str) -> Vec<Arc<Message>> {
+        let mut v: Vec<Arc<Message>> =
+            self.retained.iter().filter(|(t, _)| topic_matches(pattern, t)).map(|(_, m)| m.clone()).collect();
+        v.sort_by_key(|m| m.seq);
+        v
     }
 
     /// Messages waiting in a queue (for tests and the console).

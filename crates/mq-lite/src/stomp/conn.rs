@@ -11,12 +11,13 @@ use crate::broker::message::Destination;
 use crate::broker::selector::Selector;
 use crate::broker::state::{AckMode, ConsumerId, Delivery, Subscription};
 use crate::broker::{Outgoing, Vhost};
+use crate::wire::{write_loop, Out};
 use bytes::{Bytes, BytesMut};
 use service::{Connection, ConnectionInfo};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
 /// How long a connection may take to send CONNECT.
@@ -27,15 +28,6 @@ const MAX_TRANSACTION_OPS: usize = 10_000;
 const QUEUE_PREFETCH: usize = 1000;
 const TOPIC_PREFETCH: usize = 32767;
 const DURABLE_PREFETCH: usize = 100;
-
-/// What the writer task does.
-enum Out {
-    Frame(Bytes),
-    /// Send a heart-beat after this long without writing.
-    HeartBeat(Duration),
-    /// Write what is queued, then close.
-    Close,
-}
 
 /// An error of a frame: its message, and whether the connection closes after it.
 struct Failure {
@@ -560,53 +552,5 @@ fn outgoing(f: &Frame, destination: Destination) -> Outgoing {
         expires: f.header("expires").and_then(|e| e.parse().ok()).unwrap_or(0),
         binary: f.header("content-length").is_some(),
         qos: 0,
-    }
-}
-
-async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Out>) {
-    let mut beat: Option<Duration> = None;
-    let mut buf = BytesMut::new();
-    loop {
-        let wait = async {
-            match beat {
-                Some(d) => tokio::time::sleep(d).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            item = rx.recv() => {
-                let mut close = false;
-                match item {
-                    None | Some(Out::Close) => close = true,
-                    Some(Out::HeartBeat(d)) => beat = Some(d),
-                    Some(Out::Frame(b)) => buf.extend_from_slice(&b),
-                }
-                // Whatever else is queued goes in the same write.
-                while !close {
-                    match rx.try_recv() {
-                        Ok(Out::Frame(b)) => buf.extend_from_slice(&b),
-                        Ok(Out::HeartBeat(d)) => beat = Some(d),
-                        Ok(Out::Close) | Err(mpsc::error::TryRecvError::Disconnected) => close = true,
-                        Err(mpsc::error::TryRecvError::Empty) => break,
-                    }
-                }
-                if !buf.is_empty() {
-                    if wr.write_all(&buf).await.is_err() {
-                        return;
-                    }
-                    buf.clear();
-                }
-                if close {
-                    let _ = wr.flush().await;
-                    let _ = wr.shutdown().await;
-                    return;
-                }
-            }
-            _ = wait => {
-                if wr.write_all(b"\n").await.is_err() {
-                    return;
-                }
-            }
-        }
     }
 }
