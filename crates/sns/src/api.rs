@@ -59,6 +59,11 @@ pub struct SnsService {
 }
 
 impl SnsService {
+    /// SNS itself, for other services' use of its typed door.
+    pub fn sns(&self) -> &Sns {
+        &self.sns
+    }
+
     pub fn new(sns: Sns) -> Self {
         let routes = ServiceRoutes::from_model(model());
         let handled = service::handled::Handled::new(&routes.operations);

@@ -204,9 +204,11 @@ impl Sqs {
     /// Errors: `NoSuchQueue`; `Refused` as SendMessage would refuse it.
     pub async fn send(&self, at: &QueueAt, m: Outgoing) -> DoorResult<crate::enqueue::EnqueueResult> {
         let q = self.door_queue(at)?;
+        // SendMessage's own checks of the attributes (count, names, types, values).
+        let attributes = message::parse_attributes(Some(&message::attributes_to_json(&m.attributes)), false)?;
         let request = EnqueueRequest {
             body: m.body.into(),
-            attributes: m.attributes,
+            attributes,
             trace_header: None,
             delay_seconds: m.delay_seconds.map(i64::from),
             group_id: m.group_id,

@@ -118,6 +118,27 @@ async fn door_settings_and_options_get_sqs_own_checks() {
     assert!(sqs.send(&fifo, m.clone()).await.unwrap().sequence_number.is_some());
     let got = sqs.receive_at(&fifo, once(10)).await.unwrap();
     assert_eq!(got[0].group_id.as_deref(), Some("g"));
+    // Attributes get SendMessage's checks.
+    let mut many = sqs::enqueue::Attributes::new();
+    for i in 0..11 {
+        let v = sqs::enqueue::AttributeValue {
+            data_type: "String".into(),
+            string_value: Some("v".into()),
+            binary_value: None,
+        };
+        many.insert(format!("a{i}"), v);
+    }
+    let too_many = Outgoing {
+        body: "x".into(),
+        attributes: many,
+        group_id: Some("g".into()),
+        dedup_id: Some("d2".into()),
+        ..Outgoing::default()
+    };
+    match sqs.send(&fifo, too_many).await {
+        Err(DoorError::Refused(e)) => assert!(e.message().contains("exceeds the allowed maximum [10]"), "{e:?}"),
+        r => panic!("{:?}", r.map(|_| ())),
+    }
     let bad_name = QueueAt::new("000000000000", "us-east-1", "no spaces");
     assert!(matches!(
         sqs.create_queue_at(&bad_name, &QueueSettings::default()).await.map(|_| ()),

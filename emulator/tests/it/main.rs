@@ -13,6 +13,7 @@ mod kinesis_consumers;
 mod kinesis_queues;
 mod kinesis_records;
 mod kinesis_streams;
+mod mq_bridge;
 mod mq_control;
 mod mq_mqtt;
 mod mq_stomp;

@@ -3,6 +3,7 @@
 //! what must survive before a producer is told it was taken, and holding producers back while
 //! the broker's memory is full (ActiveMQ's producer flow control).
 
+pub mod bridge;
 pub mod message;
 pub mod persist;
 pub mod selector;
@@ -35,6 +36,7 @@ struct EngineInner {
     /// ActiveMQ message ids: `ID:<host>-<start>-<n>:1:1:1:<seq>`.
     id_prefix: String,
     memory_limit: usize,
+    bridges: std::sync::OnceLock<Arc<bridge::Bridges>>,
 }
 
 /// One broker's data plane.
@@ -45,6 +47,8 @@ pub struct Vhost {
     room: Notify,
     /// The connected MQTT clients, by client id, each with its signal to close.
     mqtt_clients: Mutex<HashMap<String, Arc<Notify>>>,
+    /// Consumers of bridged queues (fed from SQS).
+    bridged: Arc<bridge::Consumers>,
 }
 
 /// Why a send failed.
@@ -52,6 +56,26 @@ pub struct Vhost {
 pub enum SendError {
     /// The store failed: the message was not taken.
     Store(String),
+    /// A bridge's service refused it (its words).
+    Refused(String),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Store(m) => write!(f, "the message could not be stored: {m}"),
+            SendError::Refused(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Whether a queue of a bridging broker is an SQS queue (the DLQ and temporary queues stay
+/// the broker's).
+fn bridged_queue(d: &Destination) -> Option<&str> {
+    match d {
+        Destination::Queue(n) if n != message::DLQ && !n.starts_with("temp-queue://") => Some(n),
+        _ => None,
+    }
 }
 
 impl Engine {
@@ -68,6 +92,7 @@ impl Engine {
                 next_message: AtomicU64::new(1),
                 id_prefix: format!("ID:quayside-{now_ms}-1:1:1:1"),
                 memory_limit: MEMORY_LIMIT,
+                bridges: std::sync::OnceLock::new(),
             }),
         };
         let mut max_seq = 0;
@@ -94,6 +119,11 @@ impl Engine {
         Ok(engine)
     }
 
+    /// Connects the bridges to SQS and SNS.
+    pub fn attach_bridges(&self, b: bridge::Bridges) {
+        let _ = self.inner.bridges.set(Arc::new(b));
+    }
+
     /// The data plane of broker `id` (made on first use).
     pub fn vhost(&self, id: &str) -> Arc<Vhost> {
         let mut all = self.inner.vhosts.lock();
@@ -105,6 +135,7 @@ impl Engine {
                     engine: Arc::downgrade(&self.inner),
                     room: Notify::new(),
                     mqtt_clients: Mutex::new(HashMap::new()),
+                    bridged: Arc::default(),
                 })
             })
             .clone()
@@ -151,6 +182,13 @@ impl Vhost {
         self.engine.upgrade()
     }
 
+    /// The bridges, and the broker's account and region, when it bridges.
+    fn bridge(&self) -> Option<(Arc<bridge::Bridges>, String, String)> {
+        let b = self.engine()?.bridges.get()?.clone();
+        let (account, region) = (b.lookup)(&self.broker_id)?;
+        Some((b, account, region))
+    }
+
     /// Runs `f` on the state and submits the store changes it makes, in order. Returns the
     /// pending commit.
     fn with_state<T>(&self, f: impl FnOnce(&mut State, &mut Vec<StoreOp>) -> T) -> (T, Option<store::Pending<()>>) {
@@ -181,6 +219,12 @@ impl Vhost {
     /// Errors: the store failed (nothing was taken).
     pub async fn send(&self, o: Outgoing, now: i64) -> Result<(), SendError> {
         let Some(engine) = self.engine() else { return Err(SendError::Store("the broker is gone".into())) };
+        if let Some((b, account, region)) = self.bridge() {
+            if let (Some(name), Some(_)) = (bridged_queue(&o.destination), &b.sqs) {
+                return b.send_to_queue(&account, &region, name, &o).await.map_err(SendError::Refused);
+            }
+            b.publish_to_topic(&account, &region, &o).await.map_err(SendError::Refused)?;
+        }
         // Producer flow control.
         loop {
             let wait = self.room.notified();
@@ -237,21 +281,46 @@ impl Vhost {
         tx: mpsc::UnboundedSender<Delivery>,
         now: i64,
     ) -> Result<ConsumerId, SubscribeError> {
+        if let Some((b, account, region)) = self.bridge() {
+            if let (Some(name), Some(sqs)) = (bridged_queue(&s.destination), &b.sqs) {
+                let id = self.state.lock().next_consumer_id();
+                let at = sqs::door::QueueAt::new(&account, &region, name);
+                let cumulative = s.ack == state::AckMode::Client;
+                self.bridged.start(sqs.clone(), at, id, s.prefetch.clamp(1, 1000), cumulative, tx);
+                return Ok(id);
+            }
+        }
         self.with_state(|st, ops| st.subscribe(s, tx, ops, now)).0
+    }
+
+    fn bridged_sqs(&self) -> Option<sqs::Sqs> {
+        self.engine()?.bridges.get()?.sqs.clone()
     }
 
     /// Removes a consumer; its unacknowledged messages come back.
     pub fn unsubscribe(&self, id: ConsumerId, now: i64) {
+        if self.bridged.has(id) {
+            if let Some(sqs) = self.bridged_sqs() {
+                self.bridged.stop(&sqs, id);
+            }
+            return;
+        }
         self.with_state(|st, ops| st.unsubscribe(id, ops, now));
     }
 
     /// Acknowledges a delivery; false if the consumer has no such delivery.
     pub fn ack(&self, id: ConsumerId, tag: u64, now: i64) -> bool {
+        if self.bridged.has(id) {
+            return self.bridged_sqs().is_some_and(|sqs| self.bridged.ack(&sqs, id, tag));
+        }
         self.with_state(|st, ops| st.ack(id, tag, ops, now)).0
     }
 
     /// Refuses a delivery (to the DLQ); false if the consumer has no such delivery.
     pub fn nack(&self, id: ConsumerId, tag: u64, now: i64) -> bool {
+        if self.bridged.has(id) {
+            return self.bridged_sqs().is_some_and(|sqs| self.bridged.nack(&sqs, id, tag));
+        }
         self.with_state(|st, ops| st.nack(id, tag, ops, now)).0
     }
 

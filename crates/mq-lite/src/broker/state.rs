@@ -205,6 +205,12 @@ pub fn topic_matches(pattern: &str, topic: &str) -> bool {
 }
 
 impl State {
+    /// A consumer id for a consumer kept elsewhere (a bridged queue's).
+    pub fn next_consumer_id(&mut self) -> ConsumerId {
+        self.next_consumer += 1;
+        self.next_consumer
+    }
+
     /// Restores a stored entry (at start).
     pub fn restore(&mut self, place: Place, entry: Entry) {
         self.memory += entry.message.size();

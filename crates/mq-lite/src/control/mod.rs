@@ -146,6 +146,17 @@ impl Mq {
             .map(|b| b.id.clone())
     }
 
+    /// The account and region of a broker that bridges to SQS and SNS (tagged
+    /// `quayside:bridge=true`).
+    pub fn bridging(&self, id: &str) -> Option<(String, String)> {
+        let brokers = self.inner.brokers.read();
+        let b = brokers.get(id)?;
+        b.tags
+            .get(crate::broker::bridge::TAG)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            .then(|| (b.account.clone(), b.region.clone()))
+    }
+
     pub fn broker_count(&self) -> usize {
         self.inner.brokers.read().len()
     }

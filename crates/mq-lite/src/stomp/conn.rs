@@ -269,7 +269,7 @@ impl Conn {
         }
         let o = outgoing(&f, destination);
         let now = self.now();
-        vhost.send(o, now).await.map_err(|e| fail(format!("The message could not be stored: {e:?}")))
+        vhost.send(o, now).await.map_err(|e| fail(e.to_string()))
     }
 
     fn subscribe(&mut self, f: &Frame) -> Result<(), Failure> {
@@ -438,10 +438,7 @@ impl Conn {
                     let Some(Ok(destination)) = frame.header("destination").map(Destination::from_stomp) else {
                         continue;
                     };
-                    vhost
-                        .send(outgoing(&frame, destination), now)
-                        .await
-                        .map_err(|e| fail(format!("The transaction could not be stored: {e:?}")))?;
+                    vhost.send(outgoing(&frame, destination), now).await.map_err(|e| fail(e.to_string()))?;
                 }
                 TxOp::Ack { consumer, tag } => {
                     if vhost.ack(consumer, tag, now) {
