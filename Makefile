@@ -10,7 +10,7 @@ run:
 
 ## Unit, service, SDK and process tests (the SNS tests check signatures with AWS's own validator
 ## from npm; the Kinesis tests drive the JavaScript SDK, which speaks HTTP/2)
-test: tools/sns-validate/node_modules tools/kinesis-js/node_modules tools/py/site/.done
+test: tools/sns-validate/node_modules tools/kinesis-js/node_modules tools/mq-ws/node_modules tools/py/site/.done
 	$(CARGO) test --workspace --all-targets
 
 ## Python clients the broker tests drive (stomp.py, paho-mqtt), installed beside the tests

@@ -56,6 +56,13 @@ pub fn def() -> ServiceDef {
                 default_port: Some(1883),
                 kind: ListenerKind::Tcp,
             },
+            ListenerSpec {
+                name: "ws",
+                help: "mq-lite's WebSocket listener, STOMP and MQTT by sub-protocol (ActiveMQ's default port; 0 picks \
+                       a free one, `off` disables it)",
+                default_port: Some(61614),
+                kind: ListenerKind::Tcp,
+            },
         ],
         open: Box::new(|env: &Env| {
             let delays =
@@ -154,6 +161,7 @@ impl Service for MqService {
         match listener {
             "stomp" => Box::pin(crate::stomp::conn::serve(shared, conn, info)),
             "mqtt" => Box::pin(crate::mqtt::conn::serve(shared, conn, info)),
+            "ws" => Box::pin(crate::ws::serve(shared, conn, info)),
             _ => Box::pin(async {}),
         }
     }

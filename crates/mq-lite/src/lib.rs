@@ -10,6 +10,7 @@ pub mod mqtt;
 mod persist;
 pub mod stomp;
 mod wire;
+pub mod ws;
 
 pub use api::{def, MqService};
 pub use control::Mq;

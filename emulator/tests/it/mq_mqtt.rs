@@ -195,3 +195,29 @@ async fn raw_packets_connack_codes_and_malformed_input() {
     s.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
     assert!(closes(&mut s).await);
 }
+
+/// Browser-side clients over WebSocket, under node: stomp.js (sub-protocol `v12.stomp`) and
+/// MQTT.js (`mqtt`) on the one WebSocket port, sharing a queue's and a topic's messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stomp_js_and_mqtt_js_over_websocket() {
+    let mut config = quayside::Config::for_tests();
+    config.listener_ports.insert("ws", Some(0));
+    let (env, _, id) = stomp_env(config).await;
+    let ws = env.running.listeners["ws"];
+    let d = crate::mq_control::mq(&env.endpoint()).describe_broker().broker_id(&id).send().await.unwrap();
+    assert!(d.broker_instances()[0].endpoints().contains(&format!("ws://localhost:{}", ws.port())));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/mq-ws");
+    let url = format!("ws://127.0.0.1:{}", ws.port());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node").arg(dir.join("run.js")).arg(url).arg(PASSWORD).output().expect("node runs")
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text} {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(v["stompVersion"], "1.2");
+    assert_eq!((v["queue"].as_str(), v["queueHeader"].as_str()), (Some("hello from a browser"), Some("blue")));
+    assert_eq!((v["mqttTopic"].as_str(), v["mqttPayload"].as_str()), (Some("web/echo"), Some("from stomp.js")));
+    assert_eq!(v["fromMqtt"], "from MQTT.js");
+}

@@ -55,8 +55,11 @@ fn spawn(data_dir: &std::path::Path) -> Proc {
 /// [`spawn`] with more flags.
 fn spawn_with(data_dir: &std::path::Path, extra: &[&str]) -> Proc {
     // The broker's listeners take free ports, so that tests running together never collide.
-    let free_stomp: &[&str] =
-        if extra.contains(&"--stomp-port") { &[] } else { &["--stomp-port", "0", "--mqtt-port", "0"] };
+    let free_stomp: &[&str] = if extra.contains(&"--stomp-port") {
+        &[]
+    } else {
+        &["--stomp-port", "0", "--mqtt-port", "0", "--ws-port", "0"]
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_quayside"))
         .args(["serve", "--port", "0", "--log-level", "info"])
         .args(free_stomp)
@@ -681,6 +684,8 @@ async fn out_of_file_descriptors_the_server_backs_off_and_recovers() {
             "--stomp-port",
             "0",
             "--mqtt-port",
+            "0",
+            "--ws-port",
             "0",
             "--in-memory",
             "--log-level",
