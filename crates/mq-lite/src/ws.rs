@@ -45,6 +45,8 @@ fn choose(offered: Option<&str>) -> (Kind, Option<String>) {
 pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, info: ConnectionInfo) {
     let chosen: Arc<Mutex<(Kind, Option<String>)>> = Arc::new(Mutex::new((Kind::Stomp, None)));
     let pick = chosen.clone();
+    // The signature is tungstenite's (its error type is its HTTP response).
+    #[allow(clippy::result_large_err)]
     let callback = move |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
         let offered = req.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok());
         let (kind, answer) = choose(offered);
