@@ -6,6 +6,7 @@ mod bulk;
 mod ceiling;
 mod client;
 mod kinesis;
+mod broker;
 mod scenarios;
 
 use clap::{Parser, Subcommand};
@@ -48,6 +49,36 @@ enum Cmd {
         seconds: u64,
         #[arg(long, default_value_t = 1024)]
         body_bytes: usize,
+    },
+    /// mq-lite (or any STOMP/MQTT broker): stomp-send (`connections` producers SEND persistent
+    /// 1 KiB messages to one queue, each waiting for its RECEIPT, one consumer draining it),
+    /// mqtt-fanout (`subscribers` QoS 1 subscribers of one topic, `connections` publishers
+    /// publishing QoS 1 and waiting for PUBACK: deliveries/s) or idle (`connections` STOMP
+    /// connections opened and held; with `--pid`, the broker's resident memory before and
+    /// after). With `--endpoint` (a quayside), a broker with the bench's user is made first.
+    Broker {
+        #[arg(long)]
+        endpoint: Option<String>,
+        #[arg(long, default_value = "127.0.0.1:61613")]
+        stomp: String,
+        #[arg(long, default_value = "127.0.0.1:1883")]
+        mqtt: String,
+        #[arg(long, default_value = "stomp-send")]
+        scenario: String,
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        #[arg(long, default_value_t = 100)]
+        subscribers: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 1024)]
+        body_bytes: usize,
+        #[arg(long, default_value = broker::USER)]
+        user: String,
+        #[arg(long, default_value = broker::PASSWORD)]
+        password: String,
+        #[arg(long)]
+        pid: Option<u32>,
     },
     /// Kinesis memory over time: a fresh quayside on the virtual clock, PutRecords at a steady
     /// rate into 4 shards while the clock moves an hour a second (so 24 hours of retention
@@ -185,6 +216,65 @@ fn main() {
                 s.latencies_us.iter().filter(|l| **l > 50_000).count(),
                 s.errors
             );
+        }),
+        Cmd::Broker {
+            endpoint,
+            stomp,
+            mqtt,
+            scenario,
+            connections,
+            subscribers,
+            seconds,
+            body_bytes,
+            user,
+            password,
+            pid,
+        } => rt.block_on(async {
+            if let Some(e) = &endpoint {
+                broker::create_broker(e).await;
+            }
+            let d = Duration::from_secs(seconds);
+            match scenario.as_str() {
+                "stomp-send" => {
+                    let (s, consumed) = broker::stomp_send(&stomp, connections, d, body_bytes, &user, &password).await;
+                    println!(
+                        "stomp-send: {:.0} receipted messages/s, p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms, consumed {:.0}/s, errors {}",
+                        s.items_per_s(),
+                        s.percentile_ms(0.5),
+                        s.percentile_ms(0.99),
+                        s.percentile_ms(1.0),
+                        consumed as f64 / s.seconds,
+                        s.errors
+                    );
+                }
+                "mqtt-fanout" => {
+                    let (s, delivered) =
+                        broker::mqtt_fan_out(&mqtt, subscribers, connections, d, body_bytes, &user, &password).await;
+                    println!(
+                        "mqtt-fanout: {:.0} publishes/s (p50 {:.2} ms, p99 {:.2} ms), {:.0} deliveries/s to {subscribers} subscribers, errors {}",
+                        s.items_per_s(),
+                        s.percentile_ms(0.5),
+                        s.percentile_ms(0.99),
+                        delivered as f64 / s.seconds,
+                        s.errors
+                    );
+                }
+                "idle" => {
+                    let rss = |pid: u32| {
+                        std::fs::read_to_string(format!("/proc/{pid}/status"))
+                            .ok()
+                            .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmRSS:").map(|v| v.trim().to_string())))
+                            .unwrap_or_default()
+                    };
+                    let before = pid.map(rss);
+                    let held = broker::idle(&stomp, connections, &user, &password).await;
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    let after = pid.map(rss);
+                    println!("idle: {} STOMP connections held; broker RSS before {before:?}, with them {after:?}", held.len());
+                    drop(held);
+                }
+                other => eprintln!("unknown broker scenario {other}"),
+            }
         }),
         Cmd::Soak { quayside, minutes, rate } => rt.block_on(soak(&quayside, minutes, rate)),
         Cmd::Suite { quayside, seconds, connections, million } => {
