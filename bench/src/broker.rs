@@ -42,8 +42,10 @@ impl Stomp {
         s.set_nodelay(true)?;
         let (r, w) = tokio::io::split(s);
         let mut c = Stomp { r: BufReader::with_capacity(256 * 1024, r), w, buf: Vec::new() };
-        c.w.write_all(format!("CONNECT\naccept-version:1.2\nhost:/\nlogin:{user}\npasscode:{password}\n\n\0").as_bytes())
-            .await?;
+        c.w.write_all(
+            format!("CONNECT\naccept-version:1.2\nhost:/\nlogin:{user}\npasscode:{password}\n\n\0").as_bytes(),
+        )
+        .await?;
         let f = c.frame().await?;
         if f != "CONNECTED" {
             return Err(std::io::Error::other(format!("CONNECT answered {f}")));
@@ -72,7 +74,14 @@ impl Stomp {
 
 /// `conns` producers each SEND a persistent message and wait for its RECEIPT (sent once the
 /// message is stored), while one consumer drains the queue with auto acknowledgement.
-pub async fn stomp_send(addr: &str, conns: usize, duration: Duration, body_bytes: usize, user: &str, pw: &str) -> (Stats, u64) {
+pub async fn stomp_send(
+    addr: &str,
+    conns: usize,
+    duration: Duration,
+    body_bytes: usize,
+    user: &str,
+    pw: &str,
+) -> (Stats, u64) {
     let stop = Arc::new(AtomicBool::new(false));
     let consumed = Arc::new(AtomicU64::new(0));
     let consumer = {

@@ -2,11 +2,11 @@
 //! a fixed-answer HTTP server for the ceiling, and `suite`, which runs both against a fresh
 //! Quayside and prints every figure beside the ceiling.
 
+mod broker;
 mod bulk;
 mod ceiling;
 mod client;
 mod kinesis;
-mod broker;
 mod scenarios;
 
 use clap::{Parser, Subcommand};

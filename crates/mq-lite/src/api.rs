@@ -71,11 +71,10 @@ pub fn def() -> ServiceDef {
             let engine =
                 crate::broker::Engine::open(env.store.clone(), env.clock.now_ms()).map_err(|e| format!("mq: {e}"))?;
             mq.attach_engine(engine.clone());
-            let lookup_mq = mq.clone();
             engine.attach_bridges(crate::broker::bridge::Bridges {
                 sqs: env.peer::<sqs::SqsService>().map(|s| s.sqs().clone()),
                 sns: env.peer::<sns::SnsService>().map(|s| s.sns().clone()),
-                lookup: Box::new(move |id| lookup_mq.bridging(id)),
+                lookup: Box::new(mq.bridging_lookup()),
             });
             let shared = Arc::new(crate::stomp::Shared {
                 mq: mq.clone(),

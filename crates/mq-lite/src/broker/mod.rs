@@ -49,6 +49,8 @@ pub struct Vhost {
     mqtt_clients: Mutex<HashMap<String, Arc<Notify>>>,
     /// Consumers of bridged queues (fed from SQS).
     bridged: Arc<bridge::Consumers>,
+    /// Rows whose insert is submitted and not yet written.
+    unwritten: Arc<Mutex<std::collections::HashSet<i64>>>,
 }
 
 /// Why a send failed.
@@ -136,6 +138,7 @@ impl Engine {
                     room: Notify::new(),
                     mqtt_clients: Mutex::new(HashMap::new()),
                     bridged: Arc::default(),
+                    unwritten: Arc::default(),
                 })
             })
             .clone()
@@ -195,12 +198,27 @@ impl Vhost {
         let mut ops = Vec::new();
         let mut st = self.state.lock();
         let out = f(&mut st, &mut ops);
+        // A message acknowledged before its insert was written is never written: the delete
+        // cancels the insert (both under `unwritten`'s lock, so the writer sees one or the
+        // other), and neither costs the writer anything.
+        {
+            let mut unwritten = self.unwritten.lock();
+            ops.retain(|op| match op {
+                StoreOp::Insert { row, .. } => {
+                    unwritten.insert(*row);
+                    true
+                }
+                StoreOp::Delete { row } => !unwritten.remove(row),
+                _ => true,
+            });
+        }
         let pending = if ops.is_empty() {
             None
         } else {
             self.engine().map(|e| {
                 let broker = self.broker_id.clone();
-                e.store.submit(move |t| persist::apply(t, &broker, &ops))
+                let unwritten = self.unwritten.clone();
+                e.store.submit(move |t| persist::apply(t, &broker, &ops, &unwritten))
             })
         };
         let memory = st.memory;

@@ -96,10 +96,17 @@ fn from_meta(meta: &str, body: Vec<u8>) -> Option<Message> {
     })
 }
 
-/// Applies a broker's store changes, in order.
-pub fn apply(t: &Transaction<'_>, broker: &str, ops: &[StoreOp]) -> Result<()> {
+/// Applies a broker's store changes, in order. An insert whose row is no longer in
+/// `unwritten` was acknowledged meanwhile: it is not written.
+pub fn apply(
+    t: &Transaction<'_>,
+    broker: &str,
+    ops: &[StoreOp],
+    unwritten: &parking_lot::Mutex<std::collections::HashSet<i64>>,
+) -> Result<()> {
     for op in ops {
         match op {
+            StoreOp::Insert { row, .. } if !unwritten.lock().remove(row) => {}
             StoreOp::Insert { row, place, message } => {
                 let mut st = t.prepare_cached(
                     "INSERT INTO mq_messages (id, broker, place, meta, body) VALUES (?1, ?2, ?3, ?4, ?5)",

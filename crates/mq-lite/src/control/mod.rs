@@ -146,6 +146,13 @@ impl Mq {
             .map(|b| b.id.clone())
     }
 
+    /// [`bridging`](Self::bridging) for the data plane, which the control plane holds: it
+    /// holds the control plane weakly, so that neither keeps the other (and the store) alive.
+    pub fn bridging_lookup(&self) -> impl Fn(&str) -> Option<(String, String)> + Send + Sync + 'static {
+        let weak = Arc::downgrade(&self.inner);
+        move |id: &str| Mq { inner: weak.upgrade()? }.bridging(id)
+    }
+
     /// The account and region of a broker that bridges to SQS and SNS (tagged
     /// `quayside:bridge=true`).
     pub fn bridging(&self, id: &str) -> Option<(String, String)> {
