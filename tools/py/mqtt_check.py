@@ -20,11 +20,16 @@ def wait_for(cond, seconds=10):
     return False
 
 
+def subscribed(c, n=1):
+    """Waits for the broker's SUBACK (n of them in all on this client)."""
+    wait_for(lambda: c.user_data_get()["subacks"] >= n)
+
+
 def client(client_id, clean=True, user="admin", pw=password, will=None):
     c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean, protocol=mqtt.MQTTv311)
     c.username_pw_set(user, pw)
     got = []
-    c.user_data_set({"got": got, "rc": None, "present": None})
+    c.user_data_set({"got": got, "rc": None, "present": None, "subacks": 0})
     if will:
         c.will_set(*will)
 
@@ -35,8 +40,12 @@ def client(client_id, clean=True, user="admin", pw=password, will=None):
     def on_message(cl, ud, msg):
         ud["got"].append({"topic": msg.topic, "payload": msg.payload.decode(), "qos": msg.qos, "retain": bool(msg.retain)})
 
+    def on_subscribe(cl, ud, mid, codes, props=None):
+        ud["subacks"] += 1
+
     c.on_connect = on_connect
     c.on_message = on_message
+    c.on_subscribe = on_subscribe
     c.connect(host, port, keepalive=30)
     c.loop_start()
     wait_for(lambda: c.user_data_get()["rc"] is not None)
@@ -45,8 +54,8 @@ def client(client_id, clean=True, user="admin", pw=password, will=None):
 
 out = {}
 sub = client("py-sub")
-r = sub.subscribe([("sensors/+/temp", 1), ("alerts/#", 2)])
-time.sleep(0.2)
+sub.subscribe([("sensors/+/temp", 1), ("alerts/#", 2)])
+subscribed(sub)
 pub = client("py-pub")
 pub.publish("sensors/kitchen/temp", "21.5", qos=1).wait_for_publish(5)
 pub.publish("alerts/fire/level", "high", qos=2).wait_for_publish(5)
@@ -66,7 +75,7 @@ late.disconnect()
 # A persistent session keeps QoS 1 messages while its client is away.
 p = client("py-persist", clean=False)
 p.subscribe("queue/jobs", qos=1)
-time.sleep(0.2)
+subscribed(p)
 p.disconnect()
 p.loop_stop()
 pub.publish("queue/jobs", "job-1", qos=1).wait_for_publish(5)
@@ -80,7 +89,7 @@ p.disconnect()
 watch = client("py-watch")
 watch.subscribe("wills/#", qos=1)
 wd = watch.user_data_get()
-time.sleep(0.2)
+subscribed(watch)
 doomed = client("py-doomed", will=("wills/py-doomed", "gone", 1, False))
 doomed.loop_stop()
 doomed.socket().close()
