@@ -1090,3 +1090,39 @@ async fn stomp_kill_dash_nine_loses_no_receipted_message() {
     drop(p);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A deleted broker's stored messages go in bounded steps after DeleteBroker answers; a
+/// kill -9 right after the deletion leaves the rest to the restart, which finds the rows of a
+/// broker it no longer has and deletes them too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_brokers_messages_go_even_across_kill_dash_nine() {
+    use crate::mq_stomp::Raw;
+    let dir = crate::common::temp_dir("mq-forget");
+    let p = spawn(&dir);
+    let c = crate::mq_control::mq(&p.endpoint);
+    let id = crate::mq_control::broker(&c, "doomed").await;
+    let mut s = Raw::login(p.stomp.unwrap(), "").await;
+    for i in 0..3000 {
+        let receipt = if i == 2999 { "receipt:last\n" } else { "" };
+        s.send(&format!("SEND\ndestination:/queue/q{}\npersistent:true\n{receipt}\nm{i}\0", i % 3)).await;
+    }
+    assert_eq!(s.frame().await.h("receipt-id"), Some("last"));
+    let db = dir.join("quayside.db");
+    let count = || -> i64 {
+        store::rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM mq_messages WHERE broker = ?1", [&id], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count(), 3000);
+    c.delete_broker().broker_id(&id).send().await.unwrap();
+    p.kill_9();
+    let p = spawn(&dir);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while count() > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(count(), 0, "the restart deleted the gone broker's messages");
+    drop(p);
+    let _ = std::fs::remove_dir_all(&dir);
+}

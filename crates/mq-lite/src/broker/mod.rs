@@ -144,13 +144,36 @@ impl Engine {
             .clone()
     }
 
-    /// Forgets a deleted broker's data plane and stored messages.
-    ///
-    /// Errors: the store failed.
-    pub async fn forget(&self, id: &str) -> Result<(), String> {
+    /// Forgets a deleted broker's data plane at once, and its stored data in bounded steps
+    /// (500 messages a store job, a pause between jobs), so that no other request waits long
+    /// behind a big broker's deletion. A restart finishes what a stop cut short (see
+    /// [`forget_unknown`](Self::forget_unknown)).
+    pub fn forget(&self, id: &str) {
         self.inner.vhosts.lock().remove(id);
-        let id = id.to_string();
-        self.inner.store.submit(move |t| persist::forget(t, &id)).await.map_err(|e| e.to_string())
+        let (store, id) = (self.inner.store.clone(), id.to_string());
+        let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
+        rt.spawn(async move {
+            loop {
+                let broker = id.clone();
+                match store.submit(move |t| persist::forget_some(t, &broker, 500)).await {
+                    Ok(true) => tokio::time::sleep(std::time::Duration::from_millis(4)).await,
+                    Ok(false) => return,
+                    Err(e) => {
+                        tracing::warn!("mq: deleting the data of broker {id}: {e}");
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Forgets the data of every broker the control plane no longer has (a deletion a stop
+    /// cut short).
+    pub fn forget_unknown(&self, known: impl Fn(&str) -> bool) {
+        let gone: Vec<String> = self.inner.vhosts.lock().keys().filter(|id| !known(id)).cloned().collect();
+        for id in gone {
+            self.forget(&id);
+        }
     }
 
     /// Forgets everything (the admin reset).

@@ -50,6 +50,8 @@ CREATE TABLE mq_sessions (
 );
 ",
     },
+    // A deleted broker's messages are found by broker, in bounded steps.
+    Migration { service: "mq", version: 4, sql: "CREATE INDEX mq_messages_by_broker ON mq_messages (broker, id);" },
 ];
 
 /// A message's facts besides its body, as stored.
@@ -211,13 +213,21 @@ pub fn load(t: &Transaction<'_>) -> Result<(std::collections::HashMap<String, Lo
     Ok((out, max))
 }
 
-/// Deletes a broker's data (the broker was deleted).
-pub fn forget(t: &Transaction<'_>, broker: &str) -> Result<()> {
-    t.execute("DELETE FROM mq_messages WHERE broker = ?1", [broker])?;
+/// Deletes a broker's data (the broker was deleted), in steps (see [`forget_some`]).
+/// One bounded step of that: at most `limit` messages; the rest of the broker's data once its
+/// messages are gone. Returns whether anything is left.
+pub fn forget_some(t: &Transaction<'_>, broker: &str, limit: usize) -> Result<bool> {
+    let n = t.execute(
+        "DELETE FROM mq_messages WHERE id IN (SELECT id FROM mq_messages WHERE broker = ?1 LIMIT ?2)",
+        params![broker, limit as i64],
+    )?;
+    if n >= limit {
+        return Ok(true);
+    }
     t.execute("DELETE FROM mq_durables WHERE broker = ?1", [broker])?;
     t.execute("DELETE FROM mq_retained WHERE broker = ?1", [broker])?;
     t.execute("DELETE FROM mq_sessions WHERE broker = ?1", [broker])?;
-    Ok(())
+    Ok(false)
 }
 
 /// Forgets everything (the admin reset).

@@ -94,8 +94,12 @@ impl Mq {
         e.sort();
     }
 
-    /// Connects the data plane, which forgets a broker's messages when the broker goes.
+    /// Connects the data plane, which forgets a broker's messages when the broker goes (and
+    /// now those of brokers deleted before a stop finished forgetting them).
     pub fn attach_engine(&self, engine: crate::broker::Engine) {
+        let brokers = self.inner.brokers.read();
+        engine.forget_unknown(|id| brokers.contains_key(id));
+        drop(brokers);
         let _ = self.inner.engine.set(engine);
     }
 
@@ -263,9 +267,7 @@ impl Mq {
         }
         if let Some(engine) = self.inner.engine.get() {
             for id in gone {
-                if let Err(e) = engine.forget(&id).await {
-                    tracing::warn!("mq: forgetting the messages of broker {id}: {e}");
-                }
+                engine.forget(&id);
             }
         }
         Ok(out)
