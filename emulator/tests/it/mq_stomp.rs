@@ -371,6 +371,13 @@ async fn bad_frames_get_activemq_errors() {
     assert_eq!(c.frame().await.h("message"), Some("Unexpected ACK received for message-id [nothing]"));
     c.send("UNSUBSCRIBE\nid:none\n\n\0").await;
     assert_eq!(c.frame().await.h("message"), Some("No subscription matched."));
+    // Another protocol on the STOMP port (an OpenWire client's first bytes, a TLS hello): closed
+    // at once rather than left waiting for a frame.
+    for hello in [&[0u8, 0, 1, 0x2a, 1, b'A', b'c', b't'][..], &[0x16, 3, 1, 0, 0xa5]] {
+        let mut o = Raw::open(addr).await;
+        o.send_bytes(hello).await;
+        assert!(o.closed().await);
+    }
     // Fatal: an unknown command, a malformed header, a frame over the limit.
     c.send("FOO\n\n\0").await;
     assert_eq!(c.frame().await.h("message"), Some("Unknown STOMP action: FOO"));

@@ -71,6 +71,7 @@ struct Conn {
 
 /// Serves a connection until it closes, the client disconnects, or the server stops.
 pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: ConnectionInfo) {
+    let peer = info.peer;
     let (mut rd, wr) = tokio::io::split(io);
     let (out, out_rx) = mpsc::channel::<Out>(256);
     let writer = tokio::spawn(write_loop(wr, out_rx));
@@ -103,6 +104,19 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: Conne
                 match n {
                     Ok(0) | Err(_) => break 'conn,
                     Ok(_) => {}
+                }
+                // Before CONNECT, bytes that cannot start a STOMP frame (OpenWire's, AMQP's
+                // or TLS's on the wrong port) end the connection at once, said in the log.
+                if conn.vhost.is_none() {
+                    if let Some(&b) = buf.iter().find(|b| **b != b'\n' && **b != b'\r') {
+                        if !b.is_ascii_uppercase() {
+                            tracing::info!(
+                                "stomp: closing a connection from {} that does not speak STOMP (first byte {b:#04x})",
+                                peer
+                            );
+                            break 'conn;
+                        }
+                    }
                 }
                 loop {
                     match decoder.decode(&mut buf) {
