@@ -502,3 +502,78 @@ async fn paho_mqtt_works_unchanged() {
     // CONNACK 4 (bad user name or password), which paho 2 reports as MQTT 5's reason 134.
     assert_eq!(v["bad_rc"], 134);
 }
+
+/// A broker's configuration XML is honoured where mq-lite implements the setting: the
+/// redelivery plugin's maximum, an individual dead-letter strategy's queue prefix, a
+/// discarding strategy, a queue prefetch.
+#[tokio::test]
+async fn the_configuration_xml_sets_redelivery_and_dead_letters() {
+    use aws_sdk_mq::types::{ConfigurationId, DeploymentMode, EngineType};
+    use base64::Engine as _;
+    let mut config = quayside::Config::for_tests();
+    config.listener_ports.insert("stomp", Some(0));
+    let env = start_with(config).await;
+    let addr = env.running.listeners["stomp"];
+    let c = mq(&env.endpoint());
+    let cid =
+        c.create_configuration().name("policies").engine_type(EngineType::Activemq).send().await.unwrap().id.unwrap();
+    let xml = r#"<broker xmlns="http://activemq.apache.org/schema/core">
+  <destinationPolicy><policyMap><policyEntries>
+    <policyEntry queue="paint.>" queuePrefetch="1">
+      <deadLetterStrategy><individualDeadLetterStrategy queuePrefix="DLQ."/></deadLetterStrategy>
+    </policyEntry>
+    <policyEntry queue="audit"><deadLetterStrategy><discarding/></deadLetterStrategy></policyEntry>
+  </policyEntries></policyMap></destinationPolicy>
+  <plugins><redeliveryPlugin><redeliveryPolicyMap><redeliveryPolicyMap><defaultEntry>
+    <redeliveryPolicy maximumRedeliveries="1"/>
+  </defaultEntry></redeliveryPolicyMap></redeliveryPolicyMap></redeliveryPlugin></plugins>
+</broker>"#;
+    let data = base64::engine::general_purpose::STANDARD.encode(xml);
+    c.update_configuration().configuration_id(&cid).data(data).send().await.unwrap();
+    c.create_broker()
+        .broker_name("configured")
+        .engine_type(EngineType::Activemq)
+        .host_instance_type("mq.t3.micro")
+        .deployment_mode(DeploymentMode::SingleInstance)
+        .publicly_accessible(false)
+        .users(crate::mq_control::user("admin"))
+        .configuration(ConfigurationId::builder().id(&cid).revision(2).build())
+        .send()
+        .await
+        .unwrap();
+    let mut s = Raw::login(addr, "").await;
+    s.send("SUBSCRIBE\nid:dlq\ndestination:/queue/DLQ.paint.red\n\n\0").await;
+    s.send("SEND\ndestination:/queue/paint.red\npersistent:true\nreceipt:1\n\nwet\0").await;
+    s.frame().await;
+    // Delivered, abandoned, redelivered once, abandoned again: past the maximum of 1.
+    for round in 0..2 {
+        let mut c = Raw::login(addr, "").await;
+        c.send("SUBSCRIBE\nid:s\ndestination:/queue/paint.red\nack:client\n\n\0").await;
+        let f = c.frame().await;
+        assert_eq!((f.body.as_slice(), f.h("redelivered").is_some()), (&b"wet"[..], round == 1));
+    }
+    let dead = s.frame().await;
+    assert_eq!(dead.h("destination"), Some("/queue/DLQ.paint.red"));
+    assert!(dead.h("dlqDeliveryFailureCause").unwrap().contains("maximumRedeliveries = 1"));
+    // The prefetch of 1: a second message waits until the first is acknowledged.
+    let mut c = Raw::login(addr, "").await;
+    c.send("SUBSCRIBE\nid:s\ndestination:/queue/paint.blue\nack:client\n\n\0").await;
+    s.send("SEND\ndestination:/queue/paint.blue\n\nb1\0SEND\ndestination:/queue/paint.blue\nreceipt:2\n\nb2\0").await;
+    assert_eq!(s.frame().await.h("receipt-id"), Some("2"));
+    let first = c.frame().await;
+    assert!(c.try_frame(Duration::from_millis(300)).await.is_none(), "queuePrefetch=1 holds the second back");
+    c.send(&format!("ACK\nid:{}\n\n\0", first.h("ack").unwrap())).await;
+    assert_eq!(c.frame().await.body, b"b2");
+    // Discarded: a NACKed message of `audit` goes nowhere.
+    s.send("SUBSCRIBE\nid:any-dlq\ndestination:/queue/ActiveMQ.DLQ\n\n\0").await;
+    c.send("SUBSCRIBE\nid:a\ndestination:/queue/audit\nack:client-individual\n\n\0").await;
+    s.send("SEND\ndestination:/queue/audit\npersistent:true\n\nlog\0").await;
+    let a = loop {
+        let f = c.frame().await;
+        if f.h("subscription") == Some("a") {
+            break f;
+        }
+    };
+    c.send(&format!("NACK\nid:{}\n\n\0", a.h("ack").unwrap())).await;
+    assert!(s.try_frame(Duration::from_millis(300)).await.is_none(), "discarded, not dead-lettered");
+}

@@ -6,6 +6,7 @@
 pub mod bridge;
 pub mod message;
 pub mod persist;
+pub mod policy;
 pub mod selector;
 pub mod state;
 
@@ -452,6 +453,20 @@ impl Vhost {
         let mut clients = self.mqtt_clients.lock();
         if clients.get(client_id).is_some_and(|c| Arc::ptr_eq(c, me)) {
             clients.remove(client_id);
+        }
+    }
+
+    /// Applies a broker's configuration settings (see [`policy`]).
+    pub fn set_policy(&self, p: policy::Policy) {
+        self.state.lock().policy = p;
+    }
+
+    /// The prefetch a configuration's policy sets for a destination, if any.
+    pub fn prefetch_for(&self, d: &Destination, durable: bool) -> Option<usize> {
+        let st = self.state.lock();
+        match d {
+            Destination::Queue(q) => st.policy.prefetch(Some(q), None, durable),
+            Destination::Topic(t) => st.policy.prefetch(None, Some(t), durable),
         }
     }
 

@@ -11,7 +11,7 @@
 //! Everything here runs under the broker's lock and does no I/O: store changes are returned
 //! as [`StoreOp`]s for the caller to submit in order.
 
-use super::message::{Destination, Message, DLQ};
+use super::message::{Destination, Message};
 use super::selector::Selector;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -184,6 +184,8 @@ pub struct State {
     pub retained: HashMap<String, Arc<Message>>,
     /// MQTT sessions kept between connections, by client id (a JSON document).
     pub sessions: HashMap<String, String>,
+    /// The broker's configuration settings.
+    pub policy: super::policy::Policy,
 }
 
 /// Whether an ActiveMQ topic pattern (`a.*.c`, `a.>`) covers a topic name.
@@ -265,7 +267,7 @@ impl State {
                     send(c, id, Entry { row: 0, message: message.clone() }, &mut self.memory);
                 } else {
                     c.pending.push_back(message.clone());
-                    if c.pending.len() > PENDING_LIMIT {
+                    if c.pending.len() > self.policy.pending_limit(t) {
                         c.pending.pop_front();
                     }
                 }
@@ -418,8 +420,12 @@ impl State {
         for e in back.into_iter().rev() {
             let mut m = (*e.message).clone();
             m.redeliveries += 1;
-            if m.redeliveries > MAX_REDELIVERIES {
-                let cause = format!("Delivery[{}] exceeds redelivery policy limit:RedeliveryPolicy {{maximumRedeliveries = {MAX_REDELIVERIES}}}", m.redeliveries);
+            let max = self.policy.max_redeliveries;
+            if m.redeliveries > max {
+                let cause = format!(
+                    "Delivery[{}] exceeds redelivery policy limit:RedeliveryPolicy {{maximumRedeliveries = {max}}}",
+                    m.redeliveries
+                );
                 self.dead_letter(e.row, m, &cause, ops, now);
                 continue;
             }
@@ -435,23 +441,31 @@ impl State {
     /// A persistent message that failed: to the DLQ (stored there), a non-persistent one is
     /// dropped.
     fn dead_letter(&mut self, row: i64, mut m: Message, cause: &str, ops: &mut Vec<StoreOp>, now: i64) {
-        if !m.persistent || row == 0 || m.destination == Destination::Queue(DLQ.into()) {
+        let (queue, topic) = match &m.destination {
+            Destination::Queue(q) => (Some(q.as_str()), None),
+            Destination::Topic(t) => (None, Some(t.as_str())),
+        };
+        let target = self.policy.dead_letter_queue(queue, topic, m.persistent);
+        let already = target.as_deref().is_some_and(|t| m.destination == Destination::Queue(t.to_string()));
+        let Some(dlq) = target.filter(|_| !already) else {
             self.memory = self.memory.saturating_sub(m.size());
             if row != 0 {
                 ops.push(StoreOp::Delete { row });
             }
             return;
-        }
+        };
         if m.original.is_none() {
             m.original = Some(m.destination.clone());
         }
         m.headers.retain(|(k, _)| k != "dlqDeliveryFailureCause");
         m.headers.push(("dlqDeliveryFailureCause".into(), cause.to_string()));
-        m.destination = Destination::Queue(DLQ.into());
+        m.destination = Destination::Queue(dlq.clone());
         m.redeliveries = 0;
-        let place = Place::Queue(DLQ.into());
+        let place = Place::Queue(dlq);
         let entry = Entry { row, message: Arc::new(m) };
-        ops.push(StoreOp::Update { row, place: place.key(), message: entry.message.clone() });
+        if row != 0 {
+            ops.push(StoreOp::Update { row, place: place.key(), message: entry.message.clone() });
+        }
         self.queues.entry(place.clone()).or_default().ready.push_back(entry);
         self.dispatch(&place, ops, now);
     }
@@ -575,6 +589,7 @@ fn send(c: &mut Consumer, id: ConsumerId, entry: Entry, memory: &mut usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::broker::message::DLQ;
     use bytes::Bytes;
 
     fn message(seq: i64, dest: Destination, persistent: bool) -> Arc<Message> {

@@ -99,8 +99,30 @@ impl Mq {
     pub fn attach_engine(&self, engine: crate::broker::Engine) {
         let brokers = self.inner.brokers.read();
         engine.forget_unknown(|id| brokers.contains_key(id));
+        let running: Vec<String> = brokers.values().filter(|b| b.running()).map(|b| b.id.clone()).collect();
         drop(brokers);
+        for id in running {
+            self.apply_policy(&engine, &id);
+        }
         let _ = self.inner.engine.set(engine);
+    }
+
+    /// Gives a running broker's data plane the settings of its current configuration revision
+    /// (as Amazon MQ applies a configuration: when the broker starts or reboots).
+    fn apply_policy(&self, engine: &crate::broker::Engine, id: &str) {
+        use base64::Engine as _;
+        let xml = {
+            let brokers = self.inner.brokers.read();
+            let configs = self.inner.configurations.read();
+            brokers
+                .get(id)
+                .and_then(|b| b.configurations.as_ref()?.current.clone())
+                .and_then(|c| configs.get(&c.id)?.revision(c.revision.unwrap_or(1)).map(|r| r.data.clone()))
+                .and_then(|data| base64::engine::general_purpose::STANDARD.decode(data.trim()).ok())
+                .and_then(|b| String::from_utf8(b).ok())
+        };
+        let policy = xml.map(|x| crate::broker::policy::Policy::parse(&x)).unwrap_or_default();
+        engine.vhost(id).set_policy(policy);
     }
 
     /// A broker's instances as DescribeBroker lists them (none until it runs), and the actions
@@ -247,6 +269,12 @@ impl Mq {
             })
             .await?;
         let gone: Vec<String> = change.brokers.iter().filter(|(_, b)| b.is_none()).map(|(id, _)| id.clone()).collect();
+        let running: Vec<String> = change
+            .brokers
+            .iter()
+            .filter(|(_, b)| b.as_ref().is_some_and(Broker::running))
+            .map(|(id, _)| id.clone())
+            .collect();
         {
             let mut brokers = self.inner.brokers.write();
             for (id, b) in change.brokers {
@@ -268,6 +296,9 @@ impl Mq {
         if let Some(engine) = self.inner.engine.get() {
             for id in gone {
                 engine.forget(&id);
+            }
+            for id in running {
+                self.apply_policy(engine, &id);
             }
         }
         Ok(out)

@@ -313,6 +313,7 @@ impl Conn {
             (_, Some(_)) => DURABLE_PREFETCH,
             _ => TOPIC_PREFETCH,
         };
+        let default_prefetch = vhost.prefetch_for(&destination, durable_name.is_some()).unwrap_or(default_prefetch);
         let prefetch = f
             .header("activemq.prefetchSize")
             .and_then(|p| p.parse::<usize>().ok())
