@@ -14,8 +14,9 @@ use std::time::Duration;
 struct Proc {
     child: Child,
     endpoint: String,
-    /// mq-lite's STOMP listener (on a free port).
+    /// mq-lite's STOMP and MQTT listeners (on free ports).
     stomp: Option<std::net::SocketAddr>,
+    mqtt: Option<std::net::SocketAddr>,
 }
 
 impl Drop for Proc {
@@ -77,23 +78,26 @@ fn spawn_with(data_dir: &std::path::Path, extra: &[&str]) -> Proc {
         for line in lines.by_ref().map_while(Result::ok) {
             if let Some(i) = line.find("listening on http://") {
                 let rest = &line[i + "listening on ".len()..];
-                let stomp = line
-                    .split("stomp on ")
-                    .nth(1)
-                    .and_then(|a| a.split([',', ' ']).next())
-                    .and_then(|a| a.parse::<std::net::SocketAddr>().ok());
-                let _ = tx.send((rest.split_whitespace().next().unwrap_or("").to_string(), stomp));
+                let listener = |name: &str| {
+                    line.split(&format!("{name} on "))
+                        .nth(1)
+                        .and_then(|a| a.split([',', ' ']).next())
+                        .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+                };
+                let (stomp, mqtt) = (listener("stomp"), listener("mqtt"));
+                let _ = tx.send((rest.split_whitespace().next().unwrap_or("").to_string(), stomp, mqtt));
                 break;
             }
         }
         // Keep draining so the child never blocks on a full pipe.
         for _ in lines {}
     });
-    let mut proc_ = Proc { child, endpoint: String::new(), stomp: None };
+    let mut proc_ = Proc { child, endpoint: String::new(), stomp: None, mqtt: None };
     match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok((endpoint, stomp)) => {
+        Ok((endpoint, stomp, mqtt)) => {
             proc_.endpoint = endpoint;
             proc_.stomp = stomp;
+            proc_.mqtt = mqtt;
         }
         Err(_) => panic!("quayside did not say it was listening within 30 s"),
     }
@@ -712,7 +716,7 @@ async fn out_of_file_descriptors_the_server_backs_off_and_recovers() {
             }
         });
     }
-    let proc_ = Proc { child, endpoint: String::new(), stomp: None };
+    let proc_ = Proc { child, endpoint: String::new(), stomp: None, mqtt: None };
     let addr: std::net::SocketAddr = rx.recv_timeout(Duration::from_secs(30)).expect("listening").parse().unwrap();
     let count = |needle: &str| lines.lock().unwrap().iter().filter(|l| l.contains(needle)).count();
     // Idle connections until the server runs out of descriptors.
@@ -1123,6 +1127,105 @@ async fn a_deleted_brokers_messages_go_even_across_kill_dash_nine() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(count(), 0, "the restart deleted the gone broker's messages");
+    drop(p);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// MQTT: a kept session's QoS 1 subscription (durable) waits offline; publishers' QoS 1
+/// messages, each PUBACKed after it is stored, survive SIGKILL and reach the subscriber when
+/// it comes back after the restart, every one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqtt_kill_dash_nine_loses_no_pubacked_message() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    fn connect(id: &str, clean: bool) -> Vec<u8> {
+        let mut body = vec![0, 4, b'M', b'Q', b'T', b'T', 4, if clean { 0xc2 } else { 0xc0 }, 0, 60];
+        for s in [id.as_bytes(), b"admin", crate::mq_stomp::PASSWORD.as_bytes()] {
+            body.extend_from_slice(&(s.len() as u16).to_be_bytes());
+            body.extend_from_slice(s);
+        }
+        let mut p = vec![0x10, body.len() as u8];
+        p.extend(body);
+        p
+    }
+    async fn packet(s: &mut tokio::net::TcpStream) -> Option<(u8, Vec<u8>)> {
+        let first = s.read_u8().await.ok()?;
+        let (mut len, mut shift) = (0usize, 0);
+        loop {
+            let b = s.read_u8().await.ok()?;
+            len |= usize::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        let mut body = vec![0u8; len];
+        s.read_exact(&mut body).await.ok()?;
+        Some((first, body))
+    }
+    async fn open(addr: std::net::SocketAddr, id: &str, clean: bool) -> tokio::net::TcpStream {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(&connect(id, clean)).await.unwrap();
+        assert_eq!(packet(&mut s).await.unwrap().0, 0x20);
+        s
+    }
+    let dir = crate::common::temp_dir("mq-mqtt-kill9");
+    let p = spawn(&dir);
+    crate::mq_control::broker(&crate::mq_control::mq(&p.endpoint), "kill9").await;
+    let addr = p.mqtt.expect("the MQTT listener's address");
+    // The subscriber keeps its session and goes away.
+    let mut sub = open(addr, "keeper", false).await;
+    sub.write_all(&[0x82, 8, 0, 1, 0, 3, b'k', b'/', b'#', 1]).await.unwrap();
+    assert_eq!(packet(&mut sub).await.unwrap().0, 0x90);
+    sub.write_all(&[0xe0, 0]).await.unwrap();
+    drop(sub);
+    let acked: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+    let mut publishers = Vec::new();
+    for n in 0..4 {
+        let acked = acked.clone();
+        publishers.push(tokio::spawn(async move {
+            let mut s = open(addr, &format!("pub-{n}"), true).await;
+            for i in 1u16.. {
+                let body = format!("p{n}-{i}");
+                let mut v = vec![0, 3, b'k', b'/', b'x'];
+                v.extend_from_slice(&i.to_be_bytes());
+                v.extend_from_slice(body.as_bytes());
+                let mut pkt = vec![0x32, v.len() as u8];
+                pkt.extend(v);
+                if s.write_all(&pkt).await.is_err() {
+                    return;
+                }
+                match tokio::time::timeout(Duration::from_secs(5), packet(&mut s)).await {
+                    Ok(Some((0x40, _))) => {
+                        acked.lock().unwrap().insert(body);
+                    }
+                    _ => return,
+                }
+            }
+        }));
+    }
+    while acked.lock().unwrap().len() < 1000 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    p.kill_9();
+    for t in publishers {
+        let _ = t.await;
+    }
+    let acknowledged = acked.lock().unwrap().clone();
+    let p = spawn(&dir);
+    let addr = p.mqtt.unwrap();
+    let mut sub = open(addr, "keeper", false).await;
+    let mut seen = BTreeSet::new();
+    while let Ok(Some((first, body))) = tokio::time::timeout(Duration::from_secs(3), packet(&mut sub)).await {
+        if first >> 4 != 3 {
+            continue;
+        }
+        let tl = usize::from(u16::from_be_bytes([body[0], body[1]]));
+        let id = [body[2 + tl], body[3 + tl]];
+        seen.insert(String::from_utf8(body[4 + tl..].to_vec()).unwrap());
+        sub.write_all(&[0x40, 2, id[0], id[1]]).await.unwrap();
+    }
+    let missing: Vec<&String> = acknowledged.iter().filter(|b| !seen.contains(*b)).collect();
+    assert!(missing.is_empty(), "{} PUBACKed messages lost, e.g. {:?}", missing.len(), missing.first());
     drop(p);
     let _ = std::fs::remove_dir_all(&dir);
 }
