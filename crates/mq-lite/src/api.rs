@@ -35,13 +35,22 @@ pub fn def() -> ServiceDef {
     ServiceDef {
         name: "mq",
         migrations: [persist::MIGRATIONS, crate::broker::persist::MIGRATIONS].concat(),
-        options: &[OptionSpec {
-            flag: "mq-delays",
-            help: "How long Amazon MQ brokers stay CREATION_IN_PROGRESS, REBOOT_IN_PROGRESS or DELETION_IN_PROGRESS, \
+        options: &[
+            OptionSpec {
+                flag: "mq-memory-limit",
+                help: "MiB the messages of one Amazon MQ broker may hold before its producers wait (flow control)",
+                default: "512",
+                values: &[],
+            },
+            OptionSpec {
+                flag: "mq-delays",
+                help:
+                    "How long Amazon MQ brokers stay CREATION_IN_PROGRESS, REBOOT_IN_PROGRESS or DELETION_IN_PROGRESS, \
                    in ms per operation (CreateBroker=2000,RebootBroker=500,*=200); 0 by default",
-            default: "",
-            values: &[],
-        }],
+                default: "",
+                values: &[],
+            },
+        ],
         listeners: &[
             ListenerSpec {
                 name: "stomp",
@@ -68,8 +77,16 @@ pub fn def() -> ServiceDef {
             let delays =
                 service::Delays::parse(env.option("mq-delays")).map_err(|e| format!("mq: --mq-delays: {e}"))?;
             let mq = Mq::open(env.store.clone(), env.clock.clone(), delays).map_err(|e| format!("mq: {e}"))?;
-            let engine =
-                crate::broker::Engine::open(env.store.clone(), env.clock.now_ms()).map_err(|e| format!("mq: {e}"))?;
+            let memory: usize = match env.option("mq-memory-limit") {
+                "" => crate::broker::MEMORY_LIMIT,
+                n => {
+                    n.parse::<usize>().map_err(|_| format!("mq: --mq-memory-limit {n} is not a number of MiB"))?
+                        * 1024
+                        * 1024
+                }
+            };
+            let engine = crate::broker::Engine::open(env.store.clone(), env.clock.now_ms(), memory)
+                .map_err(|e| format!("mq: {e}"))?;
             mq.attach_engine(engine.clone());
             engine.attach_bridges(crate::broker::bridge::Bridges {
                 sqs: env.peer::<sqs::SqsService>().map(|s| s.sqs().clone()),

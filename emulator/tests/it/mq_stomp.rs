@@ -577,3 +577,36 @@ async fn the_configuration_xml_sets_redelivery_and_dead_letters() {
     c.send(&format!("NACK\nid:{}\n\n\0", a.h("ack").unwrap())).await;
     assert!(s.try_frame(Duration::from_millis(300)).await.is_none(), "discarded, not dead-lettered");
 }
+
+/// Producer flow control (`--mq-memory-limit`): once a broker's messages hold the limit, a
+/// producer's next SEND waits (no RECEIPT) until a consumer makes room; nothing is refused
+/// or lost.
+#[tokio::test]
+async fn producers_wait_while_the_broker_is_full() {
+    let mut config = quayside::Config::for_tests();
+    config.options.insert("mq-memory-limit", "1".into());
+    let (_env, addr, _) = stomp_env(config).await;
+    let mut p = Raw::login(addr, "").await;
+    let body = "x".repeat(100 * 1024);
+    for i in 0..20 {
+        p.send(&format!("SEND\ndestination:/queue/full\npersistent:true\nreceipt:{i}\n\n{body}\0")).await;
+    }
+    let mut receipts = 0;
+    while let Some(f) = p.try_frame(Duration::from_millis(500)).await {
+        assert_eq!(f.command, "RECEIPT");
+        receipts += 1;
+    }
+    assert!((9..20).contains(&receipts), "held back at about 1 MiB: {receipts} receipts");
+    // A consumer drains; the waiting sends go through, every one.
+    let mut c = Raw::login(addr, "").await;
+    c.send("SUBSCRIBE\nid:s\ndestination:/queue/full\n\n\0").await;
+    let mut got = 0;
+    while got < 20 {
+        assert_eq!(c.frame().await.command, "MESSAGE");
+        got += 1;
+    }
+    while receipts < 20 {
+        assert_eq!(p.frame().await.command, "RECEIPT");
+        receipts += 1;
+    }
+}

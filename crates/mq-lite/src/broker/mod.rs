@@ -19,9 +19,11 @@ use std::sync::Arc;
 use store::Store;
 use tokio::sync::{mpsc, Notify};
 
-/// The memory a broker's messages may hold before producers wait (ActiveMQ's default
-/// `memoryUsage` of 64 MB).
-pub const MEMORY_LIMIT: usize = 64 * 1024 * 1024;
+/// The memory a broker's messages may hold before producers wait (ActiveMQ's producer flow
+/// control), by default: `--mq-memory-limit` in MiB. ActiveMQ's own `memoryUsage` is 64 MB, but
+/// ActiveMQ pages persistent messages to disk beyond it, and mq-lite keeps what it holds in
+/// memory, so its default is larger.
+pub const MEMORY_LIMIT: usize = 512 * 1024 * 1024;
 
 /// Every broker's data plane.
 #[derive(Clone)]
@@ -85,7 +87,7 @@ impl Engine {
     /// Loads every broker's stored messages and durable subscriptions.
     ///
     /// Errors: the store cannot be read.
-    pub fn open(store: Store, now_ms: i64) -> Result<Engine, String> {
+    pub fn open(store: Store, now_ms: i64, memory_limit: usize) -> Result<Engine, String> {
         let (loaded, max_row) = store.run_blocking(persist::load).map_err(|e| e.to_string())?;
         let engine = Engine {
             inner: Arc::new(EngineInner {
@@ -94,7 +96,7 @@ impl Engine {
                 next_row: AtomicI64::new(max_row + 1),
                 next_message: AtomicU64::new(1),
                 id_prefix: format!("ID:quayside-{now_ms}-1:1:1:1"),
-                memory_limit: MEMORY_LIMIT,
+                memory_limit,
                 bridges: std::sync::OnceLock::new(),
             }),
         };
