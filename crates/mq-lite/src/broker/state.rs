@@ -458,7 +458,9 @@ impl State {
             m.original = Some(m.destination.clone());
         }
         m.headers.retain(|(k, _)| k != "dlqDeliveryFailureCause");
-        m.headers.push(("dlqDeliveryFailureCause".into(), cause.to_string()));
+        if !cause.is_empty() {
+            m.headers.push(("dlqDeliveryFailureCause".into(), cause.to_string()));
+        }
         m.destination = Destination::Queue(dlq.clone());
         m.redeliveries = 0;
         let place = Place::Queue(dlq);
@@ -498,7 +500,9 @@ impl State {
         let is_queued = c.place.is_some();
         let m = (*e.message).clone();
         if is_queued {
-            self.dead_letter(e.row, m, "Delivery poisoned by the client's NACK", ops, now);
+            // ActiveMQ's poison ack from STOMP carries no cause (oracle: no
+            // dlqDeliveryFailureCause on a NACKed message in the DLQ).
+            self.dead_letter(e.row, m, "", ops, now);
         } else {
             self.memory = self.memory.saturating_sub(m.size());
         }
