@@ -244,6 +244,11 @@ fn unescape(s: &str, version: Version) -> Result<String, FrameError> {
 }
 
 fn escape(s: &str, version: Version, out: &mut BytesMut) {
+    // Most headers need no escape: copied whole.
+    if !s.bytes().any(|b| matches!(b, b'\\' | b'\n' | b':' | b'\r')) {
+        out.put_slice(s.as_bytes());
+        return;
+    }
     for c in s.chars() {
         match c {
             '\\' => out.put_slice(b"\\\\"),
