@@ -225,21 +225,11 @@ impl Sqs {
     /// Errors: `NoSuchQueue`; `Refused` for options out of SQS's ranges.
     pub async fn receive_at(&self, at: &QueueAt, options: ReceiveOptions) -> DoorResult<Vec<Delivery>> {
         let q = self.door_queue(at)?;
-        let check = |v: Option<u32>, max: u32, name: &str| match v {
-            Some(v) if v > max => {
-                Err(SqsError::invalid_value(v, name, &format!("Must be >= 0 and <= {max}, if provided.")))
-            }
-            _ => Ok(()),
-        };
-        check(options.wait_seconds, crate::limits::MAX_WAIT_SECONDS as u32, "WaitTimeSeconds")?;
-        check(options.visibility_timeout_seconds, crate::limits::MAX_VISIBILITY_TIMEOUT as u32, "VisibilityTimeout")?;
-        if !(1..=crate::limits::MAX_RECEIVE_MESSAGES as u32).contains(&options.max) {
-            return Err(DoorError::Refused(SqsError::invalid_value(
-                options.max,
-                "MaxNumberOfMessages",
-                "Must be between 1 and 10, if provided.",
-            )));
-        }
+        crate::ops::receive_message::check_options(
+            i64::from(options.max),
+            options.wait_seconds.map(i64::from),
+            options.visibility_timeout_seconds.map(i64::from),
+        )?;
         let req = crate::engine::ReceiveRequest {
             max: options.max as usize,
             visibility_timeout: options.visibility_timeout_seconds.map(i64::from),
@@ -285,6 +275,7 @@ impl Sqs {
     /// Errors: `NoSuchQueue`, `StaleHandle`, `Refused` (a timeout over 12 hours), `Unavailable`.
     pub async fn change_visibility_at(&self, at: &QueueAt, receipt_handle: &str, seconds: u32) -> DoorResult<()> {
         let q = self.door_queue(at)?;
+        // The engine checks this range too, but its error would read as a stale handle here.
         if i64::from(seconds) > crate::limits::MAX_VISIBILITY_TIMEOUT {
             return Err(DoorError::Refused(SqsError::invalid_value(
                 seconds,

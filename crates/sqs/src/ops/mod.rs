@@ -20,7 +20,7 @@ mod list_message_move_tasks;
 mod list_queue_tags;
 mod list_queues;
 mod purge_queue;
-mod receive_message;
+pub(crate) mod receive_message;
 mod remove_permission;
 mod send_message;
 mod send_message_batch;

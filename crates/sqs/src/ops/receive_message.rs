@@ -22,17 +22,9 @@ const SYSTEM_ATTRIBUTES: &[&str] = &[
 pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<Value> {
     let q = sqs.queue_by_url(ctx, str_req(&input, "QueueUrl")?)?;
     let max = int_opt(&input, "MaxNumberOfMessages").unwrap_or(1);
-    if !(1..=MAX_RECEIVE_MESSAGES).contains(&max) {
-        return Err(SqsError::invalid_value(max, "MaxNumberOfMessages", "Must be between 1 and 10, if provided."));
-    }
     let wait = int_opt(&input, "WaitTimeSeconds");
-    if let Some(w) = wait.filter(|w| !(0..=MAX_WAIT_SECONDS).contains(w)) {
-        return Err(SqsError::invalid_value(w, "WaitTimeSeconds", "Must be >= 0 and <= 20, if provided."));
-    }
     let vt = int_opt(&input, "VisibilityTimeout");
-    if let Some(v) = vt.filter(|v| !(0..=MAX_VISIBILITY_TIMEOUT).contains(v)) {
-        return Err(SqsError::invalid_value(v, "VisibilityTimeout", "Must be >= 0 and <= 43200, if provided."));
-    }
+    check_options(max, wait, vt)?;
     let attempt_id = str_opt(&input, "ReceiveRequestAttemptId").map(str::to_string);
     if let Some(a) = &attempt_id {
         if a.is_empty() || a.len() > 128 || !a.bytes().all(|b| b.is_ascii_alphanumeric() || b.is_ascii_punctuation()) {
@@ -54,6 +46,23 @@ pub async fn handle(sqs: &Sqs, ctx: &RequestContext, input: Value) -> SqsResult<
     let created_s = q.state.lock().created_s;
     let messages: Vec<Value> = received.iter().map(|r| render(r, &system, &user, created_s)).collect();
     Ok(json!({"Messages": messages}))
+}
+
+/// ReceiveMessage's ranges (also the typed door's): 1-10 messages, 0-20 s of waiting, 0-43200 s
+/// of visibility.
+///
+/// Errors: `InvalidParameterValue` in AWS's words.
+pub(crate) fn check_options(max: i64, wait: Option<i64>, visibility: Option<i64>) -> SqsResult<()> {
+    if !(1..=MAX_RECEIVE_MESSAGES).contains(&max) {
+        return Err(SqsError::invalid_value(max, "MaxNumberOfMessages", "Must be between 1 and 10, if provided."));
+    }
+    if let Some(w) = wait.filter(|w| !(0..=MAX_WAIT_SECONDS).contains(w)) {
+        return Err(SqsError::invalid_value(w, "WaitTimeSeconds", "Must be >= 0 and <= 20, if provided."));
+    }
+    if let Some(v) = visibility.filter(|v| !(0..=MAX_VISIBILITY_TIMEOUT).contains(v)) {
+        return Err(SqsError::invalid_value(v, "VisibilityTimeout", "Must be >= 0 and <= 43200, if provided."));
+    }
+    Ok(())
 }
 
 /// A received message as ReceiveMessage answers it; `created_s` is its queue's creation (FIFO
