@@ -16,17 +16,40 @@ pub enum Out {
     Close,
 }
 
+/// A connection's writer task and the channel into it.
+pub struct Writer {
+    pub out: mpsc::Sender<Out>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Writer {
+    /// Starts writing to `wr`.
+    pub fn spawn<W: tokio::io::AsyncWrite + Send + Unpin + 'static>(wr: W) -> Writer {
+        let (out, rx) = mpsc::channel::<Out>(256);
+        Writer { out, task: tokio::spawn(write_loop(wr, rx)) }
+    }
+
+    /// Writes what is queued, closes the connection's writing side and waits for the task.
+    pub async fn finish(self) {
+        let _ = self.out.send(Out::Close).await;
+        let _ = self.task.await;
+    }
+}
+
+/// Sleeps for `limit`, or forever without one (an optional deadline in a `select!`).
+pub async fn quiet_for(limit: Option<Duration>) {
+    match limit {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Writes what comes on `rx` until it closes or [`Out::Close`].
-pub async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Out>) {
+async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Out>) {
     let mut beat: Option<Duration> = None;
     let mut buf = BytesMut::new();
     loop {
-        let wait = async {
-            match beat {
-                Some(d) => tokio::time::sleep(d).await,
-                None => std::future::pending().await,
-            }
-        };
+        let wait = quiet_for(beat);
         tokio::select! {
             item = rx.recv() => {
                 let mut close = false;

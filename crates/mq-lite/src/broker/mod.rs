@@ -193,6 +193,30 @@ impl Engine {
     }
 }
 
+impl EngineInner {
+    /// A message as the broker holds it: numbered, with an ActiveMQ message id. A retained
+    /// copy (MQTT) is always stored.
+    fn message(&self, o: Outgoing, now: i64, retained: bool) -> Arc<Message> {
+        let seq = self.next_message.fetch_add(1, Ordering::Relaxed);
+        Arc::new(Message {
+            seq: seq as i64,
+            id: format!("{}:{seq}", self.id_prefix),
+            destination: o.destination,
+            headers: o.headers,
+            body: o.body,
+            persistent: o.persistent || retained,
+            priority: o.priority,
+            timestamp: now,
+            expires: o.expires,
+            redeliveries: 0,
+            binary: o.binary,
+            qos: o.qos,
+            retained,
+            original: None,
+        })
+    }
+}
+
 /// A message as a producer hands it in.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -279,23 +303,7 @@ impl Vhost {
             }
             wait.await;
         }
-        let seq = engine.next_message.fetch_add(1, Ordering::Relaxed);
-        let message = Arc::new(Message {
-            seq: seq as i64,
-            id: format!("{}:{seq}", engine.id_prefix),
-            destination: o.destination,
-            headers: o.headers,
-            body: o.body,
-            persistent: o.persistent,
-            priority: o.priority,
-            timestamp: now,
-            expires: o.expires,
-            redeliveries: 0,
-            binary: o.binary,
-            qos: o.qos,
-            retained: false,
-            original: None,
-        });
+        let message = engine.message(o, now, false);
         let (_, pending) = self.with_state(|st, ops| {
             let places = st.places_for(&message);
             let entries: Vec<(Place, Entry)> = places
@@ -385,23 +393,7 @@ impl Vhost {
     pub async fn publish_retained(&self, o: Outgoing, now: i64) -> Result<(), SendError> {
         let topic = o.destination.name().to_string();
         let Some(engine) = self.engine() else { return Err(SendError::Store("the broker is gone".into())) };
-        let seq = engine.next_message.fetch_add(1, Ordering::Relaxed);
-        let message = Arc::new(Message {
-            seq: seq as i64,
-            id: format!("{}:{seq}", engine.id_prefix),
-            destination: o.destination.clone(),
-            headers: o.headers.clone(),
-            body: o.body.clone(),
-            persistent: true,
-            priority: o.priority,
-            timestamp: now,
-            expires: o.expires,
-            redeliveries: 0,
-            binary: o.binary,
-            qos: o.qos,
-            retained: true,
-            original: None,
-        });
+        let message = engine.message(o.clone(), now, true);
         let empty = o.body.is_empty();
         let (_, pending) = self.with_state(|st, ops| st.retain(&topic, message, ops));
         if let Some(p) = pending {

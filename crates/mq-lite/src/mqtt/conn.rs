@@ -11,7 +11,7 @@ use crate::broker::message::{Destination, Message};
 use crate::broker::state::{AckMode, ConsumerId, Delivery, Subscription};
 use crate::broker::{Outgoing, Vhost};
 use crate::stomp::Shared;
-use crate::wire::{write_loop, Out};
+use crate::wire::{quiet_for, Out, Writer};
 use bytes::BytesMut;
 use serde_json::json;
 use service::{Connection, ConnectionInfo};
@@ -102,8 +102,7 @@ struct Session {
 /// Serves a connection until it closes, DISCONNECTs, is taken over, or the server stops.
 pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: ConnectionInfo) {
     let (mut rd, wr) = tokio::io::split(io);
-    let (out, out_rx) = mpsc::channel::<Out>(256);
-    let writer = tokio::spawn(write_loop(wr, out_rx));
+    let writer = Writer::spawn(wr);
     let mut buf = BytesMut::with_capacity(8192);
     // CONNECT first.
     let connect = tokio::select! {
@@ -112,24 +111,17 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: Conne
         _ = info.stop.changed() => None,
     };
     let Some(connect) = connect else {
-        let _ = out.send(Out::Close).await;
-        let _ = writer.await;
+        writer.finish().await;
         return;
     };
-    let Some((mut session, mut deliveries, kicked)) = accept(&shared, connect.clone(), &out).await else {
-        let _ = out.send(Out::Close).await;
-        let _ = writer.await;
+    let Some((mut session, mut deliveries, kicked)) = accept(&shared, connect.clone(), &writer.out).await else {
+        writer.finish().await;
         return;
     };
     let keep_alive = (connect.keep_alive > 0).then(|| Duration::from_millis(u64::from(connect.keep_alive) * 1500));
     let mut graceful = false;
     'conn: loop {
-        let idle = async {
-            match keep_alive {
-                Some(d) => tokio::time::sleep(d).await,
-                None => std::future::pending().await,
-            }
-        };
+        let idle = quiet_for(keep_alive);
         tokio::select! {
             n = rd.read_buf(&mut buf) => {
                 match n {
@@ -183,9 +175,8 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: Conne
     }
     session.close();
     session.vhost.left(&session.client_id, &kicked);
-    let _ = out.send(Out::Close).await;
     drop(session);
-    let _ = writer.await;
+    writer.finish().await;
 }
 
 async fn first_packet<R: tokio::io::AsyncRead + Unpin>(rd: &mut R, buf: &mut BytesMut) -> Option<Connect> {

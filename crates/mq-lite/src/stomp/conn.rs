@@ -11,7 +11,7 @@ use crate::broker::message::Destination;
 use crate::broker::selector::Selector;
 use crate::broker::state::{AckMode, ConsumerId, Delivery, Subscription};
 use crate::broker::{Outgoing, Vhost};
-use crate::wire::{write_loop, Out};
+use crate::wire::{quiet_for, Out, Writer};
 use bytes::{Bytes, BytesMut};
 use service::{Connection, ConnectionInfo};
 use std::collections::HashMap;
@@ -73,13 +73,12 @@ struct Conn {
 pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: ConnectionInfo) {
     let peer = info.peer;
     let (mut rd, wr) = tokio::io::split(io);
-    let (out, out_rx) = mpsc::channel::<Out>(256);
-    let writer = tokio::spawn(write_loop(wr, out_rx));
+    let writer = Writer::spawn(wr);
     let (deliveries_tx, mut deliveries) = mpsc::unbounded_channel();
     let mut conn = Conn {
         shared: shared.clone(),
         version: Version::V1_0,
-        out,
+        out: writer.out.clone(),
         vhost: None,
         client_id: String::new(),
         subs: HashMap::new(),
@@ -93,12 +92,7 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: Conne
     // Until CONNECT: a deadline; after it, the client's heart-beat (0: none).
     let mut read_limit = Some(CONNECT_TIMEOUT);
     'conn: loop {
-        let idle = async {
-            match read_limit {
-                Some(d) => tokio::time::sleep(d).await,
-                None => std::future::pending().await,
-            }
-        };
+        let idle = quiet_for(read_limit);
         tokio::select! {
             n = rd.read_buf(&mut buf) => {
                 match n {
@@ -147,9 +141,8 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: Conne
         }
     }
     conn.close();
-    let _ = conn.out.send(Out::Close).await;
     drop(conn);
-    let _ = writer.await;
+    writer.finish().await;
 }
 
 enum Step {

@@ -1,9 +1,10 @@
-use super::{password_hash, Mq};
+use super::Mq;
 use crate::control::broker::{Broker, BrokerUser, Pending, Transition};
 use crate::control::catalog;
 use crate::control::types::*;
 use crate::control::{finish, Change};
 use crate::error::{MqError, MqResult};
+use crate::password_hash;
 use aws_protocol::RequestContext;
 use std::collections::BTreeMap;
 

@@ -1,9 +1,10 @@
-use super::{password_hash, users_managed_here, Mq};
+use super::{users_managed_here, Mq};
 use crate::control::broker::BrokerUser;
 use crate::control::catalog;
 use crate::control::types::*;
 use crate::control::Change;
 use crate::error::{MqError, MqResult};
+use crate::password_hash;
 use aws_protocol::RequestContext;
 
 /// CreateUser: the user waits (pending CREATE) until the broker reboots, as in AWS; it cannot

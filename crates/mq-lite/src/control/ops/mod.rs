@@ -60,24 +60,10 @@ pub async fn dispatch(mq: &Mq, ctx: &RequestContext, request: Request) -> MqResu
         Request::DescribeConfigurationRevision(i) => describe_configuration_revision::handle(mq, ctx, i)?.to_value(),
         Request::DescribeSharedResources(i) => describe_shared_resources::handle(mq, ctx, i)?.to_value(),
         Request::DescribeUser(i) => describe_user::handle(mq, ctx, i)?.to_value(),
-        Request::ListBrokers(i) => {
-            let mut v = list_brokers::handle(mq, ctx, i)?.to_value();
-            if let Some(items) = v.get_mut("BrokerSummaries").and_then(Value::as_array_mut) {
-                for item in items {
-                    *item = show_engine(item.take());
-                }
-            }
-            v
-        }
+        Request::ListBrokers(i) => show_engines(list_brokers::handle(mq, ctx, i)?.to_value(), "BrokerSummaries"),
         Request::ListConfigurationRevisions(i) => list_configuration_revisions::handle(mq, ctx, i)?.to_value(),
         Request::ListConfigurations(i) => {
-            let mut v = list_configurations::handle(mq, ctx, i)?.to_value();
-            if let Some(items) = v.get_mut("Configurations").and_then(Value::as_array_mut) {
-                for item in items {
-                    *item = show_engine(item.take());
-                }
-            }
-            v
+            show_engines(list_configurations::handle(mq, ctx, i)?.to_value(), "Configurations")
         }
         Request::ListTags(i) => list_tags::handle(mq, ctx, i)?.to_value(),
         Request::ListUsers(i) => list_users::handle(mq, ctx, i)?.to_value(),
@@ -87,6 +73,16 @@ pub async fn dispatch(mq: &Mq, ctx: &RequestContext, request: Request) -> MqResu
         Request::UpdateConfiguration(i) => update_configuration::handle(mq, ctx, i).await?.to_value(),
         Request::UpdateUser(i) => update_user::handle(mq, ctx, i).await?.to_value(),
     })
+}
+
+/// A list's entries with their engine type written as AWS writes it.
+fn show_engines(mut v: Value, list: &str) -> Value {
+    if let Some(items) = v.get_mut(list).and_then(Value::as_array_mut) {
+        for item in items {
+            *item = super::broker::show_engine(item.take());
+        }
+    }
+    v
 }
 
 /// One page of `items` (in key order) after `next_token`, at most `max` (default 20).
@@ -115,9 +111,4 @@ pub(crate) fn users_managed_here(b: &super::broker::Broker) -> MqResult<()> {
         ));
     }
     Ok(())
-}
-
-/// SHA-256 of the broker id and a password, in hex: what is stored of a password.
-pub(crate) fn password_hash(broker_id: &str, password: &str) -> String {
-    crate::password_hash(broker_id, password)
 }

@@ -1,8 +1,9 @@
-use super::{password_hash, users_managed_here, Mq};
+use super::{users_managed_here, Mq};
 use crate::control::catalog;
 use crate::control::types::*;
 use crate::control::Change;
 use crate::error::{MqError, MqResult};
+use crate::password_hash;
 use aws_protocol::RequestContext;
 
 /// UpdateUser: the change waits for a reboot (pending UPDATE); a user still pending creation
