@@ -283,6 +283,10 @@ fn main() {
     }
 }
 
+/// The broker's listeners on free ports: a benchmarked quayside never collides with another
+/// broker (or quayside) on ActiveMQ's default ports.
+const FREE_BROKER_PORTS: [&str; 6] = ["--stomp-port", "0", "--mqtt-port", "0", "--ws-port", "0"];
+
 struct Proc {
     child: Child,
     addr: String,
@@ -333,21 +337,9 @@ async fn soak(quayside: &str, minutes: u64, rate: u64) {
     let _ = std::fs::remove_dir_all(&data);
     let q = spawn(
         Command::new(quayside)
-            .args([
-                "serve",
-                "--port",
-                "0",
-                "--stomp-port",
-                "0",
-                "--mqtt-port",
-                "0",
-                "--ws-port",
-                "0",
-                "--log-level",
-                "info",
-                "--virtual-clock",
-                "--data-dir",
-            ])
+            .args(["serve", "--port", "0", "--log-level", "info", "--virtual-clock"])
+            .args(FREE_BROKER_PORTS)
+            .arg("--data-dir")
             .arg(&data),
     );
     let pid = q.child.id();
@@ -420,20 +412,9 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
     let port = free_port();
     let t = Instant::now();
     let child = Command::new(quayside)
-        .args([
-            "serve",
-            "--port",
-            &port.to_string(),
-            "--stomp-port",
-            "0",
-            "--mqtt-port",
-            "0",
-            "--ws-port",
-            "0",
-            "--log-level",
-            "warn",
-            "--data-dir",
-        ])
+        .args(["serve", "--port", &port.to_string(), "--log-level", "warn"])
+        .args(FREE_BROKER_PORTS)
+        .arg("--data-dir")
         .arg(&data)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -521,20 +502,9 @@ async fn suite(quayside: &str, seconds: u64, conns: usize, million: u64) {
         let _ = std::fs::remove_dir_all(&data);
         let q = spawn(
             Command::new(quayside)
-                .args([
-                    "serve",
-                    "--port",
-                    "0",
-                    "--stomp-port",
-                    "0",
-                    "--mqtt-port",
-                    "0",
-                    "--ws-port",
-                    "0",
-                    "--log-level",
-                    "info",
-                    "--data-dir",
-                ])
+                .args(["serve", "--port", "0", "--log-level", "info"])
+                .args(FREE_BROKER_PORTS)
+                .arg("--data-dir")
                 .arg(&data),
         );
         let big = scenarios::create_queue(&q.addr, "bench-million").await;
