@@ -4,9 +4,8 @@
 //! filter policies (`aws-sdk-sns`).
 
 use crate::common::*;
-use crate::mq_control::{mq, user};
+use crate::mq_control::{activemq, mq, user};
 use crate::mq_stomp::{Raw, PASSWORD};
-use aws_sdk_mq::types::{DeploymentMode, EngineType};
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
 use std::time::Duration;
 
@@ -15,18 +14,7 @@ async fn bridged() -> (Env, std::net::SocketAddr, std::net::SocketAddr) {
     config.listener_ports.insert("stomp", Some(0));
     config.listener_ports.insert("mqtt", Some(0));
     let env = start_with(config).await;
-    mq(&env.endpoint())
-        .create_broker()
-        .broker_name("bridge")
-        .engine_type(EngineType::Activemq)
-        .host_instance_type("mq.t3.micro")
-        .deployment_mode(DeploymentMode::SingleInstance)
-        .publicly_accessible(false)
-        .users(user("admin"))
-        .tags("quayside:bridge", "true")
-        .send()
-        .await
-        .unwrap();
+    activemq(&mq(&env.endpoint()), "bridge").users(user("admin")).tags("quayside:bridge", "true").send().await.unwrap();
     let (stomp, mqtt) = (env.running.listeners["stomp"], env.running.listeners["mqtt"]);
     (env, stomp, mqtt)
 }

@@ -24,6 +24,16 @@ pub fn user(name: &str) -> User {
     User::builder().username(name).password("correct-horse-battery").build()
 }
 
+/// CreateBroker for an ActiveMQ broker with only the required members (users to add).
+pub fn activemq(c: &Mq, name: &str) -> aws_sdk_mq::operation::create_broker::builders::CreateBrokerFluentBuilder {
+    c.create_broker()
+        .broker_name(name)
+        .engine_type(EngineType::Activemq)
+        .host_instance_type("mq.t3.micro")
+        .deployment_mode(DeploymentMode::SingleInstance)
+        .publicly_accessible(false)
+}
+
 /// An ActiveMQ broker as Terraform's `aws_mq_broker` makes one.
 pub async fn broker(c: &Mq, name: &str) -> String {
     c.create_broker()
@@ -249,42 +259,16 @@ async fn bad_requests_name_the_member() {
     // Recorded.
     assert_eq!(rabbit.code(), Some("BadRequestException"));
     assert_eq!(rabbit.message(), Some("Specify exactly one user for engine type [RABBITMQ]."));
-    let e = c
-        .create_broker()
-        .broker_name("has space")
-        .engine_type(EngineType::Activemq)
-        .host_instance_type("mq.t3.micro")
-        .deployment_mode(DeploymentMode::SingleInstance)
-        .publicly_accessible(false)
-        .users(user("admin"))
-        .send()
-        .await
-        .unwrap_err();
+    let e = activemq(&c, "has space").users(user("admin")).send().await.unwrap_err();
     assert_eq!(e.code(), Some("BadRequestException"));
-    let weak = c
-        .create_broker()
-        .broker_name("weak")
-        .engine_type(EngineType::Activemq)
-        .host_instance_type("mq.t3.micro")
-        .deployment_mode(DeploymentMode::SingleInstance)
-        .publicly_accessible(false)
+    let weak = activemq(&c, "weak")
         .users(User::builder().username("admin").password("short").build())
         .send()
         .await
         .unwrap_err();
     assert_eq!(weak.code(), Some("BadRequestException"));
     broker(&c, "taken").await;
-    let twice = c
-        .create_broker()
-        .broker_name("taken")
-        .engine_type(EngineType::Activemq)
-        .host_instance_type("mq.t3.micro")
-        .deployment_mode(DeploymentMode::SingleInstance)
-        .publicly_accessible(false)
-        .users(user("admin"))
-        .send()
-        .await
-        .unwrap_err();
+    let twice = activemq(&c, "taken").users(user("admin")).send().await.unwrap_err();
     assert_eq!(twice.code(), Some("ConflictException"));
     let v = c.describe_user().broker_id("b-nope").username("x").send().await.unwrap_err();
     assert_eq!(v.code(), Some("NotFoundException"));

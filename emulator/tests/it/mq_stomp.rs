@@ -199,6 +199,15 @@ async fn a_rust_stomp_client_sends_receives_and_acks() {
         }
     }
     conn.send(async_stomp::ToServer::Ack { id: message.unwrap(), transaction: None }.into()).await.unwrap();
+    let mut done = async_stomp::Message::from(async_stomp::ToServer::Disconnect { receipt: Some("bye".into()) });
+    done.extra_headers.clear();
+    conn.send(done).await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(10), conn.next()).await;
+    drop(conn);
+    // Acknowledged: the message does not come back once its consumer is gone.
+    let mut c = Raw::login(addr, "").await;
+    c.send("SUBSCRIBE\nid:s\ndestination:/queue/orders\n\n\0").await;
+    assert!(c.try_frame(Duration::from_millis(500)).await.is_none(), "the ACK was taken");
 }
 
 /// Queues: one consumer per message, in turn, within prefetch; a consumer that goes without
@@ -508,7 +517,7 @@ async fn paho_mqtt_works_unchanged() {
 /// discarding strategy, a queue prefetch.
 #[tokio::test]
 async fn the_configuration_xml_sets_redelivery_and_dead_letters() {
-    use aws_sdk_mq::types::{ConfigurationId, DeploymentMode, EngineType};
+    use aws_sdk_mq::types::{ConfigurationId, EngineType};
     use base64::Engine as _;
     let mut config = quayside::Config::for_tests();
     config.listener_ports.insert("stomp", Some(0));
@@ -530,12 +539,7 @@ async fn the_configuration_xml_sets_redelivery_and_dead_letters() {
 </broker>"#;
     let data = base64::engine::general_purpose::STANDARD.encode(xml);
     c.update_configuration().configuration_id(&cid).data(data).send().await.unwrap();
-    c.create_broker()
-        .broker_name("configured")
-        .engine_type(EngineType::Activemq)
-        .host_instance_type("mq.t3.micro")
-        .deployment_mode(DeploymentMode::SingleInstance)
-        .publicly_accessible(false)
+    crate::mq_control::activemq(&c, "configured")
         .users(crate::mq_control::user("admin"))
         .configuration(ConfigurationId::builder().id(&cid).revision(2).build())
         .send()

@@ -1106,8 +1106,9 @@ async fn a_deleted_brokers_messages_go_even_across_kill_dash_nine() {
     let c = crate::mq_control::mq(&p.endpoint);
     let id = crate::mq_control::broker(&c, "doomed").await;
     let mut s = Raw::login(p.stomp.unwrap(), "").await;
-    for i in 0..3000 {
-        let receipt = if i == 2999 { "receipt:last\n" } else { "" };
+    // 20,000 rows: 40 steps of 500 with a pause between, far longer than the kill below takes.
+    for i in 0..20_000 {
+        let receipt = if i == 19_999 { "receipt:last\n" } else { "" };
         s.send(&format!("SEND\ndestination:/queue/q{}\npersistent:true\n{receipt}\nm{i}\0", i % 3)).await;
     }
     assert_eq!(s.frame().await.h("receipt-id"), Some("last"));
@@ -1118,9 +1119,11 @@ async fn a_deleted_brokers_messages_go_even_across_kill_dash_nine() {
             .query_row("SELECT count(*) FROM mq_messages WHERE broker = ?1", [&id], |r| r.get(0))
             .unwrap()
     };
-    assert_eq!(count(), 3000);
+    assert_eq!(count(), 20_000);
     c.delete_broker().broker_id(&id).send().await.unwrap();
     p.kill_9();
+    // The steps were cut short: what is left is the restart's to delete.
+    assert!(count() > 0, "the deletion finished before the kill; the restart's part is untested");
     let p = spawn(&dir);
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while count() > 0 && std::time::Instant::now() < deadline {
