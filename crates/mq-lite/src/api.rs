@@ -91,7 +91,6 @@ pub fn def() -> ServiceDef {
             engine.attach_bridges(crate::broker::bridge::Bridges {
                 sqs: env.peer::<sqs::SqsService>().map(|s| s.sqs().clone()),
                 sns: env.peer::<sns::SnsService>().map(|s| s.sns().clone()),
-                lookup: Box::new(mq.bridging_lookup()),
             });
             let shared = Arc::new(crate::stomp::Shared {
                 mq: mq.clone(),

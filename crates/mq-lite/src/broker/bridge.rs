@@ -28,13 +28,10 @@ use tokio::sync::{mpsc, watch, Notify};
 /// The tag that turns a broker's bridges on.
 pub const TAG: &str = "quayside:bridge";
 
-/// The services the bridges reach, and which brokers bridge.
+/// The services the bridges reach.
 pub struct Bridges {
     pub sqs: Option<sqs::Sqs>,
     pub sns: Option<sns::Sns>,
-    /// The account and region of a broker that bridges (`None`: it does not).
-    #[allow(clippy::type_complexity)]
-    pub lookup: Box<dyn Fn(&str) -> Option<(String, String)> + Send + Sync>,
 }
 
 /// A bridged queue consumer's state: what it holds, by tag, and how to stop its receiver.

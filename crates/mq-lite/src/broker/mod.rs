@@ -52,6 +52,9 @@ pub struct Vhost {
     mqtt_clients: Mutex<HashMap<String, Arc<Notify>>>,
     /// Consumers of bridged queues (fed from SQS).
     bridged: Arc<bridge::Consumers>,
+    /// The broker's account and region while it bridges to SQS and SNS (set by the control
+    /// plane from its tags).
+    bridged_to: Mutex<Option<(String, String)>>,
     /// Rows whose insert is submitted and not yet written.
     unwritten: Arc<Mutex<std::collections::HashSet<i64>>>,
 }
@@ -142,6 +145,7 @@ impl Engine {
                     mqtt_clients: Mutex::new(HashMap::new()),
                     bridged: Arc::default(),
                     unwritten: Arc::default(),
+                    bridged_to: Mutex::new(None),
                 })
             })
             .clone()
@@ -237,9 +241,14 @@ impl Vhost {
 
     /// The bridges, and the broker's account and region, when it bridges.
     fn bridge(&self) -> Option<(Arc<bridge::Bridges>, String, String)> {
+        let (account, region) = self.bridged_to.lock().clone()?;
         let b = self.engine()?.bridges.get()?.clone();
-        let (account, region) = (b.lookup)(&self.broker_id)?;
         Some((b, account, region))
+    }
+
+    /// Turns the broker's bridges on (its account and region) or off, as its tags say.
+    pub fn set_bridge(&self, to: Option<(String, String)>) {
+        *self.bridged_to.lock() = to;
     }
 
     /// Runs `f` on the state and submits the store changes it makes, in order. Returns the

@@ -102,17 +102,20 @@ impl Mq {
         let running: Vec<String> = brokers.values().filter(|b| b.running()).map(|b| b.id.clone()).collect();
         drop(brokers);
         for id in running {
-            self.apply_policy(&engine, &id);
+            self.apply_settings(&engine, &id);
         }
         let _ = self.inner.engine.set(engine);
     }
 
     /// Gives a running broker's data plane the settings of its current configuration revision
-    /// (as Amazon MQ applies a configuration: when the broker starts or reboots).
-    fn apply_policy(&self, engine: &crate::broker::Engine, id: &str) {
+    /// (as Amazon MQ applies a configuration: when the broker starts or reboots) and whether it
+    /// bridges (its tags, which change at once).
+    fn apply_settings(&self, engine: &crate::broker::Engine, id: &str) {
         use base64::Engine as _;
+        let vhost = engine.vhost(id);
         let xml = {
             let brokers = self.inner.brokers.read();
+            vhost.set_bridge(brokers.get(id).and_then(Self::bridging));
             let configs = self.inner.configurations.read();
             brokers
                 .get(id)
@@ -122,7 +125,7 @@ impl Mq {
                 .and_then(|b| String::from_utf8(b).ok())
         };
         let policy = xml.map(|x| crate::broker::policy::Policy::parse(&x)).unwrap_or_default();
-        engine.vhost(id).set_policy(policy);
+        vhost.set_policy(policy);
     }
 
     /// A broker's instances as DescribeBroker lists them (none until it runs), and the actions
@@ -172,18 +175,9 @@ impl Mq {
             .map(|b| b.id.clone())
     }
 
-    /// [`bridging`](Self::bridging) for the data plane, which the control plane holds: it
-    /// holds the control plane weakly, so that neither keeps the other (and the store) alive.
-    pub fn bridging_lookup(&self) -> impl Fn(&str) -> Option<(String, String)> + Send + Sync + 'static {
-        let weak = Arc::downgrade(&self.inner);
-        move |id: &str| Mq { inner: weak.upgrade()? }.bridging(id)
-    }
-
     /// The account and region of a broker that bridges to SQS and SNS (tagged
     /// `quayside:bridge=true`).
-    pub fn bridging(&self, id: &str) -> Option<(String, String)> {
-        let brokers = self.inner.brokers.read();
-        let b = brokers.get(id)?;
+    fn bridging(b: &Broker) -> Option<(String, String)> {
         b.tags
             .get(crate::broker::bridge::TAG)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
@@ -298,7 +292,7 @@ impl Mq {
                 engine.forget(&id);
             }
             for id in running {
-                self.apply_policy(engine, &id);
+                self.apply_settings(engine, &id);
             }
         }
         Ok(out)
