@@ -123,6 +123,31 @@ async fn the_same_client_id_takes_over() {
     assert!(closed.is_ok(), "the first connection was closed");
 }
 
+/// Overlapping subscriptions of one client each deliver their copy, as ActiveMQ does (each
+/// MQTT subscription is a consumer there; MQTT 3.1.1 allows one copy or several): `a/#` and
+/// `a/b` get two copies of a message to `a/b`, one of a message to `a/c`.
+#[tokio::test]
+async fn overlapping_subscriptions_deliver_a_copy_each() {
+    let (_env, _, mqtt) = mqtt_env().await;
+    let (c, mut ev) = client(mqtt, "overlap");
+    c.subscribe("a/#", QoS::AtLeastOnce).await.unwrap();
+    subscribed(&mut ev).await;
+    c.subscribe("a/b", QoS::AtMostOnce).await.unwrap();
+    subscribed(&mut ev).await;
+    c.publish("a/b", QoS::AtLeastOnce, false, "one").await.unwrap();
+    let mut copies = vec![next_publish(&mut ev).await, next_publish(&mut ev).await];
+    copies.sort_by_key(|p| p.qos as u8);
+    let got: Vec<_> = copies.iter().map(|p| (p.topic.as_str(), &p.payload[..], p.qos)).collect();
+    assert_eq!(got, vec![("a/b", &b"one"[..], QoS::AtMostOnce), ("a/b", &b"one"[..], QoS::AtLeastOnce)]);
+    // Only `a/#` matches `a/c`: the next message is its one copy, no third copy of `a/b`.
+    c.publish("a/c", QoS::AtLeastOnce, false, "two").await.unwrap();
+    let p = next_publish(&mut ev).await;
+    assert_eq!((p.topic.as_str(), &p.payload[..]), ("a/c", &b"two"[..]));
+    c.publish("a/d", QoS::AtLeastOnce, false, "three").await.unwrap();
+    let p = next_publish(&mut ev).await;
+    assert_eq!((p.topic.as_str(), &p.payload[..]), ("a/d", &b"three"[..]), "one copy of a/c");
+}
+
 async fn raw(addr: SocketAddr) -> tokio::net::TcpStream {
     tokio::net::TcpStream::connect(addr).await.unwrap()
 }
