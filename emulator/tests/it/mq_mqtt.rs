@@ -135,7 +135,7 @@ async fn overlapping_subscriptions_deliver_a_copy_each() {
     c.subscribe("a/b", QoS::AtMostOnce).await.unwrap();
     subscribed(&mut ev).await;
     c.publish("a/b", QoS::AtLeastOnce, false, "one").await.unwrap();
-    let mut copies = vec![next_publish(&mut ev).await, next_publish(&mut ev).await];
+    let mut copies = [next_publish(&mut ev).await, next_publish(&mut ev).await];
     copies.sort_by_key(|p| p.qos as u8);
     let got: Vec<_> = copies.iter().map(|p| (p.topic.as_str(), &p.payload[..], p.qos)).collect();
     assert_eq!(got, vec![("a/b", &b"one"[..], QoS::AtMostOnce), ("a/b", &b"one"[..], QoS::AtLeastOnce)]);
