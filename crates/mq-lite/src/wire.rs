@@ -36,6 +36,23 @@ impl Writer {
     }
 }
 
+/// Deliveries rendered into one write at most: a consumer that falls behind catches up with
+/// few writes (one syscall and one wake-up of its client for many messages), and a batch
+/// never holds more than this many messages' frames.
+pub const DELIVERY_BATCH: usize = 64;
+
+/// `first` and whatever else is already waiting on `rx`, up to [`DELIVERY_BATCH`].
+pub fn batch<T>(first: T, rx: &mut mpsc::UnboundedReceiver<T>) -> Vec<T> {
+    let mut all = vec![first];
+    while all.len() < DELIVERY_BATCH {
+        match rx.try_recv() {
+            Ok(d) => all.push(d),
+            Err(_) => break,
+        }
+    }
+    all
+}
+
 /// Sleeps for `limit`, or forever without one (an optional deadline in a `select!`).
 pub async fn quiet_for(limit: Option<Duration>) {
     match limit {

@@ -377,6 +377,24 @@ impl Vhost {
         self.with_state(|st, ops| st.ack(id, tag, ops, now)).0
     }
 
+    /// Acknowledges several deliveries as [`ack`](Self::ack) does, in one step: one store
+    /// change for all of them.
+    pub fn ack_all(&self, acks: &[(ConsumerId, u64)], now: i64) {
+        let (bridged, local): (Vec<_>, Vec<_>) = acks.iter().copied().partition(|(id, _)| self.bridged.has(*id));
+        if let (false, Some(sqs)) = (bridged.is_empty(), self.bridged_sqs()) {
+            for (id, tag) in bridged {
+                self.bridged.ack(&sqs, id, tag);
+            }
+        }
+        if !local.is_empty() {
+            self.with_state(|st, ops| {
+                for (id, tag) in local {
+                    st.ack(id, tag, ops, now);
+                }
+            });
+        }
+    }
+
     /// Refuses a delivery (to the DLQ); false if the consumer has no such delivery.
     pub fn nack(&self, id: ConsumerId, tag: u64, now: i64) -> bool {
         if self.bridged.has(id) {

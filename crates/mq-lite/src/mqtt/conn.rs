@@ -11,7 +11,7 @@ use crate::broker::message::{Destination, Message};
 use crate::broker::state::{AckMode, ConsumerId, Delivery, Subscription};
 use crate::broker::{Outgoing, Vhost};
 use crate::stomp::Shared;
-use crate::wire::{quiet_for, Out, Writer};
+use crate::wire::{batch, quiet_for, Out, Writer};
 use bytes::BytesMut;
 use serde_json::json;
 use service::{Connection, ConnectionInfo};
@@ -147,7 +147,7 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: Conne
                     }
                 }
             }
-            Some(d) = deliveries.recv() => session.deliver(d).await,
+            Some(d) = deliveries.recv() => session.deliver(batch(d, &mut deliveries)).await,
             _ = idle => {
                 tracing::info!("mqtt: {} sent nothing within 1.5 keep-alive intervals", session.client_id);
                 break 'conn;
@@ -475,10 +475,29 @@ impl Session {
         }
     }
 
-    /// A PUBLISH for a delivery, at the lower of the subscription's and the message's QoS.
-    async fn deliver(&mut self, d: Delivery) {
-        let Some(filter) = self.by_consumer.get(&d.consumer) else { return };
-        let Some(sub) = self.subs.get(filter) else { return };
+    /// PUBLISHes for deliveries, in one write; QoS 0 ones are acknowledged (together) once
+    /// queued for writing.
+    async fn deliver(&mut self, batch: Vec<Delivery>) {
+        let mut buf = BytesMut::new();
+        let mut acks = Vec::new();
+        for d in &batch {
+            if let Some(done) = self.render(d, &mut buf) {
+                acks.push(done);
+            }
+        }
+        if !buf.is_empty() {
+            let _ = self.out.send(Out::Frame(buf.freeze())).await;
+        }
+        if !acks.is_empty() {
+            self.vhost.ack_all(&acks, self.shared.clock.now_ms());
+        }
+    }
+
+    /// Encodes a delivery's PUBLISH into `buf`, at the lower of the subscription's and the
+    /// message's QoS; answers the delivery if nothing will acknowledge it (QoS 0).
+    fn render(&mut self, d: &Delivery, buf: &mut BytesMut) -> Option<(ConsumerId, u64)> {
+        let filter = self.by_consumer.get(&d.consumer)?;
+        let sub = self.subs.get(filter)?;
         let m: &Message = &d.message;
         let message_qos = if m.qos > 0 || !m.persistent { m.qos } else { 1 };
         let qos = sub.qos.min(message_qos);
@@ -492,15 +511,14 @@ impl Session {
             id,
             payload: m.body.clone(),
         };
-        write(&self.out, &Packet::Publish(p)).await;
+        encode(&Packet::Publish(p), buf);
         match id {
             Some(id) => {
                 self.in_flight.insert(id, InFlight { consumer, tag: d.tag, released: false });
+                None
             }
             // QoS 0 (also on a QoS 1 or 2 subscription): nothing will acknowledge it.
-            None => {
-                self.vhost.ack(d.consumer, d.tag, self.shared.clock.now_ms());
-            }
+            None => Some((d.consumer, d.tag)),
         }
     }
 

@@ -11,7 +11,7 @@ use crate::broker::message::Destination;
 use crate::broker::selector::Selector;
 use crate::broker::state::{AckMode, ConsumerId, Delivery, Subscription};
 use crate::broker::{Outgoing, Vhost};
-use crate::wire::{quiet_for, Out, Writer};
+use crate::wire::{batch, quiet_for, Out, Writer};
 use bytes::{Bytes, BytesMut};
 use service::{Connection, ConnectionInfo};
 use std::collections::HashMap;
@@ -135,7 +135,7 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: Conne
                     }
                 }
             }
-            Some(d) = deliveries.recv() => conn.deliver(d).await,
+            Some(d) = deliveries.recv() => conn.deliver(batch(d, &mut deliveries)).await,
             _ = idle => break 'conn,
             _ = info.stop.changed() => break 'conn,
         }
@@ -465,11 +465,29 @@ impl Conn {
         Ok(())
     }
 
-    /// A MESSAGE frame for a delivery; auto-acknowledged ones are acknowledged once queued
-    /// for writing.
-    async fn deliver(&mut self, d: Delivery) {
-        let Some(sub_id) = self.by_consumer.get(&d.consumer).cloned() else { return };
-        let Some(sub) = self.subs.get(&sub_id) else { return };
+    /// MESSAGE frames for deliveries, in one write; auto-acknowledged ones are acknowledged
+    /// (together) once queued for writing.
+    async fn deliver(&mut self, batch: Vec<Delivery>) {
+        let mut buf = BytesMut::new();
+        let mut acks = Vec::new();
+        for d in &batch {
+            if let Some(auto) = self.render(d, &mut buf) {
+                acks.push(auto);
+            }
+        }
+        if !buf.is_empty() {
+            let _ = self.out.send(Out::Frame(buf.freeze())).await;
+        }
+        if let (false, Some(v)) = (acks.is_empty(), &self.vhost) {
+            v.ack_all(&acks, self.shared.clock.now_ms());
+        }
+    }
+
+    /// Encodes a delivery's MESSAGE frame into `buf`; answers the delivery if it is
+    /// acknowledged automatically.
+    fn render(&mut self, d: &Delivery, buf: &mut BytesMut) -> Option<(ConsumerId, u64)> {
+        let sub_id = self.by_consumer.get(&d.consumer)?;
+        let sub = self.subs.get(sub_id)?;
         let ack = sub.ack;
         let m = &d.message;
         let mut f = Frame::new("MESSAGE")
@@ -507,12 +525,8 @@ impl Conn {
             f = f.with(k, v.clone());
         }
         f.body = m.body.clone();
-        self.write(&f).await;
-        if ack == AckMode::Auto {
-            if let Some(v) = &self.vhost {
-                v.ack(d.consumer, d.tag, self.shared.clock.now_ms());
-            }
-        }
+        encode(&f, self.version, buf);
+        (ack == AckMode::Auto).then_some((d.consumer, d.tag))
     }
 
     /// The connection is going: its consumers go, and what they had not acknowledged comes
