@@ -390,9 +390,14 @@ impl Watch {
 fn writer(mut conn: rusqlite::Connection, rx: mpsc::Receiver<Job>, watch: &Watch) {
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
+        let mut yielded = false;
         while group.len() < MAX_GROUP {
             match rx.try_recv() {
                 Ok(j) => group.push(j),
+                Err(_) if !yielded => {
+                    yielded = true;
+                    thread::yield_now();
+                }
                 Err(_) => break,
             }
         }
