@@ -390,6 +390,8 @@ impl Watch {
 fn writer(mut conn: rusqlite::Connection, rx: mpsc::Receiver<Job>, watch: &Watch) {
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
+        // Once the queue is empty, the CPU is offered once to the threads that submit jobs
+        // (on two cores they often wait for this one), so that more jobs share the commit.
         let mut yielded = false;
         while group.len() < MAX_GROUP {
             match rx.try_recv() {
