@@ -20,6 +20,8 @@ pub(crate) struct Table {
     paths: Vec<(&'static str, usize)>,
     /// Each service's JSON version (for requests without a Content-Type), by index.
     json_versions: Vec<Option<String>>,
+    /// Every service's signing name, sorted: what a request for another service is told.
+    served: Vec<String>,
 }
 
 /// What the router needs of a request.
@@ -58,6 +60,7 @@ impl Table {
             rest: Vec::new(),
             paths: Vec::new(),
             json_versions: Vec::new(),
+            served: Vec::new(),
         };
         for (i, s) in services.iter().enumerate() {
             let r = s.routes();
@@ -75,7 +78,10 @@ impl Table {
             t.rest.extend(r.rest_paths.iter().map(|p| (p.clone(), i)));
             t.paths.extend(s.paths().iter().map(|p| (*p, i)));
             t.json_versions.push(r.json_version.clone());
+            t.served.push(r.signing_name.clone());
         }
+        t.served.sort();
+        t.served.dedup();
         t.rest.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
         t
     }
@@ -97,13 +103,25 @@ impl Table {
         if let Some(&(_, i)) = self.paths.iter().find(|(p, _)| under(p)) {
             return Decision::Path { service: i };
         }
-        if let Some(target) = head.target {
-            let unknown = Decision::Error {
-                protocol: Protocol::for_target(head.content_type, None),
-                error: AwsError::unknown_operation(),
+        // A request signed for a service that is not served is told so, whatever else it
+        // looks like (an S3 path, a DynamoDB target), unless its target is a served one's.
+        let ours = head.target.and_then(|t| self.service_for_target(t)).is_some();
+        if let Some(name) = head.signing_name.filter(|n| !ours && !self.served.iter().any(|s| s == n)) {
+            let protocol = match head.target {
+                Some(_) => Protocol::for_target(head.content_type, None),
+                None if head.accept.is_some_and(|a| a.contains("application/json")) => Protocol::AwsQueryJson,
+                None => Protocol::AwsQuery,
             };
+            return Decision::Error { protocol, error: AwsError::unknown_service(name, &self.served) };
+        }
+        if let Some(target) = head.target {
+            let protocol = Protocol::for_target(head.content_type, None);
+            let unknown = Decision::Error { protocol, error: AwsError::unknown_operation() };
             let Some((prefix, op)) = split_target(target) else { return unknown };
-            let Some(&i) = self.by_target.get(prefix) else { return unknown };
+            let Some(&i) = self.by_target.get(prefix) else {
+                // Unsigned, or signed for a served service: the target's prefix names it.
+                return Decision::Error { protocol, error: AwsError::unknown_service(prefix, &self.served) };
+            };
             let protocol = Protocol::for_target(head.content_type, self.json_versions[i].as_deref());
             return Decision::Call { service: i, protocol, operation: op.to_string(), params: None };
         }

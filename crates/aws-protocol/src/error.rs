@@ -66,6 +66,22 @@ impl AwsError {
         Self::new("UnknownOperationException", 400, "")
     }
 
+    /// `InternalFailure` (501): a request for an AWS service Quayside does not emulate (named by
+    /// its signing name or JSON target prefix), in LocalStack's code and status, saying which
+    /// services are served.
+    pub fn unknown_service(service: &str, served: &[String]) -> Self {
+        let mut e = Self::new(
+            "InternalFailure",
+            501,
+            format!(
+                "Quayside does not emulate the service '{service}'; it serves {}.",
+                served.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+            ),
+        );
+        e.sender_fault = false;
+        e
+    }
+
     /// `NotImplemented` (501): the operation exists in AWS but not (yet) in Quayside.
     pub fn not_implemented(service: &str, operation: &str) -> Self {
         let mut e = Self::new(
