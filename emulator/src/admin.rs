@@ -14,6 +14,10 @@ pub(crate) async fn route(app: &App, method: &Method, path: &str, body: &[u8]) -
         (&Method::GET | &Method::HEAD, "/_localstack/health") => {
             respond::json(health_status(app), &localstack_health(app))
         }
+        (&Method::GET | &Method::HEAD, "/_localstack/init") => respond::json(200, &init_all(app)),
+        (&Method::GET | &Method::HEAD, p) if p.starts_with("/_localstack/init/") => {
+            init_stage(app, &p["/_localstack/init/".len()..])
+        }
         (&Method::POST, "/_quayside/clock/advance") => clock_advance(app, body).await,
         (&Method::GET, "/_quayside/clock") => {
             respond::json(200, &json!({"now_ms": app.clock.now_ms(), "virtual": app.manual_clock.is_some()}))
@@ -44,7 +48,50 @@ fn health(app: &App) -> Value {
             (false, Some(why)) => json!({"state": "lost", "error": format!("{why}; nothing more is stored: restart quayside")}),
         },
         "virtual_clock": app.manual_clock.is_some(),
+        "ready": app.init.is_ready(),
     })
+}
+
+/// LocalStack's lifecycle stages. Quayside's hooks are all READY hooks; BOOT and START are
+/// over once it answers, SHUTDOWN has not begun.
+const STAGES: [&str; 4] = ["BOOT", "START", "READY", "SHUTDOWN"];
+
+fn stage_completed(app: &App, stage: &str) -> bool {
+    match stage {
+        "READY" => app.init.is_ready(),
+        "SHUTDOWN" => false,
+        _ => true,
+    }
+}
+
+fn scripts(app: &App, stage: Option<&str>) -> Value {
+    if stage.is_some_and(|s| s != "READY") {
+        return json!([]);
+    }
+    Value::Array(
+        app.init
+            .scripts()
+            .into_iter()
+            .map(|s| json!({"stage": "READY", "name": s.name, "state": s.state.as_str()}))
+            .collect(),
+    )
+}
+
+/// `GET /_localstack/init`, in LocalStack's shape.
+fn init_all(app: &App) -> Value {
+    let completed: Map<String, Value> =
+        STAGES.iter().map(|s| (s.to_string(), Value::from(stage_completed(app, s)))).collect();
+    json!({"completed": completed, "scripts": scripts(app, None)})
+}
+
+/// `GET /_localstack/init/<stage>` (any case), in LocalStack's shape; 404 for another stage.
+fn init_stage(app: &App, stage: &str) -> Reply {
+    let upper = stage.to_ascii_uppercase();
+    if !STAGES.contains(&upper.as_str()) {
+        let text = bytes::Bytes::from(format!("no such stage {stage}"));
+        return respond::reply("", aws_protocol::Response::new(404, "text/plain", text));
+    }
+    respond::json(200, &json!({"completed": stage_completed(app, &upper), "scripts": scripts(app, Some(&upper))}))
 }
 
 fn localstack_health(app: &App) -> Value {

@@ -19,10 +19,36 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start; boxing the settings would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve every emulated service on one port.
     Serve(Config),
+    /// Exit 0 when the server on the given port is ready (every listener bound, every init hook
+    /// run), 1 otherwise: a container's HEALTHCHECK.
+    Healthcheck(Healthcheck),
+}
+
+/// Where `quayside healthcheck` looks.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Healthcheck {
+    /// The server's address.
+    #[arg(long, env = "QUAYSIDE_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// The server's port.
+    #[arg(long, env = "QUAYSIDE_PORT", default_value_t = 4566)]
+    pub port: u16,
+    /// Seconds to wait for an answer.
+    #[arg(long, default_value_t = 5)]
+    pub timeout: u64,
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Invocation {
+    Serve(Box<Config>),
+    Healthcheck(Healthcheck),
 }
 
 /// How `quayside serve` runs.
@@ -80,6 +106,14 @@ pub struct Config {
     /// to another interface, every name is answered.
     #[arg(long, env = "QUAYSIDE_ALLOWED_HOSTS", value_delimiter = ',', num_args = 0..)]
     pub allowed_hosts: Vec<String>,
+    /// Directory of start-up hooks, run in name order once every listener is bound (as
+    /// LocalStack's `ready.d`): executable files, `.sh` files (through `sh`), and `.aws` files
+    /// of AWS CLI commands, one a line. `Ready.` is printed after them.
+    #[arg(long, env = "QUAYSIDE_INIT_DIR")]
+    pub init_dir: Option<PathBuf>,
+    /// The AWS CLI that runs the lines of `.aws` hooks.
+    #[arg(long, env = "QUAYSIDE_INIT_AWS_CLI", default_value = "aws")]
+    pub init_aws_cli: String,
     /// fsync every commit (survives power loss; slower). The default survives a killed process.
     #[arg(long, env = "QUAYSIDE_FSYNC", default_value = "false", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub fsync: bool,
@@ -167,15 +201,34 @@ pub fn command(defs: &[ServiceDef]) -> clap::Command {
 ///
 /// Errors: clap's error, ready to print and exit with.
 pub fn parse(defs: &[ServiceDef], args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Config, clap::Error> {
+    match invocation(defs, args)? {
+        Invocation::Serve(config) => Ok(*config),
+        Invocation::Healthcheck(_) => {
+            Err(command(defs).error(clap::error::ErrorKind::MissingSubcommand, "expected `quayside serve`"))
+        }
+    }
+}
+
+/// Parses the command line (and environment) into what it asks for.
+///
+/// Errors: clap's error, ready to print and exit with.
+pub fn invocation(
+    defs: &[ServiceDef],
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<Invocation, clap::Error> {
     let args: Vec<std::ffi::OsString> = args.into_iter().collect();
     let mut cmd = command(defs);
     let matches = cmd.try_get_matches_from_mut(args.clone()).map_err(|e| name_env_var(e, &args))?;
     let cli = Cli::from_arg_matches(&matches)?;
-    let Command::Serve(config) = cli.command;
-    let serve = matches
-        .subcommand_matches("serve")
-        .ok_or_else(|| cmd.error(clap::error::ErrorKind::MissingSubcommand, "serve"))?;
-    Ok(config.finish(defs, serve))
+    match cli.command {
+        Command::Serve(config) => {
+            let serve = matches
+                .subcommand_matches("serve")
+                .ok_or_else(|| cmd.error(clap::error::ErrorKind::MissingSubcommand, "serve"))?;
+            Ok(Invocation::Serve(Box::new(config.finish(defs, serve))))
+        }
+        Command::Healthcheck(h) => Ok(Invocation::Healthcheck(h)),
+    }
 }
 
 /// Rewrites "invalid value 'x' for '--port <PORT>'" into one that names `QUAYSIDE_PORT` when
@@ -250,6 +303,8 @@ impl Config {
             max_connections: 4096,
             cors_origins: Vec::new(),
             allowed_hosts: Vec::new(),
+            init_dir: None,
+            init_aws_cli: "aws".into(),
             fsync: false,
             strict: false,
             durability: store::Durability::Process,

@@ -9,6 +9,7 @@ pub mod config;
 mod endpoint;
 mod guard;
 mod http;
+mod init;
 mod listeners;
 mod lock;
 mod respond;
@@ -37,6 +38,8 @@ pub(crate) struct App {
     /// Set with `--virtual-clock`: the clock the admin API moves.
     pub manual_clock: Option<Arc<ManualClock>>,
     pub started: Instant,
+    /// The start-up hooks' progress, and whether the server is ready.
+    pub init: init::Init,
 }
 
 /// A running emulator.
@@ -51,6 +54,12 @@ pub struct Running {
 }
 
 impl Running {
+    /// Waits until the server is ready: every listener bound (already so when `start`
+    /// returns) and every start-up hook of `--init-dir` run.
+    pub async fn ready(&self) {
+        self.app.init.wait_ready().await
+    }
+
     /// Moves the virtual clock (only with `virtual_clock`), as `POST /_quayside/clock/advance`.
     pub async fn advance_clock(&self, seconds: i64) -> bool {
         admin::advance(&self.app, seconds.saturating_mul(1000)).await.is_ok()
@@ -176,7 +185,17 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
     let table = router::Table::new(&services);
     let service_hosts = services.iter().flat_map(|s| s.hosts()).collect();
     let guard = guard::Guard::new(&config.host, &config.cors_origins, &config.allowed_hosts, service_hosts);
-    let app = Arc::new(App { config, services, table, guard, store, clock, manual_clock, started: Instant::now() });
+    let app = Arc::new(App {
+        config,
+        services,
+        table,
+        guard,
+        store,
+        clock,
+        manual_clock,
+        started: Instant::now(),
+        init: init::Init::default(),
+    });
     let mut listener_addrs = HashMap::new();
     let mut tasks = vec![tokio::spawn(http::serve(listener, app.clone(), None, rx.clone()))];
     for (i, name, kind, bound) in extra {
@@ -191,6 +210,19 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
         });
     }
     tokio::spawn(housekeeping(app.clone(), rx));
+    // Hooks call the server as a client would: on a loopback address when it listens on all.
+    let mut reach = addr;
+    if reach.ip().is_unspecified() {
+        reach.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+    }
+    let setting = init::Setting {
+        dir: app.config.init_dir.clone(),
+        endpoint: format!("http://{reach}"),
+        region: app.config.region.clone(),
+        aws_cli: app.config.init_aws_cli.clone(),
+    };
+    let hooks = app.clone();
+    tokio::spawn(async move { init::run(&hooks.init, setting).await });
     Ok(Running { addr, listeners: listener_addrs, shutdown: tx, tasks, app })
 }
 
@@ -208,5 +240,44 @@ async fn housekeeping(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             }
             _ = stop.changed() => return,
         }
+    }
+}
+
+/// Asks the server at `host:port` whether it is ready (`GET /_quayside/health`: 200 and
+/// `"ready": true`), within `timeout`; for `quayside healthcheck`. A server listening on every
+/// interface is asked on loopback.
+///
+/// Errors: why it is not ready (no answer, another status, not ready yet).
+pub fn health_probe(host: &str, port: u16, timeout: std::time::Duration) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let host = match host {
+        "0.0.0.0" | "" => "127.0.0.1",
+        "::" | "[::]" => "::1",
+        h => h,
+    };
+    let target = match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(ip)) => format!("[{ip}]:{port}"),
+        _ => format!("{host}:{port}"),
+    };
+    let addr = std::net::ToSocketAddrs::to_socket_addrs(&target)
+        .map_err(|e| format!("{target}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{target}: no address"))?;
+    let mut s = std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{target}: {e}"))?;
+    s.set_read_timeout(Some(timeout)).and_then(|_| s.set_write_timeout(Some(timeout))).map_err(|e| e.to_string())?;
+    write!(s, "GET /_quayside/health HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n")
+        .map_err(|e| format!("{target}: {e}"))?;
+    let mut answer = Vec::new();
+    s.take(1 << 20).read_to_end(&mut answer).map_err(|e| format!("{target}: {e}"))?;
+    let text = String::from_utf8_lossy(&answer);
+    let status = text.split_whitespace().nth(1).unwrap_or("");
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    if status != "200" {
+        return Err(format!("{target} answered {status}: {}", body.trim()));
+    }
+    let health: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("{target}: {e}"))?;
+    match health.get("ready").and_then(|r| r.as_bool()) {
+        Some(true) => Ok(()),
+        _ => Err(format!("{target} is not ready yet (its start-up hooks are running)")),
     }
 }

@@ -9,8 +9,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() {
     let defs = quayside::services::all();
-    let config = match quayside::config::parse(&defs, std::env::args_os()) {
-        Ok(c) => c,
+    let config = match quayside::config::invocation(&defs, std::env::args_os()) {
+        Ok(quayside::config::Invocation::Serve(c)) => *c,
+        Ok(quayside::config::Invocation::Healthcheck(h)) => std::process::exit(healthcheck(&h)),
         Err(e) => e.exit(),
     };
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
@@ -36,6 +37,15 @@ async fn main() {
         if config.in_memory { "in memory".to_string() } else { format!("data in {}", config.data_dir.display()) },
         if extra.is_empty() { String::new() } else { format!("; {}", extra.join(", ")) }
     );
+    // After the listening line and the start-up hooks: what scripts and testcontainers wait for.
+    tokio::select! {
+        _ = running.ready() => println!("Ready."),
+        _ = shutdown_signal() => {
+            tracing::info!("quayside: shutting down");
+            running.shutdown().await;
+            return;
+        }
+    }
     shutdown_signal().await;
     tracing::info!("quayside: shutting down");
     running.shutdown().await;
@@ -60,5 +70,17 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
+    }
+}
+
+/// `quayside healthcheck`: 0 when the server answers its health endpoint with 200 and says it
+/// is ready, 1 otherwise (with the reason on stderr).
+fn healthcheck(h: &quayside::config::Healthcheck) -> i32 {
+    match quayside::health_probe(&h.host, h.port, std::time::Duration::from_secs(h.timeout)) {
+        Ok(()) => 0,
+        Err(why) => {
+            eprintln!("quayside healthcheck: {why}");
+            1
+        }
     }
 }

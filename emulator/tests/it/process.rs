@@ -1232,3 +1232,60 @@ async fn mqtt_kill_dash_nine_loses_no_pubacked_message() {
     drop(p);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `quayside healthcheck --port P`'s exit code and what it said on stderr.
+fn healthcheck(port: u16) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_quayside"))
+        .args(["healthcheck", "--port", &port.to_string(), "--timeout", "5"])
+        .output()
+        .expect("quayside healthcheck runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// The binary prints `Ready.` on stdout, after its listening line and after its start-up hooks
+/// have run; `quayside healthcheck` exits 1 before that (and with no server) and 0 after.
+#[test]
+fn ready_is_printed_after_the_hooks_and_healthcheck_follows_it() {
+    let dir = crate::common::temp_dir("ready");
+    let hooks = dir.join("hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let go = dir.join("go");
+    std::fs::write(hooks.join("wait.sh"), format!("while [ ! -e '{}' ]; do sleep 0.05; done\n", go.display())).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quayside"))
+        .args(["serve", "--port", "0", "--stomp-port", "off", "--mqtt-port", "off", "--ws-port", "off"])
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--init-dir")
+        .arg(&hooks)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("quayside starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut proc_ = Proc { child, endpoint: String::new(), stomp: None, mqtt: None };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let listening = rx.recv_timeout(Duration::from_secs(30)).expect("a listening line");
+    let addr = listening.split("listening on http://").nth(1).expect("the listening line first").split(' ').next();
+    let port: u16 = addr.unwrap().rsplit(':').next().unwrap().parse().unwrap();
+    proc_.endpoint = format!("http://127.0.0.1:{port}");
+    // The hook waits: the server answers, but is not ready, and has said nothing more.
+    let (code, why) = healthcheck(port);
+    assert_eq!(code, 1, "not ready while a hook runs");
+    assert!(why.contains("not ready yet"), "{why}");
+    // (Log lines go to stdout too: the hook's start is one.)
+    let early: Vec<String> = std::iter::from_fn(|| rx.recv_timeout(Duration::from_millis(300)).ok()).collect();
+    assert!(!early.iter().any(|l| l == "Ready."), "Ready. before the hooks ran: {early:?}");
+    std::fs::write(&go, "").unwrap();
+    let ready = std::iter::from_fn(|| rx.recv_timeout(Duration::from_secs(30)).ok()).find(|l| l == "Ready.");
+    assert!(ready.is_some(), "a Ready. line after the hook");
+    assert_eq!(healthcheck(port), (0, String::new()));
+    proc_.kill_9();
+    let (code, why) = healthcheck(port);
+    assert_eq!(code, 1, "no server, no health");
+    assert!(why.contains(&format!("127.0.0.1:{port}")), "{why}");
+}
