@@ -119,8 +119,9 @@ impl Table {
             let unknown = Decision::Error { protocol, error: AwsError::unknown_operation() };
             let Some((prefix, op)) = split_target(target) else { return unknown };
             let Some(&i) = self.by_target.get(prefix) else {
-                // Unsigned, or signed for a served service: the target's prefix names it.
-                return Decision::Error { protocol, error: AwsError::unknown_service(prefix, &self.served) };
+                // Unsigned, or signed for a served service: AWS's unknown operation, saying
+                // what is served.
+                return Decision::Error { protocol, error: AwsError::unknown_target(target, &self.served) };
             };
             let protocol = Protocol::for_target(head.content_type, self.json_versions[i].as_deref());
             return Decision::Call { service: i, protocol, operation: op.to_string(), params: None };

@@ -82,6 +82,19 @@ impl AwsError {
         e
     }
 
+    /// `UnknownOperationException` (400) for a JSON target no served service has, saying
+    /// which services are served.
+    pub fn unknown_target(target: &str, served: &[String]) -> Self {
+        Self::new(
+            "UnknownOperationException",
+            400,
+            format!(
+                "Quayside does not know the operation {target}; it serves {}.",
+                served.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+            ),
+        )
+    }
+
     /// `NotImplemented` (501): the operation exists in AWS but not (yet) in Quayside.
     pub fn not_implemented(service: &str, operation: &str) -> Self {
         let mut e = Self::new(
