@@ -14,6 +14,7 @@ pub(crate) async fn route(app: &App, method: &Method, path: &str, body: &[u8]) -
         (&Method::GET | &Method::HEAD, "/_localstack/health") => {
             respond::json(health_status(app), &localstack_health(app))
         }
+        (&Method::GET | &Method::HEAD, "/_quayside/metrics") => metrics(app),
         (&Method::GET | &Method::HEAD, "/_localstack/init") => respond::json(200, &init_all(app)),
         (&Method::GET | &Method::HEAD, p) if p.starts_with("/_localstack/init/") => {
             init_stage(app, &p["/_localstack/init/".len()..])
@@ -158,4 +159,27 @@ async fn clock_advance(app: &App, body: &[u8]) -> Reply {
         }
         Err(AdvanceError::Store(e)) => respond::json(500, &json!({"error": e})),
     }
+}
+
+/// `GET /_quayside/metrics`: every service's figures in Prometheus' text format.
+fn metrics(app: &App) -> Reply {
+    let mut m = service::Metrics::default();
+    m.gauge(
+        "quayside_up",
+        "1 while the server runs; 0 once its store takes no more changes.",
+        &[],
+        if app.store.lost().is_some() { 0.0 } else { 1.0 },
+    );
+    m.gauge("quayside_uptime_seconds", "Seconds since the server started.", &[], app.started.elapsed().as_secs_f64());
+    m.gauge(
+        "quayside_ready",
+        "1 once every listener is bound and every start-up hook has run.",
+        &[],
+        if app.init.is_ready() { 1.0 } else { 0.0 },
+    );
+    for s in &app.services {
+        s.metrics(&mut m);
+    }
+    let body = bytes::Bytes::from(m.render());
+    respond::reply("", aws_protocol::Response::new(200, "text/plain; version=0.0.4; charset=utf-8", body))
 }

@@ -191,6 +191,10 @@ impl Service for KinesisService {
         self.kinesis.shutdown();
     }
 
+    fn metrics(&self, m: &mut service::Metrics) {
+        self.kinesis.metrics(m);
+    }
+
     fn health(&self) -> serde_json::Value {
         serde_json::json!({
             "state": "running",

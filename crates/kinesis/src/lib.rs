@@ -73,6 +73,17 @@ struct Inner {
     delivering: tokio::sync::Mutex<()>,
     /// SubscribeToShard's live subscriptions: (stream id, consumer, shard).
     subscriptions: parking_lot::Mutex<std::collections::HashSet<(i64, String, u32)>>,
+    /// Each shard's traffic since the process started, by (stream id, shard): `/_quayside/metrics`.
+    shard_counts: parking_lot::Mutex<std::collections::HashMap<(i64, u32), ShardCounts>>,
+}
+
+/// A shard's traffic since the process started.
+#[derive(Default, Clone, Copy)]
+struct ShardCounts {
+    records_in: u64,
+    records_out: u64,
+    /// MillisBehindLatest of the last read (GetRecords or SubscribeToShard).
+    behind_ms: u64,
 }
 
 /// The service's settings (`quayside serve --kinesis-...`).
@@ -193,6 +204,7 @@ impl Kinesis {
                 wakes: tokio::sync::watch::channel(0).0,
                 closing: tokio::sync::watch::channel(false).0,
                 subscriptions: Default::default(),
+                shard_counts: Default::default(),
                 delivering: tokio::sync::Mutex::new(()),
             }),
         };
@@ -362,6 +374,54 @@ impl Kinesis {
             let arn = item.arn();
             if let Err(e) = item.remove(self.clone()).await {
                 tracing::warn!("kinesis: removing {arn}, left DELETING by a stop: {}", e.message());
+            }
+        }
+    }
+
+    /// Counts records committed into a shard.
+    pub(crate) fn note_put(&self, stream_id: i64, shard: u32, records: u64) {
+        self.inner.shard_counts.lock().entry((stream_id, shard)).or_default().records_in += records;
+    }
+
+    /// Counts records read from a shard, and how far behind the newest record the reader is.
+    pub(crate) fn note_read(&self, stream_id: i64, shard: u32, records: u64, behind_ms: u64) {
+        let mut counts = self.inner.shard_counts.lock();
+        let c = counts.entry((stream_id, shard)).or_default();
+        c.records_out += records;
+        c.behind_ms = behind_ms;
+    }
+
+    /// Per shard: records in and out, and the last read's iterator age.
+    pub fn metrics(&self, m: &mut service::Metrics) {
+        let counts = self.inner.shard_counts.lock().clone();
+        for s in self.inner.streams.read().values() {
+            for sh in &s.shards {
+                let c = counts.get(&(s.id, sh.index)).copied().unwrap_or_default();
+                let shard = stream::shard_id(sh.index);
+                let labels = [
+                    ("account", s.account.as_str()),
+                    ("region", s.region.as_str()),
+                    ("stream", s.name.as_str()),
+                    ("shard", shard.as_str()),
+                ];
+                m.counter(
+                    "quayside_kinesis_records_in_total",
+                    "Records put into the shard.",
+                    &labels,
+                    c.records_in as f64,
+                );
+                m.counter(
+                    "quayside_kinesis_records_out_total",
+                    "Records read from the shard (GetRecords and SubscribeToShard).",
+                    &labels,
+                    c.records_out as f64,
+                );
+                m.gauge(
+                    "quayside_kinesis_iterator_age_milliseconds",
+                    "MillisBehindLatest of the shard's last read.",
+                    &labels,
+                    c.behind_ms as f64,
+                );
             }
         }
     }

@@ -181,6 +181,43 @@ impl Service for MqService {
         }
     }
 
+    fn metrics(&self, m: &mut service::Metrics) {
+        let names: std::collections::HashMap<String, String> =
+            self.mq.brokers().into_iter().map(|b| (b.id.clone(), b.name.clone())).collect();
+        for (id, v) in self.stomp.engine.vhosts() {
+            let Some(name) = names.get(&id) else { continue };
+            let broker = [("broker", name.as_str()), ("broker_id", id.as_str())];
+            m.gauge(
+                "quayside_mq_connections",
+                "Connections logged in to the broker (STOMP, MQTT, WebSocket).",
+                &broker,
+                v.connection_count() as f64,
+            );
+            for (kind, dest, waiting, consumers) in v.destinations() {
+                let labels = [
+                    ("broker", name.as_str()),
+                    ("broker_id", id.as_str()),
+                    ("kind", kind),
+                    ("destination", dest.as_str()),
+                ];
+                if kind != "topic" {
+                    m.gauge(
+                        "quayside_mq_destination_messages",
+                        "Messages waiting in a queue or durable subscription.",
+                        &labels,
+                        waiting as f64,
+                    );
+                }
+                m.gauge(
+                    "quayside_mq_destination_consumers",
+                    "Consumers of a queue or durable subscription; subscribers of a topic.",
+                    &labels,
+                    consumers as f64,
+                );
+            }
+        }
+    }
+
     fn health(&self) -> serde_json::Value {
         serde_json::json!({
             "state": "running",

@@ -12,6 +12,7 @@ pub mod codec;
 mod delays;
 pub mod handled;
 pub mod input;
+pub mod metrics;
 pub mod names;
 pub mod paging;
 pub mod policy;
@@ -19,6 +20,7 @@ mod unbuilt;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use delays::Delays;
+pub use metrics::Metrics;
 pub use unbuilt::Unbuilt;
 
 use aws_protocol::query::QueryParams;
@@ -197,6 +199,11 @@ pub trait Service: AsAny + Send + Sync + 'static {
     /// This service's part of `/_quayside/health`.
     fn health(&self) -> serde_json::Value {
         serde_json::json!({"state": "running"})
+    }
+
+    /// This service's figures for `/_quayside/metrics` (families named `quayside_<service>_...`).
+    fn metrics(&self, m: &mut Metrics) {
+        let _ = m;
     }
 
     /// Whether `health` reports a working service (LocalStack's health lists only those).

@@ -158,6 +158,10 @@ impl Service for SnsService {
         serde_json::json!({"state": "running", "topics": self.sns.topic_count(), "handled": self.handled.to_json()})
     }
 
+    fn metrics(&self, m: &mut service::Metrics) {
+        self.sns.metrics(m);
+    }
+
     /// The host of `--sns-cert-host`: validators fetch the signing certificate there.
     fn hosts(&self) -> Vec<String> {
         self.sns.cert_host().into_iter().collect()

@@ -238,6 +238,7 @@ impl Sns {
             filter: sub.filter(),
             scope: sub.scope(),
             raw: sub.raw(),
+            counts: self.sub_counts(&sub.arn),
             sub: sub.clone(),
         });
         let urls = self.urls(host);

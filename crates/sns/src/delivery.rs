@@ -7,6 +7,7 @@
 use crate::delivery_policy::RetryPolicy;
 use crate::limits::SNS_SENDER_ID;
 use crate::persist::{self, DeliveryRow};
+use crate::publish::SubCounts;
 use crate::{Inner, Sns};
 use bytes::Bytes;
 use http_body_util::Full;
@@ -274,6 +275,11 @@ fn subscribed(weak: &Weak<Inner>, row: &DeliveryRow) -> bool {
 /// dead-letter queue (or dropped when there is none).
 async fn finish(sns: &Sns, mut row: DeliveryRow, outcome: Outcome) -> Option<Key> {
     let id = row.id;
+    let counts = sns.sub_counts(&row.subscription_arn);
+    match &outcome {
+        Outcome::Delivered => SubCounts::add(&counts.delivered, 1),
+        Outcome::Refused(_) | Outcome::Failed(_) => SubCounts::add(&counts.failed, 1),
+    }
     let why = match outcome {
         Outcome::Delivered => {
             tracing::debug!("sns: delivered {} to {}", row.message_id, row.endpoint);

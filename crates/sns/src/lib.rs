@@ -72,6 +72,10 @@ struct Inner {
     sms: RwLock<sms::SmsState>,
     /// The oldest archived message of each archiving FIFO topic (retention trimming).
     archive_oldest: Mutex<HashMap<String, i64>>,
+    /// Messages published to each topic, and each subscription's traffic, since the process
+    /// started (`/_quayside/metrics`).
+    published: Mutex<HashMap<String, u64>>,
+    sub_counts: Mutex<HashMap<String, Arc<publish::SubCounts>>>,
 }
 
 /// How SNS is opened.
@@ -84,6 +88,46 @@ pub struct Options {
 }
 
 impl Sns {
+    /// Messages published per topic; per subscription, messages matched, delivered and failed.
+    pub fn metrics(&self, m: &mut service::Metrics) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let published = self.inner.published.lock().clone();
+        for t in self.inner.topics.read().values() {
+            let labels = [("account", t.account.as_str()), ("region", t.region.as_str()), ("topic", t.name.as_str())];
+            let n = published.get(&t.arn).copied().unwrap_or(0);
+            m.counter(
+                "quayside_sns_messages_published_total",
+                "Messages published to the topic (duplicates of a FIFO topic not counted).",
+                &labels,
+                n as f64,
+            );
+        }
+        let subs: Vec<Subscription> = self.inner.subs.read().values().cloned().collect();
+        for s in subs {
+            let c = self.sub_counts(&s.arn);
+            let topic = topic::parse_arn(&s.topic_arn).map(|(_, _, name)| name).unwrap_or("");
+            let labels = [("topic", topic), ("subscription", s.arn.as_str()), ("protocol", s.protocol.as_str())];
+            m.counter(
+                "quayside_sns_subscription_matches_total",
+                "Messages that passed the subscription's filter policy.",
+                &labels,
+                c.matched.load(Relaxed) as f64,
+            );
+            m.counter(
+                "quayside_sns_deliveries_total",
+                "Messages the endpoint took: stored in its queue, recorded, or answered 2xx.",
+                &labels,
+                c.delivered.load(Relaxed) as f64,
+            );
+            m.counter(
+                "quayside_sns_delivery_failures_total",
+                "Messages its queue refused and HTTP/S attempts that failed.",
+                &labels,
+                c.failed.load(Relaxed) as f64,
+            );
+        }
+    }
+
     /// The host name of `--sns-cert-host`, if set.
     pub fn cert_host(&self) -> Option<String> {
         let base = self.inner.cert_base.as_deref()?;
@@ -143,6 +187,8 @@ impl Sns {
                 }),
                 sms: RwLock::new(sms),
                 archive_oldest: Mutex::new(archive_oldest.into_iter().collect()),
+                published: Mutex::default(),
+                sub_counts: Mutex::default(),
             }),
         };
         delivery::start(&sns, pending);

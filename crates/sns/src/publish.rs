@@ -17,6 +17,7 @@ use crate::Sns;
 use serde_json::{json, Value};
 use sqs::enqueue::{CopiesRequest, EnqueueApply, EnqueueRequest, EnqueueWrite};
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// A subscription as the fan-out sees it: confirmed, with its filter parsed once.
@@ -25,6 +26,50 @@ pub(crate) struct Target {
     pub filter: Option<filter::Policy>,
     pub scope: Scope,
     pub raw: bool,
+    /// The subscription's traffic (`/_quayside/metrics`), kept across rebuilds of the list.
+    pub counts: Arc<SubCounts>,
+}
+
+/// A subscription's traffic since the process started.
+#[derive(Default)]
+pub(crate) struct SubCounts {
+    /// Messages that passed its filter policy and were handed to delivery.
+    pub matched: AtomicU64,
+    /// Messages its endpoint took: stored in its queue or recorded, or answered 2xx (HTTP/S).
+    pub delivered: AtomicU64,
+    /// Messages its queue refused, and HTTP/S attempts that failed.
+    pub failed: AtomicU64,
+}
+
+impl SubCounts {
+    pub(crate) fn add(n: &AtomicU64, by: u64) {
+        n.fetch_add(by, Ordering::Relaxed);
+    }
+}
+
+/// A copy's subscription: its dead-letter queue ARN and its counts.
+type CopyFor = (Option<String>, Arc<SubCounts>);
+
+/// One fan-out's deliveries to queues and records, per subscription: counted as delivered
+/// once the fan-out is committed, less the ones a queue refused.
+#[derive(Default)]
+struct Tally(HashMap<usize, (Arc<SubCounts>, i64)>);
+
+impl Tally {
+    fn add(&mut self, c: &Arc<SubCounts>, by: i64) {
+        self.0.entry(Arc::as_ptr(c) as usize).or_insert_with(|| (c.clone(), 0)).1 += by;
+    }
+
+    fn refused(&mut self, c: &Arc<SubCounts>) {
+        SubCounts::add(&c.failed, 1);
+        self.add(c, -1);
+    }
+
+    fn committed(self) {
+        for (c, n) in self.0.into_values() {
+            SubCounts::add(&c.delivered, n.max(0) as u64);
+        }
+    }
 }
 
 /// A FIFO topic's numbering and de-duplication window.
@@ -193,6 +238,8 @@ pub(crate) fn record(
 struct QueueShare {
     arn: String,
     requests: Vec<EnqueueRequest>,
+    /// Each request's subscription's counts (none for dead-letter shares).
+    counts: Vec<Arc<SubCounts>>,
     /// Requests that go to the subscription's dead-letter queue if this queue cannot take them.
     dlq: Vec<Option<String>>,
 }
@@ -205,8 +252,22 @@ fn refused(dead: &mut Vec<QueueShare>, arn: &str, dlq: Option<String>, why: &str
     let Some(dlq_arn) = dlq else { return };
     match dead.iter_mut().find(|s| s.arn == dlq_arn) {
         Some(s) => s.requests.push(req),
-        None => dead.push(QueueShare { arn: dlq_arn, requests: vec![req], dlq: vec![] }),
+        None => dead.push(QueueShare { arn: dlq_arn, requests: vec![req], counts: vec![], dlq: vec![] }),
     }
+}
+
+/// [`refused`], counted against the subscription.
+fn refused_by(
+    tally: &mut Tally,
+    counts: &Arc<SubCounts>,
+    dead: &mut Vec<QueueShare>,
+    arn: &str,
+    dlq: Option<String>,
+    why: &str,
+    req: EnqueueRequest,
+) {
+    tally.refused(counts);
+    refused(dead, arn, dlq, why, req);
 }
 
 /// A raw delivery of a standard topic's message, as a queue would be sent it.
@@ -255,6 +316,7 @@ impl Sns {
         let now = self.now_ms();
         let mut results = Vec::with_capacity(entries.len());
         let mut archived = None;
+        let published;
         let archiving = topic.archive_days().is_some();
         let pending = if topic.fifo {
             // FIFO topics hold the lock from numbering to submission, so every queue sees the
@@ -302,14 +364,17 @@ impl Sns {
             }
             let next = state.next_seq;
             archived = archive.first().map(|a| a.published_ms);
+            published = fresh.len();
             self.fan_out(topic, &fresh, &targets, &urls, now, Some((next, rows, archive)))
         } else {
             for p in &entries {
                 results.push(PublishResult { message_id: p.message_id.clone(), sequence_number: None });
             }
+            published = entries.len();
             self.fan_out(topic, &entries, &targets, &urls, now, None)
         };
         pending.await?;
+        *self.inner.published.lock().entry(topic.arn.clone()).or_default() += published as u64;
         if let Some(ms) = archived {
             self.archived(&topic.arn, ms);
         }
@@ -337,20 +402,32 @@ impl Sns {
         // for all its queues (SQS makes each queue's row when it first receives the copy).
         let mut copies: Vec<(CopiesRequest, Vec<Arc<sqs::Queue>>)> = Vec::new();
         // For each of those: the message, and each queue's subscription's dead-letter queue.
-        let mut copies_of: Vec<(&Published, Vec<Option<String>>)> = Vec::new();
+        let mut copies_of: Vec<(&Published, Vec<CopyFor>)> = Vec::new();
         let mut queues = QueueCache::new(targets.len());
+        let mut tally = Tally::default();
         for p in entries {
             let mut sigs = Vec::new();
             let mut bodies = ParsedBodies::default();
             // The raw text every raw SQS delivery of this message shares (stored once): FIFO
             // topics' (a standard topic's raw deliveries into standard queues are copies).
             let mut raw_body: Option<sqs::enqueue::Body> = None;
-            let mut copy_to: Vec<(Arc<sqs::Queue>, Option<String>)> = Vec::new();
+            let mut copy_to: Vec<(Arc<sqs::Queue>, CopyFor)> = Vec::new();
             for (place, t) in targets.iter().enumerate() {
                 let sub = &t.sub;
                 let text = p.text_for(&sub.protocol);
                 if !matches(t, p, text, &mut bodies) {
                     continue;
+                }
+                let deliverable = match sub.protocol.as_str() {
+                    "application" => self.endpoint_deliverable(&sub.endpoint),
+                    "sms" => !self.is_opted_out(&topic.account, &sub.endpoint),
+                    _ => true,
+                };
+                if deliverable {
+                    SubCounts::add(&t.counts.matched, 1);
+                    if !matches!(sub.protocol.as_str(), "http" | "https") {
+                        tally.add(&t.counts, 1);
+                    }
                 }
                 match sub.protocol.as_str() {
                     // Copies carry no trace header: a traced message takes the path below.
@@ -363,8 +440,10 @@ impl Sns {
                     {
                         let Some(sqs) = &sqs else { continue };
                         match queues.get(sqs, place, sub) {
-                            (Some(q), dlq) => copy_to.push((q, dlq)),
-                            (None, dlq) => refused(
+                            (Some(q), dlq) => copy_to.push((q, (dlq, t.counts.clone()))),
+                            (None, dlq) => refused_by(
+                                &mut tally,
+                                &t.counts,
                                 &mut dead,
                                 &sub.endpoint,
                                 dlq,
@@ -396,11 +475,13 @@ impl Sns {
                         match shares.iter_mut().find(|s| s.arn == sub.endpoint) {
                             Some(s) => {
                                 s.requests.push(req);
+                                s.counts.push(t.counts.clone());
                                 s.dlq.push(dlq);
                             }
                             None => shares.push(QueueShare {
                                 arn: sub.endpoint.clone(),
                                 requests: vec![req],
+                                counts: vec![t.counts.clone()],
                                 dlq: vec![dlq],
                             }),
                         }
@@ -427,12 +508,7 @@ impl Sns {
                     }
                     protocol => {
                         // Disabled or deleted endpoints and opted-out numbers get nothing.
-                        let skip = match protocol {
-                            "application" => !self.endpoint_deliverable(&sub.endpoint),
-                            "sms" => self.is_opted_out(&topic.account, &sub.endpoint),
-                            _ => false,
-                        };
-                        if skip {
+                        if !deliverable {
                             continue;
                         }
                         let text = match crate::mobile::endpoint_platform(&sub.endpoint) {
@@ -472,9 +548,10 @@ impl Sns {
                 let queues: Vec<Vec<Arc<sqs::Queue>>> = copies.iter().map(|(_, q)| q.clone()).collect();
                 let (results, write, apply) = sqs.prepare_copies(copies);
                 for (((p, dlqs), targets), results) in copies_of.into_iter().zip(queues).zip(results) {
-                    for ((q, dlq), r) in targets.iter().zip(dlqs).zip(results) {
+                    for ((q, (dlq, counts)), r) in targets.iter().zip(dlqs).zip(results) {
                         if let Err(e) = r {
-                            refused(&mut dead, &q.arn, dlq, &e.to_string(), raw_request(p, p.text_for("sqs")));
+                            let req = raw_request(p, p.text_for("sqs"));
+                            refused_by(&mut tally, &counts, &mut dead, &q.arn, dlq, &e.to_string(), req);
                         }
                     }
                 }
@@ -487,7 +564,7 @@ impl Sns {
         let mut applies: Vec<EnqueueApply> = Vec::new();
         let (copy_write, copy_apply) = copies.unzip();
         if let Some(sqs) = sqs {
-            for QueueShare { arn, requests, dlq } in shares {
+            for QueueShare { arn, requests, counts, dlq } in shares {
                 // A copy of the requests is kept only when a subscription has a dead-letter queue
                 // to send the ones the queue refuses to.
                 let backup = dlq.iter().any(Option::is_some).then(|| requests.clone());
@@ -509,6 +586,9 @@ impl Sns {
                     None => all_failed("AWS.SimpleQueueService.NonExistentQueue".to_string()),
                 };
                 for (i, why) in failed {
+                    if let Some(c) = counts.get(i) {
+                        tally.refused(c);
+                    }
                     let Some(backup) = &backup else { continue };
                     refused(&mut dead, &arn, dlq[i].clone(), &why, backup[i].clone());
                 }
@@ -560,6 +640,9 @@ impl Sns {
                 Ok(())
             },
             move |ok| {
+                if ok {
+                    tally.committed();
+                }
                 for a in applies {
                     a.apply(ok);
                 }
@@ -679,11 +762,19 @@ impl Sns {
             .subscriptions(Some(topic_arn))
             .into_iter()
             .filter(|s| s.confirmed)
-            .map(|s| Arc::new(Target { filter: s.filter(), scope: s.scope(), raw: s.raw(), sub: s }))
+            .map(|s| {
+                let counts = self.sub_counts(&s.arn);
+                Arc::new(Target { filter: s.filter(), scope: s.scope(), raw: s.raw(), counts, sub: s })
+            })
             .collect();
         let list = Arc::new(list);
         self.inner.targets.write().insert(topic_arn.to_string(), list.clone());
         list
+    }
+
+    /// A subscription's counts (made on first use).
+    pub(crate) fn sub_counts(&self, sub_arn: &str) -> Arc<SubCounts> {
+        self.inner.sub_counts.lock().entry(sub_arn.to_string()).or_default().clone()
     }
 
     /// Forgets the cached fan-out of a topic (a subscription changed).

@@ -150,6 +150,10 @@ impl Service for SqsService {
         self.sqs.shutdown();
     }
 
+    fn metrics(&self, m: &mut service::Metrics) {
+        self.sqs.metrics(m);
+    }
+
     fn paths(&self) -> &[&'static str] {
         &["/_aws/sqs/messages"]
     }

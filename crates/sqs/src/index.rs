@@ -110,6 +110,16 @@ impl Index {
         (self.msgs.len().saturating_sub(self.inflight + self.delayed), self.inflight, self.delayed)
     }
 
+    /// When the oldest message was sent: the first by id, or an older straggler.
+    pub fn oldest_sent_ms(&self) -> Option<i64> {
+        let first = self.msgs.values().next().map(|m| m.sent_ms);
+        let straggler = self.stragglers.first().map(|(sent, _)| *sent);
+        match (first, straggler) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// The interned group name (one allocation per group, shared by its messages).
     pub fn intern(&mut self, group: &str) -> Arc<str> {
         match self.groups.get_key_value(group) {

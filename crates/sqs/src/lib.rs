@@ -256,6 +256,66 @@ impl Sqs {
         (queues.len(), messages)
     }
 
+    /// Each queue's depth, in flight, delayed, oldest message's age and traffic.
+    pub fn metrics(&self, m: &mut service::Metrics) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let now = self.now_ms();
+        let mut queues = self.all_queues();
+        queues.sort_by(|a, b| (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name)));
+        for q in queues {
+            let labels = [("account", q.account.as_str()), ("region", q.region.as_str()), ("queue", q.name.as_str())];
+            let (visible, inflight, delayed, oldest) = {
+                let mut st = q.state.lock();
+                st.index.promote(now);
+                let (v, i, d) = st.index.counts();
+                (v, i, d, st.index.oldest_sent_ms())
+            };
+            m.gauge(
+                "quayside_sqs_messages_visible",
+                "Messages available to receive (ApproximateNumberOfMessages).",
+                &labels,
+                visible as f64,
+            );
+            m.gauge(
+                "quayside_sqs_messages_in_flight",
+                "Messages received and not deleted, within their visibility timeout.",
+                &labels,
+                inflight as f64,
+            );
+            m.gauge(
+                "quayside_sqs_messages_delayed",
+                "Messages sent with a delay that has not passed.",
+                &labels,
+                delayed as f64,
+            );
+            let age = oldest.map_or(0.0, |s| ((now - s).max(0) as f64) / 1000.0);
+            m.gauge(
+                "quayside_sqs_oldest_message_age_seconds",
+                "Age of the oldest message in the queue (0 when empty).",
+                &labels,
+                age,
+            );
+            m.counter(
+                "quayside_sqs_messages_sent_total",
+                "Messages the queue took (sends, batches, SNS fan-out).",
+                &labels,
+                q.counts.sent.load(Relaxed) as f64,
+            );
+            m.counter(
+                "quayside_sqs_messages_received_total",
+                "Messages handed out by ReceiveMessage.",
+                &labels,
+                q.counts.received.load(Relaxed) as f64,
+            );
+            m.counter(
+                "quayside_sqs_messages_deleted_total",
+                "Messages deleted by their receipt handles.",
+                &labels,
+                q.counts.deleted.load(Relaxed) as f64,
+            );
+        }
+    }
+
     fn store(&self) -> &Store {
         &self.inner.store
     }

@@ -206,6 +206,22 @@ pub struct Queue {
     pub fifo: bool,
     pub(crate) state: Mutex<QueueState>,
     pub(crate) notify: Notify,
+    /// Messages sent, received and deleted since the process started (`/_quayside/metrics`).
+    pub(crate) counts: Counts,
+}
+
+/// A queue's traffic since the process started.
+#[derive(Default)]
+pub(crate) struct Counts {
+    pub sent: std::sync::atomic::AtomicU64,
+    pub received: std::sync::atomic::AtomicU64,
+    pub deleted: std::sync::atomic::AtomicU64,
+}
+
+impl Counts {
+    pub(crate) fn add(n: &std::sync::atomic::AtomicU64, by: usize) {
+        n.fetch_add(by as u64, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl Queue {
@@ -239,6 +255,7 @@ impl Queue {
                 previous_scope: None,
             }),
             notify: Notify::new(),
+            counts: Counts::default(),
         }
     }
 

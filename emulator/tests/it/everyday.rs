@@ -37,7 +37,7 @@ async fn requests_for_services_not_emulated_say_which_are_served() {
     assert_eq!(r.status, 501, "{}", r.body);
     assert_eq!(r.json()["__type"], "InternalFailure");
     assert_eq!(r.json()["message"], format!("Quayside does not emulate the service 'dynamodb'; {served}"));
-    // The same target unsigned: named by its prefix.
+    // The same target unsigned (no SDK sends that): AWS's unknown operation, with a message.
     let r = raw(
         a,
         "POST",
@@ -46,8 +46,11 @@ async fn requests_for_services_not_emulated_say_which_are_served() {
         b"{}",
     )
     .await;
-    assert_eq!((r.status, r.json()["__type"].as_str()), (501, Some("InternalFailure")), "{}", r.body);
-    assert!(r.json()["message"].as_str().unwrap().contains("'DynamoDB_20120810'"), "{}", r.body);
+    assert_eq!((r.status, r.json()["__type"].as_str()), (400, Some("UnknownOperationException")), "{}", r.body);
+    assert_eq!(
+        r.json()["message"],
+        format!("Quayside does not know the operation DynamoDB_20120810.ListTables; {served}")
+    );
     // S3, signed, path style: an XML error.
     let auth = signed_for("s3");
     let r = raw(a, "GET", "/my-bucket?list-type=2", &[("authorization", auth.as_str())], b"").await;
@@ -195,4 +198,176 @@ fn signed_for_region(service: &str, region: &str) -> String {
         "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261205/{region}/{service}/aws4_request, \
          SignedHeaders=host;x-amz-date, Signature=0000"
     )
+}
+
+/// `/_quayside/metrics`, parsed: every line is a comment or `name{labels} value`, each family
+/// has its HELP and TYPE before its samples; answers the samples as (name, labels, value).
+fn parse_metrics(text: &str) -> Vec<(String, String, f64)> {
+    let mut typed = std::collections::HashSet::new();
+    let mut samples = Vec::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').expect("TYPE name kind");
+            assert!(kind == "counter" || kind == "gauge", "{line}");
+            assert!(typed.insert(name.to_string()), "one TYPE per family: {line}");
+            continue;
+        }
+        if line.starts_with("# HELP ") {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("a sample: {line}"));
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("a number: {line}"));
+        let (name, labels) = match series.split_once('{') {
+            Some((n, l)) => (n, l.strip_suffix('}').unwrap_or_else(|| panic!("closed labels: {line}"))),
+            None => (series, ""),
+        };
+        assert!(typed.contains(name), "TYPE before samples: {line}");
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{line}");
+        samples.push((name.to_string(), labels.to_string(), value));
+    }
+    samples
+}
+
+/// The value of the one sample of `name` whose labels contain every one of `has`.
+fn sample(samples: &[(String, String, f64)], name: &str, has: &[&str]) -> f64 {
+    let found: Vec<_> = samples.iter().filter(|(n, l, _)| n == name && has.iter().all(|h| l.contains(h))).collect();
+    assert_eq!(found.len(), 1, "one {name} with {has:?} in {samples:?}");
+    found[0].2
+}
+
+/// `/_quayside/metrics` in Prometheus' text format: SQS queue depth, in flight, delayed,
+/// oldest age, sends, receives and deletes; SNS publishes and per subscription matches,
+/// deliveries and failures; Kinesis records in and out and iterator age per shard; mq-lite
+/// connections and destinations — each driven by the official SDKs (and a STOMP client) and
+/// read back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_cover_every_service_in_prometheus_format() {
+    let (env, stomp, _) = crate::mq_stomp::stomp_env(quayside::Config::for_tests()).await;
+    let a = env.running.addr;
+    let endpoint = format!("http://{a}");
+    // SQS: 3 sent, 2 received, 1 deleted, 1 delayed.
+    let sqs = &env.client;
+    let url = sqs.create_queue().queue_name("metered").send().await.unwrap().queue_url.unwrap();
+    for i in 0..3 {
+        sqs.send_message().queue_url(&url).message_body(format!("m{i}")).send().await.unwrap();
+    }
+    sqs.send_message().queue_url(&url).message_body("later").delay_seconds(60).send().await.unwrap();
+    let got = sqs.receive_message().queue_url(&url).max_number_of_messages(2).send().await.unwrap();
+    assert_eq!(got.messages().len(), 2);
+    let handle = got.messages()[0].receipt_handle().unwrap();
+    sqs.delete_message().queue_url(&url).receipt_handle(handle).send().await.unwrap();
+
+    // SNS: a filtered SQS subscription, and one to a queue that does not exist.
+    let sns = crate::sns_topics::sns(&endpoint);
+    let topic = sns.create_topic().name("orders").send().await.unwrap().topic_arn.unwrap();
+    sqs.create_queue().queue_name("big-orders").send().await.unwrap();
+    let target_arn = "arn:aws:sqs:us-east-1:000000000000:big-orders";
+    let matched = sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(target_arn)
+        .attributes("FilterPolicy", r#"{"size": ["big"]}"#)
+        .send()
+        .await
+        .unwrap()
+        .subscription_arn
+        .unwrap();
+    let missing = sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint("arn:aws:sqs:us-east-1:000000000000:no-such-queue")
+        .send()
+        .await
+        .unwrap()
+        .subscription_arn
+        .unwrap();
+    let attr = |v: &str| {
+        aws_sdk_sns::types::MessageAttributeValue::builder().data_type("String").string_value(v).build().unwrap()
+    };
+    sns.publish().topic_arn(&topic).message("a").message_attributes("size", attr("big")).send().await.unwrap();
+    sns.publish().topic_arn(&topic).message("b").message_attributes("size", attr("small")).send().await.unwrap();
+
+    // Kinesis: 3 records into one shard, read back.
+    let k = crate::kinesis_records::kinesis(&endpoint);
+    k.create_stream().stream_name("clicks").shard_count(1).send().await.unwrap();
+    for i in 0..3 {
+        k.put_record()
+            .stream_name("clicks")
+            .partition_key("p")
+            .data(aws_sdk_kinesis::primitives::Blob::new(format!("r{i}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let it = k
+        .get_shard_iterator()
+        .stream_name("clicks")
+        .shard_id("shardId-000000000000")
+        .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
+        .send()
+        .await
+        .unwrap()
+        .shard_iterator
+        .unwrap();
+    let records = k.get_records().shard_iterator(it).send().await.unwrap();
+    assert_eq!(records.records().len(), 3);
+
+    // mq-lite: one STOMP connection consuming a queue that holds one message.
+    let mut s = crate::mq_stomp::Raw::login(stomp, "").await;
+    s.send("SEND\ndestination:/queue/jobs\npersistent:true\nreceipt:r1\n\nwaiting\0").await;
+    assert_eq!(s.frame().await.command, "RECEIPT");
+    s.send("SUBSCRIBE\nid:1\ndestination:/queue/other\nreceipt:r2\n\n\0").await;
+    assert_eq!(s.frame().await.command, "RECEIPT");
+
+    let r = raw(a, "GET", "/_quayside/metrics", &[], b"").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
+    let m = parse_metrics(&r.body);
+    assert_eq!(sample(&m, "quayside_up", &[]), 1.0);
+    assert_eq!(sample(&m, "quayside_ready", &[]), 1.0);
+    let q = ["queue=\"metered\"", "region=\"us-east-1\"", "account=\"000000000000\""];
+    assert_eq!(sample(&m, "quayside_sqs_messages_visible", &q), 1.0);
+    assert_eq!(sample(&m, "quayside_sqs_messages_in_flight", &q), 1.0);
+    assert_eq!(sample(&m, "quayside_sqs_messages_delayed", &q), 1.0);
+    assert!(sample(&m, "quayside_sqs_oldest_message_age_seconds", &q) >= 0.0);
+    assert_eq!(sample(&m, "quayside_sqs_messages_sent_total", &q), 4.0);
+    assert_eq!(sample(&m, "quayside_sqs_messages_received_total", &q), 2.0);
+    assert_eq!(sample(&m, "quayside_sqs_messages_deleted_total", &q), 1.0);
+    assert_eq!(sample(&m, "quayside_sqs_messages_sent_total", &["queue=\"big-orders\""]), 1.0, "SNS fan-out counts");
+
+    assert_eq!(sample(&m, "quayside_sns_messages_published_total", &["topic=\"orders\""]), 2.0);
+    let sub = format!("subscription=\"{matched}\"");
+    assert_eq!(sample(&m, "quayside_sns_subscription_matches_total", &[&sub]), 1.0);
+    assert_eq!(sample(&m, "quayside_sns_deliveries_total", &[&sub]), 1.0);
+    assert_eq!(sample(&m, "quayside_sns_delivery_failures_total", &[&sub]), 0.0);
+    let gone = format!("subscription=\"{missing}\"");
+    assert_eq!(sample(&m, "quayside_sns_subscription_matches_total", &[&gone]), 2.0);
+    assert_eq!(sample(&m, "quayside_sns_deliveries_total", &[&gone]), 0.0);
+    assert_eq!(sample(&m, "quayside_sns_delivery_failures_total", &[&gone]), 2.0);
+
+    let shard = ["stream=\"clicks\"", "shard=\"shardId-000000000000\""];
+    assert_eq!(sample(&m, "quayside_kinesis_records_in_total", &shard), 3.0);
+    assert_eq!(sample(&m, "quayside_kinesis_records_out_total", &shard), 3.0);
+    assert_eq!(sample(&m, "quayside_kinesis_iterator_age_milliseconds", &shard), 0.0);
+
+    assert_eq!(sample(&m, "quayside_mq_connections", &["broker=\"b\""]), 1.0);
+    let jobs = ["broker=\"b\"", "kind=\"queue\"", "destination=\"jobs\""];
+    assert_eq!(sample(&m, "quayside_mq_destination_messages", &jobs), 1.0);
+    let other = ["broker=\"b\"", "kind=\"queue\"", "destination=\"other\""];
+    assert_eq!(sample(&m, "quayside_mq_destination_consumers", &other), 1.0);
+    drop(s);
+    // The connection going is seen.
+    let gone_soon = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let m = parse_metrics(&raw(a, "GET", "/_quayside/metrics", &[], b"").await.body);
+            if sample(&m, "quayside_mq_connections", &["broker=\"b\""]) == 0.0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(gone_soon.is_ok(), "the closed connection is no longer counted");
 }

@@ -61,6 +61,7 @@ pub(crate) async fn handle(k: &Kinesis, input: Value) -> KinesisResult<Output> {
     } else {
         (Some(ShardIterator { position: page.to, issued_ms: now, ..it }.encode()), Vec::new())
     };
+    k.note_read(it.stream_id, it.shard, page.count, behind);
     let answer = Answer { page, behind, next, children };
     Ok(Output::Encoded(Box::new(move |protocol| answer.encode(protocol))))
 }

@@ -78,9 +78,10 @@ pub(crate) async fn put(
     entries: Vec<Entry>,
 ) -> KinesisResult<(Vec<Result<Placed, u32>>, &'static str)> {
     let key = ops::stream_key(ctx, input)?;
-    let (pending, placed, encryption) = {
+    let (pending, placed, encryption, put_into) = {
         let mut streams = k.streams().write();
         let s = streams.get_mut(&key).ok_or_else(|| KinesisError::stream_not_found(&key.2, &key.0))?;
+        let put_into = s.id;
         if s.status != "ACTIVE" && s.status != "UPDATING" {
             return Err(KinesisError::stream_not_found(&key.2, &key.0));
         }
@@ -194,11 +195,21 @@ pub(crate) async fn put(
                 },
             )
         });
-        (pending, placed, encryption)
+        (pending, placed, encryption, put_into)
     };
     if let Some(pending) = pending {
         pending.await?;
         k.wake_readers();
+        let mut per_shard: Vec<(u32, u64)> = Vec::new();
+        for p in placed.iter().flatten() {
+            match per_shard.iter_mut().find(|(s, _)| *s == p.shard) {
+                Some((_, n)) => *n += 1,
+                None => per_shard.push((p.shard, 1)),
+            }
+        }
+        for (shard, n) in per_shard {
+            k.note_put(put_into, shard, n);
+        }
     }
     Ok((placed, encryption))
 }

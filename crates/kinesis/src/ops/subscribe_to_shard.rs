@@ -195,6 +195,7 @@ impl Subscription {
                     Some(ms) if page.to < tip => now.saturating_sub(ms),
                     _ => 0,
                 };
+                self.k.note_read(self.stream_id, self.shard, page.count, behind);
                 let continuation = (!ended).then(|| Seq::before(created_ms, self.last_ms, self.shard, self.position));
                 let payload = event_payload(&page, continuation, behind, ended.then_some(children), json);
                 if tx.send(eventstream::event("SubscribeToShardEvent", content_type, &payload)).await.is_err() {

@@ -57,6 +57,17 @@ pub struct Vhost {
     bridged_to: Mutex<Option<(String, String)>>,
     /// Rows whose insert is submitted and not yet written.
     unwritten: Arc<Mutex<std::collections::HashSet<i64>>>,
+    /// Connections logged in to this broker (`/_quayside/metrics`).
+    connections: std::sync::atomic::AtomicUsize,
+}
+
+/// A connection logged in to a broker: counted while it lives.
+pub struct Connected(Arc<Vhost>);
+
+impl Drop for Connected {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Why a send failed.
@@ -132,6 +143,13 @@ impl Engine {
         let _ = self.inner.bridges.set(Arc::new(b));
     }
 
+    /// Every broker's data plane made so far, by broker id.
+    pub fn vhosts(&self) -> Vec<(String, Arc<Vhost>)> {
+        let mut all: Vec<_> = self.inner.vhosts.lock().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
     /// The data plane of broker `id` (made on first use).
     pub fn vhost(&self, id: &str) -> Arc<Vhost> {
         let mut all = self.inner.vhosts.lock();
@@ -146,6 +164,7 @@ impl Engine {
                     bridged: Arc::default(),
                     unwritten: Arc::default(),
                     bridged_to: Mutex::new(None),
+                    connections: Default::default(),
                 })
             })
             .clone()
@@ -489,6 +508,22 @@ impl Vhost {
             Destination::Queue(q) => st.policy.prefetch(Some(q), None, durable),
             Destination::Topic(t) => st.policy.prefetch(None, Some(t), durable),
         }
+    }
+
+    /// Counts a connection logged in to this broker until the returned value is dropped.
+    pub fn connected(self: &Arc<Self>) -> Connected {
+        self.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Connected(self.clone())
+    }
+
+    /// Connections logged in to this broker.
+    pub fn connection_count(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Its destinations: (kind, name, messages waiting, consumers).
+    pub fn destinations(&self) -> Vec<(&'static str, String, usize, usize)> {
+        self.state.lock().destinations()
     }
 
     /// Messages waiting in a queue.

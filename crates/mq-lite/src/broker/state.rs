@@ -578,6 +578,24 @@ impl State {
     pub fn depth(&self, place: &Place) -> usize {
         self.queues.get(place).map_or(0, |q| q.ready.len())
     }
+
+    /// Queues and durable subscriptions with their waiting messages and consumers, and
+    /// topics with their subscribers, in name order.
+    pub fn destinations(&self) -> Vec<(&'static str, String, usize, usize)> {
+        let mut out: Vec<(&'static str, String, usize, usize)> = self
+            .queues
+            .iter()
+            .map(|(place, q)| match place {
+                Place::Queue(n) => ("queue", n.clone(), q.ready.len(), q.consumers.len()),
+                Place::Durable((client, name)) => {
+                    ("durable", format!("{client}/{name}"), q.ready.len(), q.consumers.len())
+                }
+            })
+            .collect();
+        out.extend(self.topics.iter().map(|(t, subs)| ("topic", t.clone(), 0, subs.len())));
+        out.sort();
+        out
+    }
 }
 
 fn send(c: &mut Consumer, id: ConsumerId, entry: Entry, memory: &mut usize) {

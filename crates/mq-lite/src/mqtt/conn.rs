@@ -87,6 +87,8 @@ struct InFlight {
 struct Session {
     shared: Arc<Shared>,
     vhost: Arc<Vhost>,
+    /// Counts this connection against its broker.
+    _connected: crate::broker::Connected,
     client_id: String,
     clean: bool,
     out: mpsc::Sender<Out>,
@@ -240,6 +242,7 @@ async fn accept(
     let mut s = Session {
         shared: shared.clone(),
         vhost: vhost.clone(),
+        _connected: vhost.connected(),
         client_id: client_id.clone(),
         clean: c.clean_session,
         out: out.clone(),

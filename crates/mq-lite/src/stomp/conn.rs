@@ -59,6 +59,8 @@ struct Conn {
     version: Version,
     out: mpsc::Sender<Out>,
     vhost: Option<Arc<Vhost>>,
+    /// Counts this connection against its broker while it is logged in.
+    connected: Option<crate::broker::Connected>,
     client_id: String,
     subs: HashMap<String, Sub>,
     /// Subscription id by consumer.
@@ -80,6 +82,7 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: Conne
         version: Version::V1_0,
         out: writer.out.clone(),
         vhost: None,
+        connected: None,
         client_id: String::new(),
         subs: HashMap::new(),
         by_consumer: HashMap::new(),
@@ -245,7 +248,9 @@ impl Conn {
             .header("client-id")
             .map(str::to_string)
             .unwrap_or_else(|| format!("ID:quayside-{}", uuid::Uuid::new_v4()));
-        self.vhost = Some(self.shared.engine.vhost(&broker));
+        let vhost = self.shared.engine.vhost(&broker);
+        self.connected = Some(vhost.connected());
+        self.vhost = Some(vhost);
         let mut reply = Frame::new("CONNECTED")
             .with("server", format!("ActiveMQ/{}", super::BROKER_VERSION))
             .with("heart-beat", format!("{cy},{cx}"))

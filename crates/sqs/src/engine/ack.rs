@@ -50,6 +50,7 @@ impl Sqs {
             if ids.is_empty() {
                 return Ok(results);
             }
+            crate::queue::Counts::add(&queue.counts.deleted, ids.len());
             self.store().submit(move |t| {
                 for id in &ids {
                     persist::delete_message(t, *id)?;

@@ -164,6 +164,7 @@ impl Sqs {
             dlq.take_moved(moves.iter().map(|m| (m.new_id, &m.meta)), now, true);
         }
         let stored = pending.await?;
+        crate::queue::Counts::add(&queue.counts.received, delivered.len());
         Ok(pair(queue.id, stored, delivered.into_iter().map(|d| (d.id, d.nonce, d.receive_count))))
     }
 

@@ -212,6 +212,7 @@ impl EnqueueApply {
         let mut st = self.queue.state.lock();
         if committed {
             let mut gone = Vec::new();
+            let arrived = self.arrivals.len();
             for a in self.arrivals {
                 // Numbered before a purge or for a queue deleted since: purged or orphaned.
                 if st.deleted || a.id < st.purged_below {
@@ -223,6 +224,7 @@ impl EnqueueApply {
                 st.index.insert(a.id, Entry::fresh(a.sent_ms, a.visible_ms, group), a.sent_ms);
             }
             drop(st);
+            crate::queue::Counts::add(&self.queue.counts.sent, arrived - gone.len());
             self.reaper.doom(gone);
             self.queue.notify.notify_waiters();
         } else {
