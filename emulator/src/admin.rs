@@ -15,6 +15,17 @@ pub(crate) async fn route(app: &App, method: &Method, path: &str, body: &[u8]) -
             respond::json(health_status(app), &localstack_health(app))
         }
         (&Method::GET | &Method::HEAD, "/_quayside/metrics") => metrics(app),
+        (&Method::GET | &Method::HEAD, "/_quayside/tls/ca.pem") => {
+            match app.tls.as_ref().and_then(|t| t.ca_pem.clone()) {
+                Some(pem) => respond::reply(
+                    "",
+                    aws_protocol::Response::new(200, "application/x-pem-file", bytes::Bytes::from(pem)),
+                ),
+                None => {
+                    respond::json(404, &json!({"error": "no local CA: TLS is off, or its certificate is --tls-cert's"}))
+                }
+            }
+        }
         (&Method::GET | &Method::HEAD, "/_localstack/init") => respond::json(200, &init_all(app)),
         (&Method::GET | &Method::HEAD, p) if p.starts_with("/_localstack/init/") => {
             init_stage(app, &p["/_localstack/init/".len()..])

@@ -106,6 +106,17 @@ pub struct Config {
     /// to another interface, every name is answered.
     #[arg(long, env = "QUAYSIDE_ALLOWED_HOSTS", value_delimiter = ',', num_args = 0..)]
     pub allowed_hosts: Vec<String>,
+    /// Serve HTTPS beside HTTP on every HTTP port (a connection that opens with a TLS
+    /// handshake gets TLS), with `--tls-cert`/`--tls-key` or a certificate from a local CA kept
+    /// in the data directory (`tls/ca.pem`, also at `/_quayside/tls/ca.pem`).
+    #[arg(long, env = "QUAYSIDE_TLS", default_value = "true", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub tls: bool,
+    /// PEM certificate chain for HTTPS (with `--tls-key`) instead of the local CA's.
+    #[arg(long, env = "QUAYSIDE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `--tls-cert`.
+    #[arg(long, env = "QUAYSIDE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Directory of start-up hooks, run in name order once every listener is bound (as
     /// LocalStack's `ready.d`): executable files, `.sh` files (through `sh`), and `.aws` files
     /// of AWS CLI commands, one a line. `Ready.` is printed after them.
@@ -303,6 +314,9 @@ impl Config {
             max_connections: 4096,
             cors_origins: Vec::new(),
             allowed_hosts: Vec::new(),
+            tls: true,
+            tls_cert: None,
+            tls_key: None,
             init_dir: None,
             init_aws_cli: "aws".into(),
             fsync: false,

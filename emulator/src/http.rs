@@ -34,6 +34,12 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, only: Option<usi
         let app = app.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
+            // A TLS handshake first: HTTPS on the same port (its first byte, peeked).
+            let first_byte_limit = limits.header_read.unwrap_or(std::time::Duration::from_secs(30));
+            let tls = match app.tls.clone() {
+                Some(t) if crate::tls::starts_tls(&stream, first_byte_limit).await => Some(t),
+                _ => None,
+            };
             let (io, activity) = Watched::new(stream, limits);
             let svc = service_fn(move |req| {
                 let in_flight = activity.begin();
@@ -44,12 +50,25 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, only: Option<usi
                     Ok::<_, Infallible>(reply.map(|body| Tracked { body, _in_flight: in_flight }))
                 }
             });
-            // HTTP/1.1, or HTTP/2 when the client starts with its preface (h2c prior knowledge).
-            // A request asking to upgrade to h2c is answered over HTTP/1.1, as RFC 7540 3.2
-            // allows.
+            // HTTP/1.1, or HTTP/2 when the client starts with its preface (h2c prior knowledge,
+            // or after ALPN's h2 over TLS). A request asking to upgrade to h2c is answered over
+            // HTTP/1.1, as RFC 7540 3.2 allows.
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            let conn = builder.serve_connection(TokioIo::new(io), svc);
-            if let Err(e) = watcher.watch(conn).await {
+            let result = match tls {
+                Some(t) => {
+                    // The handshake within the header-read limit, like a request's head.
+                    match tokio::time::timeout(first_byte_limit, t.acceptor.accept(io)).await {
+                        Ok(Ok(tls_io)) => watcher.watch(builder.serve_connection(TokioIo::new(tls_io), svc)).await,
+                        Ok(Err(e)) => {
+                            tracing::debug!("tls handshake: {e}");
+                            Ok(())
+                        }
+                        Err(_) => Ok(()),
+                    }
+                }
+                None => watcher.watch(builder.serve_connection(TokioIo::new(io), svc)).await,
+            };
+            if let Err(e) = result {
                 tracing::debug!("connection: {e}");
             }
             drop(permit);

@@ -16,6 +16,7 @@ mod respond;
 mod router;
 pub mod services;
 mod state;
+mod tls;
 
 pub use config::Config;
 
@@ -40,6 +41,8 @@ pub(crate) struct App {
     pub started: Instant,
     /// The start-up hooks' progress, and whether the server is ready.
     pub init: init::Init,
+    /// HTTPS beside HTTP (`--tls`).
+    pub tls: Option<Arc<tls::Tls>>,
 }
 
 /// A running emulator.
@@ -54,6 +57,17 @@ pub struct Running {
 }
 
 impl Running {
+    /// Where the local CA that signs the HTTPS certificate is kept (None: in memory, with
+    /// `--tls-cert`, or without TLS).
+    pub fn tls_ca_path(&self) -> Option<&std::path::Path> {
+        self.app.tls.as_ref().and_then(|t| t.ca_path.as_deref())
+    }
+
+    /// The local CA's certificate (PEM), if the HTTPS certificate is Quayside's own.
+    pub fn tls_ca_pem(&self) -> Option<&str> {
+        self.app.tls.as_ref().and_then(|t| t.ca_pem.as_deref())
+    }
+
     /// Waits until the server is ready: every listener bound (already so when `start`
     /// returns) and every start-up hook of `--init-dir` run.
     pub async fn ready(&self) {
@@ -164,6 +178,7 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
             options,
             peers: services.clone(),
             data_dir: (!config.in_memory).then(|| config.data_dir.clone()),
+            tls: config.tls,
         };
         services.push((d.open)(&env).map_err(StartError::Service)?);
     }
@@ -183,7 +198,19 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
         }
     }
     let table = router::Table::new(&services);
-    let service_hosts = services.iter().flat_map(|s| s.hosts()).collect();
+    let service_hosts: Vec<String> = services.iter().flat_map(|s| s.hosts()).collect();
+    let tls = if config.tls {
+        let mut extra = service_hosts.clone();
+        extra.extend(config.allowed_hosts.iter().cloned());
+        extra.push(config.host.clone());
+        let dir = (!config.in_memory).then_some(config.data_dir.as_path());
+        let names = tls::names(&extra, &config.region);
+        let t = tls::setup(config.tls_cert.as_deref(), config.tls_key.as_deref(), dir, names)
+            .map_err(|e| StartError::Service(format!("TLS: {e}")))?;
+        Some(Arc::new(t))
+    } else {
+        None
+    };
     let guard = guard::Guard::new(&config.host, &config.cors_origins, &config.allowed_hosts, service_hosts);
     let app = Arc::new(App {
         config,
@@ -195,6 +222,7 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
         manual_clock,
         started: Instant::now(),
         init: init::Init::default(),
+        tls,
     });
     let mut listener_addrs = HashMap::new();
     let mut tasks = vec![tokio::spawn(http::serve(listener, app.clone(), None, rx.clone()))];
@@ -203,9 +231,14 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
             listener_addrs.insert(name, a);
         }
         tasks.push(match kind {
-            ListenerKind::Tcp => {
-                tokio::spawn(listeners::serve(bound, app.services[i].clone(), name, app.config.limits(), rx.clone()))
-            }
+            ListenerKind::Tcp => tokio::spawn(listeners::serve(
+                bound,
+                app.services[i].clone(),
+                name,
+                app.config.limits(),
+                app.tls.clone(),
+                rx.clone(),
+            )),
             ListenerKind::Endpoint => tokio::spawn(http::serve(bound, app.clone(), Some(i), rx.clone())),
         });
     }

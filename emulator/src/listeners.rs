@@ -3,7 +3,8 @@
 //! service with its peer's address and the stop signal, all stopped with the server. At a stop
 //! each connection gets the signal and a moment to say goodbye in its protocol (the same drain
 //! HTTP connections get) before it is dropped. Idle connections are the protocols' business
-//! (their heart-beats and keep-alives).
+//! (their heart-beats and keep-alives). With `--tls`, a connection that opens with a TLS
+//! handshake is served over TLS (`stomp+ssl`, `mqtt+ssl`, `wss`), any other as before.
 
 use crate::accept::{accept_loop, Limits};
 use service::{ConnectionInfo, Service};
@@ -14,11 +15,16 @@ use tokio::sync::{mpsc, watch};
 /// How long connections may take to finish after the stop signal.
 pub(crate) const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// How long a connection has to send its first byte (to tell TLS from the protocol itself)
+/// and to finish a TLS handshake; the protocols' own connect timeouts apply after.
+const TLS_FIRST_BYTE: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub(crate) async fn serve(
     listener: TcpListener,
     service: Arc<dyn Service>,
     name: &'static str,
     limits: Limits,
+    tls: Option<Arc<crate::tls::Tls>>,
     stop: watch::Receiver<bool>,
 ) {
     if let Ok(addr) = listener.local_addr() {
@@ -29,10 +35,24 @@ pub(crate) async fn serve(
     let (alive, mut ended) = mpsc::channel::<()>(1);
     accept_loop(listener, name, limits, stop, move |stream, peer, permit| {
         let info = ConnectionInfo { peer, stop: each.clone() };
-        let conn = service.serve_connection(name, Box::new(stream), info);
         let mut stop = each.clone();
         let alive = alive.clone();
+        let (service, tls) = (service.clone(), tls.clone());
         tokio::spawn(async move {
+            let io: Box<dyn service::Connection> = match tls {
+                Some(t) if crate::tls::starts_tls(&stream, TLS_FIRST_BYTE).await => {
+                    match tokio::time::timeout(TLS_FIRST_BYTE, t.acceptor.accept(stream)).await {
+                        Ok(Ok(s)) => Box::new(s),
+                        Ok(Err(e)) => {
+                            tracing::debug!("{name}: tls handshake from {peer}: {e}");
+                            return;
+                        }
+                        Err(_) => return,
+                    }
+                }
+                _ => Box::new(stream),
+            };
+            let conn = service.serve_connection(name, io, info);
             tokio::pin!(conn);
             tokio::select! {
                 _ = &mut conn => {}

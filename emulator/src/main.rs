@@ -37,6 +37,14 @@ async fn main() {
         if config.in_memory { "in memory".to_string() } else { format!("data in {}", config.data_dir.display()) },
         if extra.is_empty() { String::new() } else { format!("; {}", extra.join(", ")) }
     );
+    match (running.tls_ca_path(), running.tls_ca_pem()) {
+        (Some(path), _) => tracing::info!(
+            "https on the same ports; trust {} (AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE), also at /_quayside/tls/ca.pem",
+            path.display()
+        ),
+        (None, Some(_)) => tracing::info!("https on the same ports; its CA (made in memory) is at /_quayside/tls/ca.pem"),
+        (None, None) => {}
+    }
     // After the listening line and the start-up hooks: what scripts and testcontainers wait for.
     tokio::select! {
         _ = running.ready() => println!("Ready."),

@@ -1,16 +1,21 @@
 // Validates SNS messages with AWS's own validator (the sns-validator package), unmodified.
-// Usage: node validate.js <emulator host:port> < messages.json (a JSON array of messages).
+// Usage: NODE_EXTRA_CA_CERTS=<Quayside's CA> node validate.js <emulator host:port> < messages.json
+// (a JSON array of messages).
 // The emulator runs with --sns-cert-host sns.us-east-1.amazonaws.com, so the messages name the
 // certificate as AWS would; the one network call the validator makes (https.get of the
-// certificate) is answered by the emulator at the same path over plain HTTP on 127.0.0.1.
+// certificate) goes over HTTPS to the emulator's port on 127.0.0.1, with that host name as
+// the TLS server name: Node checks the emulator's certificate for it against the CA given.
 // Prints one line per message: "valid" or "invalid: <reason>".
 "use strict";
-const http = require("http");
 const https = require("https");
 const MessageValidator = require("sns-validator");
 
-const emulator = process.argv[2];
-https.get = (url, cb) => http.get(`http://${emulator}${new URL(url).pathname}`, cb);
+const [host, port] = process.argv[2].split(":");
+const get = https.get;
+https.get = (url, cb) => {
+  const u = new URL(url);
+  return get({ host, port, path: u.pathname, servername: u.hostname, headers: { Host: u.hostname } }, cb);
+};
 
 let input = "";
 process.stdin.on("data", (d) => (input += d));

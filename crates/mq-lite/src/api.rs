@@ -98,7 +98,9 @@ pub fn def() -> ServiceDef {
                 clock: env.clock.clone(),
                 limits: crate::stomp::frame::Limits::default(),
             });
-            Ok(Arc::new(MqService::new(mq, shared)) as Arc<dyn Service>)
+            let mut service = MqService::new(mq, shared);
+            service.tls = env.tls;
+            Ok(Arc::new(service) as Arc<dyn Service>)
         }),
     }
 }
@@ -109,6 +111,8 @@ pub struct MqService {
     stomp: Arc<crate::stomp::Shared>,
     routes: ServiceRoutes,
     handled: service::handled::Handled,
+    /// The listeners speak TLS too: endpoints are named with AWS's TLS schemes.
+    tls: bool,
 }
 
 impl MqService {
@@ -117,7 +121,7 @@ impl MqService {
         // REST-JSON errors name their shape bare (the SDKs read `x-amzn-errortype`).
         routes.json_namespace = String::new();
         let handled = service::handled::Handled::new(&routes.operations);
-        MqService { mq, stomp, routes, handled }
+        MqService { mq, stomp, routes, handled, tls: false }
     }
 
     pub fn mq(&self) -> &Mq {
@@ -156,14 +160,22 @@ impl Service for MqService {
         Box::pin(async move { self.mq.reset().await.map_err(|e| format!("{e:?}")) })
     }
 
-    /// DescribeBroker lists each bound listener as an endpoint (`stomp://localhost:61613`).
+    /// DescribeBroker lists each bound listener as an endpoint: with TLS (`--tls`, the
+    /// default) in AWS's schemes (`stomp+ssl://localhost:61613`, `mqtt+ssl://`, `wss://`),
+    /// without it in the plain ones (`stomp://`, `mqtt://`, `ws://`).
     fn bound(&self, listener: &'static str, addr: std::net::SocketAddr) {
         let host = if addr.ip().is_loopback() || addr.ip().is_unspecified() {
             "localhost".to_string()
         } else {
             addr.ip().to_string()
         };
-        self.mq.add_endpoint(format!("{listener}://{host}:{}", addr.port()));
+        let scheme = match (listener, self.tls) {
+            ("stomp", true) => "stomp+ssl",
+            ("mqtt", true) => "mqtt+ssl",
+            ("ws", true) => "wss",
+            (plain, _) => plain,
+        };
+        self.mq.add_endpoint(format!("{scheme}://{host}:{}", addr.port()));
     }
 
     fn serve_connection(

@@ -99,6 +99,8 @@ pub struct Env {
     /// The data directory (`--data-dir`); `None` in memory. Services that write files (Kinesis
     /// channels) write beneath it.
     pub data_dir: Option<std::path::PathBuf>,
+    /// The listeners speak TLS too (`--tls`): a service that names its endpoints says so.
+    pub tls: bool,
 }
 
 impl Env {
@@ -290,6 +292,7 @@ mod tests {
             options: HashMap::new(),
             peers: vec![a],
             data_dir: None,
+            tls: false,
         };
         assert_eq!(env.peer::<A>().map(|a| a.routes().name.as_str()), Some("a"));
         assert!(env.peer::<Unbuilt>().is_none());

@@ -371,3 +371,164 @@ async fn metrics_cover_every_service_in_prometheus_format() {
     .await;
     assert!(gone_soon.is_ok(), "the closed connection is no longer counted");
 }
+
+/// A TLS connection to `addr` presenting `name`, trusting only `ca_pem`, offering `alpn`.
+async fn tls_connect(
+    addr: std::net::SocketAddr,
+    name: &str,
+    ca_pem: &str,
+    alpn: &[&[u8]],
+) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls::pki_types::CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let mut config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    let server_name = rustls::pki_types::ServerName::try_from(name.to_string()).unwrap();
+    connector.connect(server_name, tcp).await
+}
+
+/// A GET over HTTP/1.1 on a TLS stream; (status, body).
+async fn https_get(
+    mut s: tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+    host: &str,
+    path: &str,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out).await;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.split_whitespace().nth(1).unwrap_or("0").parse().unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+/// HTTPS on the main port beside HTTP, with a certificate from a local CA made in the data
+/// directory at first start and kept across restarts: the AWS CLI (`AWS_CA_BUNDLE`) and the
+/// JavaScript SDK over HTTP/2 (`NODE_EXTRA_CA_CERTS`, ALPN h2, SubscribeToShard included) call
+/// it; a rustls client checks the names it covers (`localhost`, `127.0.0.1`,
+/// `sqs.<region>.localhost`, the LocalStack names) and one it does not; the CA is served at
+/// `/_quayside/tls/ca.pem`; plain HTTP keeps working on the same port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_on_the_main_port_with_a_local_ca() {
+    let dir = temp_dir("tls");
+    let env = start_with(durable(&dir)).await;
+    let a = env.running.addr;
+    let ca_path = env.running.tls_ca_path().expect("a CA file in the data directory").to_path_buf();
+    assert_eq!(ca_path, dir.join("tls/ca.pem"));
+    let ca = std::fs::read_to_string(&ca_path).unwrap();
+    assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("tls/ca-key.pem")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the CA's key is its owner's only");
+    }
+    // Plain HTTP still, on the same port; and the CA served.
+    env.client.create_queue().queue_name("plain").send().await.unwrap();
+    assert_eq!(raw(a, "GET", "/_quayside/tls/ca.pem", &[], b"").await.body, ca);
+
+    // Names the certificate covers, and one it does not.
+    for name in ["localhost", "127.0.0.1", "sqs.eu-west-1.localhost", "localhost.localstack.cloud", "sqs.localhost"] {
+        let s = tls_connect(a, name, &ca, &[b"http/1.1"]).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let host = if name == "127.0.0.1" { a.to_string() } else { format!("{name}:{}", a.port()) };
+        let (status, body) = https_get(s, &host, "/_quayside/health").await;
+        assert_eq!(status, 200, "{name}: {body}");
+    }
+    assert!(tls_connect(a, "example.com", &ca, &[]).await.is_err(), "a name the certificate does not hold");
+
+    // The AWS CLI, trusting the CA through AWS_CA_BUNDLE.
+    let endpoint = format!("https://localhost:{}", a.port());
+    let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/py/site");
+    let cli = {
+        let (endpoint, ca_path) = (endpoint.clone(), ca_path.clone());
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new("python3")
+                .args(["-m", "awscli", "sqs", "create-queue", "--queue-name", "over-tls", "--endpoint-url", &endpoint])
+                .env("PYTHONPATH", &site)
+                .env("AWS_CA_BUNDLE", &ca_path)
+                .env("AWS_ACCESS_KEY_ID", "test")
+                .env("AWS_SECRET_ACCESS_KEY", "test")
+                .env("AWS_DEFAULT_REGION", "us-east-1")
+                .output()
+                .expect("the AWS CLI runs")
+        })
+        .await
+        .unwrap()
+    };
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    assert!(String::from_utf8_lossy(&cli.stdout).contains("/over-tls"), "{}", String::from_utf8_lossy(&cli.stdout));
+    env.client.get_queue_url().queue_name("over-tls").send().await.expect("the CLI made it over https");
+
+    // The JavaScript SDK (HTTP/2 by ALPN), trusting the CA through NODE_EXTRA_CA_CERTS.
+    let js = {
+        let (endpoint, ca_path) = (endpoint.clone(), ca_path.clone());
+        tokio::task::spawn_blocking(move || {
+            let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/kinesis-js");
+            std::process::Command::new("node")
+                .arg(tools.join("run.js"))
+                .arg(&endpoint)
+                .arg("tls")
+                .env("NODE_EXTRA_CA_CERTS", &ca_path)
+                .output()
+                .expect("node runs")
+        })
+        .await
+        .unwrap()
+    };
+    assert!(js.status.success(), "{}", String::from_utf8_lossy(&js.stderr));
+    let seen: serde_json::Value = serde_json::from_slice(&js.stdout).unwrap();
+    assert_eq!(seen["handler"], "NodeHttp2Handler");
+    assert_eq!(seen["put"].as_array().unwrap().len(), 20);
+    assert_eq!(seen["getRecords"].as_array().unwrap().len(), 20);
+    assert_eq!(seen["subscribed"].as_array().unwrap().len(), 20, "SubscribeToShard's event stream over TLS");
+
+    // A restart keeps the CA: a client that trusted it before connects after.
+    env.running.shutdown().await;
+    let env = start_with(durable(&dir)).await;
+    assert_eq!(std::fs::read_to_string(&ca_path).unwrap(), ca, "the CA is kept");
+    let s = tls_connect(env.running.addr, "localhost", &ca, &[]).await.expect("the kept CA signs the new certificate");
+    let (status, _) = https_get(s, &format!("localhost:{}", env.running.addr.port()), "/_quayside/health").await;
+    assert_eq!(status, 200);
+}
+
+/// `--tls-cert`/`--tls-key` replace the local CA's certificate (and there is no CA to serve);
+/// `--tls false` serves plain HTTP only.
+#[tokio::test]
+async fn https_with_a_given_certificate_or_none() {
+    let dir = temp_dir("tls-given");
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    std::fs::write(dir.join("cert.pem"), cert.cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), cert.key_pair.serialize_pem()).unwrap();
+    let mut config = quayside::Config::for_tests();
+    config.tls_cert = Some(dir.join("cert.pem"));
+    config.tls_key = Some(dir.join("key.pem"));
+    let env = start_with(config).await;
+    let a = env.running.addr;
+    let s = tls_connect(a, "localhost", &cert.cert.pem(), &[]).await.expect("the given certificate");
+    assert_eq!(https_get(s, &format!("localhost:{}", a.port()), "/_quayside/health").await.0, 200);
+    assert_eq!(raw(a, "GET", "/_quayside/tls/ca.pem", &[], b"").await.status, 404);
+    assert!(env.running.tls_ca_pem().is_none());
+
+    let mut config = quayside::Config::for_tests();
+    config.tls = false;
+    let env = start_with(config).await;
+    assert!(tls_connect(env.running.addr, "localhost", &cert.cert.pem(), &[]).await.is_err(), "no TLS");
+    env.client.list_queues().send().await.expect("plain HTTP");
+
+    // A key file that is not there stops the start, naming it.
+    let mut config = quayside::Config::for_tests();
+    config.tls_cert = Some(dir.join("cert.pem"));
+    config.tls_key = Some(dir.join("missing.pem"));
+    let e = quayside::start(config).await.err().expect("refused");
+    assert!(e.to_string().contains("missing.pem"), "{e}");
+}

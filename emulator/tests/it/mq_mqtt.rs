@@ -230,19 +230,30 @@ async fn stomp_js_and_mqtt_js_over_websocket() {
     let (env, _, id) = stomp_env(config).await;
     let ws = env.running.listeners["ws"];
     let d = crate::mq_control::mq(&env.endpoint()).describe_broker().broker_id(&id).send().await.unwrap();
-    assert!(d.broker_instances()[0].endpoints().contains(&format!("ws://localhost:{}", ws.port())));
+    assert!(d.broker_instances()[0].endpoints().contains(&format!("wss://localhost:{}", ws.port())));
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/mq-ws");
-    let url = format!("ws://127.0.0.1:{}", ws.port());
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node").arg(dir.join("run.js")).arg(url).arg(PASSWORD).output().expect("node runs")
-    })
-    .await
-    .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text} {}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
-    assert_eq!(v["stompVersion"], "1.2");
-    assert_eq!((v["queue"].as_str(), v["queueHeader"].as_str()), (Some("hello from a browser"), Some("blue")));
-    assert_eq!((v["mqttTopic"].as_str(), v["mqttPayload"].as_str()), (Some("web/echo"), Some("from stomp.js")));
-    assert_eq!(v["fromMqtt"], "from MQTT.js");
+    let ca = crate::common::temp_dir("ws-ca").join("ca.pem");
+    std::fs::write(&ca, env.running.tls_ca_pem().unwrap()).unwrap();
+    // Plain WebSocket, then TLS (`wss`, trusting Quayside's CA) on the same port.
+    for url in [format!("ws://127.0.0.1:{}", ws.port()), format!("wss://localhost:{}", ws.port())] {
+        let (dir, ca) = (dir.clone(), ca.clone());
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("node")
+                .arg(dir.join("run.js"))
+                .arg(url)
+                .arg(PASSWORD)
+                .env("NODE_EXTRA_CA_CERTS", ca)
+                .output()
+                .expect("node runs")
+        })
+        .await
+        .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text} {}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(v["stompVersion"], "1.2");
+        assert_eq!((v["queue"].as_str(), v["queueHeader"].as_str()), (Some("hello from a browser"), Some("blue")));
+        assert_eq!((v["mqttTopic"].as_str(), v["mqttPayload"].as_str()), (Some("web/echo"), Some("from stomp.js")));
+        assert_eq!(v["fromMqtt"], "from MQTT.js");
+    }
 }

@@ -154,7 +154,8 @@ impl Raw {
 async fn a_rust_stomp_client_sends_receives_and_acks() {
     let (env, addr, id) = stomp_env(quayside::Config::for_tests()).await;
     let d = mq(&env.endpoint()).describe_broker().broker_id(&id).send().await.unwrap();
-    assert_eq!(d.broker_instances()[0].endpoints(), [format!("stomp://localhost:{}", addr.port())]);
+    // TLS is on (the default): AWS's scheme, on the same port as plain STOMP.
+    assert_eq!(d.broker_instances()[0].endpoints(), [format!("stomp+ssl://localhost:{}", addr.port())]);
 
     let mut conn = async_stomp::client::Connector::builder()
         .server(addr)
@@ -380,9 +381,9 @@ async fn bad_frames_get_activemq_errors() {
     assert_eq!(c.frame().await.h("message"), Some("Unexpected ACK received for message-id [nothing]"));
     c.send("UNSUBSCRIBE\nid:none\n\n\0").await;
     assert_eq!(c.frame().await.h("message"), Some("No subscription matched."));
-    // Another protocol on the STOMP port (an OpenWire client's first bytes, a TLS hello): closed
-    // at once rather than left waiting for a frame.
-    for hello in [&[0u8, 0, 1, 0x2a, 1, b'A', b'c', b't'][..], &[0x16, 3, 1, 0, 0xa5]] {
+    // Another protocol on the STOMP port (an OpenWire client's first bytes), or a TLS record
+    // that is no handshake TLS accepts: closed at once rather than left waiting for a frame.
+    for hello in [&[0u8, 0, 1, 0x2a, 1, b'A', b'c', b't'][..], &[0x16, 3, 1, 0, 5, 1, 0, 0, 1, 0]] {
         let mut o = Raw::open(addr).await;
         o.send_bytes(hello).await;
         assert!(o.closed().await);
@@ -613,4 +614,45 @@ async fn producers_wait_while_the_broker_is_full() {
         assert_eq!(p.frame().await.command, "RECEIPT");
         receipts += 1;
     }
+}
+
+/// stomp.py (`stomp+ssl`) and paho-mqtt (`mqtt+ssl`) over TLS on the broker's own ports,
+/// trusting Quayside's CA, while plain clients keep using the same ports; without `--tls`,
+/// DescribeBroker names the plain schemes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stomp_and_mqtt_over_tls_with_python_clients() {
+    let mut config = quayside::Config::for_tests();
+    config.listener_ports.insert("mqtt", Some(0));
+    let (env, stomp, id) = stomp_env(config).await;
+    let mqtt = env.running.listeners["mqtt"];
+    let d = mq(&env.endpoint()).describe_broker().broker_id(&id).send().await.unwrap();
+    let mut endpoints = d.broker_instances()[0].endpoints().to_vec();
+    endpoints.sort();
+    assert_eq!(
+        endpoints,
+        [format!("mqtt+ssl://localhost:{}", mqtt.port()), format!("stomp+ssl://localhost:{}", stomp.port())]
+    );
+    let ca = crate::common::temp_dir("broker-ca").join("ca.pem");
+    std::fs::write(&ca, env.running.tls_ca_pem().unwrap()).unwrap();
+    let args = vec![
+        "localhost".to_string(),
+        stomp.port().to_string(),
+        mqtt.port().to_string(),
+        PASSWORD.to_string(),
+        ca.to_string_lossy().into_owned(),
+    ];
+    let v = tokio::task::spawn_blocking(move || python_check("tls_check.py", &args)).await.unwrap();
+    assert_eq!(v["stomp"], "secret over stomp+ssl", "{v}");
+    assert_eq!(v["mqtt"], "secret over mqtt+ssl", "{v}");
+    assert!(v["stomp_tls"].as_str().is_some_and(|t| t.starts_with("TLS")), "{v}");
+    // Plain STOMP on the same port.
+    let mut plain = Raw::login(stomp, "").await;
+    plain.send("SEND\ndestination:/queue/plain\nreceipt:r\n\nplain\0").await;
+    assert_eq!(plain.frame().await.command, "RECEIPT");
+
+    let mut config = quayside::Config::for_tests();
+    config.tls = false;
+    let (env, stomp, id) = stomp_env(config).await;
+    let d = mq(&env.endpoint()).describe_broker().broker_id(&id).send().await.unwrap();
+    assert_eq!(d.broker_instances()[0].endpoints(), [format!("stomp://localhost:{}", stomp.port())]);
 }

@@ -557,12 +557,16 @@ impl Subscriber {
 /// Runs AWS's validator (npm `sns-validator`) over messages; one verdict per message. It runs
 /// on a blocking thread: the validator fetches the certificate from the emulator, which runs
 /// on the test's own runtime.
-async fn validate(emulator: SocketAddr, messages: &[serde_json::Value]) -> Vec<String> {
+async fn validate(env: &Env, messages: &[serde_json::Value]) -> Vec<String> {
     let messages = messages.to_vec();
-    tokio::task::spawn_blocking(move || validate_blocking(emulator, &messages)).await.unwrap()
+    let emulator = env.running.addr;
+    let ca = temp_dir("sns-ca").join("ca.pem");
+    std::fs::write(&ca, env.running.tls_ca_pem().expect("Quayside's CA")).unwrap();
+    tokio::task::spawn_blocking(move || validate_blocking(emulator, &ca, &messages)).await.unwrap()
 }
 
-fn validate_blocking(emulator: SocketAddr, messages: &[serde_json::Value]) -> Vec<String> {
+/// AWS's validator fetches the certificate over HTTPS from the emulator, trusting its CA.
+fn validate_blocking(emulator: SocketAddr, ca: &std::path::Path, messages: &[serde_json::Value]) -> Vec<String> {
     use std::io::Write;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/sns-validate");
     assert!(
@@ -572,6 +576,7 @@ fn validate_blocking(emulator: SocketAddr, messages: &[serde_json::Value]) -> Ve
     let mut child = std::process::Command::new("node")
         .arg(dir.join("validate.js"))
         .arg(emulator.to_string())
+        .env("NODE_EXTRA_CA_CERTS", ca)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -630,7 +635,7 @@ async fn http_subscribers_confirm_receive_signed_notifications_aws_validates() {
     assert_eq!(v2_note["SignatureVersion"], "2");
     let mut tampered = note.json();
     tampered["Message"] = serde_json::Value::String("changed".into());
-    let verdicts = validate(env.running.addr, &[cj, note.json(), got[2].json(), v2_note, tampered]).await;
+    let verdicts = validate(&env, &[cj, note.json(), got[2].json(), v2_note, tampered]).await;
     assert_eq!(verdicts[..4], ["valid", "valid", "valid", "valid"], "{verdicts:?}");
     assert_eq!(verdicts[4], "invalid: The message signature is invalid.");
     // Unsubscribing sends an UnsubscribeConfirmation, signed over the fields AWS documents for
@@ -668,7 +673,7 @@ async fn https_subscribers_are_reached_over_tls() {
     assert_eq!(note.header("x-amz-sns-message-id"), Some(id.as_str()));
     assert_eq!(note.header("x-amz-sns-subscription-arn"), Some(sub_arn.as_str()));
     assert_eq!(note.json()["Message"], "over tls");
-    let verdicts = validate(env.running.addr, &[note.json()]).await;
+    let verdicts = validate(&env, &[note.json()]).await;
     assert_eq!(verdicts, ["valid"]);
 }
 
