@@ -34,12 +34,17 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, only: Option<usi
         let app = app.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
-            // A TLS handshake first: HTTPS on the same port (its first byte, peeked).
-            let first_byte_limit = limits.header_read.unwrap_or(std::time::Duration::from_secs(30));
+            // A TLS handshake first: HTTPS on the same port (its first byte, peeked). A
+            // connection that sends nothing within the idle timeout is closed, as before.
             let tls = match app.tls.clone() {
-                Some(t) if crate::tls::starts_tls(&stream, first_byte_limit).await => Some(t),
-                _ => None,
+                Some(t) => match crate::tls::opening(&stream, limits.idle).await {
+                    crate::tls::Opening::Tls => Some(t),
+                    crate::tls::Opening::Plain => None,
+                    crate::tls::Opening::Silent => return,
+                },
+                None => None,
             };
+            let handshake_limit = limits.header_read.unwrap_or(std::time::Duration::from_secs(30));
             let (io, activity) = Watched::new(stream, limits);
             let svc = service_fn(move |req| {
                 let in_flight = activity.begin();
@@ -57,7 +62,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, only: Option<usi
             let result = match tls {
                 Some(t) => {
                     // The handshake within the header-read limit, like a request's head.
-                    match tokio::time::timeout(first_byte_limit, t.acceptor.accept(io)).await {
+                    match tokio::time::timeout(handshake_limit, t.acceptor.accept(io)).await {
                         Ok(Ok(tls_io)) => watcher.watch(builder.serve_connection(TokioIo::new(tls_io), svc)).await,
                         Ok(Err(e)) => {
                             tracing::debug!("tls handshake: {e}");

@@ -39,8 +39,12 @@ pub(crate) async fn serve(
         let alive = alive.clone();
         let (service, tls) = (service.clone(), tls.clone());
         tokio::spawn(async move {
-            let io: Box<dyn service::Connection> = match tls {
-                Some(t) if crate::tls::starts_tls(&stream, TLS_FIRST_BYTE).await => {
+            let opening = match tls {
+                Some(_) => crate::tls::opening(&stream, Some(TLS_FIRST_BYTE)).await,
+                None => crate::tls::Opening::Plain,
+            };
+            let io: Box<dyn service::Connection> = match (opening, tls) {
+                (crate::tls::Opening::Tls, Some(t)) => {
                     match tokio::time::timeout(TLS_FIRST_BYTE, t.acceptor.accept(stream)).await {
                         Ok(Ok(s)) => Box::new(s),
                         Ok(Err(e)) => {
@@ -50,6 +54,8 @@ pub(crate) async fn serve(
                         Err(_) => return,
                     }
                 }
+                // Nothing in 30 s: the protocols' own connect timeouts would close it too.
+                (crate::tls::Opening::Silent, _) => return,
                 _ => Box::new(stream),
             };
             let conn = service.serve_connection(name, io, info);

@@ -195,9 +195,28 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
     f.write_all(text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Whether a connection opens with a TLS handshake record, without taking its bytes; waits
-/// for its first byte at most `limit` (then: not TLS, and the HTTP side's own timeouts apply).
-pub(crate) async fn starts_tls(stream: &tokio::net::TcpStream, limit: std::time::Duration) -> bool {
+/// How a connection opens.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Opening {
+    /// With a TLS handshake record.
+    Tls,
+    /// With anything else (its bytes are left for the protocol).
+    Plain,
+    /// With nothing within the limit, or closed: the connection is dropped, as an idle one is.
+    Silent,
+}
+
+/// How a connection opens, without taking its bytes; waits for its first byte at most `limit`
+/// (`None`: as long as it takes).
+pub(crate) async fn opening(stream: &tokio::net::TcpStream, limit: Option<std::time::Duration>) -> Opening {
     let mut first = [0u8; 1];
-    matches!(tokio::time::timeout(limit, stream.peek(&mut first)).await, Ok(Ok(1)) if first[0] == 0x16)
+    let peeked = match limit {
+        Some(d) => tokio::time::timeout(d, stream.peek(&mut first)).await.unwrap_or(Ok(0)),
+        None => stream.peek(&mut first).await,
+    };
+    match peeked {
+        Ok(1) if first[0] == 0x16 => Opening::Tls,
+        Ok(1) => Opening::Plain,
+        _ => Opening::Silent,
+    }
 }
