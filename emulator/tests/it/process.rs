@@ -1275,8 +1275,11 @@ fn ready_is_printed_after_the_hooks_and_healthcheck_follows_it() {
             let _ = tx.send(line);
         }
     });
-    let listening = rx.recv_timeout(Duration::from_secs(30)).expect("a listening line");
-    let addr = listening.split("listening on http://").nth(1).expect("the listening line first").split(' ').next();
+    // (The hook's own log line may come first: hooks start once the listeners are bound.)
+    let listening = std::iter::from_fn(|| rx.recv_timeout(Duration::from_secs(30)).ok())
+        .find(|l| l.contains("listening on http://"))
+        .expect("a listening line");
+    let addr = listening.split("listening on http://").nth(1).unwrap().split(' ').next();
     let port: u16 = addr.unwrap().rsplit(':').next().unwrap().parse().unwrap();
     proc_.endpoint = format!("http://127.0.0.1:{port}");
     // The hook waits: the server answers, but is not ready, and has said nothing more.
