@@ -53,6 +53,25 @@ pub fn batch<T>(first: T, rx: &mut mpsc::UnboundedReceiver<T>) -> Vec<T> {
     all
 }
 
+/// Renders a batch of deliveries with `render` (which answers the ones nothing will
+/// acknowledge), queues them as one write, then acknowledges those together on `vhost`.
+pub async fn deliver_batch<D>(
+    out: &mpsc::Sender<Out>,
+    batch: &[D],
+    mut render: impl FnMut(&D, &mut BytesMut) -> Option<(crate::broker::state::ConsumerId, u64)>,
+    vhost: Option<&crate::broker::Vhost>,
+    now_ms: i64,
+) {
+    let mut buf = BytesMut::new();
+    let acks: Vec<_> = batch.iter().filter_map(|d| render(d, &mut buf)).collect();
+    if !buf.is_empty() {
+        let _ = out.send(Out::Frame(buf.freeze())).await;
+    }
+    if let (false, Some(v)) = (acks.is_empty(), vhost) {
+        v.ack_all(&acks, now_ms);
+    }
+}
+
 /// Sleeps for `limit`, or forever without one (an optional deadline in a `select!`).
 pub async fn quiet_for(limit: Option<Duration>) {
     match limit {

@@ -481,19 +481,8 @@ impl Session {
     /// PUBLISHes for deliveries, in one write; QoS 0 ones are acknowledged (together) once
     /// queued for writing.
     async fn deliver(&mut self, batch: Vec<Delivery>) {
-        let mut buf = BytesMut::new();
-        let mut acks = Vec::new();
-        for d in &batch {
-            if let Some(done) = self.render(d, &mut buf) {
-                acks.push(done);
-            }
-        }
-        if !buf.is_empty() {
-            let _ = self.out.send(Out::Frame(buf.freeze())).await;
-        }
-        if !acks.is_empty() {
-            self.vhost.ack_all(&acks, self.shared.clock.now_ms());
-        }
+        let (out, vhost, now) = (self.out.clone(), self.vhost.clone(), self.now());
+        crate::wire::deliver_batch(&out, &batch, |d, buf| self.render(d, buf), Some(&vhost), now).await;
     }
 
     /// Encodes a delivery's PUBLISH into `buf`, at the lower of the subscription's and the

@@ -194,6 +194,10 @@ impl Conn {
             "COMMIT" => self.commit(&f).await.map(|_| Step::Go),
             "ABORT" => self.abort(&f).map(|_| Step::Go),
             "DISCONNECT" => {
+                // Consumers go before the receipt, as in ActiveMQ (the receipt answers the
+                // connection's removal): a message sent after the client heard it never goes
+                // to this connection (a durable subscription keeps it for the next one).
+                self.close();
                 self.receipt(&f).await;
                 return Ok(Step::Disconnect);
             }
@@ -473,19 +477,8 @@ impl Conn {
     /// MESSAGE frames for deliveries, in one write; auto-acknowledged ones are acknowledged
     /// (together) once queued for writing.
     async fn deliver(&mut self, batch: Vec<Delivery>) {
-        let mut buf = BytesMut::new();
-        let mut acks = Vec::new();
-        for d in &batch {
-            if let Some(auto) = self.render(d, &mut buf) {
-                acks.push(auto);
-            }
-        }
-        if !buf.is_empty() {
-            let _ = self.out.send(Out::Frame(buf.freeze())).await;
-        }
-        if let (false, Some(v)) = (acks.is_empty(), &self.vhost) {
-            v.ack_all(&acks, self.shared.clock.now_ms());
-        }
+        let (out, vhost, now) = (self.out.clone(), self.vhost.clone(), self.now());
+        crate::wire::deliver_batch(&out, &batch, |d, buf| self.render(d, buf), vhost.as_deref(), now).await;
     }
 
     /// Encodes a delivery's MESSAGE frame into `buf`; answers the delivery if it is
