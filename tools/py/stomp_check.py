@@ -69,8 +69,10 @@ out["after_commit"] = [m["body"] for m in l.messages if m["body"] == "in tx"]
 # A durable topic subscription keeps what comes while its client is away.
 d, dl = connection("py-durable")
 d.subscribe("/topic/py.news", id="d", headers={"activemq.subscriptionName": "daily"})
-time.sleep(0.2)
 d.disconnect()
+# stomp.py does not wait for DISCONNECT's receipt; the broker sends it once the subscription
+# is offline, so a message sent after it waits for the subscription's next connection.
+wait_for(lambda: not d.is_connected())
 c.send("/topic/py.news", "while away", headers={"persistent": "true"}, receipt="r2")
 wait_for(lambda: "r2" in l.receipts)
 d, dl = connection("py-durable")

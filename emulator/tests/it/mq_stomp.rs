@@ -482,7 +482,7 @@ async fn stomp_py_works_unchanged() {
     assert_eq!(v["headers"]["destination"], "/queue/py");
     assert_eq!(v["before_commit"], serde_json::json!([]));
     assert_eq!(v["after_commit"], serde_json::json!(["in tx"]));
-    assert_eq!(v["durable"], serde_json::json!(["while away"]));
+    assert_eq!(v["durable"], serde_json::json!(["while away"]), "{v}");
     assert_eq!(v["bad_login"], "refused");
 }
 
