@@ -15,6 +15,12 @@ pub(crate) async fn route(app: &App, method: &Method, path: &str, body: &[u8]) -
             respond::json(health_status(app), &localstack_health(app))
         }
         (&Method::GET | &Method::HEAD, "/_quayside/metrics") => metrics(app),
+        (&Method::GET | &Method::HEAD, "/_quayside/config") => match crate::declare::export(app) {
+            Ok(text) => {
+                respond::reply("", aws_protocol::Response::new(200, "application/toml", bytes::Bytes::from(text)))
+            }
+            Err(e) => respond::json(500, &json!({"error": e})),
+        },
         (&Method::GET | &Method::HEAD, "/_quayside/tls/ca.pem") => {
             match app.tls.as_ref().and_then(|t| t.ca_pem.clone()) {
                 Some(pem) => respond::reply(

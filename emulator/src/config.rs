@@ -25,12 +25,14 @@ pub struct Cli {
 pub enum Command {
     /// Serve every emulated service on one port.
     Serve(Config),
+    /// Print the state of the server on the given port as a `--config` file (TOML).
+    Export(Healthcheck),
     /// Exit 0 when the server on the given port is ready (every listener bound, every init hook
     /// run), 1 otherwise: a container's HEALTHCHECK.
     Healthcheck(Healthcheck),
 }
 
-/// Where `quayside healthcheck` looks.
+/// Where `quayside healthcheck` and `quayside export` look.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Healthcheck {
     /// The server's address.
@@ -49,6 +51,7 @@ pub struct Healthcheck {
 pub enum Invocation {
     Serve(Box<Config>),
     Healthcheck(Healthcheck),
+    Export(Healthcheck),
 }
 
 /// How `quayside serve` runs.
@@ -117,6 +120,15 @@ pub struct Config {
     /// PEM private key of `--tls-cert`.
     #[arg(long, env = "QUAYSIDE_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// A TOML file declaring what exists at start (`[[queues]]`, ...; `${VAR}` and
+    /// `${VAR:-default}` from the environment), applied before the start-up hooks; a file with
+    /// errors is refused and nothing of it is applied.
+    #[arg(long = "config", env = "QUAYSIDE_CONFIG")]
+    pub config_file: Option<PathBuf>,
+    /// What applying `--config` does with a resource that exists and differs: `update` it, or
+    /// `report` the differences and leave it.
+    #[arg(long, env = "QUAYSIDE_CONFIG_MODE", default_value = "update", value_parser = ["update", "report"])]
+    pub config_mode: String,
     /// Directory of start-up hooks, run in name order once every listener is bound (as
     /// LocalStack's `ready.d`): executable files, `.sh` files (through `sh`), and `.aws` files
     /// of AWS CLI commands, one a line. `Ready.` is printed after them.
@@ -214,7 +226,7 @@ pub fn command(defs: &[ServiceDef]) -> clap::Command {
 pub fn parse(defs: &[ServiceDef], args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Config, clap::Error> {
     match invocation(defs, args)? {
         Invocation::Serve(config) => Ok(*config),
-        Invocation::Healthcheck(_) => {
+        Invocation::Healthcheck(_) | Invocation::Export(_) => {
             Err(command(defs).error(clap::error::ErrorKind::MissingSubcommand, "expected `quayside serve`"))
         }
     }
@@ -239,6 +251,7 @@ pub fn invocation(
             Ok(Invocation::Serve(Box::new(config.finish(defs, serve))))
         }
         Command::Healthcheck(h) => Ok(Invocation::Healthcheck(h)),
+        Command::Export(h) => Ok(Invocation::Export(h)),
     }
 }
 
@@ -314,6 +327,8 @@ impl Config {
             max_connections: 4096,
             cors_origins: Vec::new(),
             allowed_hosts: Vec::new(),
+            config_file: None,
+            config_mode: "update".into(),
             tls: true,
             tls_cert: None,
             tls_key: None,

@@ -6,6 +6,7 @@
 mod accept;
 mod admin;
 pub mod config;
+mod declare;
 mod endpoint;
 mod guard;
 mod http;
@@ -54,9 +55,16 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     app: Arc<App>,
+    /// What applying `--config` did.
+    declared: Option<service::declare::Outcome>,
 }
 
 impl Running {
+    /// What applying `--config` did (`None` without one).
+    pub fn declared(&self) -> Option<&service::declare::Outcome> {
+        self.declared.as_ref()
+    }
+
     /// Where the local CA that signs the HTTPS certificate is kept (None: in memory, with
     /// `--tls-cert`, or without TLS).
     pub fn tls_ca_path(&self) -> Option<&std::path::Path> {
@@ -103,6 +111,8 @@ pub enum StartError {
     Bind(String, std::io::Error),
     /// A service could not open.
     Service(String),
+    /// The `--config` file has errors (`file:line: reason`); nothing of it was applied.
+    Config(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -114,6 +124,7 @@ impl std::fmt::Display for StartError {
             StartError::Path(p, e) => write!(f, "{}: {e}", p.display()),
             StartError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
             StartError::Service(e) => write!(f, "{e}"),
+            StartError::Config(e) => write!(f, "{e} (nothing of the file was applied)"),
         }
     }
 }
@@ -224,6 +235,10 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
         init: init::Init::default(),
         tls,
     });
+    let declared = match app.config.config_file.clone() {
+        Some(path) => Some(apply_config_file(&app, &path).await?),
+        None => None,
+    };
     let mut listener_addrs = HashMap::new();
     let mut tasks = vec![tokio::spawn(http::serve(listener, app.clone(), None, rx.clone()))];
     for (i, name, kind, bound) in extra {
@@ -256,7 +271,49 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
     };
     let hooks = app.clone();
     tokio::spawn(async move { init::run(&hooks.init, setting).await });
-    Ok(Running { addr, listeners: listener_addrs, shutdown: tx, tasks, app })
+    Ok(Running { addr, listeners: listener_addrs, shutdown: tx, tasks, app, declared })
+}
+
+/// Applies `--config`: first to a throwaway in-memory server holding a copy of the current
+/// state (a file that fails there is refused, nothing of it applied), then to `app`.
+///
+/// Errors: `file:line: reason`.
+async fn apply_config_file(app: &Arc<App>, path: &std::path::Path) -> Result<service::declare::Outcome, StartError> {
+    let mode = if app.config.config_mode == "report" {
+        service::declare::Mode::Report
+    } else {
+        service::declare::Mode::Update
+    };
+    let known: Vec<&str> = app.services.iter().flat_map(|s| s.declared_sections().iter().copied()).collect();
+    let file = declare::load(path, &known).map_err(StartError::Config)?;
+    let mut check = Config::for_tests();
+    check.account_id = app.config.account_id.clone();
+    check.region = app.config.region.clone();
+    check.options = app.config.options.clone();
+    check.tls = false;
+    let throwaway = Box::pin(start_with(check, services::all())).await?;
+    let copied = match declare::state_as_file(app) {
+        Ok(state) => declare::apply(&throwaway.app, &state, service::declare::Mode::Update).await,
+        Err(e) => Err(e),
+    };
+    let checked = match copied {
+        Ok(_) => declare::apply(&throwaway.app, &file, mode).await,
+        Err(e) => Err(format!("the current state could not be copied to check the file: {e}")),
+    };
+    throwaway.shutdown().await;
+    checked.map_err(StartError::Config)?;
+    let outcome = declare::apply(app, &file, mode).await.map_err(StartError::Config)?;
+    for d in &outcome.differences {
+        tracing::warn!("config: {d} (--config-mode report: left as it is)");
+    }
+    tracing::info!(
+        "config: {} applied: {} made, {} updated, {} differences reported",
+        path.display(),
+        outcome.made.len(),
+        outcome.updated.len(),
+        outcome.differences.len()
+    );
+    Ok(outcome)
 }
 
 async fn housekeeping(app: Arc<App>, mut stop: watch::Receiver<bool>) {
@@ -282,6 +339,32 @@ async fn housekeeping(app: Arc<App>, mut stop: watch::Receiver<bool>) {
 ///
 /// Errors: why it is not ready (no answer, another status, not ready yet).
 pub fn health_probe(host: &str, port: u16, timeout: std::time::Duration) -> Result<(), String> {
+    let (target, status, body) = fetch(host, port, "/_quayside/health", timeout)?;
+    if status != "200" {
+        return Err(format!("{target} answered {status}: {}", body.trim()));
+    }
+    let health: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("{target}: {e}"))?;
+    match health.get("ready").and_then(|r| r.as_bool()) {
+        Some(true) => Ok(()),
+        _ => Err(format!("{target} is not ready yet (its start-up hooks are running)")),
+    }
+}
+
+/// Asks the server at `host:port` for its state as a `--config` file (`GET /_quayside/config`),
+/// for `quayside export`.
+///
+/// Errors: no answer, or another status than 200.
+pub fn export_from(host: &str, port: u16, timeout: std::time::Duration) -> Result<String, String> {
+    let (target, status, body) = fetch(host, port, "/_quayside/config", timeout)?;
+    if status != "200" {
+        return Err(format!("{target} answered {status}: {}", body.trim()));
+    }
+    Ok(body)
+}
+
+/// A GET over plain HTTP/1.1 to the server at `host:port` (every interface is asked on
+/// loopback): the address asked, the status and the body.
+fn fetch(host: &str, port: u16, path: &str, timeout: std::time::Duration) -> Result<(String, String, String), String> {
     use std::io::{Read, Write};
     let host = match host {
         "0.0.0.0" | "" => "127.0.0.1",
@@ -298,19 +381,12 @@ pub fn health_probe(host: &str, port: u16, timeout: std::time::Duration) -> Resu
         .ok_or_else(|| format!("{target}: no address"))?;
     let mut s = std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{target}: {e}"))?;
     s.set_read_timeout(Some(timeout)).and_then(|_| s.set_write_timeout(Some(timeout))).map_err(|e| e.to_string())?;
-    write!(s, "GET /_quayside/health HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n")
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n")
         .map_err(|e| format!("{target}: {e}"))?;
     let mut answer = Vec::new();
-    s.take(1 << 20).read_to_end(&mut answer).map_err(|e| format!("{target}: {e}"))?;
+    s.take(64 << 20).read_to_end(&mut answer).map_err(|e| format!("{target}: {e}"))?;
     let text = String::from_utf8_lossy(&answer);
-    let status = text.split_whitespace().nth(1).unwrap_or("");
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    if status != "200" {
-        return Err(format!("{target} answered {status}: {}", body.trim()));
-    }
-    let health: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("{target}: {e}"))?;
-    match health.get("ready").and_then(|r| r.as_bool()) {
-        Some(true) => Ok(()),
-        _ => Err(format!("{target} is not ready yet (its start-up hooks are running)")),
-    }
+    let status = text.split_whitespace().nth(1).unwrap_or("").to_string();
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("").to_string();
+    Ok((target, status, body))
 }

@@ -12,6 +12,18 @@ async fn main() {
     let config = match quayside::config::invocation(&defs, std::env::args_os()) {
         Ok(quayside::config::Invocation::Serve(c)) => *c,
         Ok(quayside::config::Invocation::Healthcheck(h)) => std::process::exit(healthcheck(&h)),
+        Ok(quayside::config::Invocation::Export(h)) => {
+            match quayside::export_from(&h.host, h.port, std::time::Duration::from_secs(h.timeout)) {
+                Ok(text) => {
+                    print!("{text}");
+                    std::process::exit(0)
+                }
+                Err(why) => {
+                    eprintln!("quayside export: {why}");
+                    std::process::exit(1)
+                }
+            }
+        }
         Err(e) => e.exit(),
     };
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)

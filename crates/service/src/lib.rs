@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod codec;
+pub mod declare;
 mod delays;
 pub mod handled;
 pub mod input;
@@ -201,6 +202,32 @@ pub trait Service: AsAny + Send + Sync + 'static {
     /// This service's part of `/_quayside/health`.
     fn health(&self) -> serde_json::Value {
         serde_json::json!({"state": "running"})
+    }
+
+    /// Config as code: the sections of a Quayside file this service owns (`queues`), in the
+    /// order they are applied.
+    fn declared_sections(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// A section's declarations describing the current state (`quayside export`).
+    fn export_declared(&self, section: &str) -> Vec<serde_json::Value> {
+        let _ = section;
+        Vec::new()
+    }
+
+    /// Applies a section's declarations (`account` and `region`: where a declaration that
+    /// names none goes).
+    fn apply_declared<'a>(
+        &'a self,
+        section: &'a str,
+        decls: &'a [serde_json::Value],
+        mode: declare::Mode,
+        account: &'a str,
+        region: &'a str,
+    ) -> BoxFuture<'a, declare::Applied> {
+        let _ = (section, decls, mode, account, region);
+        Box::pin(async { Ok(declare::Outcome::default()) })
     }
 
     /// This service's figures for `/_quayside/metrics` (families named `quayside_<service>_...`).

@@ -7,6 +7,7 @@
 mod api;
 mod attributes;
 mod body;
+mod declared;
 pub mod door;
 pub mod enqueue;
 mod error;

@@ -532,3 +532,123 @@ async fn https_with_a_given_certificate_or_none() {
     let e = quayside::start(config).await.err().expect("refused");
     assert!(e.to_string().contains("missing.pem"), "{e}");
 }
+
+/// A server on `data` with `file` as its `--config` (in `mode`).
+async fn with_config(data: &std::path::Path, file: &std::path::Path, mode: &str) -> Result<Env, quayside::StartError> {
+    let mut config = durable(data);
+    config.config_file = Some(file.to_path_buf());
+    config.config_mode = mode.to_string();
+    let running = quayside::start(config).await?;
+    let client = client(&format!("http://{}", running.addr), "test");
+    Ok(Env { running, client })
+}
+
+/// Config as code for SQS: a TOML file declares queues in any account and region, with
+/// attributes, tags from the environment and a dead-letter queue declared after its source;
+/// applying it again changes nothing; a changed value is updated, or reported and left in
+/// `report` mode; the exported state, applied to an empty server, exports the same file; a
+/// file with an error is refused with its line and nothing of it is applied.
+#[tokio::test]
+async fn a_config_file_declares_queues_and_its_export_round_trips() {
+    let dir = temp_dir("config");
+    let data = dir.join("data");
+    let file = dir.join("quayside.toml");
+    let text = r#"
+[[queues]]
+name = "orders"
+attributes = { VisibilityTimeout = "45", RedrivePolicy = '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:orders-dlq","maxReceiveCount":"3"}' }
+tags = { team = "${QUAYSIDE_TEST_SURELY_UNSET:-payments}" }
+
+[[queues]]
+name = "orders-dlq"
+attributes = { MessageRetentionPeriod = "1209600" }
+
+[[queues]]
+name = "events.fifo"
+account = "111122223333"
+region = "eu-west-1"
+attributes = { FifoQueue = "true", ContentBasedDeduplication = "true" }
+"#;
+    std::fs::write(&file, text).unwrap();
+    let env = with_config(&data, &file, "update").await.expect("the file applies");
+    assert_eq!(env.running.declared().unwrap().made.len(), 3);
+    let c = &env.client;
+    let url = c.get_queue_url().queue_name("orders").send().await.unwrap().queue_url.unwrap();
+    let attrs = c
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    let a = |n: &str| attrs.get(&aws_sdk_sqs::types::QueueAttributeName::from(n)).cloned().unwrap_or_default();
+    assert_eq!(a("VisibilityTimeout"), "45");
+    assert!(a("RedrivePolicy").contains("orders-dlq"), "{}", a("RedrivePolicy"));
+    let tags = c.list_queue_tags().queue_url(&url).send().await.unwrap().tags.unwrap();
+    assert_eq!(tags["team"], "payments", "the default of an unset variable");
+    let other = client_in(&env.endpoint(), "111122223333", "eu-west-1");
+    other.get_queue_url().queue_name("events.fifo").send().await.expect("declared in its account and region");
+    let exported = raw(env.running.addr, "GET", "/_quayside/config", &[], b"").await.body;
+    assert!(exported.contains("[[queues]]") && exported.contains("name = \"orders-dlq\""), "{exported}");
+    env.running.shutdown().await;
+
+    // Again: nothing to do.
+    let env = with_config(&data, &file, "update").await.unwrap();
+    let o = env.running.declared().unwrap();
+    assert!(o.made.is_empty() && o.updated.is_empty() && o.differences.is_empty(), "{o:?}");
+    env.running.shutdown().await;
+
+    // A changed value: updated; then in report mode, reported and left.
+    std::fs::write(&file, text.replace("\"45\"", "\"60\"")).unwrap();
+    let env = with_config(&data, &file, "update").await.unwrap();
+    assert_eq!(env.running.declared().unwrap().updated, ["queue orders (000000000000 us-east-1)"]);
+    env.running.shutdown().await;
+    std::fs::write(&file, text.replace("\"45\"", "\"90\"")).unwrap();
+    let env = with_config(&data, &file, "report").await.unwrap();
+    assert_eq!(
+        env.running.declared().unwrap().differences,
+        ["queue orders (000000000000 us-east-1): VisibilityTimeout is \"60\", the file says \"90\""]
+    );
+    let url = env.client.get_queue_url().queue_name("orders").send().await.unwrap().queue_url.unwrap();
+    let vt = env
+        .client
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert_eq!(vt[&aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout], "60");
+    let exported = raw(env.running.addr, "GET", "/_quayside/config", &[], b"").await.body;
+    env.running.shutdown().await;
+
+    // Round trip: the export, applied to an empty server, exports the same file.
+    let again = dir.join("exported.toml");
+    std::fs::write(&again, &exported).unwrap();
+    let env = with_config(&dir.join("empty"), &again, "update").await.expect("an export applies");
+    assert_eq!(raw(env.running.addr, "GET", "/_quayside/config", &[], b"").await.body, exported);
+    env.running.shutdown().await;
+
+    // Errors: the file, the line and the reason; nothing of the file applied.
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[queues]]\nname = \"first-is-fine\"\n\n[[queues]]\nname = \"too-slow\"\nattributes = { VisibilityTimeout = \"99999\" }\n",
+    )
+    .unwrap();
+    let e = with_config(&data, &bad, "update").await.err().expect("refused").to_string();
+    assert!(e.contains("bad.toml:4:") && e.contains("VisibilityTimeout"), "{e}");
+    assert!(e.contains("nothing of the file was applied"), "{e}");
+    std::fs::write(&bad, "[[queues]]\nname = \"x\"\n\n[[dynamodb_tables]]\nname = \"t\"\n").unwrap();
+    let e = with_config(&data, &bad, "update").await.err().expect("refused").to_string();
+    assert!(e.contains("bad.toml:4: unknown section `dynamodb_tables`"), "{e}");
+    std::fs::write(&bad, "[[queues]]\nname = \"${QUAYSIDE_TEST_SURELY_UNSET}\"\n").unwrap();
+    let e = with_config(&data, &bad, "update").await.err().expect("refused").to_string();
+    assert!(e.contains("bad.toml:2: the environment variable QUAYSIDE_TEST_SURELY_UNSET is not set"), "{e}");
+    let env = start_with(durable(&data)).await;
+    assert!(env.client.get_queue_url().queue_name("first-is-fine").send().await.is_err(), "not half-applied");
+}
