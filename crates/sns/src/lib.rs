@@ -9,6 +9,7 @@
 mod api;
 mod archive;
 mod arn;
+mod declared;
 mod delivery;
 mod delivery_policy;
 pub mod door;

@@ -568,10 +568,18 @@ name = "events.fifo"
 account = "111122223333"
 region = "eu-west-1"
 attributes = { FifoQueue = "true", ContentBasedDeduplication = "true" }
+
+[[topics]]
+name = "order-events"
+attributes = { DisplayName = "Orders" }
+tags = { team = "payments" }
+subscriptions = [
+  { protocol = "sqs", endpoint = "orders", attributes = { RawMessageDelivery = "true", FilterPolicy = '{"kind":["order"]}' } },
+]
 "#;
     std::fs::write(&file, text).unwrap();
     let env = with_config(&data, &file, "update").await.expect("the file applies");
-    assert_eq!(env.running.declared().unwrap().made.len(), 3);
+    assert_eq!(env.running.declared().unwrap().made.len(), 5, "3 queues, a topic, its subscription");
     let c = &env.client;
     let url = c.get_queue_url().queue_name("orders").send().await.unwrap().queue_url.unwrap();
     let attrs = c
@@ -590,8 +598,19 @@ attributes = { FifoQueue = "true", ContentBasedDeduplication = "true" }
     assert_eq!(tags["team"], "payments", "the default of an unset variable");
     let other = client_in(&env.endpoint(), "111122223333", "eu-west-1");
     other.get_queue_url().queue_name("events.fifo").send().await.expect("declared in its account and region");
+    // The topic fans out into the declared queue through its filter, raw.
+    let sns = crate::sns_topics::sns(&env.endpoint());
+    let kind = |v: &str| {
+        aws_sdk_sns::types::MessageAttributeValue::builder().data_type("String").string_value(v).build().unwrap()
+    };
+    let topic = "arn:aws:sns:us-east-1:000000000000:order-events";
+    sns.publish().topic_arn(topic).message("skipped").message_attributes("kind", kind("refund")).send().await.unwrap();
+    sns.publish().topic_arn(topic).message("declared").message_attributes("kind", kind("order")).send().await.unwrap();
+    let got = c.receive_message().queue_url(&url).wait_time_seconds(5).send().await.unwrap();
+    assert_eq!(got.messages()[0].body(), Some("declared"));
     let exported = raw(env.running.addr, "GET", "/_quayside/config", &[], b"").await.body;
     assert!(exported.contains("[[queues]]") && exported.contains("name = \"orders-dlq\""), "{exported}");
+    assert!(exported.contains("[[topics]]") && exported.contains("RawMessageDelivery"), "{exported}");
     env.running.shutdown().await;
 
     // Again: nothing to do.
