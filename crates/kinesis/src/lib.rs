@@ -7,6 +7,7 @@
 mod api;
 pub mod attachment;
 pub mod channels;
+mod declared;
 pub mod error;
 pub mod keys;
 mod ops;

@@ -576,10 +576,20 @@ tags = { team = "payments" }
 subscriptions = [
   { protocol = "sqs", endpoint = "orders", attributes = { RawMessageDelivery = "true", FilterPolicy = '{"kind":["order"]}' } },
 ]
+
+[[streams]]
+name = "clicks"
+shards = 2
+retention_hours = 48
+tags = { team = "web" }
+consumers = ["analytics"]
 "#;
     std::fs::write(&file, text).unwrap();
     let env = with_config(&data, &file, "update").await.expect("the file applies");
-    assert_eq!(env.running.declared().unwrap().made.len(), 5, "3 queues, a topic, its subscription");
+    assert_eq!(env.running.declared().unwrap().made.len(), 6, "3 queues, a topic, its subscription, a stream");
+    let k = crate::kinesis_records::kinesis(&env.endpoint());
+    let s = k.describe_stream_summary().stream_name("clicks").send().await.unwrap().stream_description_summary.unwrap();
+    assert_eq!((s.open_shard_count, s.retention_period_hours, s.consumer_count), (2, 48, Some(1)));
     let c = &env.client;
     let url = c.get_queue_url().queue_name("orders").send().await.unwrap().queue_url.unwrap();
     let attrs = c
@@ -620,11 +630,17 @@ subscriptions = [
     env.running.shutdown().await;
 
     // A changed value: updated; then in report mode, reported and left.
-    std::fs::write(&file, text.replace("\"45\"", "\"60\"")).unwrap();
+    std::fs::write(&file, text.replace("\"45\"", "\"60\"").replace("shards = 2", "shards = 4")).unwrap();
     let env = with_config(&data, &file, "update").await.unwrap();
-    assert_eq!(env.running.declared().unwrap().updated, ["queue orders (000000000000 us-east-1)"]);
+    assert_eq!(
+        env.running.declared().unwrap().updated,
+        ["queue orders (000000000000 us-east-1)", "stream clicks (000000000000 us-east-1)"]
+    );
+    let k = crate::kinesis_records::kinesis(&env.endpoint());
+    let s = k.describe_stream_summary().stream_name("clicks").send().await.unwrap().stream_description_summary.unwrap();
+    assert_eq!(s.open_shard_count, 4, "UpdateShardCount applied");
     env.running.shutdown().await;
-    std::fs::write(&file, text.replace("\"45\"", "\"90\"")).unwrap();
+    std::fs::write(&file, text.replace("\"45\"", "\"90\"").replace("shards = 2", "shards = 4")).unwrap();
     let env = with_config(&data, &file, "report").await.unwrap();
     assert_eq!(
         env.running.declared().unwrap().differences,
