@@ -1293,6 +1293,16 @@ fn ready_is_printed_after_the_hooks_and_healthcheck_follows_it() {
     let ready = std::iter::from_fn(|| rx.recv_timeout(Duration::from_secs(30)).ok()).find(|l| l == "Ready.");
     assert!(ready.is_some(), "a Ready. line after the hook");
     assert_eq!(healthcheck(port), (0, String::new()));
+    // `quayside export` prints the state as a --config file.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(crate::common::client(&proc_.endpoint, "test").create_queue().queue_name("exported").send()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_quayside"))
+        .args(["export", "--port", &port.to_string()])
+        .output()
+        .expect("quayside export runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("[[queues]]") && text.contains("name = \"exported\""), "{text}");
     proc_.kill_9();
     let (code, why) = healthcheck(port);
     assert_eq!(code, 1, "no server, no health");
