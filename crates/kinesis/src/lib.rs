@@ -394,8 +394,15 @@ impl Kinesis {
 
     /// Per shard: records in and out, and the last read's iterator age.
     pub fn metrics(&self, m: &mut service::Metrics) {
-        let counts = self.inner.shard_counts.lock().clone();
-        for s in self.inner.streams.read().values() {
+        let streams = self.inner.streams.read();
+        // Deleted streams' counts go here (the scrape is the only reader).
+        let live: std::collections::HashSet<i64> = streams.values().map(|s| s.id).collect();
+        let counts = {
+            let mut all = self.inner.shard_counts.lock();
+            all.retain(|(id, _), _| live.contains(id));
+            all.clone()
+        };
+        for s in streams.values() {
             for sh in &s.shards {
                 let c = counts.get(&(s.id, sh.index)).copied().unwrap_or_default();
                 let shard = stream::shard_id(sh.index);

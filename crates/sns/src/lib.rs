@@ -284,9 +284,13 @@ impl Sns {
             }
             let mut subs = self.inner.subs.write();
             let gone: Vec<String> = subs.values().filter(|s| s.topic_arn == arn).map(|s| s.arn.clone()).collect();
+            let mut counts = self.inner.sub_counts.lock();
             for g in &gone {
                 subs.remove(g);
+                counts.remove(g);
             }
+            drop(counts);
+            self.inner.published.lock().remove(arn);
             self.forget_targets(arn);
             // Its archive stays listed: the trim takes it away in bounded steps (a topic gone
             // keeps nothing).
@@ -382,6 +386,7 @@ impl Sns {
             let Some(gone) = subs.remove(arn) else {
                 return Ok(());
             };
+            self.inner.sub_counts.lock().remove(arn);
             self.forget_targets(&gone.topic_arn);
             let arns = vec![arn.to_string()];
             self.store().submit(move |t| persist::delete_subscriptions(t, &arns))
@@ -393,6 +398,8 @@ impl Sns {
     /// Forgets every topic and subscription (admin reset).
     pub async fn reset(&self) -> SnsResult<()> {
         self.inner.subs.write().clear();
+        self.inner.sub_counts.lock().clear();
+        self.inner.published.lock().clear();
         self.inner.topics.write().clear();
         self.inner.targets.write().clear();
         self.inner.fifo.lock().clear();
