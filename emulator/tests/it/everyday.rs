@@ -583,10 +583,25 @@ shards = 2
 retention_hours = 48
 tags = { team = "web" }
 consumers = ["analytics"]
+
+[[brokers]]
+name = "legacy"
+engine_version = "5.18"
+users = [{ username = "app", password = "${QUAYSIDE_TEST_SURELY_UNSET:-app-password-123}", groups = ["ops"] }]
+tags = { team = "ops" }
 "#;
     std::fs::write(&file, text).unwrap();
     let env = with_config(&data, &file, "update").await.expect("the file applies");
-    assert_eq!(env.running.declared().unwrap().made.len(), 6, "3 queues, a topic, its subscription, a stream");
+    assert_eq!(
+        env.running.declared().unwrap().made.len(),
+        7,
+        "3 queues, a topic, its subscription, a stream, a broker"
+    );
+    let mq = crate::mq_control::mq(&env.endpoint());
+    let b = &mq.list_brokers().send().await.unwrap().broker_summaries()[0].clone();
+    assert_eq!(b.broker_name.as_deref(), Some("legacy"));
+    let user = mq.describe_user().broker_id(b.broker_id.clone().unwrap()).username("app").send().await.unwrap();
+    assert_eq!(user.groups(), ["ops"]);
     let k = crate::kinesis_records::kinesis(&env.endpoint());
     let s = k.describe_stream_summary().stream_name("clicks").send().await.unwrap().stream_description_summary.unwrap();
     assert_eq!((s.open_shard_count, s.retention_period_hours, s.consumer_count), (2, 48, Some(1)));
@@ -630,17 +645,29 @@ consumers = ["analytics"]
     env.running.shutdown().await;
 
     // A changed value: updated; then in report mode, reported and left.
-    std::fs::write(&file, text.replace("\"45\"", "\"60\"").replace("shards = 2", "shards = 4")).unwrap();
+    let second_user = r#"groups = ["ops"] }, { username = "ops", password = "ops-password-123" }]"#;
+    let changed = |vt: &str| {
+        text.replace("\"45\"", vt).replace("shards = 2", "shards = 4").replace(r#"groups = ["ops"] }]"#, second_user)
+    };
+    std::fs::write(&file, changed("\"60\"")).unwrap();
     let env = with_config(&data, &file, "update").await.unwrap();
     assert_eq!(
         env.running.declared().unwrap().updated,
-        ["queue orders (000000000000 us-east-1)", "stream clicks (000000000000 us-east-1)"]
+        [
+            "queue orders (000000000000 us-east-1)",
+            "stream clicks (000000000000 us-east-1)",
+            "broker legacy (000000000000 us-east-1)"
+        ]
     );
+    let mq = crate::mq_control::mq(&env.endpoint());
+    let id = mq.list_brokers().send().await.unwrap().broker_summaries()[0].broker_id.clone().unwrap();
+    let ops = mq.describe_user().broker_id(&id).username("ops").send().await.unwrap();
+    assert!(ops.pending.is_none(), "the new user applied by the reboot");
     let k = crate::kinesis_records::kinesis(&env.endpoint());
     let s = k.describe_stream_summary().stream_name("clicks").send().await.unwrap().stream_description_summary.unwrap();
     assert_eq!(s.open_shard_count, 4, "UpdateShardCount applied");
     env.running.shutdown().await;
-    std::fs::write(&file, text.replace("\"45\"", "\"90\"").replace("shards = 2", "shards = 4")).unwrap();
+    std::fs::write(&file, changed("\"90\"")).unwrap();
     let env = with_config(&data, &file, "report").await.unwrap();
     assert_eq!(
         env.running.declared().unwrap().differences,
@@ -661,9 +688,14 @@ consumers = ["analytics"]
     let exported = raw(env.running.addr, "GET", "/_quayside/config", &[], b"").await.body;
     env.running.shutdown().await;
 
-    // Round trip: the export, applied to an empty server, exports the same file.
+    // Round trip: the export, applied to an empty server, exports the same file. Passwords are
+    // exported as variables to fill in (Quayside keeps only their hashes).
+    assert!(exported.contains("password = \"${MQ_PASSWORD_LEGACY_APP}\""), "{exported}");
     let again = dir.join("exported.toml");
-    std::fs::write(&again, &exported).unwrap();
+    let filled = exported
+        .replace("${MQ_PASSWORD_LEGACY_APP}", "app-password-123")
+        .replace("${MQ_PASSWORD_LEGACY_OPS}", "ops-password-123");
+    std::fs::write(&again, filled).unwrap();
     let env = with_config(&dir.join("empty"), &again, "update").await.expect("an export applies");
     assert_eq!(raw(env.running.addr, "GET", "/_quayside/config", &[], b"").await.body, exported);
     env.running.shutdown().await;

@@ -6,6 +6,7 @@
 pub mod broker;
 pub mod catalog;
 pub mod configuration;
+mod declared;
 mod ops;
 #[rustfmt::skip]
 pub mod types;
@@ -23,6 +24,9 @@ use store::Store;
 use types::BrokerState;
 
 pub use ops::dispatch;
+
+/// The config-as-code sections this crate owns (brokers).
+pub const DECLARED_SECTIONS: &[&str] = &[declared::SECTION];
 
 /// The control plane's state.
 #[derive(Clone)]
