@@ -146,7 +146,7 @@ impl Mq {
                         e
                     })
                     .collect();
-                let engine = super::broker::shown_engine(b.engine_type.clone());
+                let engine = super::broker::shown_engine(b.engine_type);
                 let mut d = json!({
                     "name": b.name, "account": b.account, "region": b.region, "engine": engine,
                     "engine_version": b.engine_version, "instance_type": b.host_instance_type,
