@@ -142,6 +142,9 @@ pub struct Config {
     pub fsync: bool,
     #[arg(skip)]
     pub strict: bool,
+    /// This server only checks a config file (a throwaway): nothing may leave it.
+    #[arg(skip)]
+    pub checking: bool,
     #[arg(skip)]
     pub durability: store::Durability,
     /// Service settings (`--queue-url-style`), by flag.
@@ -336,6 +339,7 @@ impl Config {
             init_aws_cli: "aws".into(),
             fsync: false,
             strict: false,
+            checking: false,
             durability: store::Durability::Process,
             options: HashMap::new(),
             listener_ports: HashMap::new(),

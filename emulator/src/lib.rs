@@ -190,6 +190,7 @@ pub async fn start_with(config: Config, defs: Vec<ServiceDef>) -> Result<Running
             peers: services.clone(),
             data_dir: (!config.in_memory).then(|| config.data_dir.clone()),
             tls: config.tls,
+            checking: config.checking,
         };
         services.push((d.open)(&env).map_err(StartError::Service)?);
     }
@@ -291,6 +292,7 @@ async fn apply_config_file(app: &Arc<App>, path: &std::path::Path) -> Result<ser
     check.region = app.config.region.clone();
     check.options = app.config.options.clone();
     check.tls = false;
+    check.checking = true;
     let throwaway = Box::pin(start_with(check, services::all())).await?;
     let copied = match declare::state_as_file(app) {
         Ok(state) => declare::apply(&throwaway.app, &state, service::declare::Mode::Update).await,

@@ -102,6 +102,9 @@ pub struct Env {
     pub data_dir: Option<std::path::PathBuf>,
     /// The listeners speak TLS too (`--tls`): a service that names its endpoints says so.
     pub tls: bool,
+    /// A throwaway server that checks a config file before it is applied: nothing it does may
+    /// leave the process (SNS sends no HTTP/S deliveries or confirmations).
+    pub checking: bool,
 }
 
 impl Env {
@@ -320,6 +323,7 @@ mod tests {
             peers: vec![a],
             data_dir: None,
             tls: false,
+            checking: false,
         };
         assert_eq!(env.peer::<A>().map(|a| a.routes().name.as_str()), Some("a"));
         assert!(env.peer::<Unbuilt>().is_none());

@@ -43,6 +43,7 @@ pub fn def() -> ServiceDef {
                 sqs: env.peer::<sqs::SqsService>().map(|s| s.sqs().clone()),
                 clock: env.clock.clone(),
                 cert_base: cert_base(env.option("sns-cert-host")),
+                deliver: !env.checking,
             };
             let sns = Sns::open(env.store.clone(), options).map_err(|e| format!("sns: {e}"))?;
             Ok(Arc::new(SnsService::new(sns)) as Arc<dyn Service>)

@@ -86,6 +86,9 @@ pub struct Options {
     /// The base URL written into notifications (`https://sns.us-east-1.amazonaws.com`), or
     /// `None` for `http://<the request's host>`.
     pub cert_base: Option<String>,
+    /// Whether HTTP/S deliveries (and confirmations) are sent; off in a throwaway server that
+    /// only checks a config file.
+    pub deliver: bool,
 }
 
 impl Sns {
@@ -192,7 +195,9 @@ impl Sns {
                 sub_counts: Mutex::default(),
             }),
         };
-        delivery::start(&sns, pending);
+        if options.deliver {
+            delivery::start(&sns, pending);
+        }
         Ok(sns)
     }
 

@@ -17,7 +17,7 @@ fn open() -> (Sqs, Sns) {
     let migrations: Vec<_> = [sqs::MIGRATIONS, sns::MIGRATIONS].concat();
     let store = Store::open(None, Durability::Process, &migrations).unwrap();
     let sqs = sqs::Sqs::open(store.clone(), clock.clone(), sqs::Config::default()).unwrap();
-    let sns = Sns::open(store, Options { sqs: Some(sqs.clone()), clock, cert_base: None }).unwrap();
+    let sns = Sns::open(store, Options { sqs: Some(sqs.clone()), clock, cert_base: None, deliver: true }).unwrap();
     (sqs, sns)
 }
 

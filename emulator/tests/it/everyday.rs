@@ -719,3 +719,52 @@ tags = { team = "ops" }
     let env = start_with(durable(&data)).await;
     assert!(env.client.get_queue_url().queue_name("first-is-fine").send().await.is_err(), "not half-applied");
 }
+
+/// The server that checks a config file first sends nothing out: an HTTP subscription
+/// declared in the file gets one SubscriptionConfirmation, from the server that applies it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checking_a_config_file_sends_nothing_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let hook = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_addr = hook.local_addr().unwrap();
+    let confirmations = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = confirmations.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = hook.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let mut got = Vec::new();
+                while let Ok(n) = s.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    got.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&got).to_ascii_lowercase();
+                    if text.contains("\r\n\r\n") && text.contains("subscriptionconfirmation") {
+                        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let dir = temp_dir("config-http");
+    let file = dir.join("quayside.toml");
+    std::fs::write(
+        &file,
+        format!("[[topics]]\nname = \"hooks\"\nsubscriptions = [{{ protocol = \"http\", endpoint = \"http://{hook_addr}/sns\" }}]\n"),
+    )
+    .unwrap();
+    let env = with_config(&dir.join("data"), &file, "update").await.expect("applies");
+    for _ in 0..100 {
+        if confirmations.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(confirmations.load(std::sync::atomic::Ordering::SeqCst), 1, "one confirmation, from the real server");
+    env.running.shutdown().await;
+}
