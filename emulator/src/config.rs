@@ -109,9 +109,10 @@ pub struct Config {
     /// to another interface, every name is answered.
     #[arg(long, env = "QUAYSIDE_ALLOWED_HOSTS", value_delimiter = ',', num_args = 0..)]
     pub allowed_hosts: Vec<String>,
-    /// Serve HTTPS beside HTTP on every HTTP port (a connection that opens with a TLS
-    /// handshake gets TLS), with `--tls-cert`/`--tls-key` or a certificate from a local CA kept
-    /// in the data directory (`tls/ca.pem`, also at `/_quayside/tls/ca.pem`).
+    /// Speak TLS beside plain on every port (a connection that opens with a TLS handshake gets
+    /// TLS: HTTPS, `stomp+ssl`, `mqtt+ssl`, `wss`), with `--tls-cert`/`--tls-key` or a
+    /// certificate from a local CA kept in the data directory (`tls/ca.pem`, also at
+    /// `/_quayside/tls/ca.pem`).
     #[arg(long, env = "QUAYSIDE_TLS", default_value = "true", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub tls: bool,
     /// PEM certificate chain for HTTPS (with `--tls-key`) instead of the local CA's.
