@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
-/// A parsed file: each section's declarations with their byte offsets, and the text (for
-/// line numbers).
+/// A parsed file: each section's declarations and their byte offsets, and the text (for line
+/// numbers).
 pub(crate) struct File {
     path: PathBuf,
     text: String,
-    sections: BTreeMap<String, Vec<(usize, Value)>>,
+    sections: BTreeMap<String, (Vec<usize>, Vec<Value>)>,
 }
 
 /// The line (1-based) of a byte offset.
@@ -85,14 +85,14 @@ pub(crate) fn load(path: &Path, known: &[&str]) -> Result<File, String> {
         let toml::Value::Array(items) = value.into_inner() else {
             return Err(at(span.start, format!("`{}` is a list of tables (`[[{}]]`)", name.get_ref(), name.get_ref())));
         };
-        // Items' own spans: found again by parsing the section as spanned tables.
-        let mut decls = Vec::with_capacity(items.len());
+        // Items' own spans: where each `[[section]]` header stands.
         let starts = item_starts(&text, name.get_ref(), items.len());
-        for (i, item) in items.into_iter().enumerate() {
-            let v = serde_json::to_value(&item).map_err(|e| at(span.start, e.to_string()))?;
-            decls.push((starts.get(i).copied().unwrap_or(span.start), v));
-        }
-        sections.insert(name.into_inner(), decls);
+        let offsets = (0..items.len()).map(|i| starts.get(i).copied().unwrap_or(span.start)).collect();
+        let decls = items
+            .into_iter()
+            .map(|item| serde_json::to_value(&item).map_err(|e| at(span.start, e.to_string())))
+            .collect::<Result<_, _>>()?;
+        sections.insert(name.into_inner(), (offsets, decls));
     }
     Ok(File { path: path.to_path_buf(), text, sections })
 }
@@ -116,55 +116,44 @@ fn item_starts(text: &str, section: &str, n: usize) -> Vec<usize> {
 /// Errors: `file:line: reason` of the first declaration that failed.
 pub(crate) async fn apply(app: &App, file: &File, mode: Mode) -> Result<Outcome, String> {
     let mut all = Outcome::default();
-    for s in &app.services {
-        for section in s.declared_sections() {
-            let Some(decls) = file.sections.get(*section) else { continue };
-            let values: Vec<Value> = decls.iter().map(|(_, v)| v.clone()).collect();
-            let out = s
-                .apply_declared(section, &values, mode, &app.config.account_id, &app.config.region)
-                .await
-                .map_err(|e| {
-                    let offset = decls.get(e.index).map(|(o, _)| *o).unwrap_or(0);
-                    format!("{}:{}: {}", file.path.display(), line_of(&file.text, offset), e.message)
-                })?;
-            all.made.extend(out.made);
-            all.updated.extend(out.updated);
-            all.differences.extend(out.differences);
-        }
+    for d in app.services.iter().filter_map(|s| s.declares()) {
+        let Some((offsets, decls)) = file.sections.get(d.section()) else { continue };
+        let out = d.apply(decls, mode, &app.config.account_id, &app.config.region).await.map_err(|e| {
+            let offset = offsets.get(e.index).copied().unwrap_or(0);
+            format!("{}:{}: {}", file.path.display(), line_of(&file.text, offset), e.message)
+        })?;
+        all.made.extend(out.made);
+        all.updated.extend(out.updated);
+        all.differences.extend(out.differences);
     }
     Ok(all)
+}
+
+/// Every service's section as it stands (those with declarations), in the services' order.
+fn current(app: &App) -> Vec<(&'static str, Vec<Value>)> {
+    app.services
+        .iter()
+        .filter_map(|s| s.declares())
+        .map(|d| (d.section(), d.export()))
+        .filter(|(_, decls)| !decls.is_empty())
+        .collect()
 }
 
 /// The current state as a file (every service's sections).
 pub(crate) fn export(app: &App) -> Result<String, String> {
     let mut table = toml::Table::new();
-    for s in &app.services {
-        for section in s.declared_sections() {
-            let decls = s.export_declared(section);
-            if decls.is_empty() {
-                continue;
-            }
-            let v = toml::Value::try_from(Value::Array(decls)).map_err(|e| e.to_string())?;
-            table.insert(section.to_string(), v);
-        }
+    for (section, decls) in current(app) {
+        let v = toml::Value::try_from(Value::Array(decls)).map_err(|e| e.to_string())?;
+        table.insert(section.to_string(), v);
     }
     toml::to_string(&table).map_err(|e| e.to_string())
 }
 
-/// The same file, as another server would be given it: the current state first, so that
-/// declarations may name what exists already.
-pub(crate) fn state_as_file(app: &App) -> Result<File, String> {
-    let text = export(app)?;
-    let mut sections = BTreeMap::new();
-    for s in &app.services {
-        for section in s.declared_sections() {
-            let decls = s.export_declared(section);
-            if !decls.is_empty() {
-                sections.insert(section.to_string(), decls.into_iter().map(|v| (0, v)).collect());
-            }
-        }
-    }
-    Ok(File { path: PathBuf::from("(current state)"), text, sections })
+/// The current state as a file another server is given first, so that declarations may name
+/// what exists already (it has no text: nothing in it is reported by line).
+pub(crate) fn state_as_file(app: &App) -> File {
+    let sections = current(app).into_iter().map(|(s, decls)| (s.to_string(), (vec![0; decls.len()], decls))).collect();
+    File { path: PathBuf::from("(current state)"), text: String::new(), sections }
 }
 
 #[cfg(test)]

@@ -285,7 +285,7 @@ async fn apply_config_file(app: &Arc<App>, path: &std::path::Path) -> Result<ser
     } else {
         service::declare::Mode::Update
     };
-    let known: Vec<&str> = app.services.iter().flat_map(|s| s.declared_sections().iter().copied()).collect();
+    let known: Vec<&str> = app.services.iter().filter_map(|s| s.declares()).map(|d| d.section()).collect();
     let file = declare::load(path, &known).map_err(StartError::Config)?;
     let mut check = Config::for_tests();
     check.account_id = app.config.account_id.clone();
@@ -294,10 +294,7 @@ async fn apply_config_file(app: &Arc<App>, path: &std::path::Path) -> Result<ser
     check.tls = false;
     check.checking = true;
     let throwaway = Box::pin(start_with(check, services::all())).await?;
-    let copied = match declare::state_as_file(app) {
-        Ok(state) => declare::apply(&throwaway.app, &state, service::declare::Mode::Update).await,
-        Err(e) => Err(e),
-    };
+    let copied = declare::apply(&throwaway.app, &declare::state_as_file(app), service::declare::Mode::Update).await;
     let checked = match copied {
         Ok(_) => declare::apply(&throwaway.app, &file, mode).await,
         Err(e) => Err(format!("the current state could not be copied to check the file: {e}")),

@@ -195,32 +195,8 @@ impl Service for KinesisService {
         self.kinesis.metrics(m);
     }
 
-    fn declared_sections(&self) -> &'static [&'static str] {
-        &[crate::declared::SECTION]
-    }
-
-    fn export_declared(&self, section: &str) -> Vec<serde_json::Value> {
-        if section == crate::declared::SECTION {
-            self.kinesis.export_declared()
-        } else {
-            Vec::new()
-        }
-    }
-
-    fn apply_declared<'a>(
-        &'a self,
-        section: &'a str,
-        decls: &'a [serde_json::Value],
-        mode: service::declare::Mode,
-        account: &'a str,
-        region: &'a str,
-    ) -> BoxFuture<'a, service::declare::Applied> {
-        Box::pin(async move {
-            if section != crate::declared::SECTION {
-                return Ok(Default::default());
-            }
-            self.kinesis.apply_declared(decls, mode, account, region).await
-        })
+    fn declares(&self) -> Option<&dyn service::declare::Declares> {
+        Some(&self.kinesis)
     }
 
     fn health(&self) -> serde_json::Value {

@@ -7,8 +7,8 @@
 use crate::ops;
 use crate::Kinesis;
 use aws_protocol::RequestContext;
-use serde_json::{json, Map, Value};
-use service::declare::{Applied, Declared, Mode, Outcome};
+use serde_json::{json, Value};
+use service::declare::{Applied, Declared, Fields, Mode, Outcome};
 use std::collections::BTreeMap;
 
 /// The file's section this module owns.
@@ -29,55 +29,18 @@ struct Decl {
 }
 
 fn decl(v: &Value, account: &str, region: &str) -> Result<Decl, String> {
-    let o: &Map<String, Value> = v.as_object().ok_or("a stream is a table")?;
     const KEYS: &[&str] = &["name", "account", "region", "mode", "shards", "retention_hours", "tags", "consumers"];
-    if let Some(k) = o.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(format!("unknown key `{k}` (a stream has {})", KEYS.join(", ")));
-    }
-    let text = |k: &str, default: &str| -> Result<String, String> {
-        match o.get(k) {
-            None => Ok(default.to_string()),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(format!("`{k}` is a string")),
-        }
-    };
-    let int = |k: &str| -> Result<Option<i64>, String> {
-        match o.get(k) {
-            None => Ok(None),
-            Some(v) => v.as_i64().map(Some).ok_or(format!("`{k}` is a whole number")),
-        }
-    };
-    let name = text("name", "")?;
-    if name.is_empty() {
-        return Err("a stream needs a `name`".into());
-    }
-    let shards = int("shards")?;
-    let mode = text("mode", if shards.is_some() { "PROVISIONED" } else { "ON_DEMAND" })?;
-    let tags = match o.get("tags") {
-        None => BTreeMap::new(),
-        Some(Value::Object(t)) => t
-            .iter()
-            .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())).ok_or(format!("`tags.{k}` is a string")))
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err("`tags` is a table of strings".into()),
-    };
-    let consumers = match o.get("consumers") {
-        None => Vec::new(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|c| c.as_str().map(str::to_string).ok_or("`consumers` is a list of names".to_string()))
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err("`consumers` is a list of names".into()),
-    };
+    let f = Fields::of(v, "stream", KEYS, "")?;
+    let shards = f.int("shards")?;
     Ok(Decl {
-        name,
-        account: text("account", account)?,
-        region: text("region", region)?,
-        mode,
+        name: f.required("name", "stream")?,
+        account: f.text("account", account)?,
+        region: f.text("region", region)?,
+        mode: f.text("mode", if shards.is_some() { "PROVISIONED" } else { "ON_DEMAND" })?,
         shards,
-        retention_hours: int("retention_hours")?.unwrap_or(DEFAULT_RETENTION_HOURS),
-        tags,
-        consumers,
+        retention_hours: f.int("retention_hours")?.unwrap_or(DEFAULT_RETENTION_HOURS),
+        tags: f.strings("tags")?,
+        consumers: f.names("consumers")?,
     })
 }
 
@@ -106,7 +69,7 @@ impl Kinesis {
     }
 
     /// Every stream as a declaration, by account, region and name.
-    pub fn export_declared(&self) -> Vec<Value> {
+    fn export_declared(&self) -> Vec<Value> {
         let streams = self.streams().read();
         streams
             .values()
@@ -136,7 +99,7 @@ impl Kinesis {
     /// differences reported (`Mode::Report`).
     ///
     /// Errors: the first declaration malformed or refused (Kinesis's code and message).
-    pub async fn apply_declared(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
+    async fn apply_declared(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
         let mut out = Outcome::default();
         for (i, v) in decls.iter().enumerate() {
             let d = decl(v, account, region).map_err(|e| Declared::error(i, e))?;
@@ -219,5 +182,25 @@ impl Kinesis {
             out.updated.push(label);
         }
         Ok(out)
+    }
+}
+
+impl service::declare::Declares for Kinesis {
+    fn section(&self) -> &'static str {
+        SECTION
+    }
+
+    fn export(&self) -> Vec<Value> {
+        self.export_declared()
+    }
+
+    fn apply<'a>(
+        &'a self,
+        decls: &'a [Value],
+        mode: Mode,
+        account: &'a str,
+        region: &'a str,
+    ) -> service::BoxFuture<'a, Applied> {
+        Box::pin(self.apply_declared(decls, mode, account, region))
     }
 }

@@ -193,32 +193,8 @@ impl Service for MqService {
         }
     }
 
-    fn declared_sections(&self) -> &'static [&'static str] {
-        crate::control::DECLARED_SECTIONS
-    }
-
-    fn export_declared(&self, section: &str) -> Vec<serde_json::Value> {
-        if crate::control::DECLARED_SECTIONS.contains(&section) {
-            self.mq.export_declared()
-        } else {
-            Vec::new()
-        }
-    }
-
-    fn apply_declared<'a>(
-        &'a self,
-        section: &'a str,
-        decls: &'a [serde_json::Value],
-        mode: service::declare::Mode,
-        account: &'a str,
-        region: &'a str,
-    ) -> BoxFuture<'a, service::declare::Applied> {
-        Box::pin(async move {
-            if !crate::control::DECLARED_SECTIONS.contains(&section) {
-                return Ok(Default::default());
-            }
-            self.mq.apply_declared(decls, mode, account, region).await
-        })
+    fn declares(&self) -> Option<&dyn service::declare::Declares> {
+        Some(&self.mq)
     }
 
     fn metrics(&self, m: &mut service::Metrics) {

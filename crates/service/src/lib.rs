@@ -207,30 +207,9 @@ pub trait Service: AsAny + Send + Sync + 'static {
         serde_json::json!({"state": "running"})
     }
 
-    /// Config as code: the sections of a Quayside file this service owns (`queues`), in the
-    /// order they are applied.
-    fn declared_sections(&self) -> &'static [&'static str] {
-        &[]
-    }
-
-    /// A section's declarations describing the current state (`quayside export`).
-    fn export_declared(&self, section: &str) -> Vec<serde_json::Value> {
-        let _ = section;
-        Vec::new()
-    }
-
-    /// Applies a section's declarations (`account` and `region`: where a declaration that
-    /// names none goes).
-    fn apply_declared<'a>(
-        &'a self,
-        section: &'a str,
-        decls: &'a [serde_json::Value],
-        mode: declare::Mode,
-        account: &'a str,
-        region: &'a str,
-    ) -> BoxFuture<'a, declare::Applied> {
-        let _ = (section, decls, mode, account, region);
-        Box::pin(async { Ok(declare::Outcome::default()) })
+    /// Config as code: this service's section of a Quayside file (`queues`), if it has one.
+    fn declares(&self) -> Option<&dyn declare::Declares> {
+        None
     }
 
     /// This service's figures for `/_quayside/metrics` (families named `quayside_<service>_...`).

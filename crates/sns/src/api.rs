@@ -163,32 +163,8 @@ impl Service for SnsService {
         self.sns.metrics(m);
     }
 
-    fn declared_sections(&self) -> &'static [&'static str] {
-        &[crate::declared::SECTION]
-    }
-
-    fn export_declared(&self, section: &str) -> Vec<Value> {
-        if section == crate::declared::SECTION {
-            self.sns.export_declared()
-        } else {
-            Vec::new()
-        }
-    }
-
-    fn apply_declared<'a>(
-        &'a self,
-        section: &'a str,
-        decls: &'a [Value],
-        mode: service::declare::Mode,
-        account: &'a str,
-        region: &'a str,
-    ) -> BoxFuture<'a, service::declare::Applied> {
-        Box::pin(async move {
-            if section != crate::declared::SECTION {
-                return Ok(Default::default());
-            }
-            self.sns.apply_declared(decls, mode, account, region).await
-        })
+    fn declares(&self) -> Option<&dyn service::declare::Declares> {
+        Some(&self.sns)
     }
 
     /// The host of `--sns-cert-host`: validators fetch the signing certificate there.

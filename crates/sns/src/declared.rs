@@ -5,10 +5,11 @@
 //! name (in the topic's account and region) or by ARN. Export writes the same shape.
 
 use crate::ops;
+use crate::subscription::SETTABLE;
 use crate::Sns;
 use aws_protocol::RequestContext;
 use serde_json::{json, Map, Value};
-use service::declare::{Applied, Declared, Mode, Outcome};
+use service::declare::{Applied, Declared, Fields, Mode, Outcome};
 use std::collections::BTreeMap;
 
 /// The file's section this module owns.
@@ -29,67 +30,21 @@ struct Decl {
     subscriptions: Vec<Sub>,
 }
 
-fn strings(o: &Map<String, Value>, k: &str, at: &str) -> Result<BTreeMap<String, String>, String> {
-    let Some(v) = o.get(k) else { return Ok(BTreeMap::new()) };
-    let t = v.as_object().ok_or(format!("`{at}{k}` is a table of strings"))?;
-    t.iter()
-        .map(|(n, v)| match v {
-            Value::String(s) => Ok((n.clone(), s.clone())),
-            Value::Number(x) => Ok((n.clone(), x.to_string())),
-            Value::Bool(b) => Ok((n.clone(), b.to_string())),
-            _ => Err(format!("`{at}{k}.{n}` is a string")),
-        })
-        .collect()
-}
-
-fn only(o: &Map<String, Value>, keys: &[&str], what: &str) -> Result<(), String> {
-    match o.keys().find(|k| !keys.contains(&k.as_str())) {
-        Some(k) => Err(format!("unknown key `{k}` (a {what} has {})", keys.join(", "))),
-        None => Ok(()),
-    }
-}
-
-fn text(o: &Map<String, Value>, k: &str, default: &str) -> Result<String, String> {
-    match o.get(k) {
-        None => Ok(default.to_string()),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(format!("`{k}` is a string")),
-    }
-}
-
 fn decl(v: &Value, account: &str, region: &str) -> Result<Decl, String> {
-    let o = v.as_object().ok_or("a topic is a table")?;
-    only(o, &["name", "account", "region", "attributes", "tags", "subscriptions"], "topic")?;
-    let name = text(o, "name", "")?;
-    if name.is_empty() {
-        return Err("a topic needs a `name`".into());
-    }
-    let (account, region) = (text(o, "account", account)?, text(o, "region", region)?);
+    let f = Fields::of(v, "topic", &["name", "account", "region", "attributes", "tags", "subscriptions"], "")?;
+    let name = f.required("name", "topic")?;
+    let (account, region) = (f.text("account", account)?, f.text("region", region)?);
     let mut subscriptions = Vec::new();
-    for s in o.get("subscriptions").and_then(Value::as_array).into_iter().flatten() {
-        let so = s.as_object().ok_or("a subscription is a table")?;
-        only(so, &["protocol", "endpoint", "attributes"], "subscription")?;
-        let protocol = text(so, "protocol", "")?;
-        let mut endpoint = text(so, "endpoint", "")?;
-        if protocol.is_empty() || endpoint.is_empty() {
-            return Err("a subscription needs a `protocol` and an `endpoint`".into());
-        }
+    for s in f.tables("subscriptions")? {
+        let sf = Fields::of(s, "subscription", &["protocol", "endpoint", "attributes"], "subscriptions.")?;
+        let protocol = sf.required("protocol", "subscription")?;
+        let mut endpoint = sf.required("endpoint", "subscription")?;
         if protocol == "sqs" && !endpoint.starts_with("arn:") {
             endpoint = format!("arn:aws:sqs:{region}:{account}:{endpoint}");
         }
-        subscriptions.push(Sub { protocol, endpoint, attributes: strings(so, "attributes", "subscriptions.")? });
+        subscriptions.push(Sub { protocol, endpoint, attributes: sf.strings("attributes")? });
     }
-    if o.get("subscriptions").is_some_and(|s| !s.is_array()) {
-        return Err("`subscriptions` is a list of tables".into());
-    }
-    Ok(Decl {
-        name,
-        account,
-        region,
-        attributes: strings(o, "attributes", "")?,
-        tags: strings(o, "tags", "")?,
-        subscriptions,
-    })
+    Ok(Decl { name, account, region, attributes: f.strings("attributes")?, tags: f.strings("tags")?, subscriptions })
 }
 
 fn refused(i: usize, what: &str, e: crate::error::SnsError) -> Declared {
@@ -99,7 +54,7 @@ fn refused(i: usize, what: &str, e: crate::error::SnsError) -> Declared {
 impl Sns {
     /// Every topic as a declaration, by ARN: its attributes as set, tags, and subscriptions
     /// (by protocol and endpoint) with theirs.
-    pub fn export_declared(&self) -> Vec<Value> {
+    fn export_declared(&self) -> Vec<Value> {
         let topics: Vec<crate::topic::Topic> = self.inner.topics.read().values().cloned().collect();
         topics
             .iter()
@@ -142,7 +97,7 @@ impl Sns {
     /// reported (`Mode::Report`).
     ///
     /// Errors: the first declaration malformed or refused (SNS's code and message).
-    pub async fn apply_declared(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
+    async fn apply_declared(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
         let mut out = Outcome::default();
         for (i, v) in decls.iter().enumerate() {
             let d = decl(v, account, region).map_err(|e| Declared::error(i, e))?;
@@ -241,14 +196,25 @@ impl Sns {
 /// A subscription's attributes that Subscribe and SetSubscriptionAttributes take (what it
 /// stores beyond them is SNS's own bookkeeping).
 fn settable(a: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    const SETTABLE: &[&str] = &[
-        "DeliveryPolicy",
-        "FilterPolicy",
-        "FilterPolicyScope",
-        "RawMessageDelivery",
-        "RedrivePolicy",
-        "SubscriptionRoleArn",
-        "ReplayPolicy",
-    ];
     a.iter().filter(|(k, _)| SETTABLE.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+impl service::declare::Declares for Sns {
+    fn section(&self) -> &'static str {
+        SECTION
+    }
+
+    fn export(&self) -> Vec<Value> {
+        self.export_declared()
+    }
+
+    fn apply<'a>(
+        &'a self,
+        decls: &'a [Value],
+        mode: Mode,
+        account: &'a str,
+        region: &'a str,
+    ) -> service::BoxFuture<'a, Applied> {
+        Box::pin(self.apply_declared(decls, mode, account, region))
+    }
 }

@@ -85,7 +85,7 @@ pub fn check_replay_policy(value: &str) -> SnsResult<()> {
 }
 
 /// Subscription attributes that can be set.
-const SETTABLE: &[&str] = &[
+pub(crate) const SETTABLE: &[&str] = &[
     "DeliveryPolicy",
     "FilterPolicy",
     "FilterPolicyScope",

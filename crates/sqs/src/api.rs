@@ -154,32 +154,8 @@ impl Service for SqsService {
         self.sqs.metrics(m);
     }
 
-    fn declared_sections(&self) -> &'static [&'static str] {
-        &[crate::declared::SECTION]
-    }
-
-    fn export_declared(&self, section: &str) -> Vec<Value> {
-        if section == crate::declared::SECTION {
-            self.sqs.export_declared()
-        } else {
-            Vec::new()
-        }
-    }
-
-    fn apply_declared<'a>(
-        &'a self,
-        section: &'a str,
-        decls: &'a [Value],
-        mode: service::declare::Mode,
-        account: &'a str,
-        region: &'a str,
-    ) -> BoxFuture<'a, service::declare::Applied> {
-        Box::pin(async move {
-            if section != crate::declared::SECTION {
-                return Ok(Default::default());
-            }
-            self.sqs.apply_declared(decls, mode, account, region).await
-        })
+    fn declares(&self) -> Option<&dyn service::declare::Declares> {
+        Some(&self.sqs)
     }
 
     fn paths(&self) -> &[&'static str] {

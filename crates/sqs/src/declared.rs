@@ -7,7 +7,7 @@ use crate::ops::{create_queue, set_queue_attributes};
 use crate::queue::QueueKey;
 use crate::Sqs;
 use serde_json::{json, Map, Value};
-use service::declare::{Applied, Declared, Mode, Outcome};
+use service::declare::{Applied, Declared, Fields, Mode, Outcome};
 use std::collections::BTreeMap;
 
 /// The file's section this module owns.
@@ -25,46 +25,22 @@ struct Decl {
 
 /// Reads a declaration; the error says what is wrong with it.
 fn decl(v: &Value, account: &str, region: &str) -> Result<Decl, String> {
-    let o = v.as_object().ok_or("a queue is a table")?;
-    for k in o.keys() {
-        if !["name", "account", "region", "attributes", "tags"].contains(&k.as_str()) {
-            return Err(format!("unknown key `{k}` (a queue has name, account, region, attributes, tags)"));
-        }
-    }
-    let text = |k: &str, default: &str| -> Result<String, String> {
-        match o.get(k) {
-            None => Ok(default.to_string()),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(format!("`{k}` is a string")),
-        }
-    };
-    let name = text("name", "")?;
-    if name.is_empty() {
-        return Err("a queue needs a `name`".into());
-    }
-    let strings = |k: &str| -> Result<BTreeMap<String, String>, String> {
-        let Some(v) = o.get(k) else { return Ok(BTreeMap::new()) };
-        let t = v.as_object().ok_or(format!("`{k}` is a table of strings"))?;
-        t.iter()
-            .map(|(n, v)| match v {
-                Value::String(s) => Ok((n.clone(), s.clone())),
-                Value::Number(x) => Ok((n.clone(), x.to_string())),
-                Value::Bool(b) => Ok((n.clone(), b.to_string())),
-                _ => Err(format!("`{k}.{n}` is a string")),
-            })
-            .collect()
-    };
+    let f = Fields::of(v, "queue", &["name", "account", "region", "attributes", "tags"], "")?;
     Ok(Decl {
-        key: QueueKey { account: text("account", account)?, region: text("region", region)?, name },
-        attributes: strings("attributes")?,
-        tags: strings("tags")?,
+        key: QueueKey {
+            account: f.text("account", account)?,
+            region: f.text("region", region)?,
+            name: f.required("name", "queue")?,
+        },
+        attributes: f.strings("attributes")?,
+        tags: f.strings("tags")?,
     })
 }
 
 impl Sqs {
     /// Every queue as a declaration, in account, region and name order: its settable
     /// attributes (defaults included) and tags.
-    pub fn export_declared(&self) -> Vec<Value> {
+    fn export_declared(&self) -> Vec<Value> {
         let mut queues = self.all_queues();
         queues.sort_by(|a, b| (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name)));
         queues
@@ -89,7 +65,7 @@ impl Sqs {
     ///
     /// Errors: the first declaration that is malformed or that SQS refuses (its index, SQS's
     /// error code and message).
-    pub async fn apply_declared(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
+    async fn apply_declared(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
         let mut out = Outcome::default();
         let mut parsed = Vec::with_capacity(decls.len());
         for (i, v) in decls.iter().enumerate() {
@@ -193,6 +169,26 @@ impl Sqs {
             }
         }
         Ok(out)
+    }
+}
+
+impl service::declare::Declares for Sqs {
+    fn section(&self) -> &'static str {
+        SECTION
+    }
+
+    fn export(&self) -> Vec<Value> {
+        self.export_declared()
+    }
+
+    fn apply<'a>(
+        &'a self,
+        decls: &'a [Value],
+        mode: Mode,
+        account: &'a str,
+        region: &'a str,
+    ) -> service::BoxFuture<'a, Applied> {
+        Box::pin(self.apply_declared(decls, mode, account, region))
     }
 }
 

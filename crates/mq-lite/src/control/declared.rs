@@ -9,8 +9,8 @@ use super::broker::Broker;
 use super::types::Request;
 use super::{dispatch, Mq};
 use aws_protocol::RequestContext;
-use serde_json::{json, Map, Value};
-use service::declare::{Applied, Declared, Mode, Outcome};
+use serde_json::{json, Value};
+use service::declare::{Applied, Declared, Fields, Mode, Outcome};
 
 /// The file's section this module owns.
 pub const SECTION: &str = "brokers";
@@ -41,11 +41,10 @@ struct Decl {
     publicly_accessible: bool,
     auto_minor_version_upgrade: bool,
     users: Vec<User>,
-    tags: Map<String, Value>,
+    tags: std::collections::BTreeMap<String, String>,
 }
 
 fn decl(v: &Value, account: &str, region: &str) -> Result<Decl, String> {
-    let o = v.as_object().ok_or("a broker is a table")?;
     const KEYS: &[&str] = &[
         "name",
         "account",
@@ -59,58 +58,29 @@ fn decl(v: &Value, account: &str, region: &str) -> Result<Decl, String> {
         "users",
         "tags",
     ];
-    if let Some(k) = o.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(format!("unknown key `{k}` (a broker has {})", KEYS.join(", ")));
-    }
-    let text = |m: &Map<String, Value>, k: &str, default: &str| -> Result<String, String> {
-        match m.get(k) {
-            None => Ok(default.to_string()),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(format!("`{k}` is a string")),
-        }
-    };
-    let flag = |m: &Map<String, Value>, k: &str| -> Result<bool, String> {
-        match m.get(k) {
-            None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(format!("`{k}` is true or false")),
-        }
-    };
-    let name = text(o, "name", "")?;
-    if name.is_empty() {
-        return Err("a broker needs a `name`".into());
-    }
+    let f = Fields::of(v, "broker", KEYS, "")?;
     let mut users = Vec::new();
-    for u in o.get("users").and_then(Value::as_array).into_iter().flatten() {
-        let m = u.as_object().ok_or("a user is a table")?;
-        if let Some(k) = m.keys().find(|k| !["username", "password", "groups", "console_access"].contains(&k.as_str()))
-        {
-            return Err(format!("unknown key `{k}` (a user has username, password, groups, console_access)"));
-        }
-        let groups = match m.get("groups") {
-            None => Vec::new(),
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-            Some(_) => return Err("`groups` is a list of names".into()),
-        };
+    for u in f.tables("users")? {
+        let uf = Fields::of(u, "user", &["username", "password", "groups", "console_access"], "users.")?;
         users.push(User {
-            username: text(m, "username", "")?,
-            password: m.get("password").and_then(Value::as_str).filter(|p| !p.is_empty()).map(str::to_string),
-            groups,
-            console_access: flag(m, "console_access")?,
+            username: uf.required("username", "user")?,
+            password: Some(uf.text("password", "")?).filter(|p| !p.is_empty()),
+            groups: uf.names("groups")?,
+            console_access: uf.flag("console_access")?,
         });
     }
     Ok(Decl {
-        name,
-        account: text(o, "account", account)?,
-        region: text(o, "region", region)?,
-        engine: text(o, "engine", "ActiveMQ")?,
-        engine_version: text(o, "engine_version", "5.18")?,
-        instance_type: text(o, "instance_type", "mq.t3.micro")?,
-        deployment_mode: text(o, "deployment_mode", "SINGLE_INSTANCE")?,
-        publicly_accessible: flag(o, "publicly_accessible")?,
-        auto_minor_version_upgrade: flag(o, "auto_minor_version_upgrade")?,
+        name: f.required("name", "broker")?,
+        account: f.text("account", account)?,
+        region: f.text("region", region)?,
+        engine: f.text("engine", "ActiveMQ")?,
+        engine_version: f.text("engine_version", "5.18")?,
+        instance_type: f.text("instance_type", "mq.t3.micro")?,
+        deployment_mode: f.text("deployment_mode", "SINGLE_INSTANCE")?,
+        publicly_accessible: f.flag("publicly_accessible")?,
+        auto_minor_version_upgrade: f.flag("auto_minor_version_upgrade")?,
         users,
-        tags: o.get("tags").and_then(Value::as_object).cloned().unwrap_or_default(),
+        tags: f.strings("tags")?,
     })
 }
 
@@ -125,7 +95,7 @@ impl Mq {
     }
 
     /// Every broker as a declaration, by account, region and name; passwords as variables.
-    pub fn export_declared(&self) -> Vec<Value> {
+    fn export_declared(&self) -> Vec<Value> {
         let mut brokers: Vec<Broker> = self.brokers();
         brokers.sort_by(|a, b| (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name)));
         brokers
@@ -175,7 +145,7 @@ impl Mq {
     /// differences reported (`Mode::Report`).
     ///
     /// Errors: the first declaration malformed or refused (Amazon MQ's message).
-    pub async fn apply_declared(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
+    async fn apply_declared(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
         let mut out = Outcome::default();
         for (i, v) in decls.iter().enumerate() {
             let d = decl(v, account, region).map_err(|e| Declared::error(i, e))?;
@@ -217,7 +187,7 @@ impl Mq {
             for u in &missing {
                 differences.push(format!("{label}: no user {}", u.username));
             }
-            let tags_differ = d.tags.iter().any(|(k, v)| b.tags.get(k).map(|t| json!(t)) != Some(v.clone()));
+            let tags_differ = d.tags.iter().any(|(k, v)| b.tags.get(k) != Some(v));
             if tags_differ {
                 differences.push(format!("{label}: its tags differ from the file's"));
             }
@@ -252,5 +222,25 @@ impl Mq {
             out.updated.push(label);
         }
         Ok(out)
+    }
+}
+
+impl service::declare::Declares for Mq {
+    fn section(&self) -> &'static str {
+        SECTION
+    }
+
+    fn export(&self) -> Vec<Value> {
+        self.export_declared()
+    }
+
+    fn apply<'a>(
+        &'a self,
+        decls: &'a [Value],
+        mode: Mode,
+        account: &'a str,
+        region: &'a str,
+    ) -> service::BoxFuture<'a, Applied> {
+        Box::pin(self.apply_declared(decls, mode, account, region))
     }
 }
