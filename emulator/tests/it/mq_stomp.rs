@@ -645,6 +645,7 @@ async fn stomp_and_mqtt_over_tls_with_python_clients() {
     assert_eq!(v["stomp"], "secret over stomp+ssl", "{v}");
     assert_eq!(v["mqtt"], "secret over mqtt+ssl", "{v}");
     assert!(v["stomp_tls"].as_str().is_some_and(|t| t.starts_with("TLS")), "{v}");
+    assert!(v["mqtt_tls"].as_str().is_some_and(|t| t.starts_with("TLS")), "{v}");
     // Plain STOMP on the same port.
     let mut plain = Raw::login(stomp, "").await;
     plain.send("SEND\ndestination:/queue/plain\nreceipt:r\n\nplain\0").await;
