@@ -30,14 +30,16 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, only: Option<usi
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let limits = app.config.limits();
     let name = if only.is_some() { "service listener" } else { "http" };
+    let each = stop.clone();
     accept_loop(listener, name, limits, stop, |stream, _peer, permit| {
+        let stop = each.clone();
         let app = app.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             // A TLS handshake first: HTTPS on the same port (its first byte, peeked). A
             // connection that sends nothing within the idle timeout is closed, as before.
             let tls = match app.tls.clone() {
-                Some(t) => match crate::tls::opening(&stream, limits.idle).await {
+                Some(t) => match crate::tls::opening(&stream, limits.idle, stop).await {
                     crate::tls::Opening::Tls => Some(t),
                     crate::tls::Opening::Plain => None,
                     crate::tls::Opening::Silent => return,

@@ -40,7 +40,7 @@ pub(crate) async fn serve(
         let (service, tls) = (service.clone(), tls.clone());
         tokio::spawn(async move {
             let opening = match tls {
-                Some(_) => crate::tls::opening(&stream, Some(TLS_FIRST_BYTE)).await,
+                Some(_) => crate::tls::opening(&stream, Some(TLS_FIRST_BYTE), stop.clone()).await,
                 None => crate::tls::Opening::Plain,
             };
             let io: Box<dyn service::Connection> = match (opening, tls) {

@@ -207,12 +207,23 @@ pub(crate) enum Opening {
 }
 
 /// How a connection opens, without taking its bytes; waits for its first byte at most `limit`
-/// (`None`: as long as it takes).
-pub(crate) async fn opening(stream: &tokio::net::TcpStream, limit: Option<std::time::Duration>) -> Opening {
+/// (`None`: as long as it takes), and not past the server's stop (a silent connection must not
+/// keep the server, and its data directory, after a stop).
+pub(crate) async fn opening(
+    stream: &tokio::net::TcpStream,
+    limit: Option<std::time::Duration>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Opening {
     let mut first = [0u8; 1];
-    let peeked = match limit {
-        Some(d) => tokio::time::timeout(d, stream.peek(&mut first)).await.unwrap_or(Ok(0)),
-        None => stream.peek(&mut first).await,
+    let peek = async {
+        match limit {
+            Some(d) => tokio::time::timeout(d, stream.peek(&mut first)).await.unwrap_or(Ok(0)),
+            None => stream.peek(&mut first).await,
+        }
+    };
+    let peeked = tokio::select! {
+        p = peek => p,
+        _ = stop.wait_for(|s| *s) => Ok(0),
     };
     match peeked {
         Ok(1) if first[0] == 0x16 => Opening::Tls,

@@ -768,3 +768,17 @@ async fn checking_a_config_file_sends_nothing_out() {
     assert_eq!(confirmations.load(std::sync::atomic::Ordering::SeqCst), 1, "one confirmation, from the real server");
     env.running.shutdown().await;
 }
+
+/// A connection that has sent nothing yet (its first byte would tell TLS from plain) does not
+/// keep a stopped server, nor its data directory: the same directory starts again at once.
+#[tokio::test]
+async fn a_silent_connection_does_not_hold_a_stopped_server() {
+    let dir = temp_dir("silent");
+    let env = start_with(durable(&dir)).await;
+    let silent = tokio::net::TcpStream::connect(env.running.addr).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    env.running.shutdown().await;
+    let again = quayside::start(durable(&dir)).await;
+    assert!(again.is_ok(), "the data directory was released: {:?}", again.err());
+    drop(silent);
+}
