@@ -95,7 +95,11 @@ pub(crate) fn start(inner: Weak<crate::Inner>) {
             let notified = reaper.wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if reaper.step(&store).await {
+            let stepped = reaper.step(&store).await;
+            // Nothing of the service is held while waiting: a stopped server's store (and its
+            // data directory's lock) is released at once, not after the wait.
+            drop(store);
+            if stepped {
                 tokio::time::sleep(PAUSE).await;
             } else {
                 // Woken by more work, or now and then to notice that the service is gone.
