@@ -142,6 +142,13 @@ pub(crate) fn setup(
         .with_single_cert(chain, key_der)
         .map_err(|e| format!("the certificate and key: {e}"))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // No TLS 1.3 session tickets. They arrive after the handshake, so a client whose reading
+    // thread takes them while another thread writes its first frame on the same OpenSSL
+    // connection (stomp.py does; OpenSSL connections are not safe for that) corrupts its
+    // stream: stomp.py over TLS failed one connect in five, its CONNECT lost or cut. A local
+    // server gains nothing from resumption.
+    config.send_tls13_tickets = 0;
+    config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
     Ok(Tls { acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)), ca_pem, ca_path })
 }
 

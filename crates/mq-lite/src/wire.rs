@@ -103,8 +103,10 @@ async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::R
                         Err(mpsc::error::TryRecvError::Empty) => break,
                     }
                 }
+                // Flushed: over TLS, what the socket could not take yet stays in the TLS
+                // layer until flushed (a no-op on plain TCP).
                 if !buf.is_empty() {
-                    if wr.write_all(&buf).await.is_err() {
+                    if wr.write_all(&buf).await.is_err() || wr.flush().await.is_err() {
                         return;
                     }
                     buf.clear();
@@ -116,7 +118,7 @@ async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::R
                 }
             }
             _ = wait => {
-                if wr.write_all(b"\n").await.is_err() {
+                if wr.write_all(b"\n").await.is_err() || wr.flush().await.is_err() {
                     return;
                 }
             }
