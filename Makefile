@@ -1,6 +1,8 @@
 # Quayside: the two set-up commands are `make run` and `make test`.
 CARGO ?= cargo
 PORT ?= 4566
+# The console test drives Debian's Chromium headless (through Playwright).
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test bench fmt lint ci build codegen
 
@@ -10,8 +12,13 @@ run:
 
 ## Unit, service, SDK and process tests (the SNS tests check signatures with AWS's own validator
 ## from npm; the Kinesis tests drive the JavaScript SDK, which speaks HTTP/2)
-test: tools/sns-validate/node_modules tools/kinesis-js/node_modules tools/mq-ws/node_modules tools/py/site/.done
+test: tools/sns-validate/node_modules tools/kinesis-js/node_modules tools/mq-ws/node_modules tools/console-ui/node_modules tools/py/site/.done $(CHROMIUM)
 	$(CARGO) test --workspace --all-targets
+
+## Debian's Chromium, installed when missing
+$(CHROMIUM):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null
 
 ## Python clients the broker tests drive (stomp.py, paho-mqtt), installed beside the tests
 tools/py/site/.done: tools/py/requirements.txt

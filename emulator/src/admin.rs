@@ -7,7 +7,13 @@ use hyper::Method;
 use serde_json::{json, Map, Value};
 
 /// Answers admin paths; `None` for everything else.
-pub(crate) async fn route(app: &App, method: &Method, path: &str, body: &[u8]) -> Option<Reply> {
+pub(crate) async fn route(app: &App, method: &Method, path: &str, query: &str, body: &[u8]) -> Option<Reply> {
+    if path == "/_quayside/ui" || path.starts_with("/_quayside/ui/") {
+        if method == Method::GET || method == Method::HEAD {
+            return crate::console::answer(app, path, query).await;
+        }
+        return Some(respond::json(405, &json!({"error": "the console's pages and answers are read with GET"})));
+    }
     Some(match (method, path) {
         (&Method::GET | &Method::HEAD, "/_quayside/health") => respond::json(health_status(app), &health(app)),
         (&Method::POST, "/_quayside/reset") | (&Method::POST, "/moto-api/reset") => reset(app).await,

@@ -252,7 +252,7 @@ async fn dispatch(
 ) -> Reply {
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
-    if let Some(reply) = admin::route(app, &parts.method, path, &body).await {
+    if let Some(reply) = admin::route(app, &parts.method, path, query, &body).await {
         return reply;
     }
     let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok());

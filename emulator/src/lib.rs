@@ -6,6 +6,7 @@
 mod accept;
 mod admin;
 pub mod config;
+mod console;
 mod declare;
 mod endpoint;
 mod guard;

@@ -199,6 +199,10 @@ impl Service for KinesisService {
         Some(&self.kinesis)
     }
 
+    fn inspects(&self) -> Option<&dyn service::inspect::Inspects> {
+        Some(&self.kinesis)
+    }
+
     fn health(&self) -> serde_json::Value {
         serde_json::json!({
             "state": "running",

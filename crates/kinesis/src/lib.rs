@@ -9,6 +9,7 @@ pub mod attachment;
 pub mod channels;
 mod declared;
 pub mod error;
+mod inspect;
 pub mod keys;
 mod ops;
 mod page;

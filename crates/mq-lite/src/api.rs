@@ -108,7 +108,7 @@ pub fn def() -> ServiceDef {
 /// Amazon MQ as the server holds it.
 pub struct MqService {
     mq: Mq,
-    stomp: Arc<crate::stomp::Shared>,
+    pub(crate) stomp: Arc<crate::stomp::Shared>,
     routes: ServiceRoutes,
     handled: service::handled::Handled,
     /// The listeners speak TLS too: endpoints are named with AWS's TLS schemes.
@@ -195,6 +195,10 @@ impl Service for MqService {
 
     fn declares(&self) -> Option<&dyn service::declare::Declares> {
         Some(&self.mq)
+    }
+
+    fn inspects(&self) -> Option<&dyn service::inspect::Inspects> {
+        Some(self)
     }
 
     fn metrics(&self, m: &mut service::Metrics) {

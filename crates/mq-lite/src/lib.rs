@@ -6,6 +6,7 @@ mod api;
 pub mod broker;
 pub mod control;
 mod error;
+mod inspect;
 pub mod mqtt;
 mod persist;
 pub mod stomp;

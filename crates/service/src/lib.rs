@@ -13,6 +13,7 @@ pub mod declare;
 mod delays;
 pub mod handled;
 pub mod input;
+pub mod inspect;
 pub mod metrics;
 pub mod names;
 pub mod paging;
@@ -209,6 +210,11 @@ pub trait Service: AsAny + Send + Sync + 'static {
 
     /// Config as code: this service's section of a Quayside file (`queues`), if it has one.
     fn declares(&self) -> Option<&dyn declare::Declares> {
+        None
+    }
+
+    /// The console's view of this service (`/_quayside/ui`), if it shows one.
+    fn inspects(&self) -> Option<&dyn inspect::Inspects> {
         None
     }
 

@@ -167,6 +167,10 @@ impl Service for SnsService {
         Some(&self.sns)
     }
 
+    fn inspects(&self) -> Option<&dyn service::inspect::Inspects> {
+        Some(&self.sns)
+    }
+
     /// The host of `--sns-cert-host`: validators fetch the signing certificate there.
     fn hosts(&self) -> Vec<String> {
         self.sns.cert_host().into_iter().collect()

@@ -17,6 +17,7 @@ mod error;
 mod explain;
 mod filter;
 mod input;
+mod inspect;
 mod jackson;
 mod limits;
 mod message;

@@ -39,11 +39,44 @@ pub(crate) struct SubCounts {
     pub delivered: AtomicU64,
     /// Messages its queue refused, and HTTP/S attempts that failed.
     pub failed: AtomicU64,
+    /// The last few messages that passed its filter policy (the console shows them).
+    pub recent: parking_lot::Mutex<VecDeque<RecentMatch>>,
+}
+
+/// Recent matches kept per subscription.
+pub(crate) const RECENT_MATCHES: usize = 10;
+/// Characters of a recent match's message kept.
+const RECENT_PREVIEW: usize = 200;
+
+/// A message that passed a subscription's filter policy: enough to recognise it.
+#[derive(Clone, Debug)]
+pub(crate) struct RecentMatch {
+    pub message_id: String,
+    pub at_ms: i64,
+    pub subject: Option<String>,
+    /// The start of the text the subscription was sent.
+    pub preview: String,
 }
 
 impl SubCounts {
     pub(crate) fn add(n: &AtomicU64, by: u64) {
         n.fetch_add(by, Ordering::Relaxed);
+    }
+
+    /// Counts a match and keeps it among the recent ones.
+    fn matched(&self, p: &Published, text: &str, now_ms: i64) {
+        Self::add(&self.matched, 1);
+        let m = RecentMatch {
+            message_id: p.message_id.clone(),
+            at_ms: now_ms,
+            subject: p.subject.clone(),
+            preview: text.chars().take(RECENT_PREVIEW).collect(),
+        };
+        let mut recent = self.recent.lock();
+        if recent.len() == RECENT_MATCHES {
+            recent.pop_front();
+        }
+        recent.push_back(m);
     }
 }
 
@@ -424,7 +457,7 @@ impl Sns {
                     _ => true,
                 };
                 if deliverable {
-                    SubCounts::add(&t.counts.matched, 1);
+                    t.counts.matched(p, text, now);
                     if !matches!(sub.protocol.as_str(), "http" | "https") {
                         tally.add(&t.counts, 1);
                     }

@@ -158,6 +158,10 @@ impl Service for SqsService {
         Some(&self.sqs)
     }
 
+    fn inspects(&self) -> Option<&dyn service::inspect::Inspects> {
+        Some(&self.sqs)
+    }
+
     fn paths(&self) -> &[&'static str] {
         &["/_aws/sqs/messages"]
     }

@@ -20,6 +20,7 @@ mod persist;
 mod developer;
 mod engine;
 mod input;
+mod inspect;
 mod ops;
 mod queue;
 mod receipt;
@@ -265,12 +266,7 @@ impl Sqs {
         queues.sort_by(|a, b| (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name)));
         for q in queues {
             let labels = [("account", q.account.as_str()), ("region", q.region.as_str()), ("queue", q.name.as_str())];
-            let (visible, inflight, delayed, oldest) = {
-                let mut st = q.state.lock();
-                st.index.promote(now);
-                let (v, i, d) = st.index.counts();
-                (v, i, d, st.index.oldest_sent_ms())
-            };
+            let (visible, inflight, delayed, oldest) = q.depths(now);
             m.gauge(
                 "quayside_sqs_messages_visible",
                 "Messages available to receive (ApproximateNumberOfMessages).",

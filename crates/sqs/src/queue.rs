@@ -225,6 +225,14 @@ impl Counts {
 }
 
 impl Queue {
+    /// Messages visible, in flight and delayed at `now_ms`, and when the oldest was sent.
+    pub(crate) fn depths(&self, now_ms: i64) -> (usize, usize, usize, Option<i64>) {
+        let mut st = self.state.lock();
+        st.index.promote(now_ms);
+        let (v, i, d) = st.index.counts();
+        (v, i, d, st.index.oldest_sent_ms())
+    }
+
     pub(crate) fn new(
         id: i64,
         key: QueueKey,

@@ -3,6 +3,7 @@
 //! test of the built binary (kill -9 and restart).
 
 mod common;
+mod console;
 mod everyday;
 mod fuzz;
 mod hardening;

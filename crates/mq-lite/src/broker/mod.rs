@@ -57,16 +57,28 @@ pub struct Vhost {
     bridged_to: Mutex<Option<(String, String)>>,
     /// Rows whose insert is submitted and not yet written.
     unwritten: Arc<Mutex<std::collections::HashSet<i64>>>,
-    /// Connections logged in to this broker (`/_quayside/metrics`).
-    connections: std::sync::atomic::AtomicUsize,
+    /// Connections logged in to this broker, by a number of their own (`/_quayside/metrics`,
+    /// the console).
+    connections: Mutex<(u64, HashMap<u64, Login>)>,
 }
 
-/// A connection logged in to a broker: counted while it lives.
-pub struct Connected(Arc<Vhost>);
+/// A connection logged in to a broker, as the console lists it.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// `stomp` or `mqtt`.
+    pub protocol: &'static str,
+    pub peer: std::net::SocketAddr,
+    pub client_id: String,
+    pub user: String,
+    pub since_ms: i64,
+}
+
+/// A connection logged in to a broker: listed while it lives.
+pub struct Connected(Arc<Vhost>, u64);
 
 impl Drop for Connected {
     fn drop(&mut self) {
-        self.0.connections.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.connections.lock().1.remove(&self.1);
     }
 }
 
@@ -511,14 +523,25 @@ impl Vhost {
     }
 
     /// Counts a connection logged in to this broker until the returned value is dropped.
-    pub fn connected(self: &Arc<Self>) -> Connected {
-        self.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Connected(self.clone())
+    pub fn connected(self: &Arc<Self>, login: Login) -> Connected {
+        let mut c = self.connections.lock();
+        c.0 += 1;
+        let n = c.0;
+        c.1.insert(n, login);
+        Connected(self.clone(), n)
     }
 
     /// Connections logged in to this broker.
     pub fn connection_count(&self) -> usize {
-        self.connections.load(std::sync::atomic::Ordering::Relaxed)
+        self.connections.lock().1.len()
+    }
+
+    /// The connections logged in to this broker, oldest first.
+    pub fn logins(&self) -> Vec<Login> {
+        let c = self.connections.lock();
+        let mut all: Vec<(u64, Login)> = c.1.iter().map(|(n, l)| (*n, l.clone())).collect();
+        all.sort_by_key(|(n, _)| *n);
+        all.into_iter().map(|(_, l)| l).collect()
     }
 
     /// Its destinations: (kind, name, messages waiting, consumers).

@@ -92,6 +92,11 @@ impl Mq {
 
     /// Adds a URL the broker side serves (a listener was bound), in the order of the
     /// protocols' names.
+    /// The listeners' endpoints, as DescribeBroker names them.
+    pub fn endpoints(&self) -> Vec<String> {
+        self.inner.endpoints.read().clone()
+    }
+
     pub fn add_endpoint(&self, url: String) {
         let mut e = self.inner.endpoints.write();
         e.push(url);

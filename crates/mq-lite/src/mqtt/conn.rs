@@ -116,7 +116,8 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: Conne
         writer.finish().await;
         return;
     };
-    let Some((mut session, mut deliveries, kicked)) = accept(&shared, connect.clone(), &writer.out).await else {
+    let Some((mut session, mut deliveries, kicked)) = accept(&shared, connect.clone(), &writer.out, info.peer).await
+    else {
         writer.finish().await;
         return;
     };
@@ -211,6 +212,7 @@ async fn accept(
     shared: &Arc<Shared>,
     c: Connect,
     out: &mpsc::Sender<Out>,
+    peer: std::net::SocketAddr,
 ) -> Option<(Session, mpsc::UnboundedReceiver<Delivery>, Arc<tokio::sync::Notify>)> {
     let refuse = |code: u8| Packet::ConnAck { session_present: false, code };
     if c.level != 3 && c.level != 4 {
@@ -242,7 +244,13 @@ async fn accept(
     let mut s = Session {
         shared: shared.clone(),
         vhost: vhost.clone(),
-        _connected: vhost.connected(),
+        _connected: vhost.connected(crate::broker::Login {
+            protocol: "mqtt",
+            peer,
+            client_id: client_id.clone(),
+            user: c.username.clone().unwrap_or_default(),
+            since_ms: shared.clock.now_ms(),
+        }),
         client_id: client_id.clone(),
         clean: c.clean_session,
         out: out.clone(),

@@ -69,6 +69,7 @@ struct Conn {
     pending_acks: HashMap<String, (ConsumerId, u64)>,
     transactions: HashMap<String, Vec<TxOp>>,
     deliveries_tx: mpsc::UnboundedSender<Delivery>,
+    peer: std::net::SocketAddr,
 }
 
 /// Serves a connection until it closes, the client disconnects, or the server stops.
@@ -89,6 +90,7 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: Conne
         pending_acks: HashMap::new(),
         transactions: HashMap::new(),
         deliveries_tx,
+        peer,
     };
     let mut decoder = Decoder::new(shared.limits);
     let mut buf = BytesMut::with_capacity(8192);
@@ -253,7 +255,13 @@ impl Conn {
             .map(str::to_string)
             .unwrap_or_else(|| format!("ID:quayside-{}", uuid::Uuid::new_v4()));
         let vhost = self.shared.engine.vhost(&broker);
-        self.connected = Some(vhost.connected());
+        self.connected = Some(vhost.connected(crate::broker::Login {
+            protocol: "stomp",
+            peer: self.peer,
+            client_id: self.client_id.clone(),
+            user: login.unwrap_or_default().to_string(),
+            since_ms: self.now(),
+        }));
         self.vhost = Some(vhost);
         let mut reply = Frame::new("CONNECTED")
             .with("server", format!("ActiveMQ/{}", super::BROKER_VERSION))
