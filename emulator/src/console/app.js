@@ -348,7 +348,9 @@ async function queuePage(gen, account, region, name) {
       chart("Per second", [
         { label: "sent", points: series(key, "sent_total") },
         { label: "received", points: series(key, "received_total") },
-        { label: "deleted", points: series(key, "deleted_total") }])),
+        { label: "deleted", points: series(key, "deleted_total") }]),
+      // What a consumer fleet scales on (CloudWatch's ApproximateAgeOfOldestMessage).
+      chart("Age of the oldest message (s)", [{ label: "oldest", points: series(key, "oldest_age_seconds") }])),
     el("div", { class: "card" },
       el("h3", {}, "Send a message"), body,
       el("div", { class: "row" }, d.fifo ? group : el("label", {}, "Delay (s) ", delay),
