@@ -6,9 +6,12 @@ use crate::stream::{shard_id, stream_arn};
 use crate::Kinesis;
 use serde_json::{json, Value};
 use service::inspect::{Inspects, Resource};
-use service::BoxFuture;
 
 impl Inspects for Kinesis {
+    fn kind(&self) -> &'static str {
+        "stream"
+    }
+
     fn resources(&self, out: &mut Vec<Resource>) {
         let counts = self.inner.shard_counts.lock().clone();
         for s in self.inner.streams.read().values() {
@@ -30,63 +33,52 @@ impl Inspects for Kinesis {
         }
     }
 
-    fn detail<'a>(
-        &'a self,
-        kind: &'a str,
-        account: &'a str,
-        region: &'a str,
-        name: &'a str,
-    ) -> BoxFuture<'a, Option<Value>> {
-        Box::pin(async move {
-            if kind != "stream" {
-                return None;
-            }
-            let counts = self.inner.shard_counts.lock().clone();
-            let reading = self.inner.subscriptions.lock().clone();
-            let streams = self.inner.streams.read();
-            let s = streams.values().find(|s| s.account == account && s.region == region && s.name == name)?;
-            let arn = stream_arn(&s.account, &s.region, &s.name);
-            let shards: Vec<Value> = s
-                .shards
-                .iter()
-                .map(|sh| {
-                    let c = counts.get(&(s.id, sh.index)).copied().unwrap_or_default();
-                    let mut d = sh.describe();
-                    d["Open"] = Value::from(sh.closed.is_none());
-                    d["records_in_total"] = c.records_in.into();
-                    d["records_out_total"] = c.records_out.into();
-                    d["iterator_age_ms"] = c.behind_ms.into();
-                    d
-                })
-                .collect();
-            let consumers: Vec<Value> = s
-                .consumers
-                .iter()
-                .map(|c| {
-                    let mut on: Vec<String> = reading
-                        .iter()
-                        .filter(|(id, name, _)| *id == s.id && *name == c.name)
-                        .map(|(_, _, shard)| shard_id(*shard))
-                        .collect();
-                    on.sort();
-                    let mut d = c.describe(&arn);
-                    d["SubscribedShards"] = on.into();
-                    d
-                })
-                .collect();
-            Some(json!({
-                "kind": "stream",
-                "account": s.account,
-                "region": s.region,
-                "name": s.name,
-                "arn": arn,
-                "status": s.status,
-                "mode": s.mode,
-                "retention_hours": s.retention_hours,
-                "tags": s.tags,
-                "shards": shards,
-                "consumers": consumers,
-            }))
-        })
+    fn detail(&self, account: &str, region: &str, name: &str) -> Option<Value> {
+        let counts = self.inner.shard_counts.lock().clone();
+        let reading = self.inner.subscriptions.lock().clone();
+        let streams = self.inner.streams.read();
+        let s = streams.values().find(|s| s.account == account && s.region == region && s.name == name)?;
+        let arn = stream_arn(&s.account, &s.region, &s.name);
+        let shards: Vec<Value> = s
+            .shards
+            .iter()
+            .map(|sh| {
+                let c = counts.get(&(s.id, sh.index)).copied().unwrap_or_default();
+                let mut d = sh.describe();
+                d["Open"] = Value::from(sh.closed.is_none());
+                d["records_in_total"] = c.records_in.into();
+                d["records_out_total"] = c.records_out.into();
+                d["iterator_age_ms"] = c.behind_ms.into();
+                d
+            })
+            .collect();
+        let consumers: Vec<Value> = s
+            .consumers
+            .iter()
+            .map(|c| {
+                let mut on: Vec<String> = reading
+                    .iter()
+                    .filter(|(id, name, _)| *id == s.id && *name == c.name)
+                    .map(|(_, _, shard)| shard_id(*shard))
+                    .collect();
+                on.sort();
+                let mut d = c.describe(&arn);
+                d["SubscribedShards"] = on.into();
+                d
+            })
+            .collect();
+        Some(json!({
+            "kind": "stream",
+            "account": s.account,
+            "region": s.region,
+            "name": s.name,
+            "arn": arn,
+            "status": s.status,
+            "mode": s.mode,
+            "retention_hours": s.retention_hours,
+            "tags": s.tags,
+            "shards": shards,
+            "consumers": consumers,
+        }))
     }
 }

@@ -5,7 +5,6 @@
 use crate::api::MqService;
 use serde_json::{json, Value};
 use service::inspect::{Inspects, Resource};
-use service::BoxFuture;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -16,6 +15,10 @@ impl MqService {
 }
 
 impl Inspects for MqService {
+    fn kind(&self) -> &'static str {
+        "broker"
+    }
+
     fn resources(&self, out: &mut Vec<Resource>) {
         let vhosts = self.vhosts_by_id();
         for b in self.mq().brokers() {
@@ -36,57 +39,43 @@ impl Inspects for MqService {
         }
     }
 
-    fn detail<'a>(
-        &'a self,
-        kind: &'a str,
-        account: &'a str,
-        region: &'a str,
-        name: &'a str,
-    ) -> BoxFuture<'a, Option<Value>> {
-        Box::pin(async move {
-            if kind != "broker" {
-                return None;
-            }
-            let b = self
-                .mq()
-                .brokers()
-                .into_iter()
-                .find(|b| b.account == account && b.region == region && b.name == name)?;
-            let vhost = self.vhosts_by_id().remove(&b.id);
-            let destinations: Vec<Value> = vhost
-                .as_ref()
-                .map(|v| v.destinations())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(kind, name, waiting, consumers)| {
-                    json!({"kind": kind, "name": name, "messages": (kind != "topic").then_some(waiting), "consumers": consumers})
-                })
-                .collect();
-            let connections: Vec<Value> = vhost
-                .as_ref()
-                .map(|v| v.logins())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|l| {
-                    json!({"protocol": l.protocol, "peer": l.peer.to_string(), "client_id": l.client_id, "user": l.user, "since_ms": l.since_ms})
-                })
-                .collect();
-            Some(json!({
-                "kind": "broker",
-                "account": b.account,
-                "region": b.region,
-                "name": b.name,
-                "arn": b.arn,
-                "id": b.id,
-                "state": b.state.as_str(),
-                "engine": b.engine_type.as_str(),
-                "engine_version": b.engine_version,
-                "users": b.users.keys().collect::<Vec<_>>(),
-                "tags": b.tags,
-                "endpoints": self.mq().endpoints(),
-                "destinations": destinations,
-                "connections": connections,
-            }))
+    fn detail(&self, account: &str, region: &str, name: &str) -> Option<Value> {
+        let b =
+            self.mq().brokers().into_iter().find(|b| b.account == account && b.region == region && b.name == name)?;
+        let vhost = self.vhosts_by_id().remove(&b.id);
+        let destinations: Vec<Value> = vhost
+        .as_ref()
+        .map(|v| v.destinations())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(kind, name, waiting, consumers)| {
+            json!({"kind": kind, "name": name, "messages": (kind != "topic").then_some(waiting), "consumers": consumers})
         })
+        .collect();
+        let connections: Vec<Value> = vhost
+        .as_ref()
+        .map(|v| v.logins())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| {
+            json!({"protocol": l.protocol, "peer": l.peer.to_string(), "client_id": l.client_id, "user": l.user, "since_ms": l.since_ms})
+        })
+        .collect();
+        Some(json!({
+            "kind": "broker",
+            "account": b.account,
+            "region": b.region,
+            "name": b.name,
+            "arn": b.arn,
+            "id": b.id,
+            "state": b.state.as_str(),
+            "engine": b.engine_type.as_str(),
+            "engine_version": b.engine_version,
+            "users": b.users.keys().collect::<Vec<_>>(),
+            "tags": b.tags,
+            "endpoints": self.mq().endpoints(),
+            "destinations": destinations,
+            "connections": connections,
+        }))
     }
 }

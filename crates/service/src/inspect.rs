@@ -4,7 +4,6 @@
 //! stream's shards and consumers, a broker's destinations and connections). Reading only:
 //! the console changes things through the services' own operations, as any client does.
 
-use crate::BoxFuture;
 use serde_json::{Map, Value};
 
 /// Resources a list answer holds at most (the console pages past them).
@@ -47,15 +46,12 @@ impl Resource {
 
 /// What a service shows the console.
 pub trait Inspects: Send + Sync {
+    /// The kind of resource it holds (`queue`, `topic`, `stream`, `broker`).
+    fn kind(&self) -> &'static str;
+
     /// Every resource the service holds, in any account and region.
     fn resources(&self, out: &mut Vec<Resource>);
 
     /// One resource's details as JSON; `None` when there is no such resource.
-    fn detail<'a>(
-        &'a self,
-        kind: &'a str,
-        account: &'a str,
-        region: &'a str,
-        name: &'a str,
-    ) -> BoxFuture<'a, Option<Value>>;
+    fn detail(&self, account: &str, region: &str, name: &str) -> Option<Value>;
 }

@@ -6,10 +6,13 @@ use crate::subscription::Subscription;
 use crate::Sns;
 use serde_json::{json, Value};
 use service::inspect::{Inspects, Resource};
-use service::BoxFuture;
 use std::sync::atomic::Ordering::Relaxed;
 
 impl Inspects for Sns {
+    fn kind(&self) -> &'static str {
+        "topic"
+    }
+
     fn resources(&self, out: &mut Vec<Resource>) {
         let published = self.inner.published.lock().clone();
         let mut subs: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
@@ -26,41 +29,30 @@ impl Inspects for Sns {
         }
     }
 
-    fn detail<'a>(
-        &'a self,
-        kind: &'a str,
-        account: &'a str,
-        region: &'a str,
-        name: &'a str,
-    ) -> BoxFuture<'a, Option<Value>> {
-        Box::pin(async move {
-            if kind != "topic" {
-                return None;
-            }
-            let topic = self
-                .inner
-                .topics
-                .read()
-                .values()
-                .find(|t| t.account == account && t.region == region && t.name == name)
-                .cloned()?;
-            let subs: Vec<Subscription> =
-                self.inner.subs.read().values().filter(|s| s.topic_arn == topic.arn).cloned().collect();
-            let published = self.inner.published.lock().get(&topic.arn).copied().unwrap_or(0);
-            let subscriptions: Vec<Value> = subs.iter().map(|s| self.shown_subscription(s)).collect();
-            Some(json!({
-                "kind": "topic",
-                "account": topic.account,
-                "region": topic.region,
-                "name": topic.name,
-                "arn": topic.arn,
-                "fifo": topic.fifo,
-                "attributes": topic.attributes,
-                "tags": topic.tags,
-                "published_total": published,
-                "subscriptions": subscriptions,
-            }))
-        })
+    fn detail(&self, account: &str, region: &str, name: &str) -> Option<Value> {
+        let topic = self
+            .inner
+            .topics
+            .read()
+            .values()
+            .find(|t| t.account == account && t.region == region && t.name == name)
+            .cloned()?;
+        let subs: Vec<Subscription> =
+            self.inner.subs.read().values().filter(|s| s.topic_arn == topic.arn).cloned().collect();
+        let published = self.inner.published.lock().get(&topic.arn).copied().unwrap_or(0);
+        let subscriptions: Vec<Value> = subs.iter().map(|s| self.shown_subscription(s)).collect();
+        Some(json!({
+            "kind": "topic",
+            "account": topic.account,
+            "region": topic.region,
+            "name": topic.name,
+            "arn": topic.arn,
+            "fifo": topic.fifo,
+            "attributes": topic.attributes,
+            "tags": topic.tags,
+            "published_total": published,
+            "subscriptions": subscriptions,
+        }))
     }
 }
 

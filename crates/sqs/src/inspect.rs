@@ -5,10 +5,13 @@
 use crate::Sqs;
 use serde_json::{json, Map, Value};
 use service::inspect::{Inspects, Resource};
-use service::BoxFuture;
 use std::sync::atomic::Ordering::Relaxed;
 
 impl Inspects for Sqs {
+    fn kind(&self) -> &'static str {
+        "queue"
+    }
+
     fn resources(&self, out: &mut Vec<Resource>) {
         let now = self.now_ms();
         for q in self.all_queues() {
@@ -26,45 +29,34 @@ impl Inspects for Sqs {
         }
     }
 
-    fn detail<'a>(
-        &'a self,
-        kind: &'a str,
-        account: &'a str,
-        region: &'a str,
-        name: &'a str,
-    ) -> BoxFuture<'a, Option<Value>> {
-        Box::pin(async move {
-            if kind != "queue" {
-                return None;
-            }
-            let key = crate::queue::QueueKey { account: account.into(), region: region.into(), name: name.into() };
-            let q = self.queue_by_key(&key)?;
-            let now = self.now_ms();
-            let (visible, inflight, delayed, oldest) = q.depths(now);
-            let attributes: Map<String, Value> = {
-                let st = q.state.lock();
-                let mut a: Map<String, Value> =
-                    st.attrs.to_map().into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();
-                a.insert("CreatedTimestamp".into(), st.created_s.to_string().into());
-                a.insert("LastModifiedTimestamp".into(), st.modified_s.to_string().into());
-                a
-            };
-            let mut sources: Vec<String> = self.dead_letter_sources(&q.arn).iter().map(|s| s.name.clone()).collect();
-            sources.sort();
-            Some(json!({
-                "kind": "queue",
-                "account": q.account,
-                "region": q.region,
-                "name": q.name,
-                "arn": q.arn,
-                "fifo": q.fifo,
-                "visible": visible,
-                "in_flight": inflight,
-                "delayed": delayed,
-                "oldest_age_seconds": oldest.map_or(0, |s| (now - s).max(0) / 1000),
-                "attributes": attributes,
-                "dead_letter_sources": sources,
-            }))
-        })
+    fn detail(&self, account: &str, region: &str, name: &str) -> Option<Value> {
+        let key = crate::queue::QueueKey { account: account.into(), region: region.into(), name: name.into() };
+        let q = self.queue_by_key(&key)?;
+        let now = self.now_ms();
+        let (visible, inflight, delayed, oldest) = q.depths(now);
+        let attributes: Map<String, Value> = {
+            let st = q.state.lock();
+            let mut a: Map<String, Value> =
+                st.attrs.to_map().into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();
+            a.insert("CreatedTimestamp".into(), st.created_s.to_string().into());
+            a.insert("LastModifiedTimestamp".into(), st.modified_s.to_string().into());
+            a
+        };
+        let mut sources: Vec<String> = self.dead_letter_sources(&q.arn).iter().map(|s| s.name.clone()).collect();
+        sources.sort();
+        Some(json!({
+            "kind": "queue",
+            "account": q.account,
+            "region": q.region,
+            "name": q.name,
+            "arn": q.arn,
+            "fifo": q.fifo,
+            "visible": visible,
+            "in_flight": inflight,
+            "delayed": delayed,
+            "oldest_age_seconds": oldest.map_or(0, |s| (now - s).max(0) / 1000),
+            "attributes": attributes,
+            "dead_letter_sources": sources,
+        }))
     }
 }

@@ -276,15 +276,15 @@ async function overview(gen) {
   show(el("h1", {}, "Resources"), el("p", { class: "muted" }, "Every queue, topic, stream and broker, by account and region. Figures refresh every 2 s."), charts, sections);
 }
 
-// The figures of one resource, remembered for its charts.
-async function sample(service, kind, account, region, name) {
-  const data = await allResources();
-  remember(data.resources, data.now_ms);
-  return data.resources.find((r) => r.service === service && r.kind === kind && r.account === account && r.region === region && r.name === name);
-}
-
-function detailPath(service, kind, account, region, name) {
-  return `${API}/detail?service=${enc(service)}&kind=${enc(kind)}&account=${enc(account)}&region=${enc(region)}&name=${enc(name)}`;
+// One resource's details, its figures remembered for its charts; null when the user has
+// moved on to another page meanwhile.
+async function load(gen, service, kind, account, region, name) {
+  const path = `${API}/detail?service=${enc(service)}&kind=${enc(kind)}&account=${enc(account)}&region=${enc(region)}&name=${enc(name)}`;
+  const [d, all] = await Promise.all([getJson(path), allResources()]);
+  if (gen !== generation) return null;
+  remember(all.resources, all.now_ms);
+  status(`updated ${when(d.now_ms)}`);
+  return { d, key: keyOf({ service, kind, account, region, name }) };
 }
 
 function heading(service, what, d, extra) {
@@ -297,12 +297,11 @@ function heading(service, what, d, extra) {
 const queueState = { tab: "visible", note: null };
 
 async function queuePage(gen, account, region, name) {
-  const [d] = await Promise.all([getJson(detailPath("sqs", "queue", account, region, name)), sample("sqs", "queue", account, region, name)]);
-  if (gen !== generation) return;
-  const key = keyOf({ service: "sqs", kind: "queue", account, region, name });
+  const loaded = await load(gen, "sqs", "queue", account, region, name);
+  if (!loaded) return;
+  const { d, key } = loaded;
   const peek = await getJson(`/_aws/sqs/messages/${enc(region)}/${enc(account)}/${enc(name)}?MaxNumberOfMessages=100`);
   if (gen !== generation) return;
-  status(`updated ${when(d.now_ms)}`);
   const messages = (peek.Messages || []).map((m) => {
     const a = m.Attributes || {};
     const state = a.IsDelayed === "true" ? "delayed" : a.IsVisible === "true" ? "visible" : "in flight";
@@ -393,10 +392,9 @@ function fanOut(d) {
 }
 
 async function topicPage(gen, account, region, name) {
-  const [d] = await Promise.all([getJson(detailPath("sns", "topic", account, region, name)), sample("sns", "topic", account, region, name)]);
-  if (gen !== generation) return;
-  status(`updated ${when(d.now_ms)}`);
-  const key = keyOf({ service: "sns", kind: "topic", account, region, name });
+  const loaded = await load(gen, "sns", "topic", account, region, name);
+  if (!loaded) return;
+  const { d, key } = loaded;
   const subLink = (sub) => {
     if (!sub.queue) return el("code", {}, sub.endpoint);
     const p = sub.endpoint.split(":");
@@ -465,10 +463,9 @@ function lineage(shards) {
 }
 
 async function streamPage(gen, account, region, name) {
-  const [d] = await Promise.all([getJson(detailPath("kinesis", "stream", account, region, name)), sample("kinesis", "stream", account, region, name)]);
-  if (gen !== generation) return;
-  status(`updated ${when(d.now_ms)}`);
-  const key = keyOf({ service: "kinesis", kind: "stream", account, region, name });
+  const loaded = await load(gen, "kinesis", "stream", account, region, name);
+  if (!loaded) return;
+  const { d, key } = loaded;
   const bar = (sh) => {
     const a = Number((BigInt(sh.HashKeyRange.StartingHashKey) * 10000n) / SPACE) / 100;
     const b = Number(((BigInt(sh.HashKeyRange.EndingHashKey) + 1n) * 10000n) / SPACE) / 100;
@@ -495,10 +492,9 @@ async function streamPage(gen, account, region, name) {
 // ----- a broker -----
 
 async function brokerPage(gen, account, region, name) {
-  const [d] = await Promise.all([getJson(detailPath("mq", "broker", account, region, name)), sample("mq", "broker", account, region, name)]);
-  if (gen !== generation) return;
-  status(`updated ${when(d.now_ms)}`);
-  const key = keyOf({ service: "mq", kind: "broker", account, region, name });
+  const loaded = await load(gen, "mq", "broker", account, region, name);
+  if (!loaded) return;
+  const { d, key } = loaded;
   show(
     heading("mq", `${d.engine} ${d.engine_version} broker ${d.id}`, d, el("span", { class: "pill " + (d.state === "RUNNING" ? "ok" : "") }, d.state)),
     el("div", { class: "grid" }, chart("Connections and waiting messages", [

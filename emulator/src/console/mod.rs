@@ -37,7 +37,7 @@ pub(crate) async fn answer(app: &App, path: &str, query: &str) -> Option<Reply> 
         "/app.js" => asset("text/javascript; charset=utf-8", SCRIPT),
         "/app.css" => asset("text/css; charset=utf-8", STYLE),
         "/api/resources" => resources(app, &QueryParams::parse(query.as_bytes())),
-        "/api/detail" => detail(app, &QueryParams::parse(query.as_bytes())).await,
+        "/api/detail" => detail(app, &QueryParams::parse(query.as_bytes())),
         _ => respond::json(404, &json!({"error": format!("no console page {rest}")})),
     })
 }
@@ -95,13 +95,14 @@ fn resources(app: &App, params: &QueryParams) -> Reply {
     )
 }
 
-async fn detail(app: &App, params: &QueryParams) -> Reply {
+fn detail(app: &App, params: &QueryParams) -> Reply {
     let get = |n: &str| params.get(n).unwrap_or_default();
     let service = get("service");
     let Some(inspects) = app.services.iter().find(|s| s.routes().name == service).and_then(|s| s.inspects()) else {
         return respond::json(404, &json!({"error": format!("no service {service} shows the console anything")}));
     };
-    match inspects.detail(get("kind"), get("account"), get("region"), get("name")).await {
+    let found = (inspects.kind() == get("kind")).then(|| inspects.detail(get("account"), get("region"), get("name")));
+    match found.flatten() {
         Some(mut v) => {
             v["service"] = Value::from(service);
             v["now_ms"] = Value::from(app.clock.now_ms());
