@@ -51,6 +51,23 @@ async function main() {
     charts: await page.$$eval("[data-chart]", (c) => c.map((x) => ({ title: x.dataset.chart, paths: x.querySelectorAll("path").length }))),
     sparklines: await page.$$eval("td svg path", (p) => p.length),
   };
+  // Live: five messages sent to scratch from outside the page show in its chart's legend at
+  // the next refresh, without a reload.
+  const legend = async () => (await texts('[data-chart="Messages in all queues"] .legend span'))[0];
+  const before = await legend();
+  for (let i = 0; i < 5; i++) {
+    const r = await fetch(`${endpoint}/`, {
+      method: "POST",
+      headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": "AmazonSQS.SendMessage" },
+      body: JSON.stringify({ QueueUrl: `${endpoint}/${A}/scratch`, MessageBody: `live ${i}` }),
+    });
+    if (!r.ok) throw new Error(`SendMessage: ${r.status} ${await r.text()}`);
+  }
+  await page.waitForFunction((b) => {
+    const l = document.querySelector('[data-chart="Messages in all queues"] .legend span');
+    return l && l.textContent.trim() !== b;
+  }, before, { timeout: 10000 });
+  seen.overview.live = [before, await legend()];
   await shot("overview");
 
   // A queue: peek each state, send with the form.

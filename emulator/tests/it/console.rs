@@ -185,6 +185,7 @@ async fn the_console_shows_every_page_in_chromium_and_its_buttons_work() {
         assert!(c["paths"].as_u64().unwrap() >= 3, "a line per series after two refreshes: {c}");
     }
     assert!(o["sparklines"].as_u64().unwrap() >= 1, "{o}");
+    assert_eq!(o["live"], serde_json::json!(["visible 8", "visible 13"]), "five sent while the page was open");
 
     // A queue's messages, each state peeked; the form's send.
     let q = &seen["queue"];
@@ -211,7 +212,7 @@ async fn the_console_shows_every_page_in_chromium_and_its_buttons_work() {
     assert!(got.contains_key("dead one"), "redriven to orders: {got:?}");
 
     // The purge.
-    assert_eq!((seen["scratch"]["before"].as_u64(), seen["scratch"]["note"].as_str()), (Some(2), Some("Purged")));
+    assert_eq!((seen["scratch"]["before"].as_u64(), seen["scratch"]["note"].as_str()), (Some(7), Some("Purged")));
     let scratch = sdk.client.get_queue_url().queue_name("scratch").send().await.unwrap().queue_url.unwrap();
     assert!(sdk.nothing_to_receive(&scratch).await);
 
