@@ -34,7 +34,7 @@ pub(crate) async fn serve(
     // Each connection holds a sender: when all are dropped, every connection has ended.
     let (alive, mut ended) = mpsc::channel::<()>(1);
     accept_loop(listener, name, limits, stop, move |stream, peer, permit| {
-        let info = ConnectionInfo { peer, stop: each.clone() };
+        let mut info = ConnectionInfo { peer, stop: each.clone(), tls: false, websocket: false };
         let mut stop = each.clone();
         let alive = alive.clone();
         let (service, tls) = (service.clone(), tls.clone());
@@ -46,7 +46,10 @@ pub(crate) async fn serve(
             let io: Box<dyn service::Connection> = match (opening, tls) {
                 (crate::tls::Opening::Tls, Some(t)) => {
                     match tokio::time::timeout(TLS_FIRST_BYTE, t.acceptor.accept(stream)).await {
-                        Ok(Ok(s)) => Box::new(s),
+                        Ok(Ok(s)) => {
+                            info.tls = true;
+                            Box::new(s)
+                        }
                         Ok(Err(e)) => {
                             tracing::debug!("{name}: tls handshake from {peer}: {e}");
                             return;

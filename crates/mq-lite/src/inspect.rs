@@ -58,7 +58,7 @@ impl Inspects for MqService {
         .unwrap_or_default()
         .into_iter()
         .map(|l| {
-            json!({"protocol": l.protocol, "peer": l.peer.to_string(), "client_id": l.client_id, "user": l.user, "since_ms": l.since_ms})
+            json!({"protocol": l.protocol, "transport": l.transport, "peer": l.peer.to_string(), "client_id": l.client_id, "user": l.user, "since_ms": l.since_ms})
         })
         .collect();
         Some(json!({

@@ -74,6 +74,7 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, info: Connectio
     // The protocol's connection loop reads and writes `inner`; the pump carries the bytes.
     let (inner, mut outer) = tokio::io::duplex(256 * 1024);
     let conn: Box<dyn Connection> = Box::new(inner);
+    let info = service::ConnectionInfo { websocket: true, ..info };
     let protocol = match kind {
         Kind::Stomp => tokio::spawn(crate::stomp::conn::serve(shared, conn, info)),
         Kind::Mqtt => tokio::spawn(crate::mqtt::conn::serve(shared, conn, info)),

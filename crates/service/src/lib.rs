@@ -50,6 +50,22 @@ pub struct ConnectionInfo {
     pub peer: std::net::SocketAddr,
     /// Turns true when the server stops.
     pub stop: tokio::sync::watch::Receiver<bool>,
+    /// Whether the connection speaks TLS.
+    pub tls: bool,
+    /// Whether the protocol comes inside WebSocket messages (mq-lite's WebSocket port).
+    pub websocket: bool,
+}
+
+impl ConnectionInfo {
+    /// How the connection carries its protocol: `tcp`, `tls`, `ws` or `wss`.
+    pub fn transport(&self) -> &'static str {
+        match (self.websocket, self.tls) {
+            (false, false) => "tcp",
+            (false, true) => "tls",
+            (true, false) => "ws",
+            (true, true) => "wss",
+        }
+    }
 }
 
 /// A setting a service adds to `quayside serve`: `--<flag>` and its environment variable.

@@ -491,6 +491,8 @@ async function streamPage(gen, account, region, name) {
 
 // ----- a broker -----
 
+const TRANSPORT = { tcp: "TCP", tls: "TLS", ws: "WebSocket", wss: "WebSocket over TLS" };
+
 async function brokerPage(gen, account, region, name) {
   const loaded = await load(gen, "mq", "broker", account, region, name);
   if (!loaded) return;
@@ -506,7 +508,8 @@ async function brokerPage(gen, account, region, name) {
     el("h2", {}, "Destinations"),
     table(["Kind", "Destination", "Messages waiting", "Consumers"], d.destinations.map((x) => [x.kind, el("code", {}, x.name), x.messages == null ? "" : fmt(x.messages), fmt(x.consumers)]), [2, 3]),
     el("h2", {}, "Connections"),
-    table(["Protocol", "Client id", "User", "Peer", "Since"], d.connections.map((c) => [c.protocol.toUpperCase(), el("code", {}, c.client_id), c.user, c.peer, when(c.since_ms)])));
+    table(["Protocol", "Transport", "Client id", "User", "Peer", "Since"],
+      d.connections.map((c) => [c.protocol.toUpperCase(), TRANSPORT[c.transport] || c.transport, el("code", {}, c.client_id), c.user, c.peer, when(c.since_ms)])));
 }
 
 // ---------- routing ----------

@@ -6,13 +6,14 @@
 
 use crate::common::*;
 use crate::kinesis_records::kinesis;
-use crate::mq_stomp::{stomp_env, Raw};
+use crate::mq_stomp::{stomp_env, Raw, PASSWORD};
 use crate::sns_topics::sns;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::ScalingType;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use serde_json::Value;
 use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ACCOUNT: &str = "000000000000";
 
@@ -45,8 +46,8 @@ async fn receive_bodies(env: &Env, url: &str, bodies: &[&str]) -> std::collectio
 /// What the server holds when the browser comes: a queue with visible, in-flight and delayed
 /// messages (one of them markup), its dead-letter queue holding a dead letter, a queue to
 /// purge, a topic fanning out to two queues (one filtered), a resharded stream with a
-/// consumer, a broker with a connection and a waiting message, and a queue in another account.
-async fn seed(env: &Env, stomp: std::net::SocketAddr) -> Raw {
+/// consumer, a broker with two connections (plain and TLS) and a waiting message, and a queue in another account.
+async fn seed(env: &Env, stomp: std::net::SocketAddr) -> (Raw, impl Sized) {
     let c = &env.client;
     let dlq = env.queue("orders-dlq").await;
     let dlq_arn = env.attribute(&dlq, "QueueArn").await.unwrap();
@@ -125,7 +126,19 @@ async fn seed(env: &Env, stomp: std::net::SocketAddr) -> Raw {
     conn.send("SUBSCRIBE\nid:1\ndestination:/queue/jobs\n\n\0").await;
     conn.send("SEND\ndestination:/queue/pending\npersistent:true\nreceipt:r\n\nwaiting\0").await;
     assert_eq!(conn.frame().await.command, "RECEIPT");
-    conn
+    // A second login, over TLS on the same port.
+    let ca = env.running.tls_ca_pem().unwrap();
+    let mut tls = crate::everyday::tls_connect(stomp, "localhost", &ca, &[]).await.unwrap();
+    let connect = format!("CONNECT\naccept-version:1.2\nlogin:admin\npasscode:{PASSWORD}\nclient-id:over-tls\n\n\0");
+    tls.write_all(connect.as_bytes()).await.unwrap();
+    let mut got = Vec::new();
+    while !got.starts_with(b"CONNECTED") {
+        let mut buf = [0u8; 512];
+        let n = tls.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the TLS login was answered");
+        got.extend_from_slice(&buf[..n]);
+    }
+    (conn, tls)
 }
 
 fn rows(v: &Value) -> Vec<Vec<String>> {
@@ -245,11 +258,8 @@ async fn the_console_shows_every_page_in_chromium_and_its_buttons_work() {
     let tables: Vec<Vec<Vec<String>>> = b["tables"].as_array().unwrap().iter().map(rows).collect();
     assert!(tables[0].iter().any(|r| r[1] == "pending" && r[2] == "1"), "{tables:?}");
     assert!(tables[0].iter().any(|r| r[1] == "jobs" && r[3] == "1"), "{tables:?}");
-    assert_eq!(tables[1].len(), 1);
-    assert_eq!(
-        (tables[1][0][0].as_str(), tables[1][0][1].as_str(), tables[1][0][2].as_str()),
-        ("STOMP", "console-test", "admin")
-    );
+    let logins: Vec<Vec<&str>> = tables[1].iter().map(|r| r[..4].iter().map(String::as_str).collect()).collect();
+    assert_eq!(logins, [["STOMP", "TCP", "console-test", "admin"], ["STOMP", "TLS", "over-tls", "admin"]]);
     assert!(strings(&b["endpoints"]).iter().any(|e| e == &format!("stomp+ssl://localhost:{}", stomp.port())));
 
     assert!(seen["missing"][0].as_str().unwrap().contains("no queue no-such-queue"), "{seen}");

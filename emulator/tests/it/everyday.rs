@@ -373,7 +373,7 @@ async fn metrics_cover_every_service_in_prometheus_format() {
 }
 
 /// A TLS connection to `addr` presenting `name`, trusting only `ca_pem`, offering `alpn`.
-async fn tls_connect(
+pub async fn tls_connect(
     addr: std::net::SocketAddr,
     name: &str,
     ca_pem: &str,

@@ -67,6 +67,8 @@ pub struct Vhost {
 pub struct Login {
     /// `stomp` or `mqtt`.
     pub protocol: &'static str,
+    /// `tcp`, `tls`, `ws` or `wss` ([`service::ConnectionInfo::transport`]).
+    pub transport: &'static str,
     pub peer: std::net::SocketAddr,
     pub client_id: String,
     pub user: String,

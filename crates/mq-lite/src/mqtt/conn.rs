@@ -116,7 +116,8 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: Conne
         writer.finish().await;
         return;
     };
-    let Some((mut session, mut deliveries, kicked)) = accept(&shared, connect.clone(), &writer.out, info.peer).await
+    let Some((mut session, mut deliveries, kicked)) =
+        accept(&shared, connect.clone(), &writer.out, (info.peer, info.transport())).await
     else {
         writer.finish().await;
         return;
@@ -212,7 +213,7 @@ async fn accept(
     shared: &Arc<Shared>,
     c: Connect,
     out: &mpsc::Sender<Out>,
-    peer: std::net::SocketAddr,
+    (peer, transport): (std::net::SocketAddr, &'static str),
 ) -> Option<(Session, mpsc::UnboundedReceiver<Delivery>, Arc<tokio::sync::Notify>)> {
     let refuse = |code: u8| Packet::ConnAck { session_present: false, code };
     if c.level != 3 && c.level != 4 {
@@ -246,6 +247,7 @@ async fn accept(
         vhost: vhost.clone(),
         _connected: vhost.connected(crate::broker::Login {
             protocol: "mqtt",
+            transport,
             peer,
             client_id: client_id.clone(),
             user: c.username.clone().unwrap_or_default(),

@@ -70,6 +70,7 @@ struct Conn {
     transactions: HashMap<String, Vec<TxOp>>,
     deliveries_tx: mpsc::UnboundedSender<Delivery>,
     peer: std::net::SocketAddr,
+    transport: &'static str,
 }
 
 /// Serves a connection until it closes, the client disconnects, or the server stops.
@@ -91,6 +92,7 @@ pub async fn serve(shared: Arc<Shared>, io: Box<dyn Connection>, mut info: Conne
         transactions: HashMap::new(),
         deliveries_tx,
         peer,
+        transport: info.transport(),
     };
     let mut decoder = Decoder::new(shared.limits);
     let mut buf = BytesMut::with_capacity(8192);
@@ -257,6 +259,7 @@ impl Conn {
         let vhost = self.shared.engine.vhost(&broker);
         self.connected = Some(vhost.connected(crate::broker::Login {
             protocol: "stomp",
+            transport: self.transport,
             peer: self.peer,
             client_id: self.client_id.clone(),
             user: login.unwrap_or_default().to_string(),
