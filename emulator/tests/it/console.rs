@@ -128,7 +128,7 @@ async fn seed(env: &Env, stomp: std::net::SocketAddr) -> (Raw, impl Sized) {
     assert_eq!(conn.frame().await.command, "RECEIPT");
     // A second login, over TLS on the same port.
     let ca = env.running.tls_ca_pem().unwrap();
-    let mut tls = crate::everyday::tls_connect(stomp, "localhost", &ca, &[]).await.unwrap();
+    let mut tls = crate::everyday::tls_connect(stomp, "localhost", ca, &[]).await.unwrap();
     let connect = format!("CONNECT\naccept-version:1.2\nlogin:admin\npasscode:{PASSWORD}\nclient-id:over-tls\n\n\0");
     tls.write_all(connect.as_bytes()).await.unwrap();
     let mut got = Vec::new();
