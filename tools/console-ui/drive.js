@@ -4,7 +4,7 @@
 //
 // Usage: node drive.js ENDPOINT OUT_DIR
 // The server holds what emulator/tests/it/console.rs made: queues orders, orders-dlq (its
-// dead-letter queue) and scratch, topic events, stream clicks, broker b with a STOMP
+// dead-letter queue), scratch and bulk (130 messages), topic events, stream clicks, broker b with a STOMP
 // connection, in account 000000000000 and region us-east-1, and queue far in another account.
 "use strict";
 const { chromium } = require("playwright-core");
@@ -104,6 +104,13 @@ async function main() {
   await page.click("#purge");
   await page.waitForSelector("#note");
   seen.scratch.note = (await texts("#note"))[0];
+
+  // A long queue, a page at a time.
+  await go(`#/sqs/queue/${A}/${R}/bulk`);
+  const first = (await texts("pre.body")).length;
+  await page.click("#more");
+  await page.waitForFunction(() => document.querySelectorAll("pre.body").length > 100);
+  seen.bulk = [first, (await texts("pre.body")).length, (await page.$("#more")) !== null];
 
   // A topic: its fan-out, filter policies and recent matches.
   await go(`#/sns/topic/${A}/${R}/events`);

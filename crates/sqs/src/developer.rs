@@ -8,7 +8,9 @@
 //! 100 MiB holds a few hundred messages in memory, not the queue (it held the whole queue
 //! twice over). `MaxNumberOfMessages` (any number, as ReceiveMessage's parameter) pages it;
 //! the answer then carries `NextToken` (beyond AWS's shape) for the next page.
-//! `ShowDelayed=false` and `ShowInvisible=false` leave those messages out.
+//! `ShowDelayed=false` and `ShowInvisible=false` leave those messages out (LocalStack's
+//! parameters); `ShowVisible=false` (Quayside's) leaves the visible ones out, so that the
+//! console can page through in-flight or delayed messages behind many visible ones.
 
 use crate::api::SqsService;
 use crate::engine::Received;
@@ -49,6 +51,7 @@ pub(crate) async fn answer(svc: &SqsService, call: PathCall<'_>) -> Response {
         after: call.params.get("NextToken").and_then(|t| t.parse::<i64>().ok()).unwrap_or(0),
         delayed: flag("ShowDelayed"),
         invisible: flag("ShowInvisible"),
+        visible: flag("ShowVisible"),
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(2);
     let sqs = svc.sqs().clone();
@@ -67,6 +70,7 @@ struct View {
     after: i64,
     delayed: bool,
     invisible: bool,
+    visible: bool,
 }
 
 type Sender = tokio::sync::mpsc::Sender<Bytes>;
@@ -108,7 +112,7 @@ async fn stream(
             .filter(|(_, _, s)| match s {
                 State::Delayed => view.delayed,
                 State::Inflight => view.invisible,
-                State::Visible => true,
+                State::Visible => view.visible,
             })
             .collect();
         let ids: Vec<i64> = wanted.iter().map(|e| e.0).collect();

@@ -294,24 +294,28 @@ function heading(service, what, d, extra) {
 
 // ----- a queue -----
 
-const queueState = { tab: "visible", note: null };
+const queueState = { tab: "visible", note: null, pages: 1 };
+// The developer view's filters that leave one state.
+const ONLY = {
+  visible: "ShowDelayed=false&ShowInvisible=false",
+  "in flight": "ShowVisible=false&ShowDelayed=false",
+  delayed: "ShowVisible=false&ShowInvisible=false",
+};
+const PAGE = 100;
 
 async function queuePage(gen, account, region, name) {
   const loaded = await load(gen, "sqs", "queue", account, region, name);
   if (!loaded) return;
   const { d, key } = loaded;
-  const peek = await getJson(`/_aws/sqs/messages/${enc(region)}/${enc(account)}/${enc(name)}?MaxNumberOfMessages=100`);
+  const limit = PAGE * queueState.pages;
+  const peek = await getJson(`/_aws/sqs/messages/${enc(region)}/${enc(account)}/${enc(name)}?MaxNumberOfMessages=${limit}&${ONLY[queueState.tab]}`);
   if (gen !== generation) return;
-  const messages = (peek.Messages || []).map((m) => {
-    const a = m.Attributes || {};
-    const state = a.IsDelayed === "true" ? "delayed" : a.IsVisible === "true" ? "visible" : "in flight";
-    return { m, a, state };
-  });
-  const counts = { visible: 0, "in flight": 0, delayed: 0 };
-  messages.forEach((x) => counts[x.state]++);
-  const shown = messages.filter((x) => x.state === queueState.tab);
+  const shown = (peek.Messages || []).map((m) => ({ m, a: m.Attributes || {} }));
+  const counts = { visible: d.visible, "in flight": d.in_flight, delayed: d.delayed };
   const tabs = el("div", { class: "row tabs" }, ["visible", "in flight", "delayed"].map((t) =>
-    el("button", { class: queueState.tab === t ? "on" : null, "data-tab": t, onclick: () => { queueState.tab = t; render(); } }, `${t} (${counts[t]})`)));
+    el("button", { class: queueState.tab === t ? "on" : null, "data-tab": t, onclick: () => { queueState.tab = t; queueState.pages = 1; render(); } }, `${t} (${fmt(counts[t])})`)));
+  const more = peek.NextToken && queueState.pages < 10
+    ? el("button", { id: "more", onclick: () => { queueState.pages++; render(); } }, `Show ${PAGE} more`) : null;
   const body = el("textarea", { id: "send-body", placeholder: "Message body" });
   const delay = el("input", { id: "send-delay", type: "number", min: 0, max: 900, value: 0, style: "width:80px" });
   const group = d.fifo ? el("input", { id: "send-group", placeholder: "MessageGroupId", value: "console" }) : null;
@@ -359,12 +363,13 @@ async function queuePage(gen, account, region, name) {
         el("button", { class: "danger", id: "purge", onclick: purge }, "Purge"))),
     d.dead_letter_sources.length ? el("p", { class: "muted" }, "Dead-letter queue of: ",
       d.dead_letter_sources.map((s, i) => [i ? ", " : "", el("a", { href: `#/sqs/queue/${enc(account)}/${enc(region)}/${enc(s)}` }, s)])) : null,
-    el("h2", {}, "Messages ", el("span", { class: "muted" }, `(peeked: their visibility is not changed; first ${messages.length} shown)`)),
+    el("h2", {}, "Messages ", el("span", { class: "muted" }, `(peeked: their visibility is not changed; ${shown.length} of ${fmt(counts[queueState.tab])} ${queueState.tab} shown)`)),
     tabs,
     table(["Message id", "Sent", "Receives", d.fifo ? "Group" : "", "Body", "Attributes"],
       shown.map(({ m, a }) => [el("code", {}, m.MessageId), when(Number(a.SentTimestamp)), fmt(Number(a.ApproximateReceiveCount || 0)),
         d.fifo ? a.MessageGroupId : "", el("pre", { class: "body" }, m.Body),
         m.MessageAttributes ? el("pre", {}, Object.entries(m.MessageAttributes).map(([k, v]) => `${k} = ${v.StringValue ?? "(binary)"}`).join("\n")) : ""]), [2]),
+    more,
     el("h2", {}, "Attributes"),
     table(["Name", "Value"], attrs.map(([k, v]) => [k, v.startsWith("{") ? el("pre", {}, v) : v])));
 }
@@ -539,6 +544,8 @@ async function render() {
 function navigate() {
   generation++;
   queueState.note = null;
+  queueState.pages = 1;
+  queueState.tab = "visible";
   delete document.body.dataset.ready;
   clearInterval(timer);
   render();

@@ -80,6 +80,19 @@ async fn seed(env: &Env, stomp: std::net::SocketAddr) -> (Raw, impl Sized) {
         c.send_message().queue_url(&scratch).message_body(b).send().await.unwrap();
     }
     client(&env.endpoint(), "111111111111").create_queue().queue_name("far").send().await.unwrap();
+    let bulk = env.queue("bulk").await;
+    for batch in 0..13 {
+        let mut req = c.send_message_batch().queue_url(&bulk);
+        for i in 0..10 {
+            let entry = aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                .id(format!("m{i}"))
+                .message_body(format!("bulk {}", batch * 10 + i))
+                .build()
+                .unwrap();
+            req = req.entries(entry);
+        }
+        req.send().await.unwrap();
+    }
 
     let s = sns(&env.endpoint());
     let topic = s.create_topic().name("events").send().await.unwrap().topic_arn.unwrap();
@@ -191,14 +204,14 @@ async fn the_console_shows_every_page_in_chromium_and_its_buttons_work() {
     let o = &seen["overview"];
     assert_eq!(strings(&o["groups"]), [format!("{ACCOUNT} · us-east-1"), "111111111111 · us-east-1".to_string()]);
     let links = strings(&o["links"]);
-    for name in ["orders", "orders-dlq", "scratch", "paid", "audit", "events", "clicks", "b", "far"] {
+    for name in ["orders", "orders-dlq", "scratch", "bulk", "paid", "audit", "events", "clicks", "b", "far"] {
         assert!(links.contains(&name.to_string()), "{name} listed: {links:?}");
     }
     for c in o["charts"].as_array().unwrap() {
         assert!(c["paths"].as_u64().unwrap() >= 3, "a line per series after two refreshes: {c}");
     }
     assert!(o["sparklines"].as_u64().unwrap() >= 1, "{o}");
-    assert_eq!(o["live"], serde_json::json!(["visible 8", "visible 13"]), "five sent while the page was open");
+    assert_eq!(o["live"], serde_json::json!(["visible 138", "visible 143"]), "five sent while the page was open");
 
     // A queue's messages, each state peeked; the form's send.
     let q = &seen["queue"];
@@ -228,6 +241,9 @@ async fn the_console_shows_every_page_in_chromium_and_its_buttons_work() {
     assert_eq!((seen["scratch"]["before"].as_u64(), seen["scratch"]["note"].as_str()), (Some(7), Some("Purged")));
     let scratch = sdk.client.get_queue_url().queue_name("scratch").send().await.unwrap().queue_url.unwrap();
     assert!(sdk.nothing_to_receive(&scratch).await);
+
+    // A page at a time: 100, then all 130 after "Show 100 more".
+    assert_eq!(seen["bulk"], serde_json::json!([100, 130, false]));
 
     // The topic's fan-out, filter policies and recent matches.
     let t = &seen["topic"];

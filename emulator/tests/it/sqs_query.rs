@@ -210,6 +210,17 @@ async fn the_developer_view_answers_localstacks_paths() {
         };
         assert_eq!(state, want, "{m}");
     }
+    // Each state alone: LocalStack's ShowDelayed and ShowInvisible, and Quayside's ShowVisible.
+    for (filter, want) in [
+        ("ShowDelayed=false&ShowInvisible=false", "inflight"),
+        ("ShowVisible=false&ShowDelayed=false", "visible"),
+        ("ShowVisible=false&ShowInvisible=false", "delayed"),
+    ] {
+        let path = format!("/_aws/sqs/messages/us-east-1/000000000000/dev?{filter}");
+        let r = raw(addr, "GET", &path, &[("Accept", "application/json")], b"").await.json();
+        let bodies: Vec<&str> = r["Messages"].as_array().unwrap().iter().map(|m| m["Body"].as_str().unwrap()).collect();
+        assert_eq!(bodies, [want], "{filter}");
+    }
     // The query form answers the same messages, in XML.
     let by_query = raw(addr, "GET", &format!("/_aws/sqs/messages?QueueUrl={}", enc(&url)), &[], b"").await;
     assert_eq!(by_query.body.matches("<Message>").count(), 3, "{}", by_query.body);
