@@ -4,7 +4,7 @@
 //
 // Usage: node drive.js ENDPOINT OUT_DIR
 // The server holds what emulator/tests/it/console.rs made: queues orders, orders-dlq (its
-// dead-letter queue), scratch and bulk (130 messages), topic events, stream clicks, broker b with a STOMP
+// dead-letter queue), scratch, jobs.fifo and bulk (130 messages), topic events, stream clicks, broker b with a STOMP
 // connection, in account 000000000000 and region us-east-1, and queue far in another account.
 "use strict";
 const { chromium } = require("playwright-core");
@@ -104,6 +104,14 @@ async function main() {
   await page.click("#purge");
   await page.waitForSelector("#note");
   seen.scratch.note = (await texts("#note"))[0];
+
+  // A FIFO queue's form: its group field instead of a delay.
+  await go(`#/sqs/queue/${A}/${R}/jobs.fifo`);
+  await page.fill("#send-body", "first in line");
+  await page.click("#send");
+  await page.waitForSelector("#note");
+  await page.waitForFunction(() => document.querySelectorAll("pre.body").length > 0);
+  seen.fifo = { note: (await texts("#note"))[0], bodies: await texts("pre.body") };
 
   // A long queue, a page at a time.
   await go(`#/sqs/queue/${A}/${R}/bulk`);

@@ -80,6 +80,7 @@ async fn seed(env: &Env, stomp: std::net::SocketAddr) -> (Raw, impl Sized) {
         c.send_message().queue_url(&scratch).message_body(b).send().await.unwrap();
     }
     client(&env.endpoint(), "111111111111").create_queue().queue_name("far").send().await.unwrap();
+    env.fifo_queue("jobs.fifo", false).await;
     let bulk = env.queue("bulk").await;
     for batch in 0..13 {
         let mut req = c.send_message_batch().queue_url(&bulk);
@@ -204,7 +205,9 @@ async fn the_console_shows_every_page_in_chromium_and_its_buttons_work() {
     let o = &seen["overview"];
     assert_eq!(strings(&o["groups"]), [format!("{ACCOUNT} · us-east-1"), "111111111111 · us-east-1".to_string()]);
     let links = strings(&o["links"]);
-    for name in ["orders", "orders-dlq", "scratch", "bulk", "paid", "audit", "events", "clicks", "b", "far"] {
+    for name in
+        ["orders", "orders-dlq", "scratch", "bulk", "jobs.fifo", "paid", "audit", "events", "clicks", "b", "far"]
+    {
         assert!(links.contains(&name.to_string()), "{name} listed: {links:?}");
     }
     for c in o["charts"].as_array().unwrap() {
@@ -241,6 +244,27 @@ async fn the_console_shows_every_page_in_chromium_and_its_buttons_work() {
     assert_eq!((seen["scratch"]["before"].as_u64(), seen["scratch"]["note"].as_str()), (Some(7), Some("Purged")));
     let scratch = sdk.client.get_queue_url().queue_name("scratch").send().await.unwrap().queue_url.unwrap();
     assert!(sdk.nothing_to_receive(&scratch).await);
+
+    // A FIFO queue's form sends with a group (and a deduplication id of its own).
+    assert_eq!(
+        (seen["fifo"]["note"].as_str(), seen["fifo"]["bodies"].clone()),
+        (Some("Sent"), serde_json::json!(["first in line"]))
+    );
+    let fifo = sdk.client.get_queue_url().queue_name("jobs.fifo").send().await.unwrap().queue_url.unwrap();
+    let got = sdk
+        .client
+        .receive_message()
+        .queue_url(&fifo)
+        .message_system_attribute_names(MessageSystemAttributeName::MessageGroupId)
+        .send()
+        .await
+        .unwrap();
+    let m = &got.messages()[0];
+    assert_eq!(m.body(), Some("first in line"));
+    assert_eq!(
+        m.attributes().unwrap().get(&MessageSystemAttributeName::MessageGroupId).map(String::as_str),
+        Some("console")
+    );
 
     // A page at a time: 100, then all 130 after "Show 100 more".
     assert_eq!(seen["bulk"], serde_json::json!([100, 130, false]));
