@@ -68,6 +68,12 @@ async function main() {
     return l && l.textContent.trim() !== b;
   }, before, { timeout: 10000 });
   seen.overview.live = [before, await legend()];
+  // The name filter keeps the groups and rows that match, across accounts.
+  const shownLinks = () => page.$$eval("section.region a", (as) => as.filter((a) => a.offsetParent !== null).map((a) => a.textContent));
+  await page.fill("#filter", "ar");
+  seen.overview.filtered = await shownLinks();
+  await page.fill("#filter", "");
+  seen.overview.unfiltered = (await shownLinks()).length;
   await shot("overview");
 
   // A queue: peek each state, send with the form.

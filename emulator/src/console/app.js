@@ -212,6 +212,18 @@ function spark(points) {
 
 const link = (r) => `#/${r.service}/${r.kind}/${enc(r.account)}/${enc(r.region)}/${enc(r.name)}`;
 
+const overviewState = { filter: "" };
+
+// Shows only the resources whose name holds the filter's text (and the groups that have any).
+function applyFilter() {
+  const f = overviewState.filter.trim().toLowerCase();
+  const keep = (tr) => !f || tr.querySelector("a")?.textContent.toLowerCase().includes(f);
+  for (const tr of document.querySelectorAll("section.region tbody tr")) tr.hidden = !keep(tr);
+  for (const box of document.querySelectorAll("section.region .kind, section.region")) {
+    box.hidden = ![...box.querySelectorAll("tbody tr")].some((tr) => !tr.hidden);
+  }
+}
+
 async function overview(gen) {
   crumbs({ text: "All resources" });
   const data = await allResources();
@@ -250,30 +262,34 @@ async function overview(gen) {
     const of = (kind) => rs.filter((r) => r.kind === kind);
     const a = (r) => el("a", { href: link(r) }, r.name);
     const parts = [el("h2", {}, `Account ${g}`)];
-    if (of("queue").length) parts.push(el("h3", {}, tag("sqs"), "Queues"), table(
+    if (of("queue").length) parts.push(el("div", { class: "kind" }, el("h3", {}, tag("sqs"), "Queues"), table(
       ["Queue", "Visible", "In flight", "Delayed", "Oldest (s)", "Sent/s", "Depth (last 5 min)"],
       of("queue").map((r) => {
         const rate = series(keyOf(r), "sent_total");
         return [a(r), fmt(r.figures.visible), fmt(r.figures.in_flight), fmt(r.figures.delayed), fmt(r.figures.oldest_age_seconds),
           fmt(rate.length ? Math.round(rate[rate.length - 1].v * 10) / 10 : 0),
           spark(series(keyOf(r), "visible").map((p, i, all) => ({ t: p.t, v: p.v + (series(keyOf(r), "in_flight")[i] || { v: 0 }).v })))];
-      }), [1, 2, 3, 4, 5]));
-    if (of("topic").length) parts.push(el("h3", {}, tag("sns"), "Topics"), table(
+      }), [1, 2, 3, 4, 5])));
+    if (of("topic").length) parts.push(el("div", { class: "kind" }, el("h3", {}, tag("sns"), "Topics"), table(
       ["Topic", "Subscriptions", "Published", "Published/s"],
       of("topic").map((r) => {
         const rate = series(keyOf(r), "published_total");
         return [a(r), fmt(r.figures.subscriptions), fmt(r.figures.published_total), fmt(rate.length ? Math.round(rate[rate.length - 1].v * 10) / 10 : 0)];
-      }), [1, 2, 3]));
-    if (of("stream").length) parts.push(el("h3", {}, tag("kinesis"), "Streams"), table(
+      }), [1, 2, 3])));
+    if (of("stream").length) parts.push(el("div", { class: "kind" }, el("h3", {}, tag("kinesis"), "Streams"), table(
       ["Stream", "Open shards", "Consumers", "Records in", "Records out", "Iterator age (ms)"],
       of("stream").map((r) => [a(r), fmt(r.figures.open_shards), fmt(r.figures.consumers), fmt(r.figures.records_in_total),
-        fmt(r.figures.records_out_total), fmt(r.figures.iterator_age_ms)]), [1, 2, 3, 4, 5]));
-    if (of("broker").length) parts.push(el("h3", {}, tag("mq"), "Brokers"), table(
+        fmt(r.figures.records_out_total), fmt(r.figures.iterator_age_ms)]), [1, 2, 3, 4, 5])));
+    if (of("broker").length) parts.push(el("div", { class: "kind" }, el("h3", {}, tag("mq"), "Brokers"), table(
       ["Broker", "Connections", "Destinations", "Messages waiting"],
-      of("broker").map((r) => [a(r), fmt(r.figures.connections), fmt(r.figures.destinations), fmt(r.figures.messages_waiting)]), [1, 2, 3]));
+      of("broker").map((r) => [a(r), fmt(r.figures.connections), fmt(r.figures.destinations), fmt(r.figures.messages_waiting)]), [1, 2, 3])));
     return el("section", { class: "region", "data-group": g }, parts);
   });
-  show(el("h1", {}, "Resources"), el("p", { class: "muted" }, "Every queue, topic, stream and broker, by account and region. Figures refresh every 2 s."), charts, sections);
+  const filter = el("input", { id: "filter", type: "search", placeholder: "Filter by name", value: overviewState.filter,
+    oninput: (e) => { overviewState.filter = e.target.value; applyFilter(); } });
+  show(el("h1", {}, "Resources"), el("p", { class: "muted" }, "Every queue, topic, stream and broker, by account and region. Figures refresh every 2 s."),
+    charts, el("div", { class: "row" }, filter), sections);
+  applyFilter();
 }
 
 // One resource's details, its figures remembered for its charts; null when the user has

@@ -214,6 +214,8 @@ async fn the_console_shows_every_page_in_chromium_and_its_buttons_work() {
         assert!(c["paths"].as_u64().unwrap() >= 3, "a line per series after two refreshes: {c}");
     }
     assert!(o["sparklines"].as_u64().unwrap() >= 1, "{o}");
+    assert_eq!(o["filtered"], serde_json::json!(["far"]), "\"ar\" names only the queue of the other account");
+    assert_eq!(o["unfiltered"].as_u64(), Some(links.len() as u64));
     assert_eq!(o["live"], serde_json::json!(["visible 138", "visible 143"]), "five sent while the page was open");
 
     // A queue's messages, each state peeked; the form's send.
