@@ -8,11 +8,8 @@ use crate::ops;
 use crate::Kinesis;
 use aws_protocol::RequestContext;
 use serde_json::{json, Value};
-use service::declare::{Applied, Declared, Fields, Mode, Outcome};
+use service::declare::{Applied, Declared, Fields, Mode, Outcome, Section};
 use std::collections::BTreeMap;
-
-/// The file's section this module owns.
-pub const SECTION: &str = "streams";
 
 /// Kinesis's default retention.
 const DEFAULT_RETENTION_HOURS: i64 = 24;
@@ -67,9 +64,13 @@ impl Kinesis {
             consumers: s.consumers.iter().map(|c| c.name.clone()).collect(),
         })
     }
+}
+
+impl Section for Kinesis {
+    const NAME: &'static str = "streams";
 
     /// Every stream as a declaration, by account, region and name.
-    fn export_declared(&self) -> Vec<Value> {
+    fn export(&self) -> Vec<Value> {
         let streams = self.streams().read();
         streams
             .values()
@@ -99,7 +100,7 @@ impl Kinesis {
     /// differences reported (`Mode::Report`).
     ///
     /// Errors: the first declaration malformed or refused (Kinesis's code and message).
-    async fn apply_declared(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
+    async fn apply(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
         let mut out = Outcome::default();
         for (i, v) in decls.iter().enumerate() {
             let d = decl(v, account, region).map_err(|e| Declared::error(i, e))?;
@@ -182,25 +183,5 @@ impl Kinesis {
             out.updated.push(label);
         }
         Ok(out)
-    }
-}
-
-impl service::declare::Declares for Kinesis {
-    fn section(&self) -> &'static str {
-        SECTION
-    }
-
-    fn export(&self) -> Vec<Value> {
-        self.export_declared()
-    }
-
-    fn apply<'a>(
-        &'a self,
-        decls: &'a [Value],
-        mode: Mode,
-        account: &'a str,
-        region: &'a str,
-    ) -> service::BoxFuture<'a, Applied> {
-        Box::pin(self.apply_declared(decls, mode, account, region))
     }
 }

@@ -38,8 +38,23 @@ impl Declared {
 /// Applying a section: what was done, or the first declaration that failed.
 pub type Applied = Result<Outcome, Declared>;
 
-/// A service's section of a Quayside file: its name, the current state as declarations, and
-/// applying declarations (`account` and `region`: where one that names none goes).
+/// A service's section of a Quayside file, as the service writes it: its name, the current
+/// state as declarations, and applying declarations (`account` and `region`: where one that
+/// names none goes). Every `Section` is a [`Declares`], which the emulator holds.
+pub trait Section: Send + Sync {
+    /// The section's name in the file (`queues`).
+    const NAME: &'static str;
+    fn export(&self) -> Vec<serde_json::Value>;
+    fn apply(
+        &self,
+        decls: &[serde_json::Value],
+        mode: Mode,
+        account: &str,
+        region: &str,
+    ) -> impl std::future::Future<Output = Applied> + Send;
+}
+
+/// A [`Section`] as a trait object (`Service::declares`).
 pub trait Declares: Send + Sync {
     fn section(&self) -> &'static str;
     fn export(&self) -> Vec<serde_json::Value>;
@@ -50,6 +65,26 @@ pub trait Declares: Send + Sync {
         account: &'a str,
         region: &'a str,
     ) -> crate::BoxFuture<'a, Applied>;
+}
+
+impl<T: Section> Declares for T {
+    fn section(&self) -> &'static str {
+        T::NAME
+    }
+
+    fn export(&self) -> Vec<serde_json::Value> {
+        Section::export(self)
+    }
+
+    fn apply<'a>(
+        &'a self,
+        decls: &'a [serde_json::Value],
+        mode: Mode,
+        account: &'a str,
+        region: &'a str,
+    ) -> crate::BoxFuture<'a, Applied> {
+        Box::pin(Section::apply(self, decls, mode, account, region))
+    }
 }
 
 /// One declaration's table, read the same way by every section: unknown keys refused, values

@@ -9,11 +9,8 @@ use crate::subscription::SETTABLE;
 use crate::Sns;
 use aws_protocol::RequestContext;
 use serde_json::{json, Map, Value};
-use service::declare::{Applied, Declared, Fields, Mode, Outcome};
+use service::declare::{Applied, Declared, Fields, Mode, Outcome, Section};
 use std::collections::BTreeMap;
-
-/// The file's section this module owns.
-pub const SECTION: &str = "topics";
 
 struct Sub {
     protocol: String,
@@ -51,10 +48,12 @@ fn refused(i: usize, what: &str, e: crate::error::SnsError) -> Declared {
     Declared::error(i, format!("{what}: {}: {}", e.code(), e.message()))
 }
 
-impl Sns {
+impl Section for Sns {
+    const NAME: &'static str = "topics";
+
     /// Every topic as a declaration, by ARN: its attributes as set, tags, and subscriptions
     /// (by protocol and endpoint) with theirs.
-    fn export_declared(&self) -> Vec<Value> {
+    fn export(&self) -> Vec<Value> {
         let topics: Vec<crate::topic::Topic> = self.inner.topics.read().values().cloned().collect();
         topics
             .iter()
@@ -97,7 +96,7 @@ impl Sns {
     /// reported (`Mode::Report`).
     ///
     /// Errors: the first declaration malformed or refused (SNS's code and message).
-    async fn apply_declared(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
+    async fn apply(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
         let mut out = Outcome::default();
         for (i, v) in decls.iter().enumerate() {
             let d = decl(v, account, region).map_err(|e| Declared::error(i, e))?;
@@ -197,24 +196,4 @@ impl Sns {
 /// stores beyond them is SNS's own bookkeeping).
 fn settable(a: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     a.iter().filter(|(k, _)| SETTABLE.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
-}
-
-impl service::declare::Declares for Sns {
-    fn section(&self) -> &'static str {
-        SECTION
-    }
-
-    fn export(&self) -> Vec<Value> {
-        self.export_declared()
-    }
-
-    fn apply<'a>(
-        &'a self,
-        decls: &'a [Value],
-        mode: Mode,
-        account: &'a str,
-        region: &'a str,
-    ) -> service::BoxFuture<'a, Applied> {
-        Box::pin(self.apply_declared(decls, mode, account, region))
-    }
 }

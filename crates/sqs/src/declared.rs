@@ -7,11 +7,8 @@ use crate::ops::{create_queue, set_queue_attributes};
 use crate::queue::QueueKey;
 use crate::Sqs;
 use serde_json::{json, Map, Value};
-use service::declare::{Applied, Declared, Fields, Mode, Outcome};
+use service::declare::{Applied, Declared, Fields, Mode, Outcome, Section};
 use std::collections::BTreeMap;
-
-/// The file's section this module owns.
-pub const SECTION: &str = "queues";
 
 /// Attributes that name other queues: set in a second pass, once every declared queue exists.
 const LINKS: &[&str] = &["RedrivePolicy", "RedriveAllowPolicy"];
@@ -37,10 +34,12 @@ fn decl(v: &Value, account: &str, region: &str) -> Result<Decl, String> {
     })
 }
 
-impl Sqs {
+impl Section for Sqs {
+    const NAME: &'static str = "queues";
+
     /// Every queue as a declaration, in account, region and name order: its settable
     /// attributes (defaults included) and tags.
-    fn export_declared(&self) -> Vec<Value> {
+    fn export(&self) -> Vec<Value> {
         let mut queues = self.all_queues();
         queues.sort_by(|a, b| (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name)));
         queues
@@ -65,7 +64,7 @@ impl Sqs {
     ///
     /// Errors: the first declaration that is malformed or that SQS refuses (its index, SQS's
     /// error code and message).
-    async fn apply_declared(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
+    async fn apply(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
         let mut out = Outcome::default();
         let mut parsed = Vec::with_capacity(decls.len());
         for (i, v) in decls.iter().enumerate() {
@@ -169,26 +168,6 @@ impl Sqs {
             }
         }
         Ok(out)
-    }
-}
-
-impl service::declare::Declares for Sqs {
-    fn section(&self) -> &'static str {
-        SECTION
-    }
-
-    fn export(&self) -> Vec<Value> {
-        self.export_declared()
-    }
-
-    fn apply<'a>(
-        &'a self,
-        decls: &'a [Value],
-        mode: Mode,
-        account: &'a str,
-        region: &'a str,
-    ) -> service::BoxFuture<'a, Applied> {
-        Box::pin(self.apply_declared(decls, mode, account, region))
     }
 }
 

@@ -10,10 +10,7 @@ use super::types::Request;
 use super::{dispatch, Mq};
 use aws_protocol::RequestContext;
 use serde_json::{json, Value};
-use service::declare::{Applied, Declared, Fields, Mode, Outcome};
-
-/// The file's section this module owns.
-pub const SECTION: &str = "brokers";
+use service::declare::{Applied, Declared, Fields, Mode, Outcome, Section};
 
 /// The variable an export names for a user's password.
 fn password_variable(broker: &str, user: &str) -> String {
@@ -93,9 +90,13 @@ impl Mq {
         };
         dispatch(self, ctx, request).await.map_err(|e| e.to_aws().message)
     }
+}
+
+impl Section for Mq {
+    const NAME: &'static str = "brokers";
 
     /// Every broker as a declaration, by account, region and name; passwords as variables.
-    fn export_declared(&self) -> Vec<Value> {
+    fn export(&self) -> Vec<Value> {
         let mut brokers: Vec<Broker> = self.brokers();
         brokers.sort_by(|a, b| (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name)));
         brokers
@@ -145,7 +146,7 @@ impl Mq {
     /// differences reported (`Mode::Report`).
     ///
     /// Errors: the first declaration malformed or refused (Amazon MQ's message).
-    async fn apply_declared(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
+    async fn apply(&self, decls: &[Value], mode: Mode, account: &str, region: &str) -> Applied {
         let mut out = Outcome::default();
         for (i, v) in decls.iter().enumerate() {
             let d = decl(v, account, region).map_err(|e| Declared::error(i, e))?;
@@ -222,25 +223,5 @@ impl Mq {
             out.updated.push(label);
         }
         Ok(out)
-    }
-}
-
-impl service::declare::Declares for Mq {
-    fn section(&self) -> &'static str {
-        SECTION
-    }
-
-    fn export(&self) -> Vec<Value> {
-        self.export_declared()
-    }
-
-    fn apply<'a>(
-        &'a self,
-        decls: &'a [Value],
-        mode: Mode,
-        account: &'a str,
-        region: &'a str,
-    ) -> service::BoxFuture<'a, Applied> {
-        Box::pin(self.apply_declared(decls, mode, account, region))
     }
 }

@@ -25,9 +25,6 @@ use types::BrokerState;
 
 pub use ops::dispatch;
 
-/// The config-as-code sections this crate owns (brokers).
-pub const DECLARED_SECTIONS: &[&str] = &[declared::SECTION];
-
 /// The control plane's state.
 #[derive(Clone)]
 pub struct Mq {
