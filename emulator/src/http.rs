@@ -31,7 +31,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, only: Option<usi
     let limits = app.config.limits();
     let name = if only.is_some() { "service listener" } else { "http" };
     let each = stop.clone();
-    accept_loop(listener, name, limits, stop, |stream, _peer, permit| {
+    accept_loop(listener, name, limits, stop, |stream, peer, permit| {
         let stop = each.clone();
         let app = app.clone();
         let watcher = graceful.watcher();
@@ -62,17 +62,11 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, only: Option<usi
             // HTTP/1.1, as RFC 7540 3.2 allows.
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             let result = match tls {
-                Some(t) => {
-                    // The handshake within the header-read limit, like a request's head.
-                    match tokio::time::timeout(handshake_limit, t.acceptor.accept(io)).await {
-                        Ok(Ok(tls_io)) => watcher.watch(builder.serve_connection(TokioIo::new(tls_io), svc)).await,
-                        Ok(Err(e)) => {
-                            tracing::debug!("tls handshake: {e}");
-                            Ok(())
-                        }
-                        Err(_) => Ok(()),
-                    }
-                }
+                // The handshake within the header-read limit, like a request's head.
+                Some(t) => match t.handshake(io, handshake_limit, name, peer).await {
+                    Some(tls_io) => watcher.watch(builder.serve_connection(TokioIo::new(tls_io), svc)).await,
+                    None => Ok(()),
+                },
                 None => watcher.watch(builder.serve_connection(TokioIo::new(io), svc)).await,
             };
             if let Err(e) = result {

@@ -44,19 +44,13 @@ pub(crate) async fn serve(
                 None => crate::tls::Opening::Plain,
             };
             let io: Box<dyn service::Connection> = match (opening, tls) {
-                (crate::tls::Opening::Tls, Some(t)) => {
-                    match tokio::time::timeout(TLS_FIRST_BYTE, t.acceptor.accept(stream)).await {
-                        Ok(Ok(s)) => {
-                            info.tls = true;
-                            Box::new(s)
-                        }
-                        Ok(Err(e)) => {
-                            tracing::debug!("{name}: tls handshake from {peer}: {e}");
-                            return;
-                        }
-                        Err(_) => return,
+                (crate::tls::Opening::Tls, Some(t)) => match t.handshake(stream, TLS_FIRST_BYTE, name, peer).await {
+                    Some(s) => {
+                        info.tls = true;
+                        Box::new(s)
                     }
-                }
+                    None => return,
+                },
                 // Nothing in 30 s: the protocols' own connect timeouts would close it too.
                 (crate::tls::Opening::Silent, _) => return,
                 _ => Box::new(stream),

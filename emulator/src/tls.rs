@@ -1,5 +1,5 @@
-//! HTTPS beside HTTP on every HTTP port: a connection whose first byte opens a TLS handshake
-//! (0x16) is served over TLS, any other as before. The certificate is `--tls-cert`/`--tls-key`,
+//! TLS beside plain on every port (HTTPS, `stomp+ssl`, `mqtt+ssl`, `wss`): a connection whose
+//! first byte opens a TLS handshake (0x16) is served over TLS, any other as before. The certificate is `--tls-cert`/`--tls-key`,
 //! or one signed at each start by a local CA that is made once and kept in the data directory
 //! (`tls/ca.pem`; in memory with `--in-memory`), so that a test trusts one file
 //! (`AWS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS`, `REQUESTS_CA_BUNDLE`), also served at
@@ -11,13 +11,37 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// What the HTTP listeners need for TLS, and the CA to give clients.
+/// What the listeners need for TLS, and the CA to give clients.
 pub(crate) struct Tls {
     pub acceptor: tokio_rustls::TlsAcceptor,
     /// The local CA's certificate (PEM), when the certificate is Quayside's own.
     pub ca_pem: Option<String>,
     /// Where that CA is kept (none in memory, or with `--tls-cert`).
     pub ca_path: Option<PathBuf>,
+}
+
+impl Tls {
+    /// The server side of a connection that opened with a TLS handshake, once the handshake
+    /// finishes within `limit`; `None` when it fails (logged) or takes longer.
+    pub(crate) async fn handshake<IO>(
+        &self,
+        io: IO,
+        limit: std::time::Duration,
+        listener: &str,
+        peer: std::net::SocketAddr,
+    ) -> Option<tokio_rustls::server::TlsStream<IO>>
+    where
+        IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        match tokio::time::timeout(limit, self.acceptor.accept(io)).await {
+            Ok(Ok(s)) => Some(s),
+            Ok(Err(e)) => {
+                tracing::debug!("{listener}: tls handshake from {peer}: {e}");
+                None
+            }
+            Err(_) => None,
+        }
+    }
 }
 
 /// The regions whose `sqs.<region>.localhost` names (the `domain` queue URL style) the
