@@ -339,10 +339,7 @@ async fn housekeeping(app: Arc<App>, mut stop: watch::Receiver<bool>) {
 ///
 /// Errors: why it is not ready (no answer, another status, not ready yet).
 pub fn health_probe(host: &str, port: u16, timeout: std::time::Duration) -> Result<(), String> {
-    let (target, status, body) = fetch(host, port, "/_quayside/health", timeout)?;
-    if status != "200" {
-        return Err(format!("{target} answered {status}: {}", body.trim()));
-    }
+    let (target, body) = fetch(host, port, "/_quayside/health", timeout)?;
     let health: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("{target}: {e}"))?;
     match health.get("ready").and_then(|r| r.as_bool()) {
         Some(true) => Ok(()),
@@ -355,16 +352,14 @@ pub fn health_probe(host: &str, port: u16, timeout: std::time::Duration) -> Resu
 ///
 /// Errors: no answer, or another status than 200.
 pub fn export_from(host: &str, port: u16, timeout: std::time::Duration) -> Result<String, String> {
-    let (target, status, body) = fetch(host, port, "/_quayside/config", timeout)?;
-    if status != "200" {
-        return Err(format!("{target} answered {status}: {}", body.trim()));
-    }
-    Ok(body)
+    fetch(host, port, "/_quayside/config", timeout).map(|(_, body)| body)
 }
 
 /// A GET over plain HTTP/1.1 to the server at `host:port` (every interface is asked on
-/// loopback): the address asked, the status and the body.
-fn fetch(host: &str, port: u16, path: &str, timeout: std::time::Duration) -> Result<(String, String, String), String> {
+/// loopback): the address asked and the body of its 200 answer.
+///
+/// Errors: no answer, or another status (with the body).
+fn fetch(host: &str, port: u16, path: &str, timeout: std::time::Duration) -> Result<(String, String), String> {
     use std::io::{Read, Write};
     let host = match host {
         "0.0.0.0" | "" => "127.0.0.1",
@@ -386,7 +381,10 @@ fn fetch(host: &str, port: u16, path: &str, timeout: std::time::Duration) -> Res
     let mut answer = Vec::new();
     s.take(64 << 20).read_to_end(&mut answer).map_err(|e| format!("{target}: {e}"))?;
     let text = String::from_utf8_lossy(&answer);
-    let status = text.split_whitespace().nth(1).unwrap_or("").to_string();
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("").to_string();
-    Ok((target, status, body))
+    let status = text.split_whitespace().nth(1).unwrap_or("");
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    if status != "200" {
+        return Err(format!("{target} answered {status}: {}", body.trim()));
+    }
+    Ok((target, body.to_string()))
 }
