@@ -59,7 +59,7 @@ pub struct Vhost {
     unwritten: Arc<Mutex<std::collections::HashSet<i64>>>,
     /// Connections logged in to this broker, by a number of their own (`/_quayside/metrics`,
     /// the console).
-    connections: Mutex<(u64, HashMap<u64, Login>)>,
+    connections: Mutex<(u64, std::collections::BTreeMap<u64, Login>)>,
 }
 
 /// A connection logged in to a broker, as the console lists it.
@@ -540,10 +540,7 @@ impl Vhost {
 
     /// The connections logged in to this broker, oldest first.
     pub fn logins(&self) -> Vec<Login> {
-        let c = self.connections.lock();
-        let mut all: Vec<(u64, Login)> = c.1.iter().map(|(n, l)| (*n, l.clone())).collect();
-        all.sort_by_key(|(n, _)| *n);
-        all.into_iter().map(|(_, l)| l).collect()
+        self.connections.lock().1.values().cloned().collect()
     }
 
     /// Its destinations: (kind, name, messages waiting, consumers).
