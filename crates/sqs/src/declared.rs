@@ -40,9 +40,7 @@ impl Section for Sqs {
     /// Every queue as a declaration, in account, region and name order: its settable
     /// attributes (defaults included) and tags.
     fn export(&self) -> Vec<Value> {
-        let mut queues = self.all_queues();
-        queues.sort_by(|a, b| (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name)));
-        queues
+        self.queues_in_order()
             .iter()
             .map(|q| {
                 let st = q.state.lock();

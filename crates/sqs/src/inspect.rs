@@ -15,13 +15,13 @@ impl Inspects for Sqs {
     fn resources(&self, out: &mut Vec<Resource>) {
         let now = self.now_ms();
         for q in self.all_queues() {
-            let (visible, inflight, delayed, oldest) = q.depths(now);
+            let d = q.depths(now);
             out.push(
                 Resource::new("queue", &q.account, &q.region, &q.name, &q.arn)
-                    .figure("visible", visible)
-                    .figure("in_flight", inflight)
-                    .figure("delayed", delayed)
-                    .figure("oldest_age_seconds", oldest.map_or(0, |s| (now - s).max(0) / 1000))
+                    .figure("visible", d.visible)
+                    .figure("in_flight", d.in_flight)
+                    .figure("delayed", d.delayed)
+                    .figure("oldest_age_seconds", d.oldest_age_ms / 1000)
                     .figure("sent_total", q.counts.sent.load(Relaxed))
                     .figure("received_total", q.counts.received.load(Relaxed))
                     .figure("deleted_total", q.counts.deleted.load(Relaxed)),
@@ -32,8 +32,7 @@ impl Inspects for Sqs {
     fn detail(&self, account: &str, region: &str, name: &str) -> Option<Value> {
         let key = crate::queue::QueueKey { account: account.into(), region: region.into(), name: name.into() };
         let q = self.queue_by_key(&key)?;
-        let now = self.now_ms();
-        let (visible, inflight, delayed, oldest) = q.depths(now);
+        let d = q.depths(self.now_ms());
         let attributes: Map<String, Value> = {
             let st = q.state.lock();
             let mut a: Map<String, Value> =
@@ -51,10 +50,10 @@ impl Inspects for Sqs {
             "name": q.name,
             "arn": q.arn,
             "fifo": q.fifo,
-            "visible": visible,
-            "in_flight": inflight,
-            "delayed": delayed,
-            "oldest_age_seconds": oldest.map_or(0, |s| (now - s).max(0) / 1000),
+            "visible": d.visible,
+            "in_flight": d.in_flight,
+            "delayed": d.delayed,
+            "oldest_age_seconds": d.oldest_age_ms / 1000,
             "attributes": attributes,
             "dead_letter_sources": sources,
         }))

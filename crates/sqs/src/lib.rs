@@ -233,6 +233,13 @@ impl Sqs {
         self.inner.queues.read().values().cloned().collect()
     }
 
+    /// Every queue, in account, region and name order.
+    fn queues_in_order(&self) -> Vec<Arc<Queue>> {
+        let mut queues = self.all_queues();
+        queues.sort_by(|a, b| (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name)));
+        queues
+    }
+
     /// Forgets every queue and message (admin reset). The store tables are wiped too.
     pub async fn reset(&self) -> SqsResult<()> {
         let queues: Vec<Arc<Queue>> = self.inner.queues.write().drain().map(|(_, q)| q).collect();
@@ -262,35 +269,32 @@ impl Sqs {
     pub fn metrics(&self, m: &mut service::Metrics) {
         use std::sync::atomic::Ordering::Relaxed;
         let now = self.now_ms();
-        let mut queues = self.all_queues();
-        queues.sort_by(|a, b| (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name)));
-        for q in queues {
+        for q in self.queues_in_order() {
             let labels = [("account", q.account.as_str()), ("region", q.region.as_str()), ("queue", q.name.as_str())];
-            let (visible, inflight, delayed, oldest) = q.depths(now);
+            let d = q.depths(now);
             m.gauge(
                 "quayside_sqs_messages_visible",
                 "Messages available to receive (ApproximateNumberOfMessages).",
                 &labels,
-                visible as f64,
+                d.visible as f64,
             );
             m.gauge(
                 "quayside_sqs_messages_in_flight",
                 "Messages received and not deleted, within their visibility timeout.",
                 &labels,
-                inflight as f64,
+                d.in_flight as f64,
             );
             m.gauge(
                 "quayside_sqs_messages_delayed",
                 "Messages sent with a delay that has not passed.",
                 &labels,
-                delayed as f64,
+                d.delayed as f64,
             );
-            let age = oldest.map_or(0.0, |s| ((now - s).max(0) as f64) / 1000.0);
             m.gauge(
                 "quayside_sqs_oldest_message_age_seconds",
                 "Age of the oldest message in the queue (0 when empty).",
                 &labels,
-                age,
+                d.oldest_age_ms as f64 / 1000.0,
             );
             m.counter(
                 "quayside_sqs_messages_sent_total",

@@ -210,6 +210,15 @@ pub struct Queue {
     pub(crate) counts: Counts,
 }
 
+/// A queue's messages by state at a moment, and how old its oldest is (0 when empty): what
+/// the metrics and the console show.
+pub(crate) struct Depths {
+    pub visible: usize,
+    pub in_flight: usize,
+    pub delayed: usize,
+    pub oldest_age_ms: i64,
+}
+
 /// A queue's traffic since the process started.
 #[derive(Default)]
 pub(crate) struct Counts {
@@ -225,12 +234,13 @@ impl Counts {
 }
 
 impl Queue {
-    /// Messages visible, in flight and delayed at `now_ms`, and when the oldest was sent.
-    pub(crate) fn depths(&self, now_ms: i64) -> (usize, usize, usize, Option<i64>) {
+    /// Messages visible, in flight and delayed at `now_ms`, and the oldest one's age.
+    pub(crate) fn depths(&self, now_ms: i64) -> Depths {
         let mut st = self.state.lock();
         st.index.promote(now_ms);
-        let (v, i, d) = st.index.counts();
-        (v, i, d, st.index.oldest_sent_ms())
+        let (visible, in_flight, delayed) = st.index.counts();
+        let oldest_age_ms = st.index.oldest_sent_ms().map_or(0, |sent| (now_ms - sent).max(0));
+        Depths { visible, in_flight, delayed, oldest_age_ms }
     }
 
     pub(crate) fn new(
