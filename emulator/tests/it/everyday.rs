@@ -5,10 +5,7 @@ use crate::common::*;
 
 /// An Authorization header signed (in form: signatures are not verified) for `service`.
 fn signed_for(service: &str) -> String {
-    format!(
-        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261205/us-east-1/{service}/aws4_request, \
-         SignedHeaders=host;x-amz-date, Signature=0000"
-    )
+    signed_for_region(service, "us-east-1")
 }
 
 /// A request for DynamoDB, S3 or any other service not emulated is answered 501
@@ -192,7 +189,7 @@ async fn init_hooks_run_in_order_and_then_the_server_is_ready() {
     assert!(topics.body.contains("arn:aws:sns:eu-west-1:000000000000:hook-topic"), "{}", topics.body);
 }
 
-/// Like [`signed_for`], in `region`.
+/// [`signed_for`] in `region`.
 fn signed_for_region(service: &str, region: &str) -> String {
     format!(
         "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261205/{region}/{service}/aws4_request, \
@@ -242,7 +239,9 @@ fn sample(samples: &[(String, String, f64)], name: &str, has: &[&str]) -> f64 {
 /// read back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_cover_every_service_in_prometheus_format() {
-    let (env, stomp, _) = crate::mq_stomp::stomp_env(quayside::Config::for_tests()).await;
+    let mut config = quayside::Config::for_tests();
+    config.virtual_clock = true;
+    let (env, stomp, _) = crate::mq_stomp::stomp_env(config).await;
     let a = env.running.addr;
     let endpoint = format!("http://{a}");
     // SQS: 3 sent, 2 received, 1 deleted, 1 delayed.
@@ -321,6 +320,9 @@ async fn metrics_cover_every_service_in_prometheus_format() {
     s.send("SUBSCRIBE\nid:1\ndestination:/queue/other\nreceipt:r2\n\n\0").await;
     assert_eq!(s.frame().await.command, "RECEIPT");
 
+    // 20 s pass: the oldest message ages (the received ones stay in flight for 30 s, the
+    // delayed one delayed for 60 s).
+    env.advance(20).await;
     let r = raw(a, "GET", "/_quayside/metrics", &[], b"").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
@@ -331,7 +333,8 @@ async fn metrics_cover_every_service_in_prometheus_format() {
     assert_eq!(sample(&m, "quayside_sqs_messages_visible", &q), 1.0);
     assert_eq!(sample(&m, "quayside_sqs_messages_in_flight", &q), 1.0);
     assert_eq!(sample(&m, "quayside_sqs_messages_delayed", &q), 1.0);
-    assert!(sample(&m, "quayside_sqs_oldest_message_age_seconds", &q) >= 0.0);
+    let age = sample(&m, "quayside_sqs_oldest_message_age_seconds", &q);
+    assert!((20.0..25.0).contains(&age), "the oldest was sent 20 s ago: {age}");
     assert_eq!(sample(&m, "quayside_sqs_messages_sent_total", &q), 4.0);
     assert_eq!(sample(&m, "quayside_sqs_messages_received_total", &q), 2.0);
     assert_eq!(sample(&m, "quayside_sqs_messages_deleted_total", &q), 1.0);
@@ -607,18 +610,9 @@ tags = { team = "ops" }
     assert_eq!((s.open_shard_count, s.retention_period_hours, s.consumer_count), (2, 48, Some(1)));
     let c = &env.client;
     let url = c.get_queue_url().queue_name("orders").send().await.unwrap().queue_url.unwrap();
-    let attrs = c
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
-    let a = |n: &str| attrs.get(&aws_sdk_sqs::types::QueueAttributeName::from(n)).cloned().unwrap_or_default();
-    assert_eq!(a("VisibilityTimeout"), "45");
-    assert!(a("RedrivePolicy").contains("orders-dlq"), "{}", a("RedrivePolicy"));
+    assert_eq!(env.attribute(&url, "VisibilityTimeout").await.as_deref(), Some("45"));
+    let redrive = env.attribute(&url, "RedrivePolicy").await.unwrap_or_default();
+    assert!(redrive.contains("orders-dlq"), "{redrive}");
     let tags = c.list_queue_tags().queue_url(&url).send().await.unwrap().tags.unwrap();
     assert_eq!(tags["team"], "payments", "the default of an unset variable");
     let other = client_in(&env.endpoint(), "111122223333", "eu-west-1");
@@ -674,17 +668,7 @@ tags = { team = "ops" }
         ["queue orders (000000000000 us-east-1): VisibilityTimeout is \"60\", the file says \"90\""]
     );
     let url = env.client.get_queue_url().queue_name("orders").send().await.unwrap().queue_url.unwrap();
-    let vt = env
-        .client
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
-    assert_eq!(vt[&aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout], "60");
+    assert_eq!(env.attribute(&url, "VisibilityTimeout").await.as_deref(), Some("60"));
     let exported = raw(env.running.addr, "GET", "/_quayside/config", &[], b"").await.body;
     env.running.shutdown().await;
 
