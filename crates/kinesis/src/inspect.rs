@@ -2,7 +2,7 @@
 //! shards (hash ranges, parents, open or closed, traffic and iterator age) and consumers
 //! (with the shards each reads through SubscribeToShard now).
 
-use crate::stream::{shard_id, stream_arn};
+use crate::stream::shard_id;
 use crate::Kinesis;
 use serde_json::{json, Value};
 use service::inspect::{Inspects, Resource};
@@ -13,8 +13,9 @@ impl Inspects for Kinesis {
     }
 
     fn resources(&self, out: &mut Vec<Resource>) {
-        let counts = self.inner.shard_counts.lock().clone();
-        for s in self.inner.streams.read().values() {
+        let streams = self.inner.streams.read();
+        let counts = self.shard_traffic(&streams);
+        for s in streams.values() {
             let (mut records_in, mut records_out, mut behind) = (0u64, 0u64, 0u64);
             for sh in &s.shards {
                 let c = counts.get(&(s.id, sh.index)).copied().unwrap_or_default();
@@ -23,7 +24,7 @@ impl Inspects for Kinesis {
                 behind = behind.max(c.behind_ms);
             }
             out.push(
-                Resource::new("stream", &s.account, &s.region, &s.name, &stream_arn(&s.account, &s.region, &s.name))
+                Resource::new("stream", &s.account, &s.region, &s.name, &s.arn())
                     .figure("open_shards", s.open_shards().count())
                     .figure("consumers", s.consumers.len())
                     .figure("iterator_age_ms", behind)
@@ -34,11 +35,11 @@ impl Inspects for Kinesis {
     }
 
     fn detail(&self, account: &str, region: &str, name: &str) -> Option<Value> {
-        let counts = self.inner.shard_counts.lock().clone();
         let reading = self.inner.subscriptions.lock().clone();
         let streams = self.inner.streams.read();
-        let s = streams.values().find(|s| s.account == account && s.region == region && s.name == name)?;
-        let arn = stream_arn(&s.account, &s.region, &s.name);
+        let counts = self.shard_traffic(&streams);
+        let s = streams.get(&(account.to_string(), region.to_string(), name.to_string()))?;
+        let arn = s.arn();
         let shards: Vec<Value> = s
             .shards
             .iter()

@@ -393,16 +393,22 @@ impl Kinesis {
         c.behind_ms = behind_ms;
     }
 
+    /// Each shard's traffic, by (stream id, shard), for `streams`; deleted streams' counts go
+    /// here (the metrics and the console are their only readers).
+    fn shard_traffic(
+        &self,
+        streams: &BTreeMap<StreamKey, Stream>,
+    ) -> std::collections::HashMap<(i64, u32), ShardCounts> {
+        let live: std::collections::HashSet<i64> = streams.values().map(|s| s.id).collect();
+        let mut all = self.inner.shard_counts.lock();
+        all.retain(|(id, _), _| live.contains(id));
+        all.clone()
+    }
+
     /// Per shard: records in and out, and the last read's iterator age.
     pub fn metrics(&self, m: &mut service::Metrics) {
         let streams = self.inner.streams.read();
-        // Deleted streams' counts go here (the scrape is the only reader).
-        let live: std::collections::HashSet<i64> = streams.values().map(|s| s.id).collect();
-        let counts = {
-            let mut all = self.inner.shard_counts.lock();
-            all.retain(|(id, _), _| live.contains(id));
-            all.clone()
-        };
+        let counts = self.shard_traffic(&streams);
         for s in streams.values() {
             for sh in &s.shards {
                 let c = counts.get(&(s.id, sh.index)).copied().unwrap_or_default();

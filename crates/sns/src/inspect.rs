@@ -30,13 +30,7 @@ impl Inspects for Sns {
     }
 
     fn detail(&self, account: &str, region: &str, name: &str) -> Option<Value> {
-        let topic = self
-            .inner
-            .topics
-            .read()
-            .values()
-            .find(|t| t.account == account && t.region == region && t.name == name)
-            .cloned()?;
+        let topic = self.inner.topics.read().get(&crate::topic::arn(region, account, name)).cloned()?;
         let subs: Vec<Subscription> =
             self.inner.subs.read().values().filter(|s| s.topic_arn == topic.arn).cloned().collect();
         let published = self.inner.published.lock().get(&topic.arn).copied().unwrap_or(0);
