@@ -98,9 +98,7 @@ pub fn def() -> ServiceDef {
                 clock: env.clock.clone(),
                 limits: crate::stomp::frame::Limits::default(),
             });
-            let mut service = MqService::new(mq, shared);
-            service.tls = env.tls;
-            Ok(Arc::new(service) as Arc<dyn Service>)
+            Ok(Arc::new(MqService::new(mq, shared, env.tls)) as Arc<dyn Service>)
         }),
     }
 }
@@ -116,12 +114,13 @@ pub struct MqService {
 }
 
 impl MqService {
-    pub fn new(mq: Mq, stomp: Arc<crate::stomp::Shared>) -> Self {
+    /// `tls`: the listeners speak TLS too (DescribeBroker names AWS's TLS schemes).
+    pub fn new(mq: Mq, stomp: Arc<crate::stomp::Shared>, tls: bool) -> Self {
         let mut routes = ServiceRoutes::from_model(model());
         // REST-JSON errors name their shape bare (the SDKs read `x-amzn-errortype`).
         routes.json_namespace = String::new();
         let handled = service::handled::Handled::new(&routes.operations);
-        MqService { mq, stomp, routes, handled, tls: false }
+        MqService { mq, stomp, routes, handled, tls }
     }
 
     pub fn mq(&self) -> &Mq {
