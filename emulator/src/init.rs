@@ -5,7 +5,7 @@
 //! `Ready.` line, health's `ready`) once they have all run.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use parking_lot::Mutex;
 use tokio::sync::watch;
 
 /// How one hook went, in LocalStack's words.
@@ -50,7 +50,7 @@ impl Default for Init {
 impl Init {
     /// The hooks, in the order they run.
     pub(crate) fn scripts(&self) -> Vec<Script> {
-        self.scripts.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.scripts.lock().clone()
     }
 
     /// Whether every hook has run.
@@ -65,7 +65,7 @@ impl Init {
     }
 
     fn set(&self, i: usize, state: State) {
-        if let Some(s) = self.scripts.lock().unwrap_or_else(|p| p.into_inner()).get_mut(i) {
+        if let Some(s) = self.scripts.lock().get_mut(i) {
             s.state = state;
         }
     }
@@ -122,7 +122,7 @@ pub(crate) async fn run(init: &Init, setting: Setting) {
             Err(e) => tracing::error!("init: cannot read {}: {e}", dir.display()),
         }
     }
-    *init.scripts.lock().unwrap_or_else(|p| p.into_inner()) = files
+    *init.scripts.lock() = files
         .iter()
         .map(|(p, _)| Script {
             name: p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
