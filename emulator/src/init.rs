@@ -4,8 +4,8 @@
 //! line. Their progress is what `/_localstack/init` shows, and the server is ready (the
 //! `Ready.` line, health's `ready`) once they have all run.
 
-use std::path::{Path, PathBuf};
 use parking_lot::Mutex;
+use std::path::{Path, PathBuf};
 use tokio::sync::watch;
 
 /// How one hook went, in LocalStack's words.
